@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the loopback stack need on a fresh
+# Debian 12 machine: Debian packages (needs root, or sudo) and the pinned
+# npm test tools from package-lock.json. Safe to run again.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+APT_PACKAGES=(
+    # build
+    make gcc pkg-config clang-format cppcheck valgrind
+    libmicrohttpd-dev libpq-dev libcurl4-openssl-dev libcjson-dev libjansson-dev
+    libinih-dev libyaml-dev libcairo2-dev libpng-dev libcmocka-dev
+    # the real components run on loopback
+    prometheus prometheus-alertmanager prometheus-node-exporter
+    prometheus-postgres-exporter postgresql postgresql-client caddy
+    python3-aiosmtpd python3-prometheus-client python3-psycopg2 python3-yaml
+    openssh-server sudo
+    # tools the tests call
+    curl jq ca-certificates openssl iproute2 procps shellcheck yamllint
+    wrk hyperfine chromium poppler-utils file nodejs npm
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=
+    [ "$(id -u)" = 0 ] || SUDO=sudo
+    echo "installing from Debian's archive: ${missing[*]}"
+    $SUDO apt-get update -qq
+    # Debian's packages start their daemons under systemd; on a machine with
+    # systemd we stop them again right away: the stack runs its own copies
+    # on its own ports.
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+        for s in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter caddy postgresql; do
+            $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
+        done
+    fi
+fi
+
+if [ ! -d "$REPO/node_modules/ajv-cli" ] || [ ! -d "$REPO/node_modules/s3rver" ]; then
+    echo "installing the npm test tools (package-lock.json)"
+    (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+echo "dependencies present"

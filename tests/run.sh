@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The one test command (README, `make test`, .ci/run).
+#   1. installs what the tests need (tests/install-deps.sh; SKIP_INSTALL=1 skips)
+#   2. builds the C programs, release and sanitizer builds, and the unit tests
+#   3. runs tests/static/test_*.sh     (config validation, no services)
+#   4. runs the cmocka unit tests      (TAP output)
+#   5. starts the loopback stack in .test-stack/ on PORT_BASE=29000
+#      (TEST_STACK_DIR / TEST_PORT_BASE override both),
+#      runs tests/integration/test_*.sh against it, stops it, and checks
+#      that no process it started is left
+# and prints "N passed, N failed". Select scripts with ONLY=pattern.
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO" || exit 2
+export REPO
+LOGDIR=$REPO/build/test-logs
+mkdir -p "$LOGDIR"
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+note() { printf '\n== %s\n' "$*"; }
+
+# run_tap NAME cmd...: run one test program, count its ok / not ok lines.
+# A program that exits non-zero without reporting a failure counts as one.
+run_tap() {
+    local name=$1 logf p f rc
+    shift
+    logf="$LOGDIR/$(echo "$name" | tr '/' '_').log"
+    timeout --kill-after=10 900 "$@" >"$logf" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "$logf")
+    f=$(grep -c '^not ok ' "$logf")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "not ok - $name exited $rc without reporting a failure" >>"$logf"
+    fi
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    if [ "$f" -gt 0 ]; then
+        FAILED_NAMES+=("$name")
+        printf '%-55s %3d passed, %d FAILED\n' "$name" "$p" "$f"
+        grep -A40 '^not ok ' "$logf" | grep -E '^(not ok |    # )' | head -60
+        [ "$rc" -ne 0 ] && tail -15 "$logf" | sed 's/^/    | /'
+    else
+        printf '%-55s %3d passed\n' "$name" "$p"
+    fi
+}
+
+if [ "${SKIP_INSTALL:-0}" != 1 ]; then
+    note "installing test dependencies"
+    tests/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+note "building"
+if ! make -s all asan unit-tests >"$LOGDIR/build.log" 2>&1; then
+    cat "$LOGDIR/build.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "build ok"
+
+only=${ONLY:-}
+selected() { [ -z "$only" ] || [[ "$1" == *$only* ]]; }
+
+note "static checks"
+for t in tests/static/test_*.sh; do
+    [ -f "$t" ] && selected "$t" && run_tap "$t" bash "$t"
+done
+
+note "unit tests (cmocka, ASan+UBSan)"
+for t in build/tests/*/test_*; do
+    [ -x "$t" ] && selected "$t" && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
+done
+
+integration=()
+for t in tests/integration/test_*.sh; do
+    [ -f "$t" ] && selected "$t" && integration+=("$t")
+done
+if [ ${#integration[@]} -gt 0 ]; then
+    note "integration tests on the loopback stack"
+    # TEST_PORT_BASE / TEST_STACK_DIR let several checkouts test at once.
+    export PORT_BASE=${TEST_PORT_BASE:-29000} STACK_DIR=${TEST_STACK_DIR:-$REPO/.test-stack}
+    export STACK_ENV=$STACK_DIR/stack.env
+    local/stack.sh stop >/dev/null 2>&1
+    if local/stack.sh start >"$LOGDIR/stack-start.log" 2>&1; then
+        for t in "${integration[@]}"; do
+            run_tap "$t" bash "$t"
+        done
+    else
+        FAILED=$((FAILED + 1))
+        FAILED_NAMES+=("loopback stack start")
+        echo "not ok - the loopback stack did not start:"
+        tail -30 "$LOGDIR/stack-start.log" | sed 's/^/    | /'
+    fi
+    run_tap "stack stop leaves no process" tests/stack-stop-check.sh
+fi
+
+echo
+[ ${#FAILED_NAMES[@]} -gt 0 ] && printf 'failed: %s\n' "${FAILED_NAMES[*]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
