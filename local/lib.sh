@@ -34,7 +34,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Debian's Python modules (aiosmtpd) live under /usr/bin/python3; the
 # python3 first on PATH may be a pyenv one without them.
-PY3=/usr/bin/python3
+export PY3=/usr/bin/python3
 
 pg_bindir() {
     local d
@@ -113,16 +113,22 @@ start_daemon() {
     echo $! >"$piddir/$name.pid"
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A zombie (exited, not yet reaped by its parent) counts as ended.
+pid_alive() {
+    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+    [ "$state" != Z ]
+}
 
 # stop_daemon PIDDIR NAME: TERM the recorded PID, wait up to 10 s, then KILL.
 stop_daemon() {
-    local piddir=$1 name=$2 pid i
+    local piddir=$1 name=$2 pid
     [ -f "$piddir/$name.pid" ] || return 0
     pid=$(cat "$piddir/$name.pid")
     if pid_alive "$pid"; then
         kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             pid_alive "$pid" || break
             sleep 0.1
         done
@@ -133,9 +139,9 @@ stop_daemon() {
 
 # wait_http URL SECONDS [curl args]: poll until the URL answers 2xx.
 wait_http() {
-    local url=$1 secs=$2 i
+    local url=$1 secs=$2
     shift 2
-    for i in $(seq 1 $((secs * 5))); do
+    for _ in $(seq 1 $((secs * 5))); do
         curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null && return 0
         sleep 0.2
     done
@@ -144,8 +150,8 @@ wait_http() {
 
 # wait_port PORT SECONDS: poll until something listens on 127.0.0.1:PORT.
 wait_port() {
-    local port=$1 secs=$2 i
-    for i in $(seq 1 $((secs * 5))); do
+    local port=$1 secs=$2
+    for _ in $(seq 1 $((secs * 5))); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
         sleep 0.2
     done

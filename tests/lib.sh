@@ -47,9 +47,9 @@ in: $2"; else ok "$1"; fi
 
 # eventually SECONDS cmd...: retry cmd every 0.5 s until it succeeds (bounded).
 eventually() {
-    local secs=$1 i
+    local secs=$1
     shift
-    for i in $(seq 1 $((secs * 2))); do
+    for _ in $(seq 1 $((secs * 2))); do
         "$@" >/dev/null 2>&1 && return 0
         sleep 0.5
     done

@@ -1,0 +1,208 @@
+#include "alerts.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_client.h"
+
+void am_alerts_free(struct am_alerts *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        free(a->items[i].name);
+        free(a->items[i].severity);
+        free(a->items[i].server);
+        free(a->items[i].summary);
+    }
+    free(a->items);
+    memset(a, 0, sizeof(*a));
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int parse_rfc3339(const char *s, time_t *out)
+{
+    int Y, M, D, h, m, sec;
+    if (!s || strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
+        s[7] != '-' || digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
+        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
+        digits(s + 17, 2, &sec))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return -1;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = Y - 1900;
+    tm.tm_mon = M - 1;
+    tm.tm_mday = D;
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1 && !(Y == 1969 && M == 12 && D == 31))
+        return -1;
+    *out = t - off;
+    return 0;
+}
+
+static char *str_field(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int severity_rank(const char *s)
+{
+    if (strcmp(s, "critical") == 0)
+        return 0;
+    if (strcmp(s, "warning") == 0)
+        return 1;
+    if (strcmp(s, "info") == 0)
+        return 2;
+    return 3;
+}
+
+static int cmp_alert(const void *a, const void *b)
+{
+    const struct am_alert *x = a, *y = b;
+    int r = severity_rank(x->severity) - severity_rank(y->severity);
+    if (r)
+        return r;
+    if (x->since != y->since)
+        return x->since < y->since ? -1 : 1;
+    r = strcmp(x->name, y->name);
+    return r ? r : strcmp(x->server, y->server);
+}
+
+int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) {
+        snprintf(err, errsz, "Alertmanager: response is not valid JSON");
+        return -1;
+    }
+    int rc = -1;
+    if (!cJSON_IsArray(root)) {
+        snprintf(err, errsz, "Alertmanager: expected a JSON array of alerts");
+        goto done;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(root);
+    if (n) {
+        out->items = calloc(n, sizeof(*out->items));
+        if (!out->items)
+            goto oom;
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, root)
+    {
+        const cJSON *labels = cJSON_GetObjectItemCaseSensitive(a, "labels");
+        const cJSON *ann = cJSON_GetObjectItemCaseSensitive(a, "annotations");
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(a, "status");
+        const char *state = str_field(status, "state");
+        const char *starts = str_field(a, "startsAt");
+        if (!cJSON_IsObject(labels) || !starts) {
+            snprintf(err, errsz, "Alertmanager: alert without labels or startsAt");
+            goto done;
+        }
+        if (state && strcmp(state, "active") != 0)
+            continue; /* suppressed or unprocessed: not something to act on */
+        time_t since;
+        if (parse_rfc3339(starts, &since) != 0) {
+            snprintf(err, errsz, "Alertmanager: bad startsAt '%.64s'", starts);
+            goto done;
+        }
+        const char *name = str_field(labels, "alertname");
+        const char *sev = str_field(labels, "severity");
+        const char *server = str_field(labels, "server");
+        if (!server)
+            server = str_field(labels, "instance");
+        const char *summary = str_field(ann, "summary");
+        if (!summary)
+            summary = str_field(ann, "description");
+        struct am_alert *al = &out->items[out->n++];
+        al->name = strdup(name ? name : "(no alertname)");
+        al->severity = strdup(sev ? sev : "");
+        al->server = strdup(server ? server : "");
+        al->summary = strdup(summary ? summary : "");
+        al->since = since;
+        if (!al->name || !al->severity || !al->server || !al->summary)
+            goto oom;
+    }
+    if (out->n > 1)
+        qsort(out->items, out->n, sizeof(*out->items), cmp_alert);
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errsz, "out of memory");
+done:
+    cJSON_Delete(root);
+    if (rc != 0)
+        am_alerts_free(out);
+    return rc;
+}
+
+int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    size_t bl = strlen(base_url);
+    while (bl > 0 && base_url[bl - 1] == '/')
+        bl--;
+    static const char path[] = "/api/v2/alerts?active=true&silenced=false&inhibited=false";
+    size_t need = bl + sizeof(path);
+    char *url = malloc(need);
+    if (!url) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(url, need, "%.*s%s", (int)bl, base_url, path);
+    struct http_response resp;
+    int rc = http_get(url, 20L, &resp, err, errsz);
+    if (rc == 0 && resp.status != 200) {
+        char shown[1024];
+        http_redact_url(url, shown, sizeof(shown));
+        snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp.status);
+        http_response_free(&resp);
+        rc = -1;
+    }
+    free(url);
+    if (rc != 0)
+        return -1;
+    rc = am_parse_alerts(resp.body, resp.len, out, err, errsz);
+    http_response_free(&resp);
+    return rc;
+}

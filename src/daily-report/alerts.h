@@ -1,0 +1,35 @@
+/* Active alerts from the Alertmanager API v2 (GET /api/v2/alerts). */
+#ifndef DAILY_REPORT_ALERTS_H
+#define DAILY_REPORT_ALERTS_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct am_alert {
+    char *name;     /* labels.alertname */
+    char *severity; /* labels.severity, "" when unset */
+    char *server;   /* labels.server, else labels.instance, else "" */
+    char *summary;  /* annotations.summary, else annotations.description */
+    time_t since;   /* startsAt */
+};
+
+struct am_alerts {
+    struct am_alert *items;
+    size_t n;
+};
+
+/* Parses the JSON array the API returns, keeping alerts whose
+ * status.state is "active", sorted by severity (critical, warning, info,
+ * other) and then oldest first. */
+int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz);
+
+/* Fetches base/api/v2/alerts?active=true&silenced=false&inhibited=false. */
+int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz);
+
+void am_alerts_free(struct am_alerts *a);
+
+/* RFC 3339 timestamp ("2026-11-26T07:12:03.123Z", "...+01:00") to Unix
+ * seconds (fraction dropped). Returns 0, or -1 when malformed. */
+int parse_rfc3339(const char *s, time_t *out);
+
+#endif

@@ -1,0 +1,240 @@
+#include "collect.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "log.h"
+#include "prom_api.h"
+
+#define ERRSZ 512
+
+static int cmp_server(const void *a, const void *b)
+{
+    return strcmp(((const struct server_row *)a)->name, ((const struct server_row *)b)->name);
+}
+
+static int cmp_queue(const void *a, const void *b)
+{
+    return strcmp(((const struct queue_row *)a)->name, ((const struct queue_row *)b)->name);
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+    return strcmp(((const struct prom_series *)a)->l1, ((const struct prom_series *)b)->l1);
+}
+
+static double value_for(const struct prom_vector *v, const char *server)
+{
+    const struct prom_sample_row *row = prom_vector_find(v, server, NULL);
+    return row ? row->value : NAN;
+}
+
+/* The 24 h maximum can never be below the current value; the subquery's
+ * last step may predate the newest sample by up to a minute. */
+static double max_with(double max24, double now)
+{
+    if (isnan(max24))
+        return now;
+    if (isnan(now))
+        return max24;
+    return now > max24 ? now : max24;
+}
+
+static void render_chart(const struct report *r, const struct prom_matrix *m, double y_max,
+                         const char *unit, const char *empty, struct chart_png *out)
+{
+    struct chart_line lines[16];
+    size_t n = m->n < 16 ? m->n : 16;
+    for (size_t i = 0; i < n; i++) {
+        lines[i].name = m->series[i].l1;
+        lines[i].t = m->series[i].t;
+        lines[i].v = m->series[i].v;
+        lines[i].n = m->series[i].n;
+    }
+    struct chart_spec spec = {
+        .width = CHART_WIDTH,
+        .height = CHART_HEIGHT,
+        .t0 = (double)r->at - 86400.0,
+        .t1 = (double)r->at,
+        .step = CHART_STEP_S,
+        .y_max = y_max,
+        .y_unit = unit,
+        .empty_text = empty,
+        .lines = lines,
+        .nlines = n,
+    };
+    char err[ERRSZ];
+    if (chart_render_png(&spec, out, err, sizeof(err)) != 0) {
+        snprintf(out->why, sizeof(out->why), "%s", err);
+        log_warn("%s", err);
+    }
+}
+
+static int range_query(const struct config *cfg, const struct report *r, const char *q,
+                       const char *label, struct prom_matrix *m, char *err, size_t errsz)
+{
+    if (prom_query_range(cfg->prometheus_url, q, (double)r->at - 86400.0, (double)r->at,
+                         CHART_STEP_S, label, m, err, errsz) != 0)
+        return -1;
+    if (m->n > 1)
+        qsort(m->series, m->n, sizeof(*m->series), cmp_series);
+    return 0;
+}
+
+static void collect_infra(const struct config *cfg, struct report *r)
+{
+    char err[ERRSZ];
+    const char *queries[] = {Q_CPU, Q_MAX_24H(Q_CPU), Q_RAM, Q_MAX_24H(Q_RAM), Q_DISK,
+                             Q_MAX_24H(Q_DISK)};
+    struct prom_vector up = {0}, v[6];
+    memset(v, 0, sizeof(v));
+    struct prom_matrix cpu = {0};
+    const double at = (double)r->at;
+
+    if (prom_query(cfg->prometheus_url, Q_UP, at, "server", NULL, &up, err, sizeof(err)) != 0)
+        goto fail;
+    if (up.n == 0) {
+        snprintf(err, sizeof(err), "Prometheus has no up{job=\"node\"} series");
+        goto fail;
+    }
+    for (size_t i = 0; i < 6; i++)
+        if (prom_query(cfg->prometheus_url, queries[i], at, "server", NULL, &v[i], err,
+                       sizeof(err)) != 0)
+            goto fail;
+    if (range_query(cfg, r, Q_CPU, "server", &cpu, err, sizeof(err)) != 0)
+        goto fail;
+
+    r->servers = calloc(up.n, sizeof(*r->servers));
+    if (!r->servers) {
+        snprintf(err, sizeof(err), "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < up.n; i++) {
+        struct server_row *s = &r->servers[r->nservers];
+        s->name = strdup(up.rows[i].l1);
+        if (!s->name) {
+            snprintf(err, sizeof(err), "out of memory");
+            goto fail;
+        }
+        r->nservers++;
+        const char *n = s->name;
+        s->up = up.rows[i].value >= 1.0;
+        s->cpu = value_for(&v[0], n);
+        s->cpu_max = max_with(value_for(&v[1], n), s->cpu);
+        s->ram = value_for(&v[2], n);
+        s->ram_max = max_with(value_for(&v[3], n), s->ram);
+        s->disk = value_for(&v[4], n);
+        s->disk_max = max_with(value_for(&v[5], n), s->disk);
+    }
+    qsort(r->servers, r->nservers, sizeof(*r->servers), cmp_server);
+    render_chart(r, &cpu, 100.0, "%", "no CPU data in the last 24 h", &r->cpu_chart);
+    r->sec[SEC_INFRA].available = 1;
+    goto done;
+fail:
+    report_set_unavailable(r, SEC_INFRA, "%s", err);
+    log_warn("infrastructure section unavailable: %s", err);
+done:
+    prom_vector_free(&up);
+    for (size_t i = 0; i < 6; i++)
+        prom_vector_free(&v[i]);
+    prom_matrix_free(&cpu);
+}
+
+static double depth_of(const struct prom_vector *depth, const char *queue, const char *status)
+{
+    const struct prom_sample_row *row = prom_vector_find(depth, queue, status);
+    return row ? row->value : NAN;
+}
+
+static void collect_queues(const struct config *cfg, struct report *r)
+{
+    char err[ERRSZ];
+    struct prom_vector depth = {0}, stuck = {0}, failed = {0};
+    struct prom_matrix chart = {0};
+    const double at = (double)r->at;
+
+    if (prom_query(cfg->prometheus_url, Q_QUEUE_DEPTH, at, "queue", "status", &depth, err,
+                   sizeof(err)) != 0 ||
+        prom_query(cfg->prometheus_url, Q_QUEUE_STUCK, at, "queue", NULL, &stuck, err,
+                   sizeof(err)) != 0 ||
+        prom_query(cfg->prometheus_url, Q_QUEUE_FAILED, at, "queue", NULL, &failed, err,
+                   sizeof(err)) != 0 ||
+        range_query(cfg, r, Q_QUEUE_CHART, "queue", &chart, err, sizeof(err)) != 0)
+        goto fail;
+    if (depth.n == 0) {
+        snprintf(err, sizeof(err),
+                 "Prometheus has no supabase_queue_depth series (is queue-exporter scraped?)");
+        goto fail;
+    }
+    r->queues = calloc(depth.n, sizeof(*r->queues));
+    if (!r->queues) {
+        snprintf(err, sizeof(err), "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < depth.n; i++) {
+        const char *q = depth.rows[i].l1;
+        int seen = 0;
+        for (size_t j = 0; j < r->nqueues; j++)
+            if (strcmp(r->queues[j].name, q) == 0)
+                seen = 1;
+        if (seen)
+            continue;
+        struct queue_row *row = &r->queues[r->nqueues];
+        row->name = strdup(q);
+        if (!row->name) {
+            snprintf(err, sizeof(err), "out of memory");
+            goto fail;
+        }
+        r->nqueues++;
+        row->pending = depth_of(&depth, q, "pending");
+        row->processing = depth_of(&depth, q, "processing");
+        row->failed = depth_of(&depth, q, "failed");
+        row->stuck = value_for(&stuck, q);
+        row->failed_24h = value_for(&failed, q);
+    }
+    qsort(r->queues, r->nqueues, sizeof(*r->queues), cmp_queue);
+    render_chart(r, &chart, 0, "", "no queue data in the last 24 h", &r->queue_chart);
+    r->sec[SEC_QUEUES].available = 1;
+    goto done;
+fail:
+    report_set_unavailable(r, SEC_QUEUES, "%s", err);
+    log_warn("queues section unavailable: %s", err);
+done:
+    prom_vector_free(&depth);
+    prom_vector_free(&stuck);
+    prom_vector_free(&failed);
+    prom_matrix_free(&chart);
+}
+
+void collect_report(const struct config *cfg, struct report *r)
+{
+    char err[ERRSZ];
+    if (cfg->prometheus_url) {
+        collect_infra(cfg, r);
+        collect_queues(cfg, r);
+    } else {
+        report_set_unavailable(r, SEC_INFRA, "PROMETHEUS_URL is not set");
+        report_set_unavailable(r, SEC_QUEUES, "PROMETHEUS_URL is not set");
+    }
+
+    if (!cfg->db_dsn) {
+        report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
+    } else if (business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
+        report_set_unavailable(r, SEC_BUSINESS, "%s", err);
+        log_warn("business section unavailable: %s", err);
+    } else {
+        r->sec[SEC_BUSINESS].available = 1;
+    }
+
+    if (!cfg->alertmanager_url) {
+        report_set_unavailable(r, SEC_ALERTS, "ALERTMANAGER_URL is not set");
+    } else if (am_fetch(cfg->alertmanager_url, &r->alerts, err, sizeof(err)) != 0) {
+        report_set_unavailable(r, SEC_ALERTS, "%s", err);
+        log_warn("alerts section unavailable: %s", err);
+    } else {
+        r->sec[SEC_ALERTS].available = 1;
+    }
+}

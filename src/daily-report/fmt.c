@@ -1,0 +1,57 @@
+#include "fmt.h"
+
+#include <math.h>
+#include <stdio.h>
+
+void fmt_pct(double v, char *out, size_t outsz)
+{
+    if (isnan(v))
+        snprintf(out, outsz, "n/a");
+    else
+        snprintf(out, outsz, "%.1f %%", v);
+}
+
+void fmt_count(double v, char *out, size_t outsz)
+{
+    if (isnan(v))
+        snprintf(out, outsz, "n/a");
+    else
+        snprintf(out, outsz, "%.0f", v);
+}
+
+void fmt_local(time_t t, char *out, size_t outsz)
+{
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(out, outsz, "%Y-%m-%d %H:%M %Z", &tm) == 0)
+        snprintf(out, outsz, "@%lld", (long long)t);
+}
+
+void fmt_local_long(time_t t, char *out, size_t outsz)
+{
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(out, outsz, "%A %d %B %Y, %H:%M %Z", &tm) == 0)
+        snprintf(out, outsz, "@%lld", (long long)t);
+}
+
+void fmt_duration(long s, char *out, size_t outsz)
+{
+    if (s < 60)
+        snprintf(out, outsz, "<1 min");
+    else if (s < 3600)
+        snprintf(out, outsz, "%ld min", s / 60);
+    else if (s < 86400)
+        snprintf(out, outsz, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
+    else
+        snprintf(out, outsz, "%ld d %ld h", s / 86400, (s % 86400) / 3600);
+}
+
+int fmt_pct_level(double v)
+{
+    if (isnan(v))
+        return 0;
+    if (v >= 90.0)
+        return 2;
+    if (v >= 80.0)
+        return 1;
+    return 0;
+}

@@ -1,0 +1,341 @@
+#include "prom_api.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_client.h"
+
+#define PROM_TIMEOUT_S 30L
+
+void prom_vector_free(struct prom_vector *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->rows[i].l1);
+        free(v->rows[i].l2);
+    }
+    free(v->rows);
+    memset(v, 0, sizeof(*v));
+}
+
+void prom_matrix_free(struct prom_matrix *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->series[i].l1);
+        free(m->series[i].t);
+        free(m->series[i].v);
+    }
+    free(m->series);
+    memset(m, 0, sizeof(*m));
+}
+
+const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, const char *l1,
+                                               const char *l2)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        if (strcmp(v->rows[i].l1, l1) != 0)
+            continue;
+        if (l2 && (!v->rows[i].l2 || strcmp(v->rows[i].l2, l2) != 0))
+            continue;
+        return &v->rows[i];
+    }
+    return NULL;
+}
+
+/* Prometheus sends sample values as strings ("12.5", "NaN", "+Inf"). */
+static int parse_value(const cJSON *s, double *out)
+{
+    if (!cJSON_IsString(s))
+        return -1;
+    const char *str = s->valuestring;
+    char *end;
+    double v = strtod(str, &end);
+    if (end == str || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* [ <unix time number>, "<value>" ] */
+static int parse_pair(const cJSON *pair, double *t, double *v)
+{
+    if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2)
+        return -1;
+    const cJSON *ts = cJSON_GetArrayItem(pair, 0);
+    if (!cJSON_IsNumber(ts))
+        return -1;
+    *t = ts->valuedouble;
+    return parse_value(cJSON_GetArrayItem(pair, 1), v);
+}
+
+static char *label_of(const cJSON *metric, const char *name)
+{
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(metric, name);
+    return strdup(cJSON_IsString(l) ? l->valuestring : "");
+}
+
+/* Checks the envelope and returns data.result, or NULL with err set. */
+static const cJSON *result_of(const cJSON *root, const char *want_type, const char **got_type,
+                              char *err, size_t errsz)
+{
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errsz, "response is not a JSON object");
+        return NULL;
+    }
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(root, "status");
+    if (!cJSON_IsString(status)) {
+        snprintf(err, errsz, "response has no \"status\"");
+        return NULL;
+    }
+    if (strcmp(status->valuestring, "success") != 0) {
+        const cJSON *et = cJSON_GetObjectItemCaseSensitive(root, "errorType");
+        const cJSON *em = cJSON_GetObjectItemCaseSensitive(root, "error");
+        snprintf(err, errsz, "query failed: %s: %s", cJSON_IsString(et) ? et->valuestring : "?",
+                 cJSON_IsString(em) ? em->valuestring : "(no message)");
+        return NULL;
+    }
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(data, "resultType");
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(data, "result");
+    if (!cJSON_IsString(rt) || !res) {
+        snprintf(err, errsz, "response has no data.resultType/data.result");
+        return NULL;
+    }
+    *got_type = rt->valuestring;
+    if (want_type && strcmp(rt->valuestring, want_type) != 0) {
+        snprintf(err, errsz, "expected a %s result, got %s", want_type, rt->valuestring);
+        return NULL;
+    }
+    return res;
+}
+
+int prom_parse_vector(const char *json, size_t len, const char *label1, const char *label2,
+                      struct prom_vector *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) {
+        snprintf(err, errsz, "response is not valid JSON");
+        return -1;
+    }
+    int rc = -1;
+    const char *type = NULL;
+    const cJSON *res = result_of(root, NULL, &type, err, errsz);
+    if (!res)
+        goto done;
+    if (strcmp(type, "scalar") == 0) {
+        double t, v;
+        if (parse_pair(res, &t, &v) != 0) {
+            snprintf(err, errsz, "malformed scalar result");
+            goto done;
+        }
+        out->rows = calloc(1, sizeof(*out->rows));
+        if (!out->rows)
+            goto oom;
+        out->n = 1;
+        out->rows[0].l1 = strdup("");
+        out->rows[0].l2 = label2 ? strdup("") : NULL;
+        out->rows[0].value = v;
+        if (!out->rows[0].l1 || (label2 && !out->rows[0].l2))
+            goto oom;
+        rc = 0;
+        goto done;
+    }
+    if (strcmp(type, "vector") != 0 || !cJSON_IsArray(res)) {
+        snprintf(err, errsz, "expected a vector result, got %s", type);
+        goto done;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(res);
+    if (n) {
+        out->rows = calloc(n, sizeof(*out->rows));
+        if (!out->rows)
+            goto oom;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, res)
+    {
+        const cJSON *metric = cJSON_GetObjectItemCaseSensitive(item, "metric");
+        double t, v;
+        if (!cJSON_IsObject(metric) ||
+            parse_pair(cJSON_GetObjectItemCaseSensitive(item, "value"), &t, &v) != 0) {
+            snprintf(err, errsz, "malformed sample in vector result");
+            goto done;
+        }
+        struct prom_sample_row *r = &out->rows[out->n++];
+        r->l1 = label_of(metric, label1);
+        r->l2 = label2 ? label_of(metric, label2) : NULL;
+        r->value = v;
+        if (!r->l1 || (label2 && !r->l2))
+            goto oom;
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errsz, "out of memory");
+done:
+    cJSON_Delete(root);
+    if (rc != 0)
+        prom_vector_free(out);
+    return rc;
+}
+
+int prom_parse_matrix(const char *json, size_t len, const char *label1, struct prom_matrix *out,
+                      char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) {
+        snprintf(err, errsz, "response is not valid JSON");
+        return -1;
+    }
+    int rc = -1;
+    const char *type = NULL;
+    const cJSON *res = result_of(root, "matrix", &type, err, errsz);
+    if (!res)
+        goto done;
+    if (!cJSON_IsArray(res)) {
+        snprintf(err, errsz, "matrix result is not an array");
+        goto done;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(res);
+    if (n) {
+        out->series = calloc(n, sizeof(*out->series));
+        if (!out->series)
+            goto oom;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, res)
+    {
+        const cJSON *metric = cJSON_GetObjectItemCaseSensitive(item, "metric");
+        const cJSON *values = cJSON_GetObjectItemCaseSensitive(item, "values");
+        if (!cJSON_IsObject(metric) || !cJSON_IsArray(values)) {
+            snprintf(err, errsz, "malformed series in matrix result");
+            goto done;
+        }
+        struct prom_series *s = &out->series[out->n++];
+        s->l1 = label_of(metric, label1);
+        size_t np = (size_t)cJSON_GetArraySize(values);
+        s->t = calloc(np ? np : 1, sizeof(*s->t));
+        s->v = calloc(np ? np : 1, sizeof(*s->v));
+        if (!s->l1 || !s->t || !s->v)
+            goto oom;
+        const cJSON *pair;
+        cJSON_ArrayForEach(pair, values)
+        {
+            if (parse_pair(pair, &s->t[s->n], &s->v[s->n]) != 0) {
+                snprintf(err, errsz, "malformed point in matrix result");
+                goto done;
+            }
+            s->n++;
+        }
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errsz, "out of memory");
+done:
+    cJSON_Delete(root);
+    if (rc != 0)
+        prom_matrix_free(out);
+    return rc;
+}
+
+/* GET base/path?params and hand the body to the caller. A non-2xx answer
+ * from Prometheus still carries a JSON error envelope worth reporting, so
+ * only a body that is not JSON turns into an HTTP-status error here. */
+static int api_get(const char *base, const char *path_and_query, struct http_response *resp,
+                   char *err, size_t errsz)
+{
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    size_t need = bl + strlen(path_and_query) + 1;
+    char *url = malloc(need);
+    if (!url) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(url, need, "%.*s%s", (int)bl, base, path_and_query);
+    int rc = http_get(url, PROM_TIMEOUT_S, resp, err, errsz);
+    if (rc == 0 && (resp->status < 200 || resp->status > 299) &&
+        (resp->len == 0 || resp->body[0] != '{')) {
+        char shown[1024];
+        http_redact_url(url, shown, sizeof(shown));
+        snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp->status);
+        http_response_free(resp);
+        rc = -1;
+    }
+    free(url);
+    return rc;
+}
+
+static void prefix_err(const char *what, char *err, size_t errsz)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s", err);
+    snprintf(err, errsz, "%s: %s", what, tmp);
+}
+
+int prom_query(const char *base_url, const char *expr, double at, const char *label1,
+               const char *label2, struct prom_vector *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    char *q = http_query_escape(expr);
+    if (!q) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    size_t need = strlen(q) + 96;
+    char *pq = malloc(need);
+    if (!pq) {
+        free(q);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(pq, need, "/api/v1/query?query=%s&time=%.3f", q, at);
+    free(q);
+    struct http_response resp;
+    int rc = api_get(base_url, pq, &resp, err, errsz);
+    free(pq);
+    if (rc != 0)
+        return -1;
+    rc = prom_parse_vector(resp.body, resp.len, label1, label2, out, err, errsz);
+    http_response_free(&resp);
+    if (rc != 0)
+        prefix_err("Prometheus", err, errsz);
+    return rc;
+}
+
+int prom_query_range(const char *base_url, const char *expr, double start, double end,
+                     double step, const char *label1, struct prom_matrix *out, char *err,
+                     size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
+    char *q = http_query_escape(expr);
+    if (!q) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    size_t need = strlen(q) + 160;
+    char *pq = malloc(need);
+    if (!pq) {
+        free(q);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(pq, need, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.0f", q, start,
+             end, step);
+    free(q);
+    struct http_response resp;
+    int rc = api_get(base_url, pq, &resp, err, errsz);
+    free(pq);
+    if (rc != 0)
+        return -1;
+    rc = prom_parse_matrix(resp.body, resp.len, label1, out, err, errsz);
+    http_response_free(&resp);
+    if (rc != 0)
+        prefix_err("Prometheus", err, errsz);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* Prometheus HTTP API client (works the same against Thanos Query):
+ * instant queries (/api/v1/query) and range queries (/api/v1/query_range),
+ * keeping from each series only the one or two labels the report groups by. */
+#ifndef DAILY_REPORT_PROM_API_H
+#define DAILY_REPORT_PROM_API_H
+
+#include <stddef.h>
+
+struct prom_sample_row {
+    char *l1; /* value of label1 ("" when the series lacks it) */
+    char *l2; /* value of label2, NULL when no label2 was asked for */
+    double value;
+};
+
+struct prom_vector {
+    struct prom_sample_row *rows;
+    size_t n;
+};
+
+struct prom_series {
+    char *l1;
+    double *t; /* Unix seconds */
+    double *v;
+    size_t n;
+};
+
+struct prom_matrix {
+    struct prom_series *series;
+    size_t n;
+};
+
+/* Parse a /api/v1/query response whose resultType is "vector" (a "scalar"
+ * result becomes one row with l1 = ""). An API error ("status":"error")
+ * becomes -1 with its errorType and message in err. */
+int prom_parse_vector(const char *json, size_t len, const char *label1, const char *label2,
+                      struct prom_vector *out, char *err, size_t errsz);
+/* Parse a /api/v1/query_range response ("matrix"). */
+int prom_parse_matrix(const char *json, size_t len, const char *label1, struct prom_matrix *out,
+                      char *err, size_t errsz);
+
+/* Instant query evaluated at time `at` (Unix seconds). */
+int prom_query(const char *base_url, const char *expr, double at, const char *label1,
+               const char *label2, struct prom_vector *out, char *err, size_t errsz);
+/* Range query over [start, end] every step seconds. */
+int prom_query_range(const char *base_url, const char *expr, double start, double end,
+                     double step, const char *label1, struct prom_matrix *out, char *err,
+                     size_t errsz);
+
+void prom_vector_free(struct prom_vector *v);
+void prom_matrix_free(struct prom_matrix *m);
+
+/* Finds the row whose l1 (and l2 when given) match; NULL when absent. */
+const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, const char *l1,
+                                               const char *l2);
+
+#endif

@@ -1,0 +1,49 @@
+/* One collection at a time, shared by every concurrent scrape, and a cache.
+ *
+ * A collector thread owns the database work. A scrape that finds a result
+ * younger than cache_ttl_seconds is answered from it at once. Otherwise it
+ * asks for a collection (or joins the one already running) and waits for
+ * it, at most until its own deadline (from X-Prometheus-Scrape-Timeout-
+ * Seconds). Whatever the number of waiting scrapes, one collection runs.
+ * A failed collection is cached too, so a database outage is not hammered
+ * by every scrape; it renders no supabase_* sample, only queue_exporter_up 0.
+ *
+ * The collection function is injected, so unit tests can count calls. */
+#ifndef QE_COLLECTOR_H
+#define QE_COLLECTOR_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "metrics.h"
+
+typedef int (*qe_collect_fn)(void *ctx, double budget_s, struct qe_queue_stats *stats, char *err,
+                             size_t errsz);
+typedef unsigned long (*qe_connects_fn)(void *ctx);
+
+struct qe_collector;
+
+struct qe_collector *qe_collector_new(const struct qe_config *cfg, qe_collect_fn collect,
+                                      qe_connects_fn connects, void *ctx, const char *version);
+/* Starts the thread and a first collection. Returns 0 or -1 (errno). */
+int qe_collector_start(struct qe_collector *c);
+/* Wakes every waiting scrape (they answer at once) and stops the thread
+ * after its current collection. Safe to call twice. */
+void qe_collector_stop(struct qe_collector *c);
+void qe_collector_free(struct qe_collector *c);
+
+struct qe_scrape_result {
+    char *body; /* malloc'ed exposition text; the caller frees it */
+    size_t len;
+    int up; /* the values are from a successful collection */
+    char error[256]; /* why not, when !up */
+};
+
+/* Answers one scrape, waiting at most wait_s seconds for a collection.
+ * Returns 0, or -1 when out of memory. */
+int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_result *out);
+
+/* Number of collections run so far (for tests). */
+unsigned long qe_collector_collections(struct qe_collector *c);
+
+#endif

@@ -1,0 +1,314 @@
+#include "db.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conninfo.h"
+#include "log.h"
+#include "sql.h"
+
+/* The server's statement_timeout should fire first; the client deadline
+ * only catches a server or network that stopped answering. */
+#define CLIENT_GRACE_S 1.0
+
+struct qe_db {
+    const struct qe_config *cfg;
+    char *dsn;
+    PGconn *conn;
+    struct qe_query query; /* built per connection (PQescapeIdentifier needs one) */
+    double backoff_s;
+    double next_connect_mono;
+    unsigned long connects;
+    char last_connect_error[256];
+};
+
+struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err, size_t errsz)
+{
+    struct qe_conninfo ci;
+    if (qe_conninfo_build(&ci, dsn, cfg->collect_timeout_seconds, (qe_getenv_fn)getenv, err,
+                          errsz) != 0)
+        return NULL;
+    struct qe_db *db = calloc(1, sizeof(*db));
+    if (!db || (dsn && !(db->dsn = strdup(dsn)))) {
+        free(db);
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    db->cfg = cfg;
+    return db;
+}
+
+static void drop_connection(struct qe_db *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    qe_query_free(&db->query);
+}
+
+void qe_db_free(struct qe_db *db)
+{
+    if (!db)
+        return;
+    drop_connection(db);
+    free(db->dsn);
+    free(db);
+}
+
+unsigned long qe_db_connects(const struct qe_db *db)
+{
+    return db->connects;
+}
+
+/* libpq messages end with a newline and may span lines: one line for logs. */
+static void pq_message(const char *msg, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", msg && msg[0] ? msg : "unknown libpq error");
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == ' ')
+        out[--n] = '\0';
+}
+
+static char *pq_quote(void *ctx, const char *ident, char *err, size_t errsz)
+{
+    PGconn *conn = ctx;
+    char *q = PQescapeIdentifier(conn, ident, strlen(ident));
+    if (!q) {
+        char msg[256];
+        pq_message(PQerrorMessage(conn), msg, sizeof(msg));
+        snprintf(err, errsz, "cannot quote identifier: %s", msg);
+        return NULL;
+    }
+    char *copy = strdup(q);
+    PQfreemem(q);
+    if (!copy)
+        snprintf(err, errsz, "out of memory");
+    return copy;
+}
+
+static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz)
+{
+    double now = qe_mono_now();
+    if (now < db->next_connect_mono) {
+        snprintf(err, errsz, "database unavailable, next connection attempt in %.1f s (last error: %s)",
+                 db->next_connect_mono - now, db->last_connect_error);
+        return -1;
+    }
+    struct qe_conninfo ci;
+    if (qe_conninfo_build(&ci, db->dsn, budget_s, (qe_getenv_fn)getenv, err, errsz) != 0)
+        return -1;
+    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        char msg[256];
+        pq_message(conn ? PQerrorMessage(conn) : "out of memory", msg, sizeof(msg));
+        PQfinish(conn);
+        db->backoff_s = db->backoff_s > 0 ? db->backoff_s * 2 : 1;
+        if (db->backoff_s > db->cfg->reconnect_max_seconds)
+            db->backoff_s = db->cfg->reconnect_max_seconds;
+        db->next_connect_mono = qe_mono_now() + db->backoff_s;
+        snprintf(db->last_connect_error, sizeof(db->last_connect_error), "%s", msg);
+        snprintf(err, errsz, "cannot connect to the database: %s", msg);
+        log_warn("cannot connect to the database (next attempt in %.1f s): %s", db->backoff_s, msg);
+        return -1;
+    }
+    if (qe_query_build(&db->query, db->cfg, pq_quote, conn, err, errsz) != 0) {
+        PQfinish(conn);
+        return -1;
+    }
+    db->conn = conn;
+    db->backoff_s = 0;
+    db->next_connect_mono = 0;
+    db->connects++;
+    int ver = PQserverVersion(conn);
+    log_info("connected to PostgreSQL %d.%d at host=%s port=%s dbname=%s user=%s ssl=%s",
+             ver / 10000, ver % 10000, PQhost(conn), PQport(conn), PQdb(conn), PQuser(conn),
+             PQsslInUse(conn) ? "on" : "off");
+    return 0;
+}
+
+/* Waits for every result of the command sent last, within the deadline.
+ * Keeps the last result in *last (may be NULL). Returns 0 when every result
+ * succeeded, -1 on error (err set), -2 on deadline. */
+static int await_results(PGconn *conn, double deadline, PGresult **last, char *err, size_t errsz)
+{
+    int rc = 0;
+    if (last)
+        *last = NULL;
+    for (;;) {
+        while (PQisBusy(conn)) {
+            double left = deadline - qe_mono_now();
+            if (left <= 0) {
+                snprintf(err, errsz, "no answer from the database within the deadline");
+                return -2;
+            }
+            struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+            int pr = poll(&pfd, 1, (int)ceil(left * 1000));
+            if (pr < 0 && errno != EINTR) {
+                snprintf(err, errsz, "poll: %s", strerror(errno));
+                return -1;
+            }
+            if (!PQconsumeInput(conn)) {
+                pq_message(PQerrorMessage(conn), err, errsz);
+                return -1;
+            }
+        }
+        PGresult *res = PQgetResult(conn);
+        if (!res)
+            break;
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (rc == 0)
+                pq_message(PQresultErrorMessage(res), err, errsz);
+            rc = -1;
+        }
+        if (last && rc == 0 && st == PGRES_TUPLES_OK) {
+            PQclear(*last);
+            *last = res;
+        } else {
+            PQclear(res);
+        }
+    }
+    if (rc != 0 && last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
+static int simple(PGconn *conn, const char *sql, double deadline, char *err, size_t errsz)
+{
+    if (!PQsendQuery(conn, sql)) {
+        pq_message(PQerrorMessage(conn), err, errsz);
+        return -1;
+    }
+    return await_results(conn, deadline, NULL, err, errsz);
+}
+
+static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats,
+                     char *err, size_t errsz)
+{
+    if (PQntuples(res) != 1 || (size_t)PQnfields(res) != db->query.n_columns) {
+        snprintf(err, errsz, "unexpected result shape: %d rows, %d columns (expected 1, %zu)",
+                 PQntuples(res), PQnfields(res), db->query.n_columns);
+        return -1;
+    }
+    int col = 0;
+    for (size_t i = 0; i < db->cfg->n_queues; i++) {
+        const struct qe_queue *q = &db->cfg->queues[i];
+        memset(&stats[i], 0, sizeof(stats[i]));
+        if (!q->enabled)
+            continue;
+        double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS];
+        size_t ncols = qe_query_queue_columns(q);
+        for (size_t c = 0; c < ncols; c++, col++) {
+            const char *s = PQgetisnull(res, 0, col) ? "0" : PQgetvalue(res, 0, col);
+            char *end = NULL;
+            v[c] = strtod(s, &end);
+            if (end == s || *end != '\0' || !isfinite(v[c])) {
+                snprintf(err, errsz, "queue %s: column %d is not a number", q->name, col + 1);
+                return -1;
+            }
+        }
+        size_t nd = qe_queue_depth_count(q);
+        memcpy(stats[i].depth, v, nd * sizeof(v[0]));
+        stats[i].stuck = v[nd];
+        stats[i].oldest_pending_age = v[nd + 1];
+        stats[i].oldest_processing_age = v[nd + 2];
+        stats[i].failed_24h = v[nd + 3];
+        stats[i].completed_1h = v[nd + 4];
+    }
+    return 0;
+}
+
+/* One transaction on an open connection. -1: failed, the connection is
+ * still usable; -2: the connection must be dropped. */
+static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_stats *stats,
+                          char *err, size_t errsz)
+{
+    PGconn *conn = db->conn;
+    double deadline = qe_mono_now() + budget_s + CLIENT_GRACE_S;
+    long timeout_ms = lround(budget_s * 1000);
+    char begin[96];
+    /* SET LOCAL: the limit ends with the transaction, so a pooled server
+     * connection is handed back unchanged (session SET would leak). */
+    snprintf(begin, sizeof(begin), "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld",
+             timeout_ms < 1 ? 1 : timeout_ms);
+    int rc = simple(conn, begin, deadline, err, errsz);
+    PGresult *res = NULL;
+    if (rc == 0) {
+        if (!PQsendQueryParams(conn, db->query.text, (int)db->query.n_params, NULL,
+                               db->query.params, NULL, NULL, 0)) {
+            pq_message(PQerrorMessage(conn), err, errsz);
+            rc = -1;
+        } else {
+            rc = await_results(conn, deadline, &res, err, errsz);
+        }
+    }
+    if (rc == 0 && !res) {
+        snprintf(err, errsz, "the collection query returned no rows");
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = parse_row(db, res, stats, err, errsz);
+    PQclear(res);
+    if (rc == -2 || PQstatus(conn) != CONNECTION_OK)
+        return -2;
+
+    /* End the transaction either way; COMMIT of a failed one rolls back. */
+    char end_err[256];
+    int erc = simple(conn, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
+    if (erc != 0 && rc == 0) {
+        snprintf(err, errsz, "%s", end_err);
+        rc = -1;
+    }
+    if (erc != 0 || PQstatus(conn) != CONNECTION_OK ||
+        PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return -2;
+    return rc;
+}
+
+int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stats, char *err,
+                  size_t errsz)
+{
+    double start = qe_mono_now();
+    int fresh = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        double left = budget_s - (qe_mono_now() - start);
+        if (left <= 0.05) {
+            if (attempt == 0)
+                snprintf(err, errsz, "no time left for the collection");
+            return -1;
+        }
+        if (!db->conn) {
+            if (connect_db(db, left, err, errsz) != 0)
+                return -1;
+            fresh = 1;
+            left = budget_s - (qe_mono_now() - start);
+            if (left <= 0.05) {
+                snprintf(err, errsz, "connecting used up the collection's time budget");
+                return -1;
+            }
+        }
+        int rc = run_collection(db, left, stats, err, errsz);
+        if (rc == 0)
+            return 0;
+        if (rc == -1)
+            return -1;
+        /* The connection is gone (server restarted, network, deadline):
+         * reopen it now, once, unless it was opened in this collection. */
+        log_warn("database connection lost: %s", err);
+        drop_connection(db);
+        if (fresh)
+            return -1;
+    }
+    return -1;
+}

@@ -1,0 +1,33 @@
+/* The exporter's one persistent PostgreSQL connection and the collection
+ * that runs on it. Used by the collector thread only (not thread-safe).
+ *
+ * A collection is: BEGIN READ ONLY; SET LOCAL statement_timeout; the query
+ * of sql.h through PQsendQueryParams (unnamed statement, so transaction-mode
+ * poolers work); COMMIT. The whole exchange also has a client-side deadline.
+ * A lost connection is reopened at once (a restarted server is back in one
+ * collection); a failed connect waits 1, 2, 4 ... reconnect_max seconds
+ * before the next attempt. */
+#ifndef QE_DB_H
+#define QE_DB_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "metrics.h"
+
+struct qe_db;
+
+/* dsn: QUEUE_EXPORTER_DSN or NULL (PG* variables). Checks the DSN's syntax
+ * now, so a typo fails at startup. */
+struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err, size_t errsz);
+void qe_db_free(struct qe_db *db);
+
+/* One collection within budget_s seconds. stats has cfg->n_queues entries.
+ * Returns 0, or -1 with a message in err. */
+int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stats, char *err,
+                  size_t errsz);
+
+/* Connections opened successfully so far. */
+unsigned long qe_db_connects(const struct qe_db *db);
+
+#endif
