@@ -70,7 +70,9 @@ build build/asan:
 	@mkdir -p $@
 
 # The README's two commands.
-demo: all
+demo:
+	@tests/install-deps.sh --demo
+	@$(MAKE) -s all
 	@local/stack.sh start
 demo-stop:
 	@local/stack.sh stop

@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs everything the tests and the loopback stack need on a fresh
-# Debian 12 machine: Debian packages (needs root, or sudo) and the pinned
-# npm test tools from package-lock.json. Safe to run again.
+# Installs what the loopback stack and the tests need on a fresh Debian 12
+# machine: Debian packages (needs root, or sudo) and the pinned npm test tools
+# from package-lock.json. Safe to run again.
+#   tests/install-deps.sh          everything (make test)
+#   tests/install-deps.sh --demo   only what building and running the demo needs
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+MODE=${1:-all}
 
+DEMO_PACKAGES=(
+    make gcc pkg-config
+    libmicrohttpd-dev libpq-dev libcurl4-openssl-dev libcjson-dev libjansson-dev
+    libinih-dev libyaml-dev libcairo2-dev libpng-dev
+    prometheus prometheus-alertmanager prometheus-node-exporter postgresql postgresql-client
+    caddy python3-aiosmtpd curl jq ca-certificates openssl iproute2 procps bsdextrautils
+)
 APT_PACKAGES=(
     # build
     make gcc pkg-config clang-format cppcheck valgrind
@@ -16,10 +26,11 @@ APT_PACKAGES=(
     python3-aiosmtpd python3-prometheus-client python3-psycopg2 python3-yaml
     openssh-server sudo
     # tools the tests call
-    curl jq ca-certificates openssl iproute2 procps shellcheck yamllint
+    curl jq ca-certificates openssl iproute2 procps bsdextrautils shellcheck yamllint
     wrk hyperfine chromium poppler-utils file nodejs npm
 )
 
+[ "$MODE" = --demo ] && APT_PACKAGES=("${DEMO_PACKAGES[@]}")
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -40,7 +51,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-if [ ! -d "$REPO/node_modules/ajv-cli" ] || [ ! -d "$REPO/node_modules/s3rver" ]; then
+if [ "$MODE" != --demo ] && [ ! -d "$REPO/node_modules/ajv-cli" ] || [ ! -d "$REPO/node_modules/s3rver" ]; then
     echo "installing the npm test tools (package-lock.json)"
     (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

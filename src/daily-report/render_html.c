@@ -1,0 +1,345 @@
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "encode.h"
+#include "fmt.h"
+
+#define C_TEXT "#111827"
+#define C_MUTED "#6b7280"
+#define C_BORDER "#e5e7eb"
+#define C_OK "#15803d"
+#define C_WARN "#b45309"
+#define C_CRIT "#b91c1c"
+#define C_INFO "#1d4ed8"
+
+#define TH "padding:6px 8px;text-align:left;font-size:12px;color:" C_MUTED ";border-bottom:1px solid " C_BORDER ";"
+#define TD "padding:6px 8px;border-bottom:1px solid " C_BORDER ";"
+#define TDN TD "text-align:right;white-space:nowrap;"
+
+static const char *level_color(int level)
+{
+    return level == 2 ? C_CRIT : (level == 1 ? C_WARN : C_TEXT);
+}
+
+static void badge(struct strbuf *b, const char *text, const char *bg)
+{
+    sb_printf(b,
+              "<span style=\"display:inline-block;padding:1px 8px;border-radius:10px;"
+              "background:%s;color:#ffffff;font-size:12px;font-weight:bold;\">",
+              bg);
+    sb_append_html(b, text);
+    sb_puts(b, "</span>");
+}
+
+static void section_open(struct strbuf *b, const char *title, const char *source)
+{
+    sb_puts(b, "<tr><td style=\"padding:18px 24px 6px 24px;\">"
+               "<h2 style=\"margin:0 0 8px 0;font-size:17px;color:" C_TEXT ";\">");
+    sb_append_html(b, title);
+    sb_puts(b, " <span style=\"font-size:12px;font-weight:normal;color:" C_MUTED ";\">");
+    sb_append_html(b, source);
+    sb_puts(b, "</span></h2>\n");
+}
+
+static void section_close(struct strbuf *b)
+{
+    sb_puts(b, "</td></tr>\n");
+}
+
+/* Returns 1 when the section is available; otherwise writes the notice. */
+static int section_available(struct strbuf *b, const struct report *r, enum section_id id)
+{
+    if (r->sec[id].available)
+        return 1;
+    sb_puts(b, "<div data-unavailable=\"");
+    sb_append_html(b, section_name(id));
+    sb_puts(b, "\" style=\"padding:10px 12px;background:#fef3c7;border:1px solid #f59e0b;"
+               "color:#78350f;\"><strong>Unavailable.</strong> ");
+    sb_append_html(b, r->sec[id].reason);
+    sb_puts(b, "</div>\n");
+    return 0;
+}
+
+static void pct_cell(struct strbuf *b, const char *field, double v)
+{
+    char s[32];
+    fmt_pct(v, s, sizeof(s));
+    sb_printf(b, "<td data-field=\"%s\" style=\"" TDN "color:%s;\">", field,
+              level_color(fmt_pct_level(v)));
+    sb_append_html(b, s);
+    sb_puts(b, "</td>");
+}
+
+static void count_cell(struct strbuf *b, const char *field, double v, int warn_if_positive)
+{
+    char s[32];
+    fmt_count(v, s, sizeof(s));
+    const char *color = (warn_if_positive && v > 0) ? C_CRIT : C_TEXT;
+    sb_printf(b, "<td data-field=\"%s\" style=\"" TDN "color:%s;\">", field, color);
+    sb_append_html(b, s);
+    sb_puts(b, "</td>");
+}
+
+static void chart_img(struct strbuf *b, const struct chart_png *c, enum img_mode mode,
+                      const char *cid, const char *alt, const char *field)
+{
+    if (!c->data) {
+        sb_printf(b, "<p data-chart-missing=\"%s\" style=\"color:" C_MUTED ";\">Chart not drawn: ",
+                  field);
+        sb_append_html(b, c->why);
+        sb_puts(b, "</p>\n");
+        return;
+    }
+    sb_printf(b, "<p style=\"margin:12px 0 0 0;\"><img data-chart=\"%s\" src=\"", field);
+    if (mode == IMG_CID) {
+        sb_printf(b, "cid:%s", cid);
+    } else {
+        sb_puts(b, "data:image/png;base64,");
+        encode_base64(b, c->data, c->len, 0);
+    }
+    sb_printf(b, "\" width=\"%d\" height=\"%d\" alt=\"", c->width, c->height);
+    sb_append_html(b, alt);
+    sb_puts(b, "\" style=\"display:block;max-width:100%;height:auto;border:0;\"></p>\n");
+}
+
+static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
+{
+    section_open(b, "Infrastructure", "Prometheus");
+    if (section_available(b, r, SEC_INFRA)) {
+        sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
+                   "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n<tr>"
+                   "<th style=\"" TH "\">Server</th><th style=\"" TH "\">Status</th>"
+                   "<th style=\"" TH "text-align:right;\">CPU</th>"
+                   "<th style=\"" TH "text-align:right;\">CPU 24 h max</th>"
+                   "<th style=\"" TH "text-align:right;\">RAM</th>"
+                   "<th style=\"" TH "text-align:right;\">RAM 24 h max</th>"
+                   "<th style=\"" TH "text-align:right;\">Disk</th>"
+                   "<th style=\"" TH "text-align:right;\">Disk 24 h max</th></tr>\n");
+        for (size_t i = 0; i < r->nservers; i++) {
+            const struct server_row *s = &r->servers[i];
+            sb_puts(b, "<tr data-server=\"");
+            sb_append_html(b, s->name);
+            sb_puts(b, "\"><td data-field=\"name\" style=\"" TD "font-weight:bold;\">");
+            sb_append_html(b, s->name[0] ? s->name : "(no server label)");
+            sb_puts(b, "</td><td data-field=\"status\" style=\"" TD "\">");
+            badge(b, s->up ? "UP" : "DOWN", s->up ? C_OK : C_CRIT);
+            sb_puts(b, "</td>");
+            pct_cell(b, "cpu", s->cpu);
+            pct_cell(b, "cpu_max", s->cpu_max);
+            pct_cell(b, "ram", s->ram);
+            pct_cell(b, "ram_max", s->ram_max);
+            pct_cell(b, "disk", s->disk);
+            pct_cell(b, "disk_max", s->disk_max);
+            sb_puts(b, "</tr>\n");
+        }
+        sb_puts(b, "</table>\n<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
+                   "CPU: 5-minute average. Disk: the fullest real filesystem.</p>\n");
+        chart_img(b, &r->cpu_chart, mode, CID_CPU_CHART, "CPU per server, last 24 hours",
+                  "cpu");
+    }
+    section_close(b);
+}
+
+static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
+{
+    section_open(b, "Processing queues", "Prometheus, queue-exporter");
+    if (section_available(b, r, SEC_QUEUES)) {
+        sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
+                   "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n<tr>"
+                   "<th style=\"" TH "\">Queue</th>"
+                   "<th style=\"" TH "text-align:right;\">Pending</th>"
+                   "<th style=\"" TH "text-align:right;\">Processing</th>"
+                   "<th style=\"" TH "text-align:right;\">Failed</th>"
+                   "<th style=\"" TH "text-align:right;\">Stuck &gt; 35 min</th>"
+                   "<th style=\"" TH "text-align:right;\">Failed, last 24 h</th></tr>\n");
+        for (size_t i = 0; i < r->nqueues; i++) {
+            const struct queue_row *q = &r->queues[i];
+            sb_puts(b, "<tr data-queue=\"");
+            sb_append_html(b, q->name);
+            sb_puts(b, "\"><td data-field=\"name\" style=\"" TD "font-weight:bold;\">");
+            sb_append_html(b, q->name);
+            sb_puts(b, "</td>");
+            count_cell(b, "pending", q->pending, 0);
+            count_cell(b, "processing", q->processing, 0);
+            count_cell(b, "failed", q->failed, 0);
+            count_cell(b, "stuck", q->stuck, 1);
+            count_cell(b, "failed_24h", q->failed_24h, 1);
+            sb_puts(b, "</tr>\n");
+        }
+        sb_puts(b, "</table>\n");
+        chart_img(b, &r->queue_chart, mode, CID_QUEUE_CHART,
+                  "Pending jobs per queue, last 24 hours", "queue");
+    }
+    section_close(b);
+}
+
+/* extra_html is trusted markup: callers build it from numbers only. */
+static void kv_row(struct strbuf *b, const char *label, const char *field, long v,
+                   const char *extra_html)
+{
+    sb_puts(b, "<tr><td style=\"" TD "\">");
+    sb_append_html(b, label);
+    sb_printf(b, "</td><td data-field=\"%s\" style=\"" TDN "font-weight:bold;\">%ld</td>", field,
+              v);
+    sb_puts(b, "<td style=\"" TD "color:" C_MUTED ";\">");
+    sb_puts(b, extra_html);
+    sb_puts(b, "</td></tr>\n");
+}
+
+static void business(struct strbuf *b, const struct report *r)
+{
+    section_open(b, "Business", "Supabase");
+    if (section_available(b, r, SEC_BUSINESS)) {
+        const struct business *z = &r->biz;
+        char extra[400];
+        sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
+                   "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n");
+        snprintf(extra, sizeof(extra),
+                 "critical <span data-field=\"incidents_24h_critical\">%ld</span>, "
+                 "major <span data-field=\"incidents_24h_major\">%ld</span>, "
+                 "minor <span data-field=\"incidents_24h_minor\">%ld</span>",
+                 z->incidents_24h_critical, z->incidents_24h_major, z->incidents_24h_minor);
+        kv_row(b, "Incidents, last 24 h", "incidents_24h", z->incidents_24h, extra);
+        long d = z->incidents_24h - z->incidents_prev_24h;
+        snprintf(extra, sizeof(extra), "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
+        kv_row(b, "Incidents, previous 24 h", "incidents_prev_24h", z->incidents_prev_24h,
+               extra);
+        double cov = z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting /
+                                              (double)z->fleet_total
+                                        : NAN;
+        char pct[32];
+        fmt_pct(cov, pct, sizeof(pct));
+        snprintf(extra, sizeof(extra),
+                 "of <span data-field=\"fleet_total\">%ld</span> vehicles reported a position "
+                 "in the last 10 min (<span data-field=\"gps_coverage\">%s</span>)",
+                 z->fleet_total, pct);
+        kv_row(b, "GPS coverage", "fleet_reporting", z->fleet_reporting, extra);
+        snprintf(extra, sizeof(extra),
+                 "<span data-field=\"transcriptions_failed_total\">%ld</span> failed in total",
+                 z->transcriptions_failed_total);
+        kv_row(b, "Failed transcriptions, last 24 h", "transcriptions_failed_24h",
+               z->transcriptions_failed_24h, extra);
+        snprintf(extra, sizeof(extra),
+                 "<span data-field=\"pdf_failed_total\">%ld</span> failed in total",
+                 z->pdf_failed_total);
+        kv_row(b, "Failed PDF jobs, last 24 h", "pdf_failed_24h", z->pdf_failed_24h, extra);
+        sb_puts(b, "</table>\n");
+    }
+    section_close(b);
+}
+
+static const char *severity_color(const char *s)
+{
+    if (strcmp(s, "critical") == 0)
+        return C_CRIT;
+    if (strcmp(s, "warning") == 0)
+        return C_WARN;
+    if (strcmp(s, "info") == 0)
+        return C_INFO;
+    return C_MUTED;
+}
+
+static void alerts(struct strbuf *b, const struct report *r)
+{
+    section_open(b, "Active alerts", "Alertmanager");
+    if (section_available(b, r, SEC_ALERTS)) {
+        if (r->alerts.n == 0) {
+            sb_puts(b, "<p data-field=\"no_alerts\" style=\"margin:0;color:" C_OK ";\">"
+                       "No active alerts.</p>\n");
+        } else {
+            sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
+                       "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n"
+                       "<tr><th style=\"" TH "\">Severity</th><th style=\"" TH "\">Alert</th>"
+                       "<th style=\"" TH "\">Server</th><th style=\"" TH "\">Since</th></tr>\n");
+            for (size_t i = 0; i < r->alerts.n; i++) {
+                const struct am_alert *a = &r->alerts.items[i];
+                char since[64], dur[32];
+                fmt_local(a->since, since, sizeof(since));
+                fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
+                sb_puts(b, "<tr data-alert=\"\"><td data-field=\"severity\" style=\"" TD "\">");
+                badge(b, a->severity[0] ? a->severity : "none", severity_color(a->severity));
+                sb_puts(b, "</td><td style=\"" TD "\"><strong data-field=\"alertname\">");
+                sb_append_html(b, a->name);
+                sb_puts(b, "</strong>");
+                if (a->summary[0]) {
+                    sb_puts(b, "<br><span data-field=\"summary\" style=\"color:" C_MUTED
+                               ";font-size:12px;\">");
+                    sb_append_html(b, a->summary);
+                    sb_puts(b, "</span>");
+                }
+                sb_puts(b, "</td><td data-field=\"server\" style=\"" TD "\">");
+                sb_append_html(b, a->server);
+                sb_printf(b, "</td><td data-field=\"since\" data-since=\"%lld\" style=\"" TD
+                             "white-space:nowrap;\">",
+                          (long long)a->since);
+                sb_append_html(b, since);
+                sb_puts(b, "<br><span style=\"color:" C_MUTED ";font-size:12px;\">for ");
+                sb_append_html(b, dur);
+                sb_puts(b, "</span></td></tr>\n");
+            }
+            sb_puts(b, "</table>\n");
+        }
+    }
+    section_close(b);
+}
+
+static void summary_line(struct strbuf *b, const struct report *r)
+{
+    sb_puts(b, "<p style=\"margin:10px 0 0 0;\">");
+    if (r->sec[SEC_INFRA].available) {
+        size_t up = 0;
+        for (size_t i = 0; i < r->nservers; i++)
+            up += r->servers[i].up ? 1 : 0;
+        badge(b, up == r->nservers ? "ALL SERVERS UP" : "SERVERS DOWN",
+              up == r->nservers ? C_OK : C_CRIT);
+        sb_printf(b, " <span data-field=\"servers_up\">%zu</span> of "
+                     "<span data-field=\"servers_total\">%zu</span> servers up. ",
+                  up, r->nservers);
+    }
+    if (r->sec[SEC_ALERTS].available)
+        sb_printf(b, "<span data-field=\"alerts_active\">%zu</span> active alert%s. ",
+                  r->alerts.n, r->alerts.n == 1 ? "" : "s");
+    int unav = report_unavailable_count(r);
+    if (unav)
+        sb_printf(b, "<span style=\"color:" C_WARN ";\"><span data-field=\"sections_unavailable\">"
+                     "%d</span> section%s unavailable.</span>",
+                  unav, unav == 1 ? "" : "s");
+    sb_puts(b, "</p>\n");
+}
+
+void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
+{
+    char when[96], subject[200];
+    fmt_local_long(r->at, when, sizeof(when));
+    render_subject(r, subject, sizeof(subject));
+    sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<title>");
+    sb_append_html(b, subject);
+    sb_printf(b, "</title></head>\n<body data-report-time=\"%lld\" style=\"margin:0;padding:0;"
+                 "background:#f3f4f6;\">\n",
+              (long long)r->at);
+    sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+               "style=\"background:#f3f4f6;\"><tr><td align=\"center\" style=\"padding:16px;\">\n"
+               "<table role=\"presentation\" width=\"700\" cellpadding=\"0\" cellspacing=\"0\" "
+               "style=\"width:100%;max-width:700px;background:#ffffff;border:1px solid " C_BORDER
+               ";font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.4;color:" C_TEXT
+               ";\">\n<tr><td style=\"padding:20px 24px 14px 24px;border-bottom:3px solid "
+               "#1f2937;\"><h1 style=\"margin:0;font-size:21px;\">Daily health report</h1>"
+               "<div style=\"color:" C_MUTED ";font-size:13px;\">");
+    sb_append_html(b, when);
+    sb_puts(b, "</div>\n");
+    summary_line(b, r);
+    sb_puts(b, "</td></tr>\n");
+    infra(b, r, mode);
+    queues(b, r, mode);
+    business(b, r);
+    alerts(b, r);
+    sb_puts(b, "<tr><td style=\"padding:16px 24px 20px 24px;font-size:11px;color:" C_MUTED ";\">"
+               "Sent by daily-report " VERSION
+               " on the monitoring server. Dashboards have the details.</td></tr>\n"
+               "</table>\n</td></tr></table>\n</body></html>\n");
+}

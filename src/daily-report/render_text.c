@@ -1,0 +1,154 @@
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fmt.h"
+
+static int section(struct strbuf *b, const struct report *r, enum section_id id,
+                   const char *title)
+{
+    sb_printf(b, "\n%s\n", title);
+    if (r->sec[id].available)
+        return 1;
+    sb_puts(b, "  UNAVAILABLE: ");
+    sb_append_text(b, r->sec[id].reason);
+    sb_puts(b, "\n");
+    return 0;
+}
+
+static void infra(struct strbuf *b, const struct report *r)
+{
+    if (!section(b, r, SEC_INFRA, "INFRASTRUCTURE (Prometheus)"))
+        return;
+    for (size_t i = 0; i < r->nservers; i++) {
+        const struct server_row *s = &r->servers[i];
+        char c[32], cm[32], m[32], mm[32], d[32], dm[32];
+        fmt_pct(s->cpu, c, sizeof(c));
+        fmt_pct(s->cpu_max, cm, sizeof(cm));
+        fmt_pct(s->ram, m, sizeof(m));
+        fmt_pct(s->ram_max, mm, sizeof(mm));
+        fmt_pct(s->disk, d, sizeof(d));
+        fmt_pct(s->disk_max, dm, sizeof(dm));
+        sb_puts(b, "  ");
+        sb_append_text(b, s->name[0] ? s->name : "(no server label)");
+        sb_printf(b, ": %s, CPU %s (24 h max %s), RAM %s (24 h max %s), disk %s (24 h max %s)\n",
+                  s->up ? "UP" : "DOWN", c, cm, m, mm, d, dm);
+    }
+}
+
+static void queues(struct strbuf *b, const struct report *r)
+{
+    if (!section(b, r, SEC_QUEUES, "PROCESSING QUEUES (Prometheus, queue-exporter)"))
+        return;
+    for (size_t i = 0; i < r->nqueues; i++) {
+        const struct queue_row *q = &r->queues[i];
+        char p[32], pr[32], f[32], s[32], f24[32];
+        fmt_count(q->pending, p, sizeof(p));
+        fmt_count(q->processing, pr, sizeof(pr));
+        fmt_count(q->failed, f, sizeof(f));
+        fmt_count(q->stuck, s, sizeof(s));
+        fmt_count(q->failed_24h, f24, sizeof(f24));
+        sb_puts(b, "  ");
+        sb_append_text(b, q->name);
+        sb_printf(b,
+                  ": pending %s, processing %s, failed %s, stuck > 35 min %s, "
+                  "failed in the last 24 h %s\n",
+                  p, pr, f, s, f24);
+    }
+}
+
+static void business(struct strbuf *b, const struct report *r)
+{
+    if (!section(b, r, SEC_BUSINESS, "BUSINESS (Supabase)"))
+        return;
+    const struct business *z = &r->biz;
+    sb_printf(b, "  Incidents, last 24 h: %ld (critical %ld, major %ld, minor %ld)\n",
+              z->incidents_24h, z->incidents_24h_critical, z->incidents_24h_major,
+              z->incidents_24h_minor);
+    sb_printf(b, "  Incidents, previous 24 h: %ld\n", z->incidents_prev_24h);
+    char pct[32];
+    fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                               : NAN,
+            pct, sizeof(pct));
+    sb_printf(b, "  GPS coverage: %ld of %ld vehicles reported in the last 10 min (%s)\n",
+              z->fleet_reporting, z->fleet_total, pct);
+    sb_printf(b, "  Failed transcriptions: %ld in the last 24 h, %ld in total\n",
+              z->transcriptions_failed_24h, z->transcriptions_failed_total);
+    sb_printf(b, "  Failed PDF jobs: %ld in the last 24 h, %ld in total\n", z->pdf_failed_24h,
+              z->pdf_failed_total);
+}
+
+static void alerts(struct strbuf *b, const struct report *r)
+{
+    if (!section(b, r, SEC_ALERTS, "ACTIVE ALERTS (Alertmanager)"))
+        return;
+    if (r->alerts.n == 0)
+        sb_puts(b, "  No active alerts.\n");
+    for (size_t i = 0; i < r->alerts.n; i++) {
+        const struct am_alert *a = &r->alerts.items[i];
+        char since[64], dur[32];
+        fmt_local(a->since, since, sizeof(since));
+        fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
+        sb_puts(b, "  [");
+        sb_append_text(b, a->severity[0] ? a->severity : "none");
+        sb_puts(b, "] ");
+        sb_append_text(b, a->name);
+        if (a->server[0]) {
+            sb_puts(b, " on ");
+            sb_append_text(b, a->server);
+        }
+        sb_printf(b, " since %s (for %s)", since, dur);
+        if (a->summary[0]) {
+            sb_puts(b, ": ");
+            sb_append_text(b, a->summary);
+        }
+        sb_puts(b, "\n");
+    }
+}
+
+void render_text(const struct report *r, struct strbuf *b)
+{
+    char when[96];
+    fmt_local_long(r->at, when, sizeof(when));
+    sb_printf(b, "Daily health report - %s\n", when);
+    infra(b, r);
+    queues(b, r);
+    business(b, r);
+    alerts(b, r);
+    sb_puts(b, "\nThe charts (CPU per server and pending jobs per queue over the last 24 h)\n"
+               "are in the HTML version of this message.\n"
+               "-- \nSent by daily-report " VERSION " on the monitoring server.\n");
+}
+
+void render_subject(const struct report *r, char *out, size_t outsz)
+{
+    char day[32];
+    struct tm tm;
+    if (!localtime_r(&r->at, &tm) || strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0)
+        snprintf(day, sizeof(day), "today");
+    char parts[160] = "";
+    size_t down = 0;
+    for (size_t i = 0; r->sec[SEC_INFRA].available && i < r->nservers; i++)
+        down += r->servers[i].up ? 0 : 1;
+    int unav = report_unavailable_count(r);
+    size_t len = 0;
+#define ADD(...)                                                                                   \
+    do {                                                                                           \
+        int n_ = snprintf(parts + len, sizeof(parts) - len, "%s", len ? ", " : "");               \
+        if (n_ > 0 && (size_t)n_ < sizeof(parts) - len)                                            \
+            len += (size_t)n_;                                                                     \
+        n_ = snprintf(parts + len, sizeof(parts) - len, __VA_ARGS__);                              \
+        if (n_ > 0 && (size_t)n_ < sizeof(parts) - len)                                            \
+            len += (size_t)n_;                                                                     \
+    } while (0)
+    if (down)
+        ADD("%zu of %zu servers DOWN", down, r->nservers);
+    if (r->sec[SEC_ALERTS].available && r->alerts.n)
+        ADD("%zu active alert%s", r->alerts.n, r->alerts.n == 1 ? "" : "s");
+    if (unav)
+        ADD("%d section%s unavailable", unav, unav == 1 ? "" : "s");
+#undef ADD
+    snprintf(out, outsz, "Daily health report %s: %s", day, len ? parts : "all clear");
+}
