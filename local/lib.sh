@@ -48,9 +48,25 @@ pg_bindir() {
 # PostgreSQL refuses to run as root: as root, run it as the postgres user.
 as_pg() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        # From / : the postgres user may not be allowed into the caller's cwd.
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
+    fi
+}
+
+# pg_dir_for WANTED: where a cluster meant for WANTED can live. As root the
+# server runs as the postgres user, which may not be able to traverse the
+# checkout (a clone under /root, mode 700); then the cluster goes to a
+# directory under /tmp derived from WANTED, so stop finds it again.
+pg_dir_for() {
+    local want=$1 parent
+    parent=$(dirname "$want")
+    mkdir -p "$parent"
+    if [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$parent" 2>/dev/null; then
+        echo "$want"
+    else
+        echo "/tmp/pg-$(printf '%s' "$want" | md5sum | cut -c1-12)"
     fi
 }
 
@@ -98,10 +114,12 @@ pg_cluster_stop() {
 }
 
 # psql as the superuser over the cluster's socket: pg_psql DIR PORT [args]
+# Runs as the caller (trust auth for user postgres on the socket), so -f can
+# read files the postgres OS user could not.
 pg_psql() {
     local dir=$1 port=$2
     shift 2
-    as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
+    psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
 }
 
 # start_daemon PIDDIR NAME LOG cmd... : start cmd in the background, record its PID.

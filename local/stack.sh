@@ -24,6 +24,7 @@ STACK_DIR=${STACK_DIR:-$REPO/.local-stack}
 PIDS=$STACK_DIR/pids
 LOGS=$STACK_DIR/logs
 ENVF=$STACK_DIR/stack.env
+PG_DIR=$(pg_dir_for "$STACK_DIR/postgres")
 
 # Start order; stop runs it backwards.
 SERVICES=(postgres smtp node-f node-b cadvisor-fixture queue-exporter alertmanager daily-report prometheus caddy)
@@ -60,8 +61,8 @@ running_pids() {
         pid=$(cat "$f")
         pid_alive "$pid" && echo "$(basename "$f" .pid)=$pid"
     done
-    if [ -f "$STACK_DIR/postgres/data/postmaster.pid" ]; then
-        pid=$(head -1 "$STACK_DIR/postgres/data/postmaster.pid")
+    if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+        pid=$(head -1 "$PG_DIR/data/postmaster.pid")
         pid_alive "$pid" && echo "postgres=$pid"
     fi
 }
@@ -92,7 +93,7 @@ CADDY_CA_CERT=$STACK_DIR/caddy/data/caddy/pki/authorities/local/root.crt
 SMTP_HOST=127.0.0.1
 SMTP_PORT=$(port_of smtp)
 SMTP_MAILDIR=$STACK_DIR/mail
-PG_DIR=$STACK_DIR/postgres
+PG_DIR=$PG_DIR
 PGPORT=$pg_port
 GRAFANA_DB_PASSWORD=$gpw
 QUEUE_EXPORTER_DB_PASSWORD=$epw
@@ -190,7 +191,7 @@ service_enabled() {
 
 # ---- one function per service ------------------------------------------------------
 start_postgres() {
-    local d=$STACK_DIR/postgres port
+    local d=$PG_DIR port
     port=$(port_of postgres)
     if [ ! -d "$d/data" ]; then
         pg_cluster_init "$d" "$port" || die "initdb failed (see $d/initdb.log)"
@@ -208,7 +209,7 @@ start_postgres() {
         pg_cluster_start "$d" || die "PostgreSQL did not start (see $d/postgres.log)"
     fi
 }
-stop_postgres() { pg_cluster_stop "$STACK_DIR/postgres"; }
+stop_postgres() { pg_cluster_stop "$PG_DIR"; }
 
 start_smtp() {
     start_daemon "$PIDS" smtp "$LOGS/smtp.log" "$PY3" "$REPO/local/smtp-sink.py" \
@@ -332,7 +333,7 @@ cmd_start() {
     [ -f "$REPO/sql/schema.sql" ] || die "sql/schema.sql is missing"
     # A fresh state each start: stale TSDB or mail from a previous run would
     # make the status (and the tests) lie.
-    rm -rf "$STACK_DIR"
+    rm -rf "$STACK_DIR" "$PG_DIR"
     mkdir -p "$PIDS" "$LOGS" "$STACK_DIR/mail"
     write_env
     render_prometheus || die "cannot render the Prometheus configuration"
@@ -372,7 +373,7 @@ cmd_status() {
             continue
         fi
         if [ "$s" = postgres ]; then
-            pid=$(head -1 "$STACK_DIR/postgres/data/postmaster.pid" 2>/dev/null || echo -)
+            pid=$(head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null || echo -)
             url="postgresql://127.0.0.1:$(port_of postgres)/postgres"
         else
             pid=$(cat "$PIDS/$s.pid" 2>/dev/null || echo -)

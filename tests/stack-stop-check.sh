@@ -4,7 +4,7 @@
 REPO=${REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$REPO/tests/lib.sh"
 
-pids=$(cat "$STACK_DIR"/pids/*.pid 2>/dev/null; head -1 "$STACK_DIR/postgres/data/postmaster.pid" 2>/dev/null)
+pids=$(cat "$STACK_DIR"/pids/*.pid 2>/dev/null; head -1 "$PG_DIR/data/postmaster.pid" 2>/dev/null)
 check "local/stack.sh stop succeeds" "$REPO/local/stack.sh" stop
 
 # shellcheck disable=SC2317 # called through eventually

@@ -208,3 +208,7 @@ finish_summary() {
         say "$PROG: done, $CHANGES change(s) made"
     fi
 }
+
+# A command that fails under set -e says which one it was.
+set -o errtrace
+trap 'printf "%s: error: command failed (exit %s): %s\n" "$PROG" "$?" "$BASH_COMMAND" >&2' ERR

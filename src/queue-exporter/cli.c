@@ -82,7 +82,7 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
     optind = 0; /* GNU: full reinitialisation, so tests can parse repeatedly */
     opterr = 0; /* our own messages below */
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (c) {
         case OPT_LISTEN:
             cli->listen = optarg;

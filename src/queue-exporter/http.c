@@ -102,12 +102,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version;
     (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
+    static int request_seen; /* address used as a marker only */
     struct qe_http *h = cls;
-    /* Answer on the first call: no endpoint takes a body, and a response
-     * queued before a body is read makes libmicrohttpd close afterwards. */
-    switch (qe_route(method, url)) {
+    enum qe_route route = qe_route(method, url);
+    if (*req_cls == NULL) {
+        *req_cls = &request_seen;
+        /* A GET or HEAD is answered once the request is complete, so the
+         * connection can be kept alive for the next scrape. Anything else is
+         * answered now; libmicrohttpd then closes the connection instead of
+         * reading a body nobody wants. */
+        if (route != QE_ROUTE_NOT_FOUND && route != QE_ROUTE_METHOD_NOT_ALLOWED)
+            return MHD_YES;
+    } else if (*upload_data_size != 0) {
+        *upload_data_size = 0;
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST, "these endpoints take no request body\n",
+                          NULL);
+    }
+    switch (route) {
     case QE_ROUTE_METRICS:
         return handle_metrics(h, conn);
     case QE_ROUTE_HEALTHZ:

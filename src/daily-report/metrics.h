@@ -1,0 +1,42 @@
+/* The daemon's own metrics over HTTP (libmicrohttpd), for Prometheus job
+ * "daily-report" and the "report not sent" alert:
+ *   GET /metrics     text exposition (src/common/promtext)
+ *   GET /-/healthy   200 "OK" (the container HEALTHCHECK) */
+#ifndef DAILY_REPORT_METRICS_H
+#define DAILY_REPORT_METRICS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "promtext.h"
+#include "report.h"
+
+struct metrics {
+    pthread_mutex_t mu;
+    double start_time;
+    double last_success;  /* from the state file at startup, then each success */
+    double last_attempt;  /* 0 until the first run in this process */
+    double next_run;
+    double last_duration; /* seconds the last run took */
+    unsigned long runs_total;
+    unsigned long failures_total;
+    int have_sections; /* set once a report was built in this process */
+    int section_unavailable[SEC_COUNT];
+};
+
+void metrics_init(struct metrics *m, double start_time, double last_success);
+void metrics_destroy(struct metrics *m);
+/* Writes the exposition for the current values (takes the lock). */
+void metrics_render(struct metrics *m, struct prom_buf *out);
+
+/* "127.0.0.1:9201", "0.0.0.0:9201", "[::1]:9201". Returns 0 or -1 with err. */
+int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
+                         size_t errsz);
+
+struct metrics_server;
+struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,
+                                            size_t errsz);
+void metrics_server_stop(struct metrics_server *s);
+
+#endif
