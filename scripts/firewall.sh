@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
 . "$HERE/lib/common.sh"
 
-MANAGED_PORTS="9100 8080 9090 9093"
+MANAGED_PORTS=(9100 8080 9090 9093)
 
 usage() {
     cat <<EOF
@@ -79,8 +79,9 @@ if [ "$N8N" = 1 ]; then
     valid_ip "$SERVER_B" || usage_error "--server-b-ip '$SERVER_B' is not an IP address"
 fi
 for a in "${EXTRA_ALLOW[@]}"; do
-    [[ $a =~ ^([0-9]+)(/(tcp|udp))?$ ]] && valid_port "${BASH_REMATCH[1]}" ||
+    if ! [[ $a =~ ^([0-9]+)(/(tcp|udp))?$ ]] || ! valid_port "${BASH_REMATCH[1]}"; then
         usage_error "--allow '$a': expected PORT or PORT/tcp or PORT/udp"
+    fi
 done
 
 command -v ufw >/dev/null || die "ufw is not installed: apt-get install ufw"
@@ -90,7 +91,7 @@ make_workdir
 # --- the SSH port(s) sshd really listens on --------------------------------
 # sshd accepts several Port lines, in the main file and in included files.
 sshd_ports() {
-    local file=$1 depth=${2:-0} line kw val inc f
+    local file=$1 depth=${2:-0} line kw val inc f words
     [ "$depth" -lt 5 ] && [ -r "$file" ] || return 0
     while IFS= read -r line || [ -n "$line" ]; do
         line=${line%%#*}
@@ -99,10 +100,12 @@ sshd_ports() {
         port) printf '%s\n' "$val" ;;
         match) return 0 ;; # Port is not allowed inside Match blocks
         include)
-            for inc in $line; do
-                [ "${inc,,}" = include ] && continue
+            # Split without globbing, prefix the root, then expand the glob.
+            read -r -a words <<<"$line"
+            for inc in "${words[@]:1}"; do
                 case $inc in /*) ;; *) inc=/etc/ssh/$inc ;; esac
-                [ -n "$ROOT" ] && [[ $inc != "$ROOT"/* ]] && inc=$ROOT$inc
+                if [ -n "$ROOT" ] && [[ $inc != "$ROOT"/* ]]; then inc=$ROOT$inc; fi
+                # shellcheck disable=SC2086 # the glob is meant to expand
                 for f in $inc; do sshd_ports "$f" $((depth + 1)); done
             done ;;
         esac
@@ -170,8 +173,8 @@ done
 
 # Rules for the monitoring ports that this policy does not contain: an old
 # Server F address, or a rule open to everyone that defeats the restriction.
-port_re=$(printf '%s|' $MANAGED_PORTS)
-port_re="(port (${port_re%|})( |\$)|^(allow|limit) (${port_re%|})(/tcp|/udp)?\$)"
+alt=$(IFS='|'; printf '%s' "${MANAGED_PORTS[*]}")
+port_re="(port ($alt)( |\$)|^(allow|limit) ($alt)(/tcp|/udp)?\$)"
 while IFS= read -r r; do
     [ -n "$r" ] || continue
     printf '%s\n' "${RULES[@]}" | grep -qxF -- "$r" && continue
@@ -203,7 +206,7 @@ if command -v docker >/dev/null && docker ps --format '{{.Names}}	{{.Ports}}' >"
             hport=${hostpart##*:}
             haddr=${hostpart%:*}
             case $haddr in 127.0.0.1 | "[::1]" | ::1) continue ;; esac
-            for p in $MANAGED_PORTS; do
+            for p in "${MANAGED_PORTS[@]}"; do
                 [ "$hport" = "$p" ] &&
                     warn "container '$cname' publishes $hostpart: Docker-published ports bypass UFW, so the Server F/B restriction does not apply to it; bind it to 127.0.0.1 or use host networking (scripts/install-cadvisor.sh)"
             done
@@ -214,7 +217,7 @@ fi
 if [ "$ACTIVE" = 0 ]; then
     # Services that listen publicly and are not in the policy stop being
     # reachable: say so before it happens.
-    allowed=" $SSH_PORT 80 443 ${MANAGED_PORTS} "
+    allowed=" $SSH_PORT 80 443 ${MANAGED_PORTS[*]} "
     for a in "${EXTRA_ALLOW[@]}"; do allowed+="${a%/*} "; done
     blocked=$(ss -Hltn 2>/dev/null | awk '{print $4}' | while read -r local; do
         port=${local##*:}

@@ -27,12 +27,16 @@ Usage: $0 --listen-address IP [options]
                         Must carry an explicit version tag or digest.
   --dry-run             print every action, change nothing
   -h, --help            this text
+
+Environment: CADVISOR_HEALTH_TIMEOUT (seconds to wait for /healthz, default 30).
 EOF
 }
 
 LISTEN=
 PORT=8080
 IMAGE=${CADVISOR_IMAGE:-$DEFAULT_IMAGE}
+# Seconds to wait for /healthz after (re)starting.
+HEALTH_TIMEOUT=${CADVISOR_HEALTH_TIMEOUT:-30}
 while [ $# -gt 0 ]; do
     case $1 in
     --listen-address) need_arg "$1" "${2:-}"; LISTEN=$2; shift 2 ;;
@@ -47,6 +51,7 @@ done
 [ -n "$LISTEN" ] || usage_error "--listen-address is required: this server's public IP (only Server F may reach it)"
 valid_ip "$LISTEN" || usage_error "--listen-address '$LISTEN' is not an IP address"
 valid_port "$PORT" || usage_error "--port '$PORT' is not a port number"
+[[ $HEALTH_TIMEOUT =~ ^[1-9][0-9]*$ ]] || usage_error "CADVISOR_HEALTH_TIMEOUT='$HEALTH_TIMEOUT' must be a number of seconds"
 # A reproducible deploy needs a fixed image: no implicit or floating tag.
 case $IMAGE in
 *@sha256:*) ;;
@@ -66,8 +71,10 @@ say "storage driver: $driver"
 # With the containerd image store (Docker 29's default on fresh installs)
 # container layers live under /var/lib/containerd and cAdvisor's Docker
 # handler fails to resolve them: series lose their name/image labels.
+CONTAINERD_STORE=0
 if [[ $info == *io.containerd.snapshotter* ]]; then
-    warn "Docker uses the containerd image store (driver '$driver', driver-type io.containerd.snapshotter.v1). cAdvisor then cannot identify containers (google/cadvisor#3643): container_* series come without 'name' and the Docker dashboards stay empty. Fix it on a host whose images can be pulled again: put {\"features\": {\"containerd-snapshotter\": false}} in /etc/docker/daemon.json, restart Docker and re-create the containers; then check that container_last_seen{name!=\"\"} exists."
+    CONTAINERD_STORE=1
+    warn "Docker uses the containerd image store (driver '$driver', driver-type io.containerd.snapshotter.v1). cAdvisor's Docker handler looks for layers under /var/lib/docker/image and can fail with 'failed to identify the read-write layer ID' (google/cadvisor#3643): container_* series then come without 'name' and the Docker dashboard stays empty. After this script, check that /metrics has container_last_seen{name=\"...\"} series. If not, on a host whose images can be pulled again: put {\"features\": {\"containerd-snapshotter\": false}} in /etc/docker/daemon.json, restart Docker, re-create the containers."
 fi
 
 # Everything that defines the container, so a change of any of them (image,
@@ -118,14 +125,17 @@ if [ "$DRY_RUN" = 0 ]; then
     [ "$LISTEN" = 0.0.0.0 ] && check_addr=127.0.0.1
     valid_ipv6 "$check_addr" && check_addr="[$check_addr]"
     ok=0
-    for _ in $(seq 1 30); do
+    for _ in $(seq 1 "$HEALTH_TIMEOUT"); do
         if curl -fsS --max-time 2 -o /dev/null "http://$check_addr:$PORT/healthz" 2>/dev/null; then
             ok=1
             break
         fi
         sleep 1
     done
-    [ "$ok" = 1 ] || die "cAdvisor does not answer http://$check_addr:$PORT/healthz after 30 s: see docker logs $NAME"
+    [ "$ok" = 1 ] || die "cAdvisor does not answer http://$check_addr:$PORT/healthz after $HEALTH_TIMEOUT s: see docker logs $NAME"
     say "cAdvisor is healthy at http://$check_addr:$PORT/metrics"
+fi
+if [ "$CONTAINERD_STORE" = 1 ]; then
+    warn "reminder: containerd image store in use; verify that container series carry a name (see the warning above)"
 fi
 finish_summary

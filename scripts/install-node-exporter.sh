@@ -91,7 +91,7 @@ EXPECTED=$(awk -v f="$FILE" '$1 !~ /^#/ && ($2 == f || $2 == "*" f) { print $1; 
 [ -n "$EXPECTED" ] || die "no pinned SHA-256 for $FILE in $CHECKSUMS: add the line from the release's sha256sums.txt (checked against a second source) before installing $VERSION"
 [[ $EXPECTED =~ ^[0-9a-f]{64}$ ]] || die "$CHECKSUMS: the entry for $FILE is not a SHA-256 ('$EXPECTED')"
 if [ -n "$TARBALL" ]; then
-    [ -f "$TARBALL" ] && [ -r "$TARBALL" ] || die "--tarball $TARBALL: no such readable file"
+    if [ ! -f "$TARBALL" ] || [ ! -r "$TARBALL" ]; then die "--tarball $TARBALL: no such readable file"; fi
 fi
 
 require_root
@@ -137,7 +137,7 @@ if [ "$NEED_FETCH" = 1 ]; then
         tar -xzf "$tarball" -C "$WORKDIR/x" --no-same-owner "$NAME/node_exporter" 2>"$WORKDIR/tar.err" ||
             die "$FILE does not contain $NAME/node_exporter: $(head -1 "$WORKDIR/tar.err")"
         NEW_BIN=$WORKDIR/x/$NAME/node_exporter
-        [ -f "$NEW_BIN" ] && [ ! -L "$NEW_BIN" ] || die "$FILE: $NAME/node_exporter is not a regular file"
+        if [ ! -f "$NEW_BIN" ] || [ -L "$NEW_BIN" ]; then die "$FILE: $NAME/node_exporter is not a regular file"; fi
     fi
 fi
 

@@ -28,6 +28,8 @@ APT_PACKAGES=(
     # tools the tests call
     curl jq ca-certificates openssl iproute2 procps bsdextrautils shellcheck yamllint
     wrk hyperfine chromium poppler-utils file nodejs npm
+    python3-pil fonts-dejavu-core # daily-report: decode PNGs/screenshots; the charts' font
+    git util-linux # host-script tests: deploy ships git-tracked files; unshare for sshd -t
 )
 
 [ "$MODE" = --demo ] && APT_PACKAGES=("${DEMO_PACKAGES[@]}")

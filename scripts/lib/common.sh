@@ -34,9 +34,16 @@ usage_error() {
 # need_arg OPTION VALUE: an option that takes a value got one.
 need_arg() { [ -n "${2:-}" ] || usage_error "$1 needs a value"; }
 
+# quote_cmd ARGS...: the command as one could paste it into a shell.
 quote_cmd() {
-    local out='' a
-    for a in "$@"; do out+="$(printf '%q' "$a") "; done
+    local out='' a q="'"
+    for a in "$@"; do
+        if [[ $a =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then
+            out+="$a "
+        else
+            out+="'${a//$q/$q\\$q$q}' "
+        fi
+    done
     printf '%s' "${out% }"
 }
 
@@ -77,7 +84,9 @@ act() {
         return 0
     fi
     say "+ $(quote_cmd "$@")"
-    "$@"
+    local rc=0
+    "$@" || rc=$?
+    [ "$rc" = 0 ] || die "'$(quote_cmd "$@")' failed (exit status $rc)"
 }
 
 # note_change TEXT: a change made by this script's own code (not a command).
@@ -118,9 +127,10 @@ ensure_dir() {
 # Installs SRC as PATH (under ROOT) when content, mode or owner differ.
 # The new content replaces the old one atomically (temporary file in the
 # same directory, then rename), so a reader never sees half a file.
-# Sets FILE_CHANGED=1 when the content changed.
+# Sets FILE_CHANGED=1 when the content changed (read by the callers).
 # show: print a unified diff; quiet: never print content (secrets);
 # binary: report the SHA-256 only.
+# shellcheck disable=SC2034 # FILE_CHANGED is the result callers read
 FILE_CHANGED=0
 put_file() {
     local path=$1 mode=$2 owner=$3 src=$4 how=${5:-show} dest tmp
@@ -135,6 +145,7 @@ put_file() {
         fi
         return 0
     fi
+    # shellcheck disable=SC2034
     FILE_CHANGED=1
     if [ -e "$dest" ]; then
         note_change "update $path (mode $mode, owner $owner)"

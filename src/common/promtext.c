@@ -137,7 +137,14 @@ void prom_sample(struct prom_buf *b, const char *name, const struct prom_label *
         snprintf(num, sizeof(num), " %sInf\n", value > 0 ? "+" : "-");
     else if (value == floor(value) && fabs(value) < 1e15)
         snprintf(num, sizeof(num), " %.0f\n", value);
-    else
-        snprintf(num, sizeof(num), " %.17g\n", value);
+    else {
+        /* Shortest form that reads back as the same double (0.1, not
+         * 0.10000000000000001): try 15, 16, then 17 significant digits. */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof(num), " %.*g\n", prec, value);
+            if (strtod(num, NULL) == value)
+                break;
+        }
+    }
     append_str(b, num);
 }

@@ -148,6 +148,10 @@ int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *e
         }
         const char *name = str_field(labels, "alertname");
         const char *sev = str_field(labels, "severity");
+        if (name && strcmp(name, "Watchdog") == 0)
+            out->watchdog = 1;
+        if (sev && strcmp(sev, "none") == 0)
+            continue;
         const char *server = str_field(labels, "server");
         if (!server)
             server = str_field(labels, "instance");

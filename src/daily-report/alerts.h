@@ -16,11 +16,15 @@ struct am_alert {
 struct am_alerts {
     struct am_alert *items;
     size_t n;
+    int watchdog; /* the always-firing Watchdog alert was seen */
 };
 
 /* Parses the JSON array the API returns, keeping alerts whose
  * status.state is "active", sorted by severity (critical, warning, info,
- * other) and then oldest first. */
+ * other) and then oldest first. Alerts with severity "none" (the Watchdog,
+ * see prometheus/rules/meta.yml) are not problems and are left out; the
+ * Watchdog's presence is recorded instead, since its absence means the
+ * Prometheus -> Alertmanager path is broken. */
 int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz);
 
 /* Fetches base/api/v2/alerts?active=true&silenced=false&inhibited=false. */

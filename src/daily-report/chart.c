@@ -1,6 +1,7 @@
 #include "chart.h"
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,12 @@ static const double PALETTE[][3] = {
     {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76}, {0.09, 0.75, 0.81},
 };
 #define NPALETTE (sizeof(PALETTE) / sizeof(PALETTE[0]))
+
+void chart_global_cleanup(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
+}
 
 double chart_nice_ceiling(double max)
 {

@@ -31,6 +31,10 @@ struct chart_spec {
 int chart_render_png(const struct chart_spec *spec, struct chart_png *out, char *err,
                      size_t errsz);
 
+/* Releases cairo's and fontconfig's process-wide caches (font lists,
+ * glyph caches); call once before exit so leak checkers see a clean heap. */
+void chart_global_cleanup(void);
+
 /* The y-axis top for a data maximum: the next of 1, 2, 2.5, 5 x 10^k at or
  * above it (1 for an empty or all-zero chart). Exposed for unit tests. */
 double chart_nice_ceiling(double max);

@@ -68,7 +68,7 @@ static void render_chart(const struct report *r, const struct prom_matrix *m, do
     };
     char err[ERRSZ];
     if (chart_render_png(&spec, out, err, sizeof(err)) != 0) {
-        snprintf(out->why, sizeof(out->why), "%s", err);
+        snprintf(out->why, sizeof(out->why), "%.200s", err);
         log_warn("%s", err);
     }
 }

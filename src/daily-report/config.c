@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,14 @@ int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
     c->prometheus_url = env(get, "PROMETHEUS_URL");
     c->alertmanager_url = env(get, "ALERTMANAGER_URL");
     c->db_dsn = env(get, "REPORT_DB_DSN");
+    c->grafana_url = env(get, "GRAFANA_URL");
+    if (c->grafana_url &&
+        ((strncmp(c->grafana_url, "https://", 8) != 0 &&
+          strncmp(c->grafana_url, "http://", 7) != 0) ||
+         strpbrk(c->grafana_url, " \"'<>\r\n") != NULL)) {
+        snprintf(err, errsz, "GRAFANA_URL: '%s' is not an http(s) URL", c->grafana_url);
+        return -1;
+    }
 
     c->tz = env(get, "REPORT_TZ");
     if (!c->tz)
@@ -51,6 +60,12 @@ int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
         snprintf(err, errsz, "REPORT_TIME: %s", why);
         return -1;
     }
+    c->catchup_minutes = 60;
+    const char *cu = env(get, "REPORT_CATCHUP_MINUTES");
+    if (cu && parse_int(cu, 0, 720, &c->catchup_minutes) != 0) {
+        snprintf(err, errsz, "REPORT_CATCHUP_MINUTES: '%s' is not a number 0-720", cu);
+        return -1;
+    }
     c->state_file = env(get, "REPORT_STATE_FILE");
     if (!c->state_file)
         c->state_file = "/var/lib/daily-report/state";
@@ -62,8 +77,11 @@ int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
 
 int config_host_is_loopback(const char *host)
 {
+    struct in_addr a;
+    if (inet_pton(AF_INET, host, &a) == 1)
+        return (ntohl(a.s_addr) >> 24) == 127;
     return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-           strcmp(host, "[::1]") == 0 || strncmp(host, "127.", 4) == 0;
+           strcmp(host, "[::1]") == 0;
 }
 
 int config_parse_mailbox(const char *s, char *out, size_t outsz)

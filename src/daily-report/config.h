@@ -21,6 +21,7 @@ struct config {
     const char *prometheus_url;
     const char *alertmanager_url;
     const char *db_dsn;
+    const char *grafana_url; /* optional link to the dashboards in the email */
 
     /* schedule */
     const char *tz;
@@ -41,6 +42,7 @@ struct config {
     int smtp_backoff_s;
 
     /* process */
+    int catchup_minutes; /* send at startup if today's run was missed by at most this */
     const char *state_file;
     const char *metrics_listen;
 };

@@ -246,6 +246,15 @@ static void alerts(struct strbuf *b, const struct report *r)
 {
     section_open(b, "Active alerts", "Alertmanager");
     if (section_available(b, r, SEC_ALERTS)) {
+        if (r->alerts.watchdog)
+            sb_puts(b, "<p data-field=\"watchdog\" data-watchdog=\"1\" style=\"margin:0 0 8px "
+                       "0;font-size:12px;color:" C_MUTED ";\">Alerting pipeline: alive (the "
+                       "Watchdog alert reaches Alertmanager).</p>\n");
+        else
+            sb_puts(b, "<p data-field=\"watchdog\" data-watchdog=\"0\" style=\"margin:0 0 8px "
+                       "0;color:" C_CRIT ";\"><strong>The Watchdog alert is missing:</strong> "
+                       "Prometheus is not evaluating rules or cannot reach Alertmanager, so "
+                       "other alerts may be missing too.</p>\n");
         if (r->alerts.n == 0) {
             sb_puts(b, "<p data-field=\"no_alerts\" style=\"margin:0;color:" C_OK ";\">"
                        "No active alerts.</p>\n");
@@ -339,7 +348,13 @@ void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
     business(b, r);
     alerts(b, r);
     sb_puts(b, "<tr><td style=\"padding:16px 24px 20px 24px;font-size:11px;color:" C_MUTED ";\">"
-               "Sent by daily-report " VERSION
-               " on the monitoring server. Dashboards have the details.</td></tr>\n"
-               "</table>\n</td></tr></table>\n</body></html>\n");
+               "Sent by daily-report " VERSION " on the monitoring server.");
+    if (r->grafana_url) {
+        sb_puts(b, " Details: <a data-field=\"grafana_url\" href=\"");
+        sb_append_html(b, r->grafana_url);
+        sb_puts(b, "\" style=\"color:" C_INFO ";\">");
+        sb_append_html(b, r->grafana_url);
+        sb_puts(b, "</a>");
+    }
+    sb_puts(b, "</td></tr>\n</table>\n</td></tr></table>\n</body></html>\n");
 }

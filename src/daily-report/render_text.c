@@ -84,6 +84,11 @@ static void alerts(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_ALERTS, "ACTIVE ALERTS (Alertmanager)"))
         return;
+    if (r->alerts.watchdog)
+        sb_puts(b, "  Alerting pipeline: alive (the Watchdog alert reaches Alertmanager).\n");
+    else
+        sb_puts(b, "  WARNING: the Watchdog alert is missing: Prometheus is not evaluating rules\n"
+                   "  or cannot reach Alertmanager, so other alerts may be missing too.\n");
     if (r->alerts.n == 0)
         sb_puts(b, "  No active alerts.\n");
     for (size_t i = 0; i < r->alerts.n; i++) {
@@ -118,8 +123,13 @@ void render_text(const struct report *r, struct strbuf *b)
     business(b, r);
     alerts(b, r);
     sb_puts(b, "\nThe charts (CPU per server and pending jobs per queue over the last 24 h)\n"
-               "are in the HTML version of this message.\n"
-               "-- \nSent by daily-report " VERSION " on the monitoring server.\n");
+               "are in the HTML version of this message.\n");
+    if (r->grafana_url) {
+        sb_puts(b, "Dashboards: ");
+        sb_append_text(b, r->grafana_url);
+        sb_puts(b, "\n");
+    }
+    sb_puts(b, "-- \nSent by daily-report " VERSION " on the monitoring server.\n");
 }
 
 void render_subject(const struct report *r, char *out, size_t outsz)

@@ -32,12 +32,12 @@ bad:
 
 static int is_posix_tz_string(const char *tz)
 {
-    /* A POSIX TZ string always carries a numeric UTC offset; zoneinfo
-     * names (Europe/Paris, Etc/GMT+1 aside) never start with one. */
-    for (const char *p = tz; *p; p++)
-        if (isdigit((unsigned char)*p))
-            return strchr(tz, '/') == NULL;
-    return 0;
+    /* A POSIX TZ string ("CET-1CEST,M3.5.0,M10.5.0/3") has its numeric UTC
+     * offset before any '/'; a zoneinfo name ("Europe/Paris", "Etc/GMT+1")
+     * has a '/' first or no digit at all. */
+    const char *digit = strpbrk(tz, "0123456789");
+    const char *slash = strchr(tz, '/');
+    return digit && (!slash || digit < slash);
 }
 
 int schedule_check_tz(const char *tz, char *err, size_t errsz)

@@ -71,10 +71,12 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
 
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--dsn", 5) == 0 || strncmp(argv[i], "--database", 10) == 0) {
+            /* Name the option only: its value may hold the password. */
+            int name_len = (int)strcspn(argv[i], "=");
             snprintf(err, errsz,
-                     "%s: the connection string is read from QUEUE_EXPORTER_DSN (or PG* "
+                     "%.*s: the connection string is read from QUEUE_EXPORTER_DSN (or PG* "
                      "variables), never from the command line",
-                     argv[i]);
+                     name_len, argv[i]);
             return -1;
         }
     }
@@ -105,8 +107,7 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
             break;
         case OPT_LEVEL:
             if (parse_level(optarg, &cli->log_level) != 0) {
-                snprintf(err, errsz, "--log-level %s: expected debug, info, warn or error",
-                         optarg);
+                snprintf(err, errsz, "--log-level %s: expected debug, info, warn or error", optarg);
                 return -1;
             }
             break;
@@ -119,10 +120,11 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
         case ':':
             snprintf(err, errsz, "%s needs a value", argv[optind - 1]);
             return -1;
-        default:
-            snprintf(err, errsz, "unknown option %s (see --help)",
-                     optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+        default: {
+            const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+            snprintf(err, errsz, "unknown option %.*s (see --help)", (int)strcspn(opt, "="), opt);
             return -1;
+        }
         }
     }
     if (optind < argc) {

@@ -14,8 +14,8 @@ enum qe_cli_action { QE_RUN, QE_HELP, QE_VERSION, QE_CHECK_CONFIG, QE_PROBE };
 
 struct qe_cli {
     enum qe_cli_action action;
-    const char *listen; /* --listen, else $QUEUE_EXPORTER_LISTEN, else the default */
-    const char *config; /* --config, else $QUEUE_EXPORTER_CONFIG, else NULL */
+    const char *listen;     /* --listen, else $QUEUE_EXPORTER_LISTEN, else the default */
+    const char *config;     /* --config, else $QUEUE_EXPORTER_CONFIG, else NULL */
     const char *probe_path; /* for QE_PROBE */
     enum log_level log_level;
 };

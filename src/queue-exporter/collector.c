@@ -10,6 +10,9 @@
 #include "clock.h"
 #include "log.h"
 
+#define BUDGET_MARGIN_S 0.2
+#define MIN_BUDGET_S 0.1
+
 struct qe_collector {
     const struct qe_config *cfg;
     qe_collect_fn collect;
@@ -227,10 +230,13 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
     }
     unsigned long gen = c->generation;
     if (!c->running && !c->requested && !c->stop) {
-        double budget = wait_s < c->cfg->collect_timeout_seconds ? wait_s
-                                                                 : c->cfg->collect_timeout_seconds;
+        /* The collection ends (or fails on its statement timeout) a little
+         * before this scrape stops waiting, so the scrape gets its outcome. */
+        double budget = wait_s - BUDGET_MARGIN_S;
+        if (budget > c->cfg->collect_timeout_seconds)
+            budget = c->cfg->collect_timeout_seconds;
         c->requested = 1;
-        c->requested_budget = budget < 0.1 ? 0.1 : budget;
+        c->requested_budget = budget < MIN_BUDGET_S ? MIN_BUDGET_S : budget;
         pthread_cond_signal(&c->work);
     }
     /* Join the running (or requested) collection, whoever started it. */

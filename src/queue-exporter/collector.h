@@ -35,7 +35,7 @@ void qe_collector_free(struct qe_collector *c);
 struct qe_scrape_result {
     char *body; /* malloc'ed exposition text; the caller frees it */
     size_t len;
-    int up; /* the values are from a successful collection */
+    int up;          /* the values are from a successful collection */
     char error[256]; /* why not, when !up */
 };
 

@@ -113,7 +113,7 @@ struct parse_ctx {
     /* Section headers as seen by the reader, so that empty or repeated
      * sections are reported (inih only calls back for name = value). */
     int header_index; /* number of [section] lines read so far */
-    int header_line; /* line of the latest one */
+    int header_line;  /* line of the latest one */
     char header_name[INIH_MAX_SECTION];
     int header_has_keys;
     struct section_seen seen[QE_MAX_QUEUES + 1];
@@ -319,8 +319,8 @@ static int parse_status_list(struct parse_ctx *ctx, const char *key, const char 
         char item[QE_NAME_MAX * 2];
         snprintf(item, sizeof(item), "%.*s", (int)(len < sizeof(item) - 1 ? len : sizeof(item) - 1),
                  p);
-        if (!parse_name(ctx, key, item, q->extra_statuses[q->n_extra],
-                        sizeof(q->extra_statuses[0]), 0))
+        if (!parse_name(ctx, key, item, q->extra_statuses[q->n_extra], sizeof(q->extra_statuses[0]),
+                        0))
             return 0;
         q->n_extra++;
         if (!comma)
@@ -380,7 +380,8 @@ static int exporter_key(struct parse_ctx *ctx, struct section_seen *s, const cha
         size_t offset;
     } keys[] = {
         {"cache_ttl_seconds", 1, 0, 3600, offsetof(struct qe_config, cache_ttl_seconds)},
-        {"collect_timeout_seconds", 1, 0.1, 300, offsetof(struct qe_config, collect_timeout_seconds)},
+        {"collect_timeout_seconds", 1, 0.1, 300,
+         offsetof(struct qe_config, collect_timeout_seconds)},
         {"stuck_after_seconds", 1, 1, 30 * 86400, offsetof(struct qe_config, stuck_after_seconds)},
         {"reconnect_max_seconds", 1, 0.1, 3600, offsetof(struct qe_config, reconnect_max_seconds)},
         {"http_max_connections", 0, 1, 10000, offsetof(struct qe_config, http_max_connections)},

@@ -20,7 +20,7 @@
 #define QE_ERR_MAX 512
 
 struct qe_queue {
-    char name[QE_NAME_MAX]; /* the `queue` label value */
+    char name[QE_NAME_MAX];   /* the `queue` label value */
     char schema[QE_NAME_MAX]; /* empty: unqualified, resolved by search_path */
     char table[QE_NAME_MAX];
     char status_column[QE_NAME_MAX];

@@ -78,7 +78,7 @@ static void pq_message(const char *msg, char *out, size_t outsz)
         out[--n] = '\0';
 }
 
-static char *pq_quote(void *ctx, const char *ident, char *err, size_t errsz)
+char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz)
 {
     PGconn *conn = ctx;
     char *q = PQescapeIdentifier(conn, ident, strlen(ident));
@@ -99,7 +99,8 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
 {
     double now = qe_mono_now();
     if (now < db->next_connect_mono) {
-        snprintf(err, errsz, "database unavailable, next connection attempt in %.1f s (last error: %s)",
+        snprintf(err, errsz,
+                 "database unavailable, next connection attempt in %.1f s (last error: %s)",
                  db->next_connect_mono - now, db->last_connect_error);
         return -1;
     }
@@ -120,7 +121,7 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
         log_warn("cannot connect to the database (next attempt in %.1f s): %s", db->backoff_s, msg);
         return -1;
     }
-    if (qe_query_build(&db->query, db->cfg, pq_quote, conn, err, errsz) != 0) {
+    if (qe_query_build(&db->query, db->cfg, qe_db_quote_ident, conn, err, errsz) != 0) {
         PQfinish(conn);
         return -1;
     }
@@ -193,8 +194,8 @@ static int simple(PGconn *conn, const char *sql, double deadline, char *err, siz
     return await_results(conn, deadline, NULL, err, errsz);
 }
 
-static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats,
-                     char *err, size_t errsz)
+static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats, char *err,
+                     size_t errsz)
 {
     if (PQntuples(res) != 1 || (size_t)PQnfields(res) != db->query.n_columns) {
         snprintf(err, errsz, "unexpected result shape: %d rows, %d columns (expected 1, %zu)",
@@ -270,8 +271,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
         snprintf(err, errsz, "%s", end_err);
         rc = -1;
     }
-    if (erc != 0 || PQstatus(conn) != CONNECTION_OK ||
-        PQtransactionStatus(conn) != PQTRANS_IDLE)
+    if (erc != 0 || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE)
         return -2;
     return rc;
 }

@@ -27,6 +27,10 @@ void qe_db_free(struct qe_db *db);
 int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stats, char *err,
                   size_t errsz);
 
+/* A qe_quote_fn (sql.h) backed by PQescapeIdentifier; ctx is a PGconn *
+ * (its client encoding decides how multibyte names are checked). */
+char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz);
+
 /* Connections opened successfully so far. */
 unsigned long qe_db_connects(const struct qe_db *db);
 

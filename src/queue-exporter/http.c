@@ -52,8 +52,8 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
     return reply(conn, status, "text/plain; charset=utf-8", (char *)text, strlen(text), 0, allow);
 }
 
-static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status,
-                                    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status, const char *fmt,
+                                    ...) __attribute__((format(printf, 3, 4)));
 
 static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status, const char *fmt,
                                     ...)
@@ -70,8 +70,8 @@ static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status
 
 static enum MHD_Result handle_metrics(struct qe_http *h, struct MHD_Connection *conn)
 {
-    const char *hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                  "X-Prometheus-Scrape-Timeout-Seconds");
+    const char *hdr =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds");
     double wait;
     if (qe_scrape_wait(hdr, h->cfg->collect_timeout_seconds + DEFAULT_WAIT_EXTRA_S, &wait) != 0)
         return reply_text(conn, MHD_HTTP_BAD_REQUEST,
@@ -102,7 +102,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
     (void)version;
     (void)upload_data;
-    static int request_seen; /* address used as a marker only */
+    /* Per-request state without allocation: *req_cls points at one of these. */
+    static int request_seen, request_has_body;
     struct qe_http *h = cls;
     enum qe_route route = qe_route(method, url);
     if (*req_cls == NULL) {
@@ -114,7 +115,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (route != QE_ROUTE_NOT_FOUND && route != QE_ROUTE_METHOD_NOT_ALLOWED)
             return MHD_YES;
     } else if (*upload_data_size != 0) {
+        /* A response cannot be queued in the middle of a body: drop the
+         * body (bounded by the connection memory and idle limits), answer
+         * 400 once it has been read. */
         *upload_data_size = 0;
+        *req_cls = &request_has_body;
+        return MHD_YES;
+    } else if (*req_cls == &request_has_body) {
         return reply_text(conn, MHD_HTTP_BAD_REQUEST, "these endpoints take no request body\n",
                           NULL);
     }
@@ -171,7 +178,8 @@ struct qe_http *qe_http_start(const struct qe_config *cfg, const struct qe_netad
         cfg->http_idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_END);
     if (!h->daemon) {
-        snprintf(err, errsz, "cannot start the HTTP server on %s (libmicrohttpd refused the options)",
+        snprintf(err, errsz,
+                 "cannot start the HTTP server on %s (libmicrohttpd refused the options)",
                  addr->text);
         close(h->fd);
         free(h);

@@ -142,9 +142,8 @@ int main(int argc, char **argv)
 
     int rc = 0;
     struct qe_collector *col = qe_collector_new(&cfg, db_collect, db_connects, db, VERSION);
-    if (!col || qe_collector_start(col) != 0) {
-        log_error("cannot start the collector thread: %s", strerror(errno));
-        qe_collector_free(col);
+    if (!col) {
+        log_error("out of memory");
         qe_db_free(db);
         return 1;
     }
@@ -158,7 +157,13 @@ int main(int argc, char **argv)
                  VERSION, addr.text, qe_config_enabled_queues(&cfg), cfg.cache_ttl_seconds,
                  cfg.collect_timeout_seconds, dsn ? "QUEUE_EXPORTER_DSN" : "PG* variables");
         log_queues(&cfg);
-        wait_for_stop_signal(&set);
+        /* Scrapes that arrive before this simply wait for the first collection. */
+        if (qe_collector_start(col) != 0) {
+            log_error("cannot start the collector thread: %s", strerror(errno));
+            rc = 1;
+        } else {
+            wait_for_stop_signal(&set);
+        }
     }
     /* Release waiting scrapes first, so the HTTP threads can finish. */
     qe_collector_stop(col);

@@ -54,7 +54,8 @@ int qe_probe(const struct qe_netaddr *listen_addr, const char *path, double time
         goto out;
     }
     char req[512];
-    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: queue-exporter-probe\r\n\r\n",
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: queue-exporter-probe\r\n\r\n",
                      path, a.text);
     if (n < 0 || (size_t)n >= sizeof(req)) {
         snprintf(err, errsz, "probe path too long");

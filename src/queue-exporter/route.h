@@ -6,7 +6,7 @@ enum qe_route {
     QE_ROUTE_METRICS,
     QE_ROUTE_HEALTHZ,
     QE_ROUTE_READYZ,
-    QE_ROUTE_NOT_FOUND, /* 404 */
+    QE_ROUTE_NOT_FOUND,          /* 404 */
     QE_ROUTE_METHOD_NOT_ALLOWED, /* 405, known path with a method other than GET/HEAD */
 };
 

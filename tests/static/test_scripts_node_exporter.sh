@@ -92,9 +92,11 @@ for line in "User=node_exporter" "ExecStart=/usr/local/bin/node_exporter --web.l
 done
 assert_contains "install: the system user exists" "$(cat "$FAKE_STATE/passwd")" "node_exporter:x:"
 if command -v systemd-analyze >/dev/null; then
-    # systemd's own parser, with the binary resolved inside the test root.
-    vout=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --root="$R" "$UNIT" 2>&1 | grep -v -e 'Failed to ' -e 'dbus' -e 'Running in chroot' || true)
-    assert_not_contains "systemd-analyze verify finds no unknown directive in the unit" "$vout" "Unknown key"
+    # systemd's own parser, with the binary resolved inside the test root
+    # (it cannot load sysinit.target there, so only parse errors count).
+    vout=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --root="$R" "$UNIT" 2>&1 || true)
+    assert_eq "systemd-analyze verify: every directive of the unit is known and valid" "" \
+        "$(printf '%s\n' "$vout" | grep -E 'Unknown|Invalid|Failed to parse|ignoring|not executable' || true)"
 fi
 
 # --- second run: no changes -------------------------------------------------------
@@ -137,4 +139,5 @@ assert_eq "tampered binary: replaced by the pinned release" "node_exporter, vers
 rm -f "$FAKE_STATE/systemd/node_exporter.service.active"
 NODE_EXPORTER_CHECKSUMS=$SUMS FAKE_SYSTEMCTL_FAIL=node_exporter run_script install-node-exporter.sh --listen-address 0.0.0.0 --version 1.8.1
 assert_rc "service that fails to start: non-zero exit" 1
+assert_contains "service that fails to start: names the command" "$OUT" "'systemctl start node_exporter.service' failed"
 finish

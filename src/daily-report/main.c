@@ -1,0 +1,370 @@
+/* daily-report: the 08:00 health email of the monitoring stack.
+ * Modes: daemon (default), --once, --dry-run --out FILE.html, --healthcheck.
+ * See docs/daily-report.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chart.h"
+#include "config.h"
+#include "fmt.h"
+#include "http_client.h"
+#include "log.h"
+#include "metrics.h"
+#include "run.h"
+#include "schedule.h"
+#include "state.h"
+
+static sigset_t g_sigs;   /* signals the daemon takes synchronously */
+static int g_daemon;      /* signals are blocked and taken with sigtimedwait */
+static int g_stop;        /* SIGTERM/SIGINT received */
+static int g_run_now;     /* SIGUSR1 received */
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: daily-report [--metrics-listen ADDR:PORT] [--state-file PATH]\n"
+            "       daily-report --once [--state-file PATH]\n"
+            "       daily-report --dry-run --out FILE.html\n"
+            "       daily-report --healthcheck [--metrics-listen ADDR:PORT]\n"
+            "\n"
+            "Builds the daily health report (infrastructure, queues, business figures,\n"
+            "active alerts, 24 h charts) and emails it. Configuration comes from the\n"
+            "environment: PROMETHEUS_URL, ALERTMANAGER_URL, REPORT_DB_DSN, SMTP_HOST,\n"
+            "SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD[_FILE], SMTP_CA_FILE,\n"
+            "REPORT_FROM, REPORT_TO, REPORT_TZ, REPORT_TIME, REPORT_SMTP_ATTEMPTS,\n"
+            "REPORT_SMTP_BACKOFF_SECONDS, REPORT_CATCHUP_MINUTES, REPORT_STATE_FILE,\n"
+            "REPORT_METRICS_LISTEN, GRAFANA_URL (see docs/daily-report.md).\n"
+            "\n"
+            "  (no mode)              daemon: send every day at REPORT_TIME in REPORT_TZ,\n"
+            "                         serve /metrics; SIGUSR1 sends one report now\n"
+            "  --once                 send one report now, then exit\n"
+            "  --dry-run --out FILE   write the HTML report (images inline) without sending\n"
+            "  --healthcheck          exit 0 when the daemon's /-/healthy answers\n"
+            "  --metrics-listen A:P   daemon metrics address (default REPORT_METRICS_LISTEN\n"
+            "                         or 127.0.0.1:9201)\n"
+            "  --state-file PATH      last-success timestamp file (default REPORT_STATE_FILE\n"
+            "                         or /var/lib/daily-report/state)\n"
+            "  --help, --version\n"
+            "\n"
+            "Exit status (--once, --dry-run): 0 sent and complete; 1 not sent (or file not\n"
+            "written); 2 sent but some sections unavailable; 3 usage or configuration error.\n");
+}
+
+/* Waits up to `seconds`, returning early on a signal. Returns 1 when the
+ * program must stop. */
+static int wait_or_signal(int seconds)
+{
+    if (!g_daemon) {
+        struct timespec ts = {seconds, 0};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        return 0;
+    }
+    struct timespec ts = {seconds, 0};
+    siginfo_t si;
+    int sig = sigtimedwait(&g_sigs, &si, &ts);
+    if (sig == SIGTERM || sig == SIGINT) {
+        log_info("received %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        g_stop = 1;
+    } else if (sig == SIGUSR1) {
+        g_run_now = 1;
+    }
+    return g_stop;
+}
+
+/* Retry backoff: sleeps through SIGUSR1 (a run is already under way). */
+static int retry_sleep(int seconds)
+{
+    time_t end = time(NULL) + seconds;
+    while (!g_stop) {
+        time_t now = time(NULL);
+        if (now >= end)
+            break;
+        wait_or_signal((int)(end - now));
+    }
+    g_run_now = 0;
+    return g_stop;
+}
+
+static void record(struct metrics *m, const struct run_outcome *o, enum run_status st,
+                   const char *state_file)
+{
+    pthread_mutex_lock(&m->mu);
+    m->runs_total++;
+    m->last_attempt = (double)o->at;
+    m->last_duration = o->duration;
+    m->have_sections = 1;
+    for (int i = 0; i < SEC_COUNT; i++)
+        m->section_unavailable[i] = o->section_unavailable[i];
+    if (st == RUN_NOT_SENT)
+        m->failures_total++;
+    else
+        m->last_success = (double)time(NULL);
+    double ls = m->last_success;
+    pthread_mutex_unlock(&m->mu);
+    if (st != RUN_NOT_SENT) {
+        char err[512];
+        if (state_save(state_file, (time_t)ls, err, sizeof(err)) != 0)
+            log_error("%s (the last-success time will read 0 after a restart)", err);
+    }
+}
+
+static enum run_status once(const struct config *c)
+{
+    struct run_outcome o;
+    enum run_status st = run_send(c, retry_sleep, &o);
+    if (st != RUN_NOT_SENT) {
+        char err[512];
+        if (state_save(c->state_file, time(NULL), err, sizeof(err)) != 0)
+            log_warn("%s", err);
+    }
+    return st;
+}
+
+static void log_sources(const struct config *c)
+{
+    char p[512] = "(unset)", a[512] = "(unset)";
+    if (c->prometheus_url)
+        http_redact_url(c->prometheus_url, p, sizeof(p));
+    if (c->alertmanager_url)
+        http_redact_url(c->alertmanager_url, a, sizeof(a));
+    log_info("sources: prometheus=%s alertmanager=%s database=%s", p, a,
+             c->db_dsn ? "(set)" : "(unset)");
+    log_info("delivery: %s:%d tls=%s auth=%s from=%s recipients=%zu attempts=%d backoff=%ds",
+             c->smtp_host, c->smtp_port,
+             c->smtp_tls == SMTP_TLS_STARTTLS ? "starttls"
+                                              : (c->smtp_tls == SMTP_TLS_IMPLICIT ? "tls" : "none"),
+             c->smtp_user ? "yes" : "no", c->from_addr, c->nrcpt, c->smtp_attempts,
+             c->smtp_backoff_s);
+}
+
+static int daemon_loop(const struct config *c)
+{
+    char err[512];
+    time_t last_success = 0;
+    if (state_load(c->state_file, &last_success, err, sizeof(err)) != 0)
+        log_warn("%s; starting from 0", err);
+    struct metrics m;
+    metrics_init(&m, (double)time(NULL), (double)last_success);
+
+    /* Block the signals before MHD starts its thread, so they are only
+     * ever taken here with sigtimedwait. */
+    sigemptyset(&g_sigs);
+    sigaddset(&g_sigs, SIGTERM);
+    sigaddset(&g_sigs, SIGINT);
+    sigaddset(&g_sigs, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &g_sigs, NULL);
+    g_daemon = 1;
+
+    struct metrics_server *srv = metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
+    if (!srv) {
+        log_error("%s", err);
+        metrics_destroy(&m);
+        return 1;
+    }
+    char when[64];
+    log_info("daily-report " VERSION " daemon: report every day at %02d:%02d %s; metrics on "
+             "http://%s/metrics; state in %s",
+             c->hour, c->minute, c->tz, c->metrics_listen, c->state_file);
+    log_sources(c);
+    if (last_success > 0) {
+        fmt_local(last_success, when, sizeof(when));
+        log_info("last successful report: %s", when);
+    }
+
+    time_t now = time(NULL);
+    time_t prev = schedule_prev(now, c->hour, c->minute);
+    /* A restart shortly after REPORT_TIME must not skip the day's report. */
+    if (prev != (time_t)-1 && last_success < prev && now - prev <= c->catchup_minutes * 60L) {
+        fmt_local(prev, when, sizeof(when));
+        log_info("the report due at %s was not sent; sending it now", when);
+        g_run_now = 1;
+    }
+    while (!g_stop) {
+        if (!g_run_now) {
+            time_t next = schedule_next(time(NULL), c->hour, c->minute);
+            if (next == (time_t)-1) {
+                log_error("cannot compute the next run time");
+                break;
+            }
+            pthread_mutex_lock(&m.mu);
+            m.next_run = (double)next;
+            pthread_mutex_unlock(&m.mu);
+            fmt_local(next, when, sizeof(when));
+            log_info("next report at %s", when);
+            /* Short waits, re-reading the clock, so a suspended VM or a
+             * clock step does not make us miss the time. */
+            while (!g_stop && !g_run_now) {
+                now = time(NULL);
+                if (now >= next)
+                    break;
+                wait_or_signal(next - now > 60 ? 60 : (int)(next - now));
+            }
+            if (g_stop)
+                break;
+            if (g_run_now)
+                log_info("SIGUSR1: sending a report now");
+        }
+        g_run_now = 0;
+        struct run_outcome o;
+        enum run_status st = run_send(c, retry_sleep, &o);
+        record(&m, &o, st, c->state_file);
+        /* Past REPORT_TIME now, so schedule_next() moves to tomorrow. */
+    }
+    metrics_server_stop(srv);
+    metrics_destroy(&m);
+    log_info("stopped");
+    return 0;
+}
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+static int healthcheck(const char *listen)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon) {
+        fprintf(stderr, "daily-report: --metrics-listen '%s': expected ADDR:PORT\n", listen);
+        return RUN_CONFIG_ERROR;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+    /* A wildcard listener is reached through loopback. */
+    const char *h = host;
+    if (strcmp(host, "0.0.0.0") == 0)
+        h = "127.0.0.1";
+    else if (strcmp(host, "[::]") == 0)
+        h = "[::1]";
+    char url[256], err[512];
+    snprintf(url, sizeof(url), "http://%s:%s/-/healthy", h, colon + 1);
+    struct http_response r;
+    if (http_get(url, 5L, &r, err, sizeof(err)) != 0) {
+        fprintf(stderr, "daily-report: unhealthy: %s\n", err);
+        return 1;
+    }
+    long status = r.status;
+    http_response_free(&r);
+    if (status != 200) {
+        fprintf(stderr, "daily-report: unhealthy: %s answered HTTP %ld\n", url, status);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    log_init("daily-report", LOG_LEVEL_INFO);
+    enum { OPT_ONCE = 1, OPT_DRY, OPT_OUT, OPT_LISTEN, OPT_STATE, OPT_HEALTH, OPT_HELP, OPT_VER };
+    static const struct option opts[] = {
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"metrics-listen", required_argument, NULL, OPT_LISTEN},
+        {"state-file", required_argument, NULL, OPT_STATE},
+        {"healthcheck", no_argument, NULL, OPT_HEALTH},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VER},
+        {NULL, 0, NULL, 0},
+    };
+    int once_mode = 0, dry = 0, health = 0, o;
+    const char *out = NULL, *listen = NULL, *state_file = NULL;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case OPT_ONCE:
+            once_mode = 1;
+            break;
+        case OPT_DRY:
+            dry = 1;
+            break;
+        case OPT_OUT:
+            out = optarg;
+            break;
+        case OPT_LISTEN:
+            listen = optarg;
+            break;
+        case OPT_STATE:
+            state_file = optarg;
+            break;
+        case OPT_HEALTH:
+            health = 1;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return 0;
+        case OPT_VER:
+            printf("daily-report %s\n", VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return RUN_CONFIG_ERROR;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "daily-report: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return RUN_CONFIG_ERROR;
+    }
+    if (once_mode + dry + health > 1) {
+        fprintf(stderr, "daily-report: --once, --dry-run and --healthcheck exclude each other\n");
+        return RUN_CONFIG_ERROR;
+    }
+    if (dry != (out != NULL)) {
+        fprintf(stderr, "daily-report: --dry-run needs --out FILE.html (and --out needs "
+                        "--dry-run)\n");
+        return RUN_CONFIG_ERROR;
+    }
+
+    struct config cfg;
+    char err[1024];
+    if (config_load(&cfg, env_get, err, sizeof(err)) != 0) {
+        log_error("configuration: %s", err);
+        return RUN_CONFIG_ERROR;
+    }
+    if (listen)
+        cfg.metrics_listen = listen;
+    if (state_file)
+        cfg.state_file = state_file;
+    if (http_global_init() != 0) {
+        log_error("cannot initialise libcurl");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int rc;
+    if (health) {
+        rc = healthcheck(cfg.metrics_listen);
+        goto out;
+    }
+    if (schedule_use_tz(cfg.tz) != 0) {
+        log_error("REPORT_TZ: cannot set the time zone");
+        rc = RUN_CONFIG_ERROR;
+        goto out;
+    }
+    if (dry) {
+        struct run_outcome ro;
+        rc = run_dry(&cfg, out, &ro);
+        goto out;
+    }
+    if (config_load_delivery(&cfg, env_get, err, sizeof(err)) != 0) {
+        log_error("configuration: %s", err);
+        rc = RUN_CONFIG_ERROR;
+        goto out;
+    }
+    if (once_mode) {
+        log_sources(&cfg);
+        rc = once(&cfg);
+    } else {
+        rc = daemon_loop(&cfg);
+    }
+out:
+    config_free(&cfg);
+    http_global_cleanup();
+    chart_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,34 @@
+/* One report run: collect, render, then deliver (or write to a file). */
+#ifndef DAILY_REPORT_RUN_H
+#define DAILY_REPORT_RUN_H
+
+#include <time.h>
+
+#include "config.h"
+#include "report.h"
+#include "smtp.h"
+
+/* Exit statuses of --once and --dry-run (documented in docs/daily-report.md). */
+enum run_status {
+    RUN_OK = 0,          /* delivered (or written), every section available */
+    RUN_NOT_SENT = 1,    /* not delivered after every retry (or file not written) */
+    RUN_DEGRADED = 2,    /* delivered, but at least one section was unavailable */
+    RUN_CONFIG_ERROR = 3 /* bad usage or configuration: nothing was attempted */
+};
+
+struct run_outcome {
+    time_t at;       /* reference time of the report */
+    int delivered;   /* accepted by the SMTP server, or file written */
+    int attempts;    /* SMTP attempts made */
+    int unavailable; /* sections unavailable */
+    int section_unavailable[SEC_COUNT];
+    double duration; /* seconds */
+};
+
+/* Builds and sends the report to the configured recipients. */
+enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct run_outcome *o);
+
+/* Builds the report and writes the HTML (charts as data: URIs) to path. */
+enum run_status run_dry(const struct config *c, const char *path, struct run_outcome *o);
+
+#endif

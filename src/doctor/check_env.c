@@ -1,0 +1,172 @@
+/* Group env: the .env file itself. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "doctor.h"
+#include "envspec.h"
+#include "validate.h"
+
+static void check_file(struct doctor *d)
+{
+    struct report *r = d->rep;
+    if (!d->env_loaded) {
+        char fix[600];
+        snprintf(fix, sizeof(fix),
+                 "cp .env.example %s, fill it in and chmod 600 it (or pass --env-file)",
+                 d->opt->env_file);
+        report_fail(r, "env.file", fix, "%s", d->env_error);
+        return;
+    }
+    if (d->env.nerrors) {
+        struct sbuf b;
+        sbuf_init(&b);
+        for (size_t i = 0; i < d->env.nerrors; i++)
+            sbuf_list_add(&b, "; ", "%s", d->env.errors[i]);
+        report_fail(r, "env.file",
+                    "write each variable as KEY=VALUE on its own line; quote values with "
+                    "spaces or # in single quotes",
+                    "%s: %zu line(s) not understood: %s", d->opt->env_file, d->env.nerrors,
+                    sbuf_str(&b));
+        sbuf_free(&b);
+        return;
+    }
+    report_pass(r, "env.file", "%s: %zu variables read", d->opt->env_file, d->env.n);
+}
+
+static void check_permissions(struct doctor *d)
+{
+    struct report *r = d->rep;
+    struct stat st;
+    if (stat(d->opt->env_file, &st) != 0) {
+        report_skip(r, "env.permissions", "%s cannot be read", d->opt->env_file);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        report_fail(r, "env.permissions", "point --env-file at a regular file",
+                    "%s is not a regular file", d->opt->env_file);
+        return;
+    }
+    unsigned mode = (unsigned)st.st_mode & 07777;
+    if (mode & 0077) {
+        char fix[600];
+        snprintf(fix, sizeof(fix), "chmod 600 %s", d->opt->env_file);
+        report_fail(r, "env.permissions", fix,
+                    "%s has mode %04o: other users on this machine can read its secrets "
+                    "(must be 600)",
+                    d->opt->env_file, mode);
+        return;
+    }
+    report_pass(r, "env.permissions", "%s has mode %04o", d->opt->env_file, mode);
+}
+
+static void check_required(struct doctor *d)
+{
+    struct sbuf missing, empty;
+    sbuf_init(&missing);
+    sbuf_init(&empty);
+    size_t nreq = 0;
+    for (size_t i = 0; i < var_specs_count; i++) {
+        const struct var_spec *s = &var_specs[i];
+        if (!(s->flags & VAR_REQUIRED))
+            continue;
+        nreq++;
+        const char *v = dotenv_get(&d->env, s->name);
+        if (!v)
+            sbuf_list_add(&missing, ", ", "%s", s->name);
+        else if (!*v)
+            sbuf_list_add(&empty, ", ", "%s", s->name);
+    }
+    if (missing.len || empty.len) {
+        struct sbuf msg;
+        sbuf_init(&msg);
+        if (missing.len)
+            sbuf_list_add(&msg, "; ", "missing: %s", sbuf_str(&missing));
+        if (empty.len)
+            sbuf_list_add(&msg, "; ", "empty: %s", sbuf_str(&empty));
+        report_fail(d->rep, "env.required", "set them in the .env (see .env.example)", "%s",
+                    sbuf_str(&msg));
+        sbuf_free(&msg);
+    } else {
+        report_pass(d->rep, "env.required", "all %zu required variables are set", nreq);
+    }
+    sbuf_free(&missing);
+    sbuf_free(&empty);
+}
+
+static void check_placeholders(struct doctor *d)
+{
+    struct sbuf found;
+    sbuf_init(&found);
+    /* Every variable in the file, not only the known ones: a placeholder
+     * anywhere means the file was not finished. */
+    for (size_t i = 0; i < d->env.n; i++) {
+        const struct dotenv_entry *e = &d->env.entries[i];
+        if (dotenv_find(&d->env, e->key) != e)
+            continue; /* an earlier duplicate; the last one counts */
+        const char *kind = placeholder_kind(e->value);
+        /* For a secret, even the matched pattern stays unsaid. */
+        if (kind)
+            sbuf_list_add(&found, ", ", "%s (%s)", e->key,
+                          var_is_secret(e->key) ? "a placeholder" : kind);
+    }
+    if (found.len)
+        report_fail(d->rep, "env.placeholders", "replace them with the real values",
+                    "placeholder values left: %s", sbuf_str(&found));
+    else
+        report_pass(d->rep, "env.placeholders", "no placeholder values");
+    sbuf_free(&found);
+}
+
+static void check_format(struct doctor *d)
+{
+    struct format_issue *issues;
+    size_t n = envspec_format_issues(&d->env, &issues);
+    if (n == 0) {
+        size_t checked = 0;
+        for (size_t i = 0; i < var_specs_count; i++) {
+            const char *v = dotenv_get(&d->env, var_specs[i].name);
+            if (v && *v && !placeholder_kind(v))
+                checked++;
+        }
+        report_pass(d->rep, "env.format", "%zu variables well formed and consistent", checked);
+    }
+    /* One line per variable (ids stay unique), its issues joined. */
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen |= !strcmp(issues[j].name, issues[i].name);
+        if (seen)
+            continue;
+        struct sbuf msg, fix;
+        sbuf_init(&msg);
+        sbuf_init(&fix);
+        for (size_t j = i; j < n; j++) {
+            if (strcmp(issues[j].name, issues[i].name) != 0)
+                continue;
+            sbuf_list_add(&msg, "; ", "%s", issues[j].message);
+            sbuf_list_add(&fix, "; ", "%s", issues[j].fix);
+        }
+        char id[128];
+        snprintf(id, sizeof(id), "env.format.%s", issues[i].name);
+        report_fail(d->rep, id, sbuf_str(&fix), "%s", sbuf_str(&msg));
+        sbuf_free(&msg);
+        sbuf_free(&fix);
+    }
+    format_issues_free(issues, n);
+}
+
+void doctor_check_env(struct doctor *d)
+{
+    check_file(d);
+    check_permissions(d);
+    if (!d->env_loaded) {
+        report_skip(d->rep, "env.required", "no .env to check");
+        report_skip(d->rep, "env.placeholders", "no .env to check");
+        report_skip(d->rep, "env.format", "no .env to check");
+        return;
+    }
+    check_required(d);
+    check_placeholders(d);
+    check_format(d);
+}

@@ -1,0 +1,163 @@
+/* Group targets: every exporter in the inventory answers /metrics from this
+ * machine, the way Prometheus on Server F will scrape it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "http.h"
+#include "inventory.h"
+#include "validate.h"
+
+/* A metric only the expected exporter exposes: proves the port is not
+ * some other service. */
+static bool looks_like(const char *role, const char *body)
+{
+    if (!strcmp(role, "node"))
+        return strstr(body, "node_exporter_build_info") || strstr(body, "node_uname_info");
+    return strstr(body, "cadvisor_version_info") ||
+           strstr(body, "container_cpu_usage_seconds_total");
+}
+
+static size_t count_samples(const char *body)
+{
+    size_t n = 0;
+    const char *p = body;
+    while (*p) {
+        if (*p != '#' && *p != '\n')
+            n++;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return n;
+}
+
+static const char *role_software(const char *role)
+{
+    return !strcmp(role, "node") ? "node_exporter" : "cAdvisor";
+}
+
+static const char *install_hint(const char *role)
+{
+    return !strcmp(role, "node") ? "scripts/install-node-exporter.sh"
+                                 : "scripts/install-cadvisor.sh";
+}
+
+void doctor_check_targets(struct doctor *d)
+{
+    struct report *r = d->rep;
+    struct inventory inv;
+    inventory_init(&inv);
+    char errbuf[600];
+    if (inventory_load(&inv, d->opt->inventory, errbuf, sizeof(errbuf)) != 0) {
+        report_fail(r, "targets.inventory",
+                    "run from the repository directory or pass --inventory FILE", "%s", errbuf);
+        return;
+    }
+    if (inv.nerrors) {
+        struct sbuf b;
+        sbuf_init(&b);
+        for (size_t i = 0; i < inv.nerrors; i++)
+            sbuf_list_add(&b, "; ", "%s", inv.errors[i]);
+        report_fail(r, "targets.inventory",
+                    "fix those lines (format: name address roles; see the file's header)", "%s",
+                    sbuf_str(&b));
+        sbuf_free(&b);
+    } else if (inv.n == 0) {
+        report_fail(r, "targets.inventory", "list the monitored servers in the inventory",
+                    "%s lists no exporter", d->opt->inventory);
+        inventory_free(&inv);
+        return;
+    } else {
+        report_pass(r, "targets.inventory", "%s: %zu servers, %zu exporters", d->opt->inventory,
+                    inv.nservers, inv.n);
+    }
+
+    const char *f_ip = doctor_raw(d, "SERVER_F_PUBLIC_IP");
+    if (!f_ip || !*f_ip)
+        f_ip = "<SERVER_F_PUBLIC_IP>";
+    struct http_request *rqs = xcalloc(inv.n, sizeof(*rqs));
+    char **urls = xcalloc(inv.n, sizeof(char *));
+    char **ids = xcalloc(inv.n, sizeof(char *));
+    bool *probe = xcalloc(inv.n, sizeof(bool));
+    size_t nprobe = 0;
+    for (size_t i = 0; i < inv.n; i++) {
+        const struct inv_target *t = &inv.targets[i];
+        ids[i] = xasprintf("targets.%s.%s", t->server, t->role);
+        urls[i] = xasprintf("http://%s:%d/metrics", t->host, t->port);
+        /* Server F's exporters bound to an address of this host (node
+         * exporter on the compose network's gateway) answer here; those
+         * known only by a compose service name do not. */
+        bool internal = t->self && !valid_ip(t->host);
+        probe[i] = !internal && !t->documentation && !report_skipped(r, ids[i]);
+        if (probe[i]) {
+            rqs[nprobe] = (struct http_request){.url = urls[i], .timeout = d->opt->timeout};
+            nprobe++;
+        }
+    }
+    /* Compact request array, then map answers back in order. */
+    struct http_response *answers = xcalloc(nprobe ? nprobe : 1, sizeof(*answers));
+    for (size_t i = 0; i < nprobe; i++)
+        http_response_init(&answers[i]);
+    http_perform_many(rqs, answers, nprobe);
+
+    size_t k = 0;
+    for (size_t i = 0; i < inv.n; i++) {
+        const struct inv_target *t = &inv.targets[i];
+        if (t->self && !valid_ip(t->host)) {
+            report_skip(r, ids[i],
+                        "%s:%d is inside the compose network on this server; stack.targets-up "
+                        "checks it through Prometheus",
+                        t->host, t->port);
+            continue;
+        }
+        if (t->documentation) {
+            report_fail(r, ids[i], "replace it with the server's real address in the inventory",
+                        "%s (line %d) still has the documentation address %s", t->server, t->line,
+                        t->host);
+            continue;
+        }
+        if (!probe[i]) {
+            report_skip(r, ids[i], "skipped by --skip");
+            continue;
+        }
+        struct http_response *a = &answers[k++];
+        const char *sw = role_software(t->role);
+        if (a->code != CURLE_OK) {
+            char fix[400];
+            if (a->code == CURLE_OPERATION_TIMEDOUT)
+                snprintf(fix, sizeof(fix), "on %s: ufw allow from %s to any port %d", t->server,
+                         f_ip, t->port);
+            else if (a->code == CURLE_COULDNT_CONNECT)
+                snprintf(fix, sizeof(fix), "start %s on %s (%s) or open port %d to %s", sw,
+                         t->server, install_hint(t->role), t->port, f_ip);
+            else
+                snprintf(fix, sizeof(fix), "check %s's address in the inventory", t->server);
+            report_fail(r, ids[i], fix, "%s: %s (%s)", urls[i], http_failure_kind(a->code),
+                        a->error);
+        } else if (a->status != 200) {
+            report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
+                        "%s answered HTTP %ld: not %s?", urls[i], a->status, sw);
+        } else if (!looks_like(t->role, sbuf_str(&a->body))) {
+            report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
+                        "%s answers, but not with %s's metrics", urls[i], sw);
+        } else {
+            report_pass(r, ids[i], "%s answers (%s, %zu samples)", urls[i], sw,
+                        count_samples(sbuf_str(&a->body)));
+        }
+    }
+    for (size_t i = 0; i < nprobe; i++)
+        http_response_free(&answers[i]);
+    for (size_t i = 0; i < inv.n; i++) {
+        free(urls[i]);
+        free(ids[i]);
+    }
+    free(answers);
+    free(rqs);
+    free(urls);
+    free(ids);
+    free(probe);
+    inventory_free(&inv);
+}

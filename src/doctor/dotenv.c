@@ -1,0 +1,264 @@
+#include "dotenv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbuf.h"
+
+/* A .env larger than this is not a hand-written configuration file. */
+#define DOTENV_MAX_BYTES (1024 * 1024)
+
+void dotenv_init(struct dotenv *env)
+{
+    memset(env, 0, sizeof(*env));
+}
+
+void dotenv_free(struct dotenv *env)
+{
+    for (size_t i = 0; i < env->n; i++) {
+        free(env->entries[i].key);
+        free(env->entries[i].value);
+    }
+    free(env->entries);
+    for (size_t i = 0; i < env->nerrors; i++)
+        free(env->errors[i]);
+    free(env->errors);
+    memset(env, 0, sizeof(*env));
+}
+
+static void add_error(struct dotenv *env, int line, const char *msg)
+{
+    env->errors = xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
+    env->errors[env->nerrors++] = xasprintf("line %d: %s", line, msg);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool is_key_start(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_key_char(char c)
+{
+    return is_key_start(c) || (c >= '0' && c <= '9');
+}
+
+/* After a closing quote only blanks or a comment may follow. */
+static bool rest_is_comment(const char *p, const char *end)
+{
+    while (p < end && is_blank(*p))
+        p++;
+    return p == end || *p == '#';
+}
+
+static void add_entry(struct dotenv *env, char *key, char *value, int line, enum dotenv_quote quote,
+                      bool expands)
+{
+    int dup = 0;
+    const struct dotenv_entry *prev = dotenv_find(env, key);
+    if (prev)
+        dup = prev->line;
+    if (env->n == env->cap) {
+        env->cap = env->cap ? env->cap * 2 : 32;
+        env->entries = xrealloc(env->entries, env->cap, sizeof(*env->entries));
+    }
+    struct dotenv_entry *e = &env->entries[env->n++];
+    e->key = key;
+    e->value = value;
+    e->line = line;
+    e->quote = quote;
+    e->expands = expands;
+    e->duplicate_of = dup;
+}
+
+/* One logical line [p, end) without its newline. */
+static void parse_line(struct dotenv *env, const char *p, const char *end, int line)
+{
+    while (p < end && is_blank(*p))
+        p++;
+    if (p == end || *p == '#')
+        return;
+    if ((size_t)(end - p) > 7 && strncmp(p, "export", 6) == 0 && is_blank(p[6])) {
+        p += 6;
+        while (p < end && is_blank(*p))
+            p++;
+    }
+    const char *k = p;
+    if (p == end || !is_key_start(*p)) {
+        add_error(env, line, "expected KEY=VALUE (a name of letters, digits and _, then =)");
+        return;
+    }
+    while (p < end && is_key_char(*p))
+        p++;
+    const char *kend = p;
+    while (p < end && is_blank(*p))
+        p++;
+    if (p == end || *p != '=') {
+        add_error(env, line, "expected KEY=VALUE (a name of letters, digits and _, then =)");
+        return;
+    }
+    p++;
+    bool skipped_blank = false;
+    while (p < end && is_blank(*p)) {
+        p++;
+        skipped_blank = true;
+    }
+
+    struct sbuf v;
+    sbuf_init(&v);
+    enum dotenv_quote quote = DOTENV_UNQUOTED;
+    bool expands = false;
+    if (p < end && *p == '\'') {
+        quote = DOTENV_SINGLE;
+        const char *close = memchr(p + 1, '\'', (size_t)(end - p - 1));
+        if (!close) {
+            add_error(env, line, "unterminated single quote");
+            sbuf_free(&v);
+            return;
+        }
+        sbuf_append(&v, p + 1, (size_t)(close - p - 1));
+        if (!rest_is_comment(close + 1, end)) {
+            add_error(env, line, "unexpected text after the closing quote");
+            sbuf_free(&v);
+            return;
+        }
+    } else if (p < end && *p == '"') {
+        quote = DOTENV_DOUBLE;
+        const char *q = p + 1;
+        bool closed = false;
+        while (q < end) {
+            if (*q == '\\' && q + 1 < end) {
+                char c = q[1];
+                switch (c) {
+                case 'n':
+                    sbuf_append(&v, "\n", 1);
+                    break;
+                case 't':
+                    sbuf_append(&v, "\t", 1);
+                    break;
+                case '\\':
+                case '"':
+                case '$':
+                    sbuf_append(&v, &c, 1);
+                    break;
+                default:
+                    sbuf_append(&v, q, 2);
+                }
+                q += 2;
+                continue;
+            }
+            if (*q == '"') {
+                closed = true;
+                break;
+            }
+            if (*q == '$')
+                expands = true;
+            sbuf_append(&v, q, 1);
+            q++;
+        }
+        if (!closed) {
+            add_error(env, line, "unterminated double quote");
+            sbuf_free(&v);
+            return;
+        }
+        if (!rest_is_comment(q + 1, end)) {
+            add_error(env, line, "unexpected text after the closing quote");
+            sbuf_free(&v);
+            return;
+        }
+    } else {
+        /* Unquoted: "# " right after "=" plus blanks, or after any blank,
+         * starts a comment; a # glued to text is part of the value. */
+        const char *q = p;
+        if (q < end && *q == '#' && skipped_blank)
+            q = end, p = end;
+        const char *stop = end;
+        for (; q < end; q++) {
+            if (*q == '#' && q > p && is_blank(q[-1])) {
+                stop = q;
+                break;
+            }
+        }
+        while (stop > p && is_blank(stop[-1]))
+            stop--;
+        sbuf_append(&v, p, (size_t)(stop - p));
+        expands = memchr(p, '$', (size_t)(stop - p)) != NULL;
+    }
+    add_entry(env, xstrndup(k, (size_t)(kend - k)), sbuf_take(&v), line, quote, expands);
+}
+
+void dotenv_parse(struct dotenv *env, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    /* A UTF-8 byte order mark (Windows editors) would glue onto the first key. */
+    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF)
+        p += 3;
+    int line = 0;
+    while (p < end) {
+        line++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *lend = nl ? nl : end;
+        const char *trim = lend;
+        if (trim > p && trim[-1] == '\r')
+            trim--;
+        size_t llen = trim > p ? (size_t)(trim - p) : 0;
+        if (llen && memchr(p, '\0', llen))
+            add_error(env, line, "contains a NUL byte (binary file?)");
+        else
+            parse_line(env, p, trim, line);
+        p = nl ? nl + 1 : end;
+    }
+}
+
+int dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct sbuf b;
+    sbuf_init(&b);
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        sbuf_append(&b, buf, n);
+        if (b.len > DOTENV_MAX_BYTES) {
+            snprintf(err, errlen, "%s is larger than 1 MiB: not a .env file", path);
+            fclose(f);
+            sbuf_free(&b);
+            return -1;
+        }
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        snprintf(err, errlen, "cannot read %s: read error", path);
+        sbuf_free(&b);
+        return -1;
+    }
+    dotenv_parse(env, sbuf_str(&b), b.len);
+    sbuf_free(&b);
+    return 0;
+}
+
+const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key)
+{
+    for (size_t i = env->n; i > 0; i--)
+        if (strcmp(env->entries[i - 1].key, key) == 0)
+            return &env->entries[i - 1];
+    return NULL;
+}
+
+const char *dotenv_get(const struct dotenv *env, const char *key)
+{
+    const struct dotenv_entry *e = dotenv_find(env, key);
+    return e ? e->value : NULL;
+}

@@ -1,0 +1,251 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sbuf.h"
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} groups[] = {
+    {GROUP_ENV, "env"},           {GROUP_S3, "s3"},           {GROUP_SMTP, "smtp"},
+    {GROUP_SUPABASE, "supabase"}, {GROUP_TARGETS, "targets"}, {GROUP_DNS, "dns"},
+    {GROUP_STACK, "stack"},
+};
+
+const char *group_name(unsigned group)
+{
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+        if (groups[i].bit == group)
+            return groups[i].name;
+    return "?";
+}
+
+unsigned options_parse_groups(const char *list, char *err, size_t errlen)
+{
+    unsigned bits = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        bool found = false;
+        for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+            if (strlen(groups[i].name) == n && strncmp(groups[i].name, p, n) == 0) {
+                bits |= groups[i].bit;
+                found = true;
+            }
+        }
+        if (!found) {
+            snprintf(err, errlen,
+                     "--only: unknown group '%.*s' (groups: env, s3, smtp, supabase, targets, "
+                     "dns, stack)",
+                     (int)n, p);
+            return 0;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (!bits)
+        snprintf(err, errlen, "--only: no group given");
+    return bits;
+}
+
+void options_usage(FILE *out)
+{
+    fputs("Usage: doctor [OPTIONS]\n"
+          "Checks that this server and its .env are ready to deploy the monitoring stack,\n"
+          "and diagnoses a running stack. One line per check: \u2713 passed, \u2717 failed (with\n"
+          "a one-line fix), \u2014 skipped (with why). Exit status 1 when any check failed.\n"
+          "\n"
+          "Groups (all by default; the stack group is skipped when nothing answers at\n"
+          "the Prometheus URL, unless selected with --only):\n"
+          "  env       .env: required variables, formats, placeholders, mode 600\n"
+          "  s3        Wasabi: credentials, bucket, region, addressing, probe write/read/delete\n"
+          "  smtp      SMTP: connect, STARTTLS, AUTH (no mail is sent)\n"
+          "  supabase  DB host resolves (IPv6-only hint), TLS, role privileges (read-only)\n"
+          "  targets   every inventory exporter answers from this machine\n"
+          "  dns       GRAFANA_DOMAIN resolves to SERVER_F_PUBLIC_IP\n"
+          "  stack     Prometheus, targets up, Thanos upload and blocks, Alertmanager,\n"
+          "            Grafana, Caddy's certificate\n"
+          "\n"
+          "Options:\n"
+          "  --env-file FILE         the .env to check (default ./.env)\n"
+          "  --inventory FILE        the server inventory (default inventory/servers.txt)\n"
+          "  --only GROUP[,GROUP]    run only these groups\n"
+          "  --skip ID[,ID]          skip checks: an id (s3.probe), a group (dns) or a\n"
+          "                          prefix ending in * (targets.B.*)\n"
+          "  --json                  print one JSON document instead of the checklist\n"
+          "  --timeout SECONDS       per network operation (default 10)\n"
+          "  --cacert FILE           trust this CA bundle (instead of the system's) for\n"
+          "                          HTTPS, SMTP TLS and Caddy; env DOCTOR_CA_FILE\n"
+          "  --prometheus-url URL    default http://127.0.0.1:9090; env DOCTOR_PROMETHEUS_URL\n"
+          "  --alertmanager-url URL  default http://127.0.0.1:9093; env DOCTOR_ALERTMANAGER_URL\n"
+          "  --grafana-url URL       default http://127.0.0.1:3000; env DOCTOR_GRAFANA_URL\n"
+          "  --caddy-url URL         default https://GRAFANA_DOMAIN/; env DOCTOR_CADDY_URL\n"
+          "                          (an empty URL skips that component's check)\n"
+          "  --max-upload-age HOURS  Thanos sidecar upload age that fails (default 3)\n"
+          "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"
+          "  --help, --version\n"
+          "\n"
+          "Secrets from the .env are never printed. See docs/doctor.md.\n",
+          out);
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v ? v : fallback;
+}
+
+static bool parse_number(const char *s, double min, double max, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+void options_free(struct options *opt)
+{
+    free(opt->skip);
+    opt->skip = NULL;
+}
+
+enum options_result options_parse(struct options *opt, int argc, char **argv, char *err,
+                                  size_t errlen)
+{
+    memset(opt, 0, sizeof(*opt));
+    opt->env_file = "./.env";
+    opt->inventory = "inventory/servers.txt";
+    opt->groups = GROUP_ALL;
+    opt->timeout = 10;
+    opt->cacert = getenv("DOCTOR_CA_FILE");
+    if (opt->cacert && !*opt->cacert)
+        opt->cacert = NULL;
+    opt->prometheus_url = env_or("DOCTOR_PROMETHEUS_URL", "http://127.0.0.1:9090");
+    opt->alertmanager_url = env_or("DOCTOR_ALERTMANAGER_URL", "http://127.0.0.1:9093");
+    opt->grafana_url = env_or("DOCTOR_GRAFANA_URL", "http://127.0.0.1:3000");
+    opt->caddy_url = getenv("DOCTOR_CADDY_URL");
+    opt->max_upload_age = 3 * 3600;
+    opt->cert_min_days = 14;
+
+    enum {
+        O_ENV = 256,
+        O_INV,
+        O_ONLY,
+        O_SKIP,
+        O_JSON,
+        O_TIMEOUT,
+        O_CACERT,
+        O_PROM,
+        O_AM,
+        O_GRAFANA,
+        O_CADDY,
+        O_UPLOAD,
+        O_CERTDAYS,
+        O_HELP,
+        O_VERSION
+    };
+    static const struct option longopts[] = {
+        {"env-file", required_argument, NULL, O_ENV},
+        {"inventory", required_argument, NULL, O_INV},
+        {"only", required_argument, NULL, O_ONLY},
+        {"skip", required_argument, NULL, O_SKIP},
+        {"json", no_argument, NULL, O_JSON},
+        {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"cacert", required_argument, NULL, O_CACERT},
+        {"prometheus-url", required_argument, NULL, O_PROM},
+        {"alertmanager-url", required_argument, NULL, O_AM},
+        {"grafana-url", required_argument, NULL, O_GRAFANA},
+        {"caddy-url", required_argument, NULL, O_CADDY},
+        {"max-upload-age", required_argument, NULL, O_UPLOAD},
+        {"cert-min-days", required_argument, NULL, O_CERTDAYS},
+        {"help", no_argument, NULL, O_HELP},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int c;
+    double num;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_ENV:
+            opt->env_file = optarg;
+            break;
+        case O_INV:
+            opt->inventory = optarg;
+            break;
+        case O_ONLY:
+            opt->groups = options_parse_groups(optarg, err, errlen);
+            if (!opt->groups)
+                return OPTIONS_ERROR;
+            opt->groups_explicit = true;
+            break;
+        case O_SKIP:
+            free(opt->skip);
+            opt->skip = xstrdup(optarg);
+            break;
+        case O_JSON:
+            opt->json = true;
+            break;
+        case O_TIMEOUT:
+            if (!parse_number(optarg, 1, 600, &num)) {
+                snprintf(err, errlen, "--timeout: expected seconds between 1 and 600, got '%s'",
+                         optarg);
+                return OPTIONS_ERROR;
+            }
+            opt->timeout = (long)num;
+            break;
+        case O_CACERT:
+            opt->cacert = *optarg ? optarg : NULL;
+            break;
+        case O_PROM:
+            opt->prometheus_url = optarg;
+            break;
+        case O_AM:
+            opt->alertmanager_url = optarg;
+            break;
+        case O_GRAFANA:
+            opt->grafana_url = optarg;
+            break;
+        case O_CADDY:
+            opt->caddy_url = optarg;
+            break;
+        case O_UPLOAD:
+            if (!parse_number(optarg, 0.1, 24 * 30, &num)) {
+                snprintf(err, errlen, "--max-upload-age: expected hours (0.1-720), got '%s'",
+                         optarg);
+                return OPTIONS_ERROR;
+            }
+            opt->max_upload_age = num * 3600;
+            break;
+        case O_CERTDAYS:
+            if (!parse_number(optarg, 0, 365, &num)) {
+                snprintf(err, errlen, "--cert-min-days: expected days (0-365), got '%s'", optarg);
+                return OPTIONS_ERROR;
+            }
+            opt->cert_min_days = (int)num;
+            break;
+        case O_HELP:
+            return OPTIONS_HELP;
+        case O_VERSION:
+            return OPTIONS_VERSION;
+        default:
+            if (optopt)
+                snprintf(err, errlen, "option needs a value or is unknown: %s", argv[optind - 1]);
+            else
+                snprintf(err, errlen, "unknown option: %s", argv[optind - 1]);
+            return OPTIONS_ERROR;
+        }
+    }
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument: %s (see --help)", argv[optind]);
+        return OPTIONS_ERROR;
+    }
+    return OPTIONS_RUN;
+}

@@ -1,0 +1,161 @@
+#include "pgprivs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pg_facts_free(struct pg_facts *f)
+{
+    free(f->role);
+    free(f->dbname);
+    for (size_t i = 0; i < f->nmember_of; i++)
+        free(f->member_of[i]);
+    free(f->member_of);
+    free(f->needed);
+    for (size_t i = 0; i < f->nrels; i++) {
+        free(f->rels[i].schema);
+        free(f->rels[i].name);
+        free(f->rels[i].privs);
+    }
+    free(f->rels);
+    for (size_t i = 0; i < f->ncreate_schemas; i++)
+        free(f->create_schemas[i]);
+    free(f->create_schemas);
+    memset(f, 0, sizeof(*f));
+}
+
+void pg_verdict_free(struct pg_verdict *v)
+{
+    sbuf_free(&v->problems);
+    free(v->first_fix);
+    memset(v, 0, sizeof(*v));
+}
+
+__attribute__((format(printf, 3, 4))) static void problem(struct pg_verdict *v, char *fix,
+                                                          const char *fmt, ...)
+{
+    v->nproblems++;
+    if (v->problems.len)
+        sbuf_puts(&v->problems, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    sbuf_vprintf(&v->problems, fmt, ap);
+    va_end(ap);
+    if (!v->first_fix)
+        v->first_fix = fix;
+    else
+        free(fix);
+}
+
+static const struct pg_needed *needed_find(const struct pg_facts *f, const char *schema,
+                                           const char *name)
+{
+    if (strcmp(schema, "public") != 0)
+        return NULL;
+    for (size_t i = 0; i < f->nneeded; i++)
+        if (!strcmp(f->needed[i].table, name))
+            return &f->needed[i];
+    return NULL;
+}
+
+/* privs minus SELECT, as a comma list; "" when only SELECT. */
+static char *extra_privs(const char *privs)
+{
+    struct sbuf b;
+    sbuf_init(&b);
+    const char *p = privs;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (!(n == 6 && !strncmp(p, "SELECT", 6)))
+            sbuf_list_add(&b, ", ", "%.*s", (int)n, p);
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return sbuf_take(&b);
+}
+
+void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    sbuf_init(&v->problems);
+    const char *role = f->role ? f->role : "?";
+
+    for (size_t i = 0; i < f->nneeded; i++) {
+        const struct pg_needed *n = &f->needed[i];
+        if (!n->exists)
+            problem(v,
+                    xasprintf("create the table or connect to the right project/database "
+                              "(SUPABASE_DB_HOST, user suffix)"),
+                    "table public.%s does not exist", n->table);
+        else if (!n->can_select)
+            problem(v, xasprintf("GRANT SELECT ON public.%s TO %s (sql/roles.sql)", n->table, role),
+                    "cannot SELECT public.%s", n->table);
+        else if (n->rls_blocks)
+            problem(v,
+                    xasprintf("CREATE POLICY %s_read ON public.%s FOR SELECT TO %s USING (true)",
+                              role, n->table, role),
+                    "row level security on public.%s has no policy for this role: its queries "
+                    "return no rows",
+                    n->table);
+    }
+    struct {
+        bool on;
+        const char *what;
+        const char *attr;
+    } attrs[] = {
+        {f->superuser, "is a superuser", "NOSUPERUSER"},
+        {f->createrole, "may create roles", "NOCREATEROLE"},
+        {f->createdb, "may create databases", "NOCREATEDB"},
+        {f->replication, "may replicate", "NOREPLICATION"},
+        {f->bypassrls, "bypasses row level security", "NOBYPASSRLS"},
+    };
+    for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+        if (attrs[i].on)
+            problem(v, xasprintf("ALTER ROLE %s %s", role, attrs[i].attr), "%s", attrs[i].what);
+    for (size_t i = 0; i < f->nmember_of; i++)
+        problem(v, xasprintf("REVOKE %s FROM %s", f->member_of[i], role),
+                "is a member of role %s (it can use that role's privileges)", f->member_of[i]);
+    for (size_t i = 0; i < f->nrels; i++) {
+        const struct pg_relpriv *r = &f->rels[i];
+        const struct pg_needed *n = needed_find(f, r->schema, r->name);
+        if (n) {
+            char *extra = extra_privs(r->privs);
+            if (*extra) {
+                char target[300];
+                snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
+                v->nproblems++;
+                sbuf_list_add(&v->problems, "; ", "may %s on %s", extra, target);
+                char *fix = xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke "
+                                      "there too)",
+                                      extra, target, role);
+                if (!v->first_fix)
+                    v->first_fix = fix;
+                else
+                    free(fix);
+            }
+            free(extra);
+            continue;
+        }
+        char target[300];
+        snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
+        v->nproblems++;
+        sbuf_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
+        char *fix = xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted there)",
+                              r->kind == 'S' ? "SEQUENCE " : "", target, role);
+        if (!v->first_fix)
+            v->first_fix = fix;
+        else
+            free(fix);
+    }
+    for (size_t i = 0; i < f->ncreate_schemas; i++)
+        problem(v,
+                xasprintf("REVOKE CREATE ON SCHEMA %s FROM PUBLIC, %s", f->create_schemas[i], role),
+                "may CREATE in schema %s", f->create_schemas[i]);
+    if (f->create_db)
+        problem(v,
+                xasprintf("REVOKE CREATE ON DATABASE %s FROM PUBLIC, %s",
+                          f->dbname ? f->dbname : "postgres", role),
+                "may CREATE schemas in database %s", f->dbname ? f->dbname : "?");
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# sql/roles.sql on a real PostgreSQL of its own (not the stack's: the test
+# rotates passwords and turns row level security on): idempotent, passwords
+# only from psql variables, and for both roles SELECT works while INSERT,
+# UPDATE, DELETE, other tables and DDL are denied. Also as a non-superuser
+# table owner with CREATEROLE, which is what Supabase's postgres user is.
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../lib.sh
+. "$REPO/tests/lib.sh"
+
+# PORT_BASE + 435: next to the stack's own Postgres (+432), never on it.
+PGP=${SQL_ROLES_PGPORT:-$((PORT_BASE + 435))}
+D=$(mktemp -d "${TMPDIR:-/tmp}/sql-roles.XXXXXX")
+chmod 755 "$D"
+cleanup() {
+    pg_cluster_stop "$D/pg" >/dev/null 2>&1
+    rm -rf "$D"
+}
+trap cleanup EXIT
+if ! pg_cluster_init "$D/pg" "$PGP" || ! pg_cluster_start "$D/pg"; then
+    not_ok "PostgreSQL starts on 127.0.0.1:$PGP" "see above"
+    finish
+fi
+ok "PostgreSQL of this test runs on 127.0.0.1:$PGP"
+
+su_sql() { pg_psql "$D/pg" "$PGP" -At "$@"; }
+# as_role ROLE PASSWORD SQL [DB]: one statement as ROLE over TCP (scram).
+as_role() {
+    PGPASSWORD=$2 PGCONNECT_TIMEOUT=5 psql -X -q -At -v ON_ERROR_STOP=1 \
+        "host=127.0.0.1 port=$PGP dbname=${4:-postgres} user=$1 sslmode=disable" -c "$3" 2>&1
+}
+# roles_sql ARGS...: sql/roles.sql as the superuser, psql variables in ARGS.
+roles_sql() { pg_psql "$D/pg" "$PGP" "$@" <"$REPO/sql/roles.sql" 2>&1; }
+role_count() { su_sql -c "SELECT count(*) FROM pg_roles WHERE rolname IN ('grafana_readonly', 'queue_exporter')"; }
+
+pg_psql "$D/pg" "$PGP" <"$REPO/sql/schema.sql" >/dev/null
+pg_psql "$D/pg" "$PGP" <"$REPO/sql/demo-data.sql" >/dev/null
+su_sql -c "CREATE TABLE public.billing_secrets (id int, iban text); INSERT INTO public.billing_secrets VALUES (1, 'x')"
+
+# --- passwords only from psql variables -------------------------------------------------
+out=$(roles_sql) && rc=0 || rc=$?
+assert_eq "without -v passwords: psql fails (exit 3)" "3" "$rc"
+assert_contains "without -v passwords: says which variable to pass" "$out" "pass the password of grafana_readonly: psql -v grafana_password=..."
+assert_eq "without -v passwords: no role created" "0" "$(role_count)"
+out=$(roles_sql -v grafana_password=x) && rc=0 || rc=$?
+assert_eq "without exporter_password: psql fails" "3" "$rc"
+assert_contains "without exporter_password: names it" "$out" "pass the password of queue_exporter"
+out=$(roles_sql -v grafana_password= -v exporter_password=y) && rc=0 || rc=$?
+assert_contains "empty grafana_password: refused" "$out" "grafana_password is empty"
+assert_eq "empty password: no role created" "0" "$(role_count)"
+check_fails "sql/roles.sql contains no PASSWORD literal" grep -Eiq "PASSWORD[[:space:]]+'" "$REPO/sql/roles.sql"
+
+GPW=$(openssl rand -hex 16)
+EPW=$(openssl rand -hex 16)
+check "roles.sql with both passwords" roles_sql -v grafana_password="$GPW" -v exporter_password="$EPW"
+privs() { su_sql -c "SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants
+    WHERE grantee IN ('grafana_readonly', 'queue_exporter') ORDER BY 1, 2, 3"
+    su_sql -c "SELECT tablename, policyname FROM pg_policies ORDER BY 1, 2"
+    su_sql -c "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolinherit, rolconnlimit, rolconfig FROM pg_roles
+    WHERE rolname IN ('grafana_readonly', 'queue_exporter') ORDER BY 1"; }
+before=$(privs)
+check "roles.sql a second time (idempotent)" roles_sql -v grafana_password="$GPW" -v exporter_password="$EPW"
+assert_eq "second run: grants, policies and role settings unchanged" "$before" "$(privs)"
+assert_eq "grafana_readonly: SELECT on exactly the five tables" "fleet_positions
+incidents
+pending_pdf_processing
+pending_transcriptions
+whatsapp_messages" "$(su_sql -c "SELECT table_name FROM information_schema.role_table_grants WHERE grantee = 'grafana_readonly' AND privilege_type = 'SELECT' ORDER BY 1")"
+assert_eq "grafana_readonly: no privilege but SELECT" "0" "$(su_sql -c "SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = 'grafana_readonly' AND privilege_type <> 'SELECT'")"
+assert_eq "queue_exporter: SELECT on the two queue tables only" "pending_pdf_processing|SELECT
+pending_transcriptions|SELECT" "$(su_sql -c "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = 'queue_exporter' ORDER BY 1")"
+assert_eq "neither role is superuser, createrole or createdb" "f|f|f
+f|f|f" "$(su_sql -c "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN ('grafana_readonly', 'queue_exporter')")"
+
+# --- what each role can and cannot do ----------------------------------------------------
+denied() { # DESC ROLE PASSWORD SQL EXPECTED_ERROR_FRAGMENT
+    local out
+    if out=$(as_role "$2" "$3" "$4"); then
+        not_ok "$1" "succeeded: $out"
+    else
+        assert_contains "$1" "$out" "$5"
+    fi
+}
+for t in pending_transcriptions pending_pdf_processing incidents fleet_positions whatsapp_messages; do
+    n=$(as_role grafana_readonly "$GPW" "SELECT count(*) FROM $t")
+    if [[ $n =~ ^[1-9][0-9]*$ ]]; then ok "grafana_readonly reads $t ($n rows)"; else not_ok "grafana_readonly reads $t" "$n"; fi
+done
+for t in pending_transcriptions pending_pdf_processing; do
+    n=$(as_role queue_exporter "$EPW" "SELECT count(*) FROM $t WHERE status = 'pending'")
+    if [[ $n =~ ^[1-9][0-9]*$ ]]; then ok "queue_exporter reads $t ($n pending)"; else not_ok "queue_exporter reads $t" "$n"; fi
+done
+for r in "grafana_readonly $GPW" "queue_exporter $EPW"; do
+    read -r role pw <<<"$r"
+    denied "$role: INSERT denied" "$role" "$pw" \
+        "BEGIN READ WRITE; INSERT INTO pending_transcriptions (audio_url) VALUES ('x'); COMMIT" "permission denied for table pending_transcriptions"
+    denied "$role: UPDATE denied" "$role" "$pw" \
+        "BEGIN READ WRITE; UPDATE pending_transcriptions SET status = 'failed'; COMMIT" "permission denied for table pending_transcriptions"
+    denied "$role: DELETE denied" "$role" "$pw" \
+        "BEGIN READ WRITE; DELETE FROM pending_pdf_processing; COMMIT" "permission denied for table pending_pdf_processing"
+    denied "$role: TRUNCATE denied" "$role" "$pw" \
+        "BEGIN READ WRITE; TRUNCATE pending_pdf_processing; COMMIT" "permission denied for table pending_pdf_processing"
+    # BEGIN READ WRITE lifts the read-only default: what stops the write
+    # must be the missing privilege, which a client cannot lift.
+    denied "$role: CREATE TABLE denied (by privilege, not only read-only mode)" "$role" "$pw" \
+        "BEGIN READ WRITE; CREATE TABLE public.x (i int); COMMIT" "permission denied for schema public"
+    denied "$role: ALTER TABLE denied" "$role" "$pw" \
+        "BEGIN READ WRITE; ALTER TABLE pending_transcriptions ADD COLUMN x int; COMMIT" "must be owner of table pending_transcriptions"
+    denied "$role: a table outside its grant is unreadable" "$role" "$pw" \
+        "SELECT * FROM billing_secrets" "permission denied for table billing_secrets"
+    denied "$role: sessions are read-only by default" "$role" "$pw" \
+        "CREATE TEMP TABLE t (i int)" "read-only transaction"
+    denied "$role: a wrong password is rejected" "$role" "wrong-$pw" "SELECT 1" "password authentication failed"
+done
+for t in incidents fleet_positions whatsapp_messages; do
+    denied "queue_exporter cannot read $t" queue_exporter "$EPW" "SELECT count(*) FROM $t" "permission denied for table $t"
+done
+assert_eq "grafana_readonly: statement_timeout 30s" "30s" "$(as_role grafana_readonly "$GPW" "SHOW statement_timeout")"
+
+# --- row level security (on by default for Supabase tables) ------------------------------------
+su_sql -c "ALTER TABLE incidents ENABLE ROW LEVEL SECURITY; ALTER TABLE pending_transcriptions ENABLE ROW LEVEL SECURITY;
+           CREATE ROLE nopolicy LOGIN PASSWORD 'nopolicy-test'; GRANT SELECT ON incidents TO nopolicy"
+assert_eq "with RLS on, a role without a policy reads no rows (the trap)" "0" "$(as_role nopolicy nopolicy-test "SELECT count(*) FROM incidents")"
+n=$(as_role grafana_readonly "$GPW" "SELECT count(*) FROM incidents")
+if [[ $n =~ ^[1-9][0-9]*$ ]]; then ok "with RLS on, grafana_readonly still reads incidents ($n rows)"; else not_ok "with RLS on, grafana_readonly reads incidents" "$n"; fi
+n=$(as_role queue_exporter "$EPW" "SELECT count(*) FROM pending_transcriptions")
+if [[ $n =~ ^[1-9][0-9]*$ ]]; then ok "with RLS on, queue_exporter still reads pending_transcriptions"; else not_ok "with RLS on, queue_exporter reads pending_transcriptions" "$n"; fi
+denied "with RLS on, queue_exporter still cannot read incidents" queue_exporter "$EPW" "SELECT count(*) FROM incidents" "permission denied for table incidents"
+
+# --- password rotation --------------------------------------------------------------------------
+GPW2=$(openssl rand -hex 16)
+check "roles.sql with a new grafana password" roles_sql -v grafana_password="$GPW2" -v exporter_password="$EPW"
+denied "rotation: the old password stops working" grafana_readonly "$GPW" "SELECT 1" "password authentication failed"
+assert_eq "rotation: the new password works" "1" "$(as_role grafana_readonly "$GPW2" "SELECT 1")"
+
+# --- as a non-superuser table owner with CREATEROLE (Supabase's postgres) -------------------------
+OWNER_PW=$(openssl rand -hex 16)
+su_sql -c "CREATE ROLE tbl_owner LOGIN CREATEROLE NOSUPERUSER PASSWORD '$OWNER_PW'" -c "CREATE DATABASE supa OWNER tbl_owner"
+PGPASSWORD=$OWNER_PW psql -X -q -v ON_ERROR_STOP=1 "host=127.0.0.1 port=$PGP dbname=supa user=tbl_owner sslmode=disable" \
+    <"$REPO/sql/schema.sql" >/dev/null 2>&1
+out=$(PGPASSWORD=$OWNER_PW psql -X -q "host=127.0.0.1 port=$PGP dbname=supa user=tbl_owner sslmode=disable" \
+    -v grafana_password="$GPW2" -v exporter_password="$EPW" <"$REPO/sql/roles.sql" 2>&1) && rc=0 || rc=$?
+assert_eq "roles.sql runs as a non-superuser owner with CREATEROLE" "0" "$rc"
+[ "$rc" = 0 ] || not_ok "roles.sql as tbl_owner: output" "$out"
+assert_eq "... and grafana_readonly reads that database's tables" "0" "$(as_role grafana_readonly "$GPW2" "SELECT count(*) FROM incidents" supa)"
+denied "... while queue_exporter cannot read incidents there" queue_exporter "$EPW" "SELECT count(*) FROM incidents" "permission denied"
+finish

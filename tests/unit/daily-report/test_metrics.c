@@ -1,0 +1,89 @@
+/* The daemon's /metrics exposition, --metrics-listen parsing and the SMTP
+ * retry schedule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "smtp.h"
+
+static void exposition_before_and_after_a_run(void **state)
+{
+    (void)state;
+    struct metrics m;
+    metrics_init(&m, 1795700000, 1795676400);
+    struct prom_buf b;
+    prom_buf_init(&b);
+    metrics_render(&m, &b);
+    assert_non_null(strstr(b.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
+                                   "daily_report_last_success_timestamp_seconds 1795676400\n"));
+    assert_non_null(strstr(b.data, "daily_report_failures_total 0\n"));
+    assert_non_null(strstr(b.data, "# TYPE daily_report_failures_total counter\n"));
+    assert_non_null(strstr(b.data, "daily_report_build_info{version=\"" VERSION "\"} 1\n"));
+    /* no section gauges until a report was built */
+    assert_null(strstr(b.data, "daily_report_section_unavailable"));
+
+    m.have_sections = 1;
+    m.section_unavailable[SEC_INFRA] = 1;
+    m.failures_total = 2;
+    m.next_run = 1795762800;
+    prom_buf_reset(&b);
+    metrics_render(&m, &b);
+    assert_non_null(strstr(b.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
+    assert_non_null(strstr(b.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
+    assert_non_null(strstr(b.data, "daily_report_failures_total 2\n"));
+    assert_non_null(strstr(b.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
+    /* the exposition ends with a newline, as the format requires */
+    assert_int_equal(b.data[b.len - 1], '\n');
+    prom_buf_free(&b);
+    metrics_destroy(&m);
+}
+
+static void listen_addresses(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char err[256];
+    assert_int_equal(metrics_parse_listen("127.0.0.1:9201", &ss, &len, err, sizeof(err)), 0);
+    assert_int_equal(ss.ss_family, AF_INET);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9201);
+    assert_int_equal(metrics_parse_listen("0.0.0.0:35201", &ss, &len, err, sizeof(err)), 0);
+    assert_int_equal(metrics_parse_listen("[::1]:9201", &ss, &len, err, sizeof(err)), 0);
+    assert_int_equal(ss.ss_family, AF_INET6);
+    const char *bad[] = {"9201", ":9201", "localhost:9201", "127.0.0.1:", "127.0.0.1:0",
+                         "127.0.0.1:70000", "127.0.0.1:92a", "[::1:9201", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(metrics_parse_listen(bad[i], &ss, &len, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "--metrics-listen"));
+    }
+}
+
+static void retry_backoff_doubles_and_caps(void **state)
+{
+    (void)state;
+    assert_int_equal(smtp_backoff_delay(30, 2), 30);
+    assert_int_equal(smtp_backoff_delay(30, 3), 60);
+    assert_int_equal(smtp_backoff_delay(30, 4), 120);
+    assert_int_equal(smtp_backoff_delay(30, 5), 240);
+    assert_int_equal(smtp_backoff_delay(30, 10), 900); /* capped at 15 min */
+    assert_int_equal(smtp_backoff_delay(0, 5), 0);
+    assert_int_equal(smtp_backoff_delay(1, 3), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(exposition_before_and_after_a_run),
+        cmocka_unit_test(listen_addresses),
+        cmocka_unit_test(retry_backoff_doubles_and_caps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
