@@ -7,12 +7,14 @@
 #       inventory -> OUTDIR/node.json, OUTDIR/cadvisor.json (Prometheus file_sd)
 #   render-config.sh template IN OUT [DEFAULTS_FILE...]
 #       copy IN to OUT replacing ${NAME} with the environment's value; a NAME
-#       unset in the environment is taken from the DEFAULTS_FILEs (KEY=VALUE
-#       lines), and one set nowhere is an error naming IN and NAME.
+#       unset or empty in the environment is taken from the DEFAULTS_FILEs
+#       (KEY=VALUE lines, first file wins), and one set nowhere is an error
+#       naming IN and NAME.
 #   render-config.sh compose
 #       everything the compose stack needs, from the environment, into
 #       $RENDER_OUT (default /rendered): see render_compose below.
 set -eu
+# POSIX sh has no local variables: each function uses names of its own.
 
 prog=render-config.sh
 fail() {
@@ -82,10 +84,10 @@ render_targets() {
 
 # ---- ${NAME} templates ------------------------------------------------------
 render_template() {
-    in=$1
-    out=$2
+    tmpl_in=$1
+    tmpl_out=$2
     shift 2
-    [ -f "$in" ] || fail "$in: template not found"
+    [ -f "$tmpl_in" ] || fail "$tmpl_in: template not found"
     # Export defaults for names the environment does not set.
     for defaults in "$@"; do
         [ -f "$defaults" ] || fail "$defaults: defaults file not found"
@@ -93,13 +95,15 @@ render_template() {
             case $line in '' | \#*) continue ;; esac
             key=${line%%=*}
             case $key in *[!A-Z0-9_]* | '') fail "$defaults: malformed line: $line" ;; esac
-            eval "isset=\${$key+x}"
-            # shellcheck disable=SC2154 # isset is assigned by the eval above
-            [ -n "$isset" ] || export "$key=${line#*=}"
+            # An empty value counts as unset: compose passes "${VAR:-}" for
+            # optional .env entries, and the default must then apply.
+            eval "current=\${$key:-}"
+            # shellcheck disable=SC2154 # current is assigned by the eval above
+            [ -n "$current" ] || export "$key=${line#*=}"
         done <"$defaults"
     done
-    tmp="$out.tmp.$$"
-    awk -v src="$in" '
+    tmp="$tmpl_out.tmp.$$"
+    awk -v src="$tmpl_in" '
     {
         line = $0; res = ""
         while (match(line, /\$\{[A-Z0-9_]+\}/)) {
@@ -113,11 +117,11 @@ render_template() {
         }
         print res line
     }
-    END { exit bad }' "$in" >"$tmp" || {
+    END { exit bad }' "$tmpl_in" >"$tmp" || {
         rm -f "$tmp"
-        fail "$in: cannot render (see above)"
+        fail "$tmpl_in: cannot render (see above)"
     }
-    mv "$tmp" "$out"
+    mv "$tmp" "$tmpl_out"
 }
 
 # ---- the compose stack --------------------------------------------------------
@@ -133,10 +137,10 @@ render_template() {
 # Alertmanager images run as.
 render_compose() {
     src=${REPO_DIR:-/repo}
-    out=${RENDER_OUT:-/rendered}
-    prom=$out/prometheus
-    am=$out/alertmanager
-    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$out/thanos"
+    rdest=${RENDER_OUT:-/rendered}
+    prom=$rdest/prometheus
+    am=$rdest/alertmanager
+    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
     render_targets "$src/inventory/servers.txt" "$prom/targets"
 
     umask 027
@@ -167,11 +171,11 @@ render_compose() {
         ALERTMANAGER_URL="${ALERTMANAGER_EXTERNAL_URL:-http://127.0.0.1:9093}" \
         render_template "$src/alertmanager/alertmanager.yml" "$am/alertmanager.yml" \
         "$src/alertmanager/defaults.env"
-    render_template "$src/thanos/objstore.yml" "$out/thanos/objstore.yml"
+    render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml"
 
-    chown -R 65534:65534 "$prom" "$am" "$out/thanos" 2>/dev/null || true
+    chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
     chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key"
-    echo "$prog: rendered targets, Alertmanager and Thanos configuration into $out"
+    echo "$prog: rendered targets, Alertmanager and Thanos configuration into $rdest"
 }
 
 case ${1:-} in

@@ -381,11 +381,8 @@ static void check_caddy_cert(struct stack *s)
         report_skip(r, id, "skipped by --skip");
         return;
     }
-    struct http_request rq = {.url = url,
-                              .timeout = d->opt->timeout,
-                              .cacert = d->opt->cacert,
-                              .want_certinfo = true,
-                              .head = true};
+    struct http_request rq = {
+        .url = url, .timeout = d->opt->timeout, .cacert = d->opt->cacert, .want_certinfo = true};
     struct http_response rs;
     http_response_init(&rs);
     http_perform(&rq, &rs);

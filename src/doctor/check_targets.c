@@ -128,8 +128,10 @@ void doctor_check_targets(struct doctor *d)
         if (a->code != CURLE_OK) {
             char fix[400];
             if (a->code == CURLE_OPERATION_TIMEDOUT)
-                snprintf(fix, sizeof(fix), "on %s: ufw allow from %s to any port %d", t->server,
-                         f_ip, t->port);
+                snprintf(fix, sizeof(fix),
+                         "on %s: ufw allow from %s to any port %d (scripts/firewall.sh "
+                         "--server-f-ip %s does it)",
+                         t->server, f_ip, t->port, f_ip);
             else if (a->code == CURLE_COULDNT_CONNECT)
                 snprintf(fix, sizeof(fix), "start %s on %s (%s) or open port %d to %s", sw,
                          t->server, install_hint(t->role), t->port, f_ip);
