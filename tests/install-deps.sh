@@ -53,7 +53,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-if [ "$MODE" != --demo ] && [ ! -d "$REPO/node_modules/ajv-cli" ] || [ ! -d "$REPO/node_modules/s3rver" ]; then
+if [ "$MODE" != --demo ] && { [ ! -d "$REPO/node_modules/ajv-cli" ] || [ ! -d "$REPO/node_modules/s3rver" ] ||
+    [ ! -d "$REPO/node_modules/@grafana/schema" ]; }; then
     echo "installing the npm test tools (package-lock.json)"
     (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

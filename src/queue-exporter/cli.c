@@ -22,8 +22,8 @@ const char *qe_cli_usage(void)
            "\n"
            "Database: QUEUE_EXPORTER_DSN (libpq conninfo string or postgresql:// URI), or the\n"
            "standard PG* variables. Never on the command line. Defaults unless the DSN or\n"
-           "PG* variables say otherwise: sslmode=require, connect_timeout, TCP keepalives,\n"
-           "application_name=queue-exporter.\n"
+           "PG* variables say otherwise: sslmode=require, gssencmode=disable,\n"
+           "connect_timeout, TCP keepalives, application_name=queue-exporter.\n"
            "\n"
            "Endpoints: /metrics, /healthz (process alive), /readyz (database reachable).\n"
            "Stops cleanly on SIGTERM and SIGINT.\n";

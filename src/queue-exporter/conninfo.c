@@ -68,6 +68,9 @@ int qe_conninfo_build(struct qe_conninfo *ci, const char *dsn, double connect_ti
         const char *keyword, *envvar, *value;
     } defaults[] = {
         {"sslmode", "PGSSLMODE", "require"},
+        /* Supabase offers no GSSAPI; trying it costs a round trip and loads
+         * Kerberos (its configuration and memory) for nothing. */
+        {"gssencmode", "PGGSSENCMODE", "disable"},
         {"connect_timeout", "PGCONNECT_TIMEOUT", ci->connect_timeout},
         {"keepalives", NULL, "1"},
         {"keepalives_idle", NULL, "30"},

@@ -1,8 +1,8 @@
 /* libpq connection parameters: the DSN from QUEUE_EXPORTER_DSN (conninfo
  * string or URI) or, without it, the standard PG* variables, completed with
  * safe defaults that the DSN or the matching PG* variable may override:
- *   sslmode=require, connect_timeout, TCP keepalives, tcp_user_timeout,
- *   application_name=queue-exporter.
+ *   sslmode=require, gssencmode=disable, connect_timeout, TCP keepalives,
+ *   tcp_user_timeout, application_name=queue-exporter.
  * The DSN is never logged; libpq's parse errors are shown with quoted
  * fragments redacted, since a fragment may be the password. */
 #ifndef QE_CONNINFO_H

@@ -13,7 +13,7 @@
 
 /* Per-connection memory, which also caps the request line plus headers;
  * larger requests get 431/414 from libmicrohttpd. */
-#define CONNECTION_MEMORY_LIMIT (16 * 1024)
+#define CONNECTION_MEMORY_LIMIT (8 * 1024)
 #define LISTEN_BACKLOG 128
 /* A scrape without X-Prometheus-Scrape-Timeout-Seconds (curl, a browser)
  * waits a little longer than a collection can take. */

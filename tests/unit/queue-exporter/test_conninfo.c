@@ -26,6 +26,7 @@ static void defaults_without_dsn(void **state)
     char err[256];
     assert_int_equal(qe_conninfo_build(&ci, NULL, 5, env, err, sizeof(err)), 0);
     assert_string_equal(qe_conninfo_get(&ci, "sslmode"), "require");
+    assert_string_equal(qe_conninfo_get(&ci, "gssencmode"), "disable");
     assert_string_equal(qe_conninfo_get(&ci, "connect_timeout"), "5");
     assert_string_equal(qe_conninfo_get(&ci, "keepalives"), "1");
     assert_non_null(qe_conninfo_get(&ci, "keepalives_idle"));
@@ -72,6 +73,10 @@ static void dsn_settings_win(void **state)
 
     assert_int_equal(qe_conninfo_build(&ci, "host=x", 5, env, err, sizeof(err)), 0);
     assert_string_equal(qe_conninfo_get(&ci, "sslmode"), "require");
+
+    assert_int_equal(qe_conninfo_build(&ci, "host=x gssencmode=require", 5, env, err, sizeof(err)),
+                     0);
+    assert_null(qe_conninfo_get(&ci, "gssencmode"));
 }
 
 static void pg_variables_win(void **state)

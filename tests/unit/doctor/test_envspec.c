@@ -1,0 +1,136 @@
+/* Format issues across variables: messages never quote a secret. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envspec.h"
+
+static size_t issues_of(const char *text, struct format_issue **out, struct dotenv *env)
+{
+    dotenv_init(env);
+    dotenv_parse(env, text, strlen(text));
+    return envspec_format_issues(env, out);
+}
+
+static const struct format_issue *find(struct format_issue *v, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].name, name))
+            return &v[i];
+    return NULL;
+}
+
+static void secrets_are_never_quoted(void **state)
+{
+    (void)state;
+    struct dotenv env;
+    struct format_issue *v;
+    size_t n = issues_of("GRAFANA_ADMIN_PASSWORD=short-pw\n"
+                         "QUEUE_EXPORTER_DSN='host=h user=u password=hunter2-secret'\n"
+                         "WASABI_ACCESS_KEY=bad key!\n",
+                         &v, &env);
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        assert_null(strstr(v[i].message, "short-pw"));
+        assert_null(strstr(v[i].message, "hunter2"));
+        assert_null(strstr(v[i].message, "bad key"));
+    }
+    assert_string_equal(find(v, n, "QUEUE_EXPORTER_DSN")->message,
+                        "QUEUE_EXPORTER_DSN lacks dbname, sslmode");
+    assert_string_equal(find(v, n, "GRAFANA_ADMIN_PASSWORD")->message,
+                        "GRAFANA_ADMIN_PASSWORD is 8 characters long; use 16 or more random "
+                        "characters");
+    format_issues_free(v, n);
+    dotenv_free(&env);
+}
+
+static void non_secrets_show_their_value(void **state)
+{
+    (void)state;
+    struct dotenv env;
+    struct format_issue *v;
+    size_t n = issues_of("SMTP_PORT=25\nSUPABASE_DB_PORT=6543\nCADDY_TLS=letsencrypt\n", &v, &env);
+    assert_int_equal(n, 3);
+    assert_string_equal(find(v, n, "SMTP_PORT")->message,
+                        "SMTP_PORT=25 is the relay port, usually blocked for VPSes; use 587 "
+                        "(STARTTLS)");
+    assert_string_equal(find(v, n, "CADDY_TLS")->message,
+                        "CADDY_TLS=letsencrypt must be an email address (ACME account) or the "
+                        "word internal");
+    format_issues_free(v, n);
+    dotenv_free(&env);
+}
+
+static void pooler_needs_the_ref_suffix_direct_host_refuses_it(void **state)
+{
+    (void)state;
+    struct dotenv env;
+    struct format_issue *v;
+    size_t n = issues_of("SUPABASE_URL=https://abcdefghijklmnopqrst.supabase.co\n"
+                         "SUPABASE_DB_HOST=aws-0-eu-central-1.pooler.supabase.com\n"
+                         "SUPABASE_GRAFANA_USER=grafana_readonly.otherprojectref000000\n"
+                         "QUEUE_EXPORTER_DSN='host=x port=5432 dbname=postgres "
+                         "user=queue_exporter password=p sslmode=require'\n",
+                         &v, &env);
+    assert_int_equal(n, 2);
+    assert_string_equal(find(v, n, "SUPABASE_GRAFANA_USER")->message,
+                        "SUPABASE_GRAFANA_USER: user grafana_readonly.otherprojectref000000 names "
+                        "project otherprojectref000000, SUPABASE_URL names abcdefghijklmnopqrst");
+    assert_string_equal(find(v, n, "SUPABASE_GRAFANA_USER")->fix,
+                        "use user grafana_readonly.abcdefghijklmnopqrst");
+    assert_string_equal(find(v, n, "QUEUE_EXPORTER_DSN")->fix,
+                        "use user queue_exporter.abcdefghijklmnopqrst with the pooler");
+    format_issues_free(v, n);
+    dotenv_free(&env);
+
+    n = issues_of("SUPABASE_URL=https://abcdefghijklmnopqrst.supabase.co\n"
+                  "SUPABASE_DB_HOST=db.zzzzzzzzzzzzzzzzzzzz.supabase.co\n"
+                  "SUPABASE_GRAFANA_USER=grafana_readonly.abcdefghijklmnopqrst\n",
+                  &v, &env);
+    assert_int_equal(n, 2);
+    assert_string_equal(find(v, n, "SUPABASE_DB_HOST")->message,
+                        "SUPABASE_DB_HOST=db.zzzzzzzzzzzzzzzzzzzz.supabase.co is not the database "
+                        "of SUPABASE_URL (project abcdefghijklmnopqrst)");
+    assert_string_equal(find(v, n, "SUPABASE_GRAFANA_USER")->fix,
+                        "use user grafana_readonly on the direct host");
+    format_issues_free(v, n);
+    dotenv_free(&env);
+}
+
+static void placeholders_and_empty_values_are_left_to_their_checks(void **state)
+{
+    (void)state;
+    struct dotenv env;
+    struct format_issue *v;
+    size_t n = issues_of("SMTP_PORT=\nSUPABASE_URL=https://<project-ref>.supabase.co\n", &v, &env);
+    assert_int_equal(n, 0);
+    format_issues_free(v, n);
+    dotenv_free(&env);
+}
+
+static void secret_names(void **state)
+{
+    (void)state;
+    assert_true(var_is_secret("SMTP_PASSWORD"));
+    assert_true(var_is_secret("QUEUE_EXPORTER_DSN"));
+    assert_true(var_is_secret("SOME_API_TOKEN"));
+    assert_false(var_is_secret("SMTP_HOST"));
+    assert_false(var_is_secret("WASABI_BUCKET"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(secrets_are_never_quoted),
+        cmocka_unit_test(non_secrets_show_their_value),
+        cmocka_unit_test(pooler_needs_the_ref_suffix_direct_host_refuses_it),
+        cmocka_unit_test(placeholders_and_empty_values_are_left_to_their_checks),
+        cmocka_unit_test(secret_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
