@@ -13,7 +13,8 @@
 # plan of queue-exporter's statement at 5 million rows (auto_explain).
 #
 # Usage: bench/queue-exporter/run.sh [RESULTS.md]
-#   (default: bench/queue-exporter/results.md). Takes about 3-5 minutes.
+#   (default: build/bench/queue-exporter-results.md; also printed). Takes
+#   about 2 minutes on 2 cores.
 # Environment: PORT_BASE (default 31000; uses +710..+713), BENCH_KEEP=1 keeps
 #   the work directory (logs, wrk output) for inspection,
 #   BENCH_HISTORY_ROWS (default 5000000), BENCH_WRK_SECONDS (default 15),
@@ -28,7 +29,8 @@ PORT_BASE=${PORT_BASE:-31000} # before local/lib.sh, which would default it to 1
 # shellcheck source=../../local/lib.sh
 . "$REPO/local/lib.sh"
 
-OUT=${1:-$HERE/results.md}
+OUT=${1:-$REPO/build/bench/queue-exporter-results.md}
+mkdir -p "$(dirname "$OUT")"
 HISTORY=${BENCH_HISTORY_ROWS:-5000000}
 WRK_S=${BENCH_WRK_SECONDS:-15}
 NCOLLECT=${BENCH_COLLECTIONS:-40}
@@ -222,7 +224,7 @@ measure postgres_exporter "$P_PGX" "$(cat "$T/pgx.pid")"
 measure python "$P_PY" "$(cat "$T/py.pid")"
 
 # ------------------------------------------------------------ report
-versions="queue-exporter $("$QE" --version | awk '{ print $2 }'), $($PGX --version 2>&1 | head -1 | awk '{ print $1, $3 }'), Python $("$PY3" -c 'import sys, prometheus_client, psycopg2; from importlib.metadata import version; print(sys.version.split()[0] + " / prometheus_client " + version("prometheus_client") + " / psycopg2 " + psycopg2.__version__.split()[0])'), PostgreSQL $(psql_su -At -c 'SHOW server_version' | awk '{ print $1 }')"
+versions="queue-exporter $("$QE" --version | awk '{ print $2 }'), $($PGX --version 2>&1 | head -1 | awk '{ sub(/,$/, "", $1); print $1, $3 }'), Python $("$PY3" -c 'import sys, prometheus_client, psycopg2; from importlib.metadata import version; print(sys.version.split()[0] + " / prometheus_client " + version("prometheus_client") + " / psycopg2 " + psycopg2.__version__.split()[0])'), PostgreSQL $(psql_su -At -c 'SHOW server_version' | awk '{ print $1 }')"
 "$PY3" - "$T" "$CLK_TCK" "$WRK_S" "$TOTAL_ROWS" "$TABLE_SIZE" "$versions" "$NCOLLECT" >"$OUT" <<'PY'
 import re, statistics, sys, platform, os
 T, tck, wrk_s, total_rows, table_size, versions, ncollect = sys.argv[1:8]

@@ -18,18 +18,17 @@ struct chart_line {
 
 struct chart_spec {
     int width, height;
-    double t0, t1;  /* x range */
-    double step;    /* sampling step; a gap wider than 2.5 steps breaks the line */
-    double y_max;   /* fixed top of the y axis, or <= 0 for a rounded-up data maximum */
-    const char *y_unit; /* appended to y labels, e.g. "%" */
+    double t0, t1;          /* x range */
+    double step;            /* sampling step; a gap wider than 2.5 steps breaks the line */
+    double y_max;           /* fixed top of the y axis, or <= 0 for a rounded-up data maximum */
+    const char *y_unit;     /* appended to y labels, e.g. "%" */
     const char *empty_text; /* shown when no line has a point */
     const struct chart_line *lines;
     size_t nlines;
 };
 
 /* Renders to out->data (PNG bytes, malloc'd). Returns 0, or -1 with err. */
-int chart_render_png(const struct chart_spec *spec, struct chart_png *out, char *err,
-                     size_t errsz);
+int chart_render_png(const struct chart_spec *spec, struct chart_png *out, char *err, size_t errsz);
 
 /* Releases cairo's and fontconfig's process-wide caches (font lists,
  * glyph caches); call once before exit so leak checkers see a clean heap. */

@@ -87,8 +87,8 @@ static int range_query(const struct config *cfg, const struct report *r, const c
 static void collect_infra(const struct config *cfg, struct report *r)
 {
     char err[ERRSZ];
-    const char *queries[] = {Q_CPU, Q_MAX_24H(Q_CPU), Q_RAM, Q_MAX_24H(Q_RAM), Q_DISK,
-                             Q_MAX_24H(Q_DISK)};
+    const char *queries[] = {Q_CPU,  Q_MAX_24H(Q_CPU), Q_RAM, Q_MAX_24H(Q_RAM),
+                             Q_DISK, Q_MAX_24H(Q_DISK)};
     struct prom_vector up = {0}, v[6];
     memset(v, 0, sizeof(v));
     struct prom_matrix cpu = {0};

@@ -8,16 +8,17 @@
 #include "report.h"
 
 /* Node job filesystems that are real disks (not tmpfs, container layers...). */
-#define Q_FS_FILTER                                                                            \
-    "fstype!~\"tmpfs|devtmpfs|ramfs|squashfs|overlay|nsfs|autofs|iso9660|fuse.*\","           \
+#define Q_FS_FILTER                                                                                \
+    "fstype!~\"tmpfs|devtmpfs|ramfs|squashfs|overlay|nsfs|autofs|iso9660|fuse.*\","                \
     "mountpoint!~\"/(run|var/lib/docker|snap)($|/.*)\""
 #define Q_UP "max by (server) (up{job=\"node\"})"
-#define Q_CPU "100 * (1 - avg by (server) (rate(node_cpu_seconds_total{job=\"node\",mode=\"idle\"}[5m])))"
-#define Q_RAM                                                                                  \
-    "100 * (1 - sum by (server) (node_memory_MemAvailable_bytes{job=\"node\"})"                \
+#define Q_CPU                                                                                      \
+    "100 * (1 - avg by (server) (rate(node_cpu_seconds_total{job=\"node\",mode=\"idle\"}[5m])))"
+#define Q_RAM                                                                                      \
+    "100 * (1 - sum by (server) (node_memory_MemAvailable_bytes{job=\"node\"})"                    \
     " / sum by (server) (node_memory_MemTotal_bytes{job=\"node\"}))"
-#define Q_DISK                                                                                 \
-    "max by (server) (100 * (1 - node_filesystem_avail_bytes{job=\"node\"," Q_FS_FILTER "}"    \
+#define Q_DISK                                                                                     \
+    "max by (server) (100 * (1 - node_filesystem_avail_bytes{job=\"node\"," Q_FS_FILTER "}"        \
     " / node_filesystem_size_bytes{job=\"node\"," Q_FS_FILTER "}))"
 /* 24 h maxima: a 1-minute subquery, so short peaks are not averaged away. */
 #define Q_MAX_24H(q) "max_over_time((" q ")[24h:1m])"

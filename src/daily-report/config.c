@@ -39,10 +39,9 @@ int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
     c->alertmanager_url = env(get, "ALERTMANAGER_URL");
     c->db_dsn = env(get, "REPORT_DB_DSN");
     c->grafana_url = env(get, "GRAFANA_URL");
-    if (c->grafana_url &&
-        ((strncmp(c->grafana_url, "https://", 8) != 0 &&
-          strncmp(c->grafana_url, "http://", 7) != 0) ||
-         strpbrk(c->grafana_url, " \"'<>\r\n") != NULL)) {
+    if (c->grafana_url && ((strncmp(c->grafana_url, "https://", 8) != 0 &&
+                            strncmp(c->grafana_url, "http://", 7) != 0) ||
+                           strpbrk(c->grafana_url, " \"'<>\r\n") != NULL)) {
         snprintf(err, errsz, "GRAFANA_URL: '%s' is not an http(s) URL", c->grafana_url);
         return -1;
     }
@@ -80,8 +79,7 @@ int config_host_is_loopback(const char *host)
     struct in_addr a;
     if (inet_pton(AF_INET, host, &a) == 1)
         return (ntohl(a.s_addr) >> 24) == 127;
-    return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-           strcmp(host, "[::1]") == 0;
+    return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
 }
 
 int config_parse_mailbox(const char *s, char *out, size_t outsz)
@@ -133,8 +131,8 @@ static int read_secret_file(const char *path, char **out, char *err, size_t errs
     int bad = ferror(f) || !feof(f);
     fclose(f);
     if (bad) {
-        snprintf(err, errsz, "SMTP_PASSWORD_FILE: %s is unreadable or longer than %zu bytes",
-                 path, sizeof(buf) - 2);
+        snprintf(err, errsz, "SMTP_PASSWORD_FILE: %s is unreadable or longer than %zu bytes", path,
+                 sizeof(buf) - 2);
         return -1;
     }
     buf[n] = '\0';
@@ -250,8 +248,7 @@ int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size
     }
     /* Credentials in clear text over the Internet would leak the Mailgun
      * password; only a sink on this machine may go without TLS. */
-    if (c->smtp_tls == SMTP_TLS_NONE && c->smtp_user &&
-        !config_host_is_loopback(c->smtp_host)) {
+    if (c->smtp_tls == SMTP_TLS_NONE && c->smtp_user && !config_host_is_loopback(c->smtp_host)) {
         snprintf(err, errsz,
                  "SMTP_TLS=none would send SMTP_PASSWORD unencrypted to %s; use "
                  "SMTP_TLS=starttls",
@@ -262,7 +259,8 @@ int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size
 
     c->from_header = env(get, "REPORT_FROM");
     if (!c->from_header) {
-        snprintf(err, errsz, "REPORT_FROM is not set (e.g. \"Monitoring <monitoring@example.com>\")");
+        snprintf(err, errsz,
+                 "REPORT_FROM is not set (e.g. \"Monitoring <monitoring@example.com>\")");
         return -1;
     }
     char addr[320];

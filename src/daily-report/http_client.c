@@ -81,7 +81,7 @@ int http_get(const char *url, long timeout_s, struct http_response *out, char *e
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlerr);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* we run beside other threads */
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);        /* we run beside other threads */
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* gzip when offered */
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "daily-report/" VERSION);
@@ -90,7 +90,8 @@ int http_get(const char *url, long timeout_s, struct http_response *out, char *e
         if (s.too_big)
             snprintf(err, errsz, "GET %s: response larger than %u bytes", shown, HTTP_MAX_BODY);
         else
-            snprintf(err, errsz, "GET %s: %s", shown, curlerr[0] ? curlerr : curl_easy_strerror(rc));
+            snprintf(err, errsz, "GET %s: %s", shown,
+                     curlerr[0] ? curlerr : curl_easy_strerror(rc));
         free(s.data);
         curl_easy_cleanup(h);
         return -1;

@@ -22,8 +22,7 @@ void http_global_cleanup(void);
 
 /* GET url. Returns 0 when a response arrived (any status; the caller
  * judges it), -1 with err set on transport failure. */
-int http_get(const char *url, long timeout_s, struct http_response *out, char *err,
-             size_t errsz);
+int http_get(const char *url, long timeout_s, struct http_response *out, char *err, size_t errsz);
 void http_response_free(struct http_response *r);
 
 /* Copies url into out for messages: "user:password@" becomes "***@" and a

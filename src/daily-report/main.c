@@ -19,40 +19,39 @@
 #include "schedule.h"
 #include "state.h"
 
-static sigset_t g_sigs;   /* signals the daemon takes synchronously */
-static int g_daemon;      /* signals are blocked and taken with sigtimedwait */
-static int g_stop;        /* SIGTERM/SIGINT received */
-static int g_run_now;     /* SIGUSR1 received */
+static sigset_t g_sigs; /* signals the daemon takes synchronously */
+static int g_daemon;    /* signals are blocked and taken with sigtimedwait */
+static int g_stop;      /* SIGTERM/SIGINT received */
+static int g_run_now;   /* SIGUSR1 received */
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: daily-report [--metrics-listen ADDR:PORT] [--state-file PATH]\n"
-            "       daily-report --once [--state-file PATH]\n"
-            "       daily-report --dry-run --out FILE.html\n"
-            "       daily-report --healthcheck [--metrics-listen ADDR:PORT]\n"
-            "\n"
-            "Builds the daily health report (infrastructure, queues, business figures,\n"
-            "active alerts, 24 h charts) and emails it. Configuration comes from the\n"
-            "environment: PROMETHEUS_URL, ALERTMANAGER_URL, REPORT_DB_DSN, SMTP_HOST,\n"
-            "SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD[_FILE], SMTP_CA_FILE,\n"
-            "REPORT_FROM, REPORT_TO, REPORT_TZ, REPORT_TIME, REPORT_SMTP_ATTEMPTS,\n"
-            "REPORT_SMTP_BACKOFF_SECONDS, REPORT_CATCHUP_MINUTES, REPORT_STATE_FILE,\n"
-            "REPORT_METRICS_LISTEN, GRAFANA_URL (see docs/daily-report.md).\n"
-            "\n"
-            "  (no mode)              daemon: send every day at REPORT_TIME in REPORT_TZ,\n"
-            "                         serve /metrics; SIGUSR1 sends one report now\n"
-            "  --once                 send one report now, then exit\n"
-            "  --dry-run --out FILE   write the HTML report (images inline) without sending\n"
-            "  --healthcheck          exit 0 when the daemon's /-/healthy answers\n"
-            "  --metrics-listen A:P   daemon metrics address (default REPORT_METRICS_LISTEN\n"
-            "                         or 127.0.0.1:9201)\n"
-            "  --state-file PATH      last-success timestamp file (default REPORT_STATE_FILE\n"
-            "                         or /var/lib/daily-report/state)\n"
-            "  --help, --version\n"
-            "\n"
-            "Exit status (--once, --dry-run): 0 sent and complete; 1 not sent (or file not\n"
-            "written); 2 sent but some sections unavailable; 3 usage or configuration error.\n");
+    fprintf(f, "usage: daily-report [--metrics-listen ADDR:PORT] [--state-file PATH]\n"
+               "       daily-report --once [--state-file PATH]\n"
+               "       daily-report --dry-run --out FILE.html\n"
+               "       daily-report --healthcheck [--metrics-listen ADDR:PORT]\n"
+               "\n"
+               "Builds the daily health report (infrastructure, queues, business figures,\n"
+               "active alerts, 24 h charts) and emails it. Configuration comes from the\n"
+               "environment: PROMETHEUS_URL, ALERTMANAGER_URL, REPORT_DB_DSN, SMTP_HOST,\n"
+               "SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD[_FILE], SMTP_CA_FILE,\n"
+               "REPORT_FROM, REPORT_TO, REPORT_TZ, REPORT_TIME, REPORT_SMTP_ATTEMPTS,\n"
+               "REPORT_SMTP_BACKOFF_SECONDS, REPORT_CATCHUP_MINUTES, REPORT_STATE_FILE,\n"
+               "REPORT_METRICS_LISTEN, GRAFANA_URL (see docs/daily-report.md).\n"
+               "\n"
+               "  (no mode)              daemon: send every day at REPORT_TIME in REPORT_TZ,\n"
+               "                         serve /metrics; SIGUSR1 sends one report now\n"
+               "  --once                 send one report now, then exit\n"
+               "  --dry-run --out FILE   write the HTML report (images inline) without sending\n"
+               "  --healthcheck          exit 0 when the daemon's /-/healthy answers\n"
+               "  --metrics-listen A:P   daemon metrics address (default REPORT_METRICS_LISTEN\n"
+               "                         or 127.0.0.1:9201)\n"
+               "  --state-file PATH      last-success timestamp file (default REPORT_STATE_FILE\n"
+               "                         or /var/lib/daily-report/state)\n"
+               "  --help, --version\n"
+               "\n"
+               "Exit status (--once, --dry-run): 0 sent and complete; 1 not sent (or file not\n"
+               "written); 2 sent but some sections unavailable; 3 usage or configuration error.\n");
 }
 
 /* Waits up to `seconds`, returning early on a signal. Returns 1 when the

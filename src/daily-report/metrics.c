@@ -55,8 +55,7 @@ void metrics_render(struct metrics *m, struct prom_buf *b)
                     "1 when the section's source was unavailable in the last report.");
         for (int i = 0; i < SEC_COUNT; i++) {
             struct prom_label l = {"section", section_name((enum section_id)i)};
-            prom_sample(b, "daily_report_section_unavailable", &l, 1,
-                        snap.section_unavailable[i]);
+            prom_sample(b, "daily_report_section_unavailable", &l, 1, snap.section_unavailable[i]);
         }
     }
 }
@@ -126,9 +125,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, c
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)version;
     (void)upload_data;

@@ -15,8 +15,8 @@
 struct metrics {
     pthread_mutex_t mu;
     double start_time;
-    double last_success;  /* from the state file at startup, then each success */
-    double last_attempt;  /* 0 until the first run in this process */
+    double last_success; /* from the state file at startup, then each success */
+    double last_attempt; /* 0 until the first run in this process */
     double next_run;
     double last_duration; /* seconds the last run took */
     unsigned long runs_total;

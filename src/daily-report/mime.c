@@ -156,7 +156,8 @@ int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size
     encode_qp(out, m->text, strlen(m->text));
 
     sb_printf(out, "\r\n--%s\r\n", alt);
-    sb_printf(out, "Content-Type: multipart/related;\r\n boundary=\"%s\";\r\n type=\"text/html\"\r\n",
+    sb_printf(out,
+              "Content-Type: multipart/related;\r\n boundary=\"%s\";\r\n type=\"text/html\"\r\n",
               rel);
     sb_printf(out, "\r\n--%s\r\n", rel);
     sb_puts(out, "Content-Type: text/html; charset=utf-8\r\n"

@@ -308,9 +308,8 @@ int prom_query(const char *base_url, const char *expr, double at, const char *la
     return rc;
 }
 
-int prom_query_range(const char *base_url, const char *expr, double start, double end,
-                     double step, const char *label1, struct prom_matrix *out, char *err,
-                     size_t errsz)
+int prom_query_range(const char *base_url, const char *expr, double start, double end, double step,
+                     const char *label1, struct prom_matrix *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     char *q = http_query_escape(expr);
@@ -325,8 +324,8 @@ int prom_query_range(const char *base_url, const char *expr, double start, doubl
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    snprintf(pq, need, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.0f", q, start,
-             end, step);
+    snprintf(pq, need, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.0f", q, start, end,
+             step);
     free(q);
     struct http_response resp;
     int rc = api_get(base_url, pq, &resp, err, errsz);

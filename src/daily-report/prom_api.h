@@ -42,9 +42,8 @@ int prom_parse_matrix(const char *json, size_t len, const char *label1, struct p
 int prom_query(const char *base_url, const char *expr, double at, const char *label1,
                const char *label2, struct prom_vector *out, char *err, size_t errsz);
 /* Range query over [start, end] every step seconds. */
-int prom_query_range(const char *base_url, const char *expr, double start, double end,
-                     double step, const char *label1, struct prom_matrix *out, char *err,
-                     size_t errsz);
+int prom_query_range(const char *base_url, const char *expr, double start, double end, double step,
+                     const char *label1, struct prom_matrix *out, char *err, size_t errsz);
 
 void prom_vector_free(struct prom_vector *v);
 void prom_matrix_free(struct prom_matrix *m);

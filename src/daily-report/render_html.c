@@ -15,7 +15,9 @@
 #define C_CRIT "#b91c1c"
 #define C_INFO "#1d4ed8"
 
-#define TH "padding:6px 8px;text-align:left;font-size:12px;color:" C_MUTED ";border-bottom:1px solid " C_BORDER ";"
+#define TH                                                                                         \
+    "padding:6px 8px;text-align:left;font-size:12px;color:" C_MUTED                                \
+    ";border-bottom:1px solid " C_BORDER ";"
 #define TD "padding:6px 8px;border-bottom:1px solid " C_BORDER ";"
 #define TDN TD "text-align:right;white-space:nowrap;"
 
@@ -137,8 +139,7 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
         }
         sb_puts(b, "</table>\n<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
                    "CPU: 5-minute average. Disk: the fullest real filesystem.</p>\n");
-        chart_img(b, &r->cpu_chart, mode, CID_CPU_CHART, "CPU per server, last 24 hours",
-                  "cpu");
+        chart_img(b, &r->cpu_chart, mode, CID_CPU_CHART, "CPU per server, last 24 hours", "cpu");
     }
     section_close(b);
 }
@@ -205,11 +206,9 @@ static void business(struct strbuf *b, const struct report *r)
         kv_row(b, "Incidents, last 24 h", "incidents_24h", z->incidents_24h, extra);
         long d = z->incidents_24h - z->incidents_prev_24h;
         snprintf(extra, sizeof(extra), "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
-        kv_row(b, "Incidents, previous 24 h", "incidents_prev_24h", z->incidents_prev_24h,
-               extra);
-        double cov = z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting /
-                                              (double)z->fleet_total
-                                        : NAN;
+        kv_row(b, "Incidents, previous 24 h", "incidents_prev_24h", z->incidents_prev_24h, extra);
+        double cov =
+            z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN;
         char pct[32];
         fmt_pct(cov, pct, sizeof(pct));
         snprintf(extra, sizeof(extra),
@@ -281,8 +280,9 @@ static void alerts(struct strbuf *b, const struct report *r)
                 }
                 sb_puts(b, "</td><td data-field=\"server\" style=\"" TD "\">");
                 sb_append_html(b, a->server);
-                sb_printf(b, "</td><td data-field=\"since\" data-since=\"%lld\" style=\"" TD
-                             "white-space:nowrap;\">",
+                sb_printf(b,
+                          "</td><td data-field=\"since\" data-since=\"%lld\" style=\"" TD
+                          "white-space:nowrap;\">",
                           (long long)a->since);
                 sb_append_html(b, since);
                 sb_puts(b, "<br><span style=\"color:" C_MUTED ";font-size:12px;\">for ");
@@ -304,17 +304,19 @@ static void summary_line(struct strbuf *b, const struct report *r)
             up += r->servers[i].up ? 1 : 0;
         badge(b, up == r->nservers ? "ALL SERVERS UP" : "SERVERS DOWN",
               up == r->nservers ? C_OK : C_CRIT);
-        sb_printf(b, " <span data-field=\"servers_up\">%zu</span> of "
-                     "<span data-field=\"servers_total\">%zu</span> servers up. ",
+        sb_printf(b,
+                  " <span data-field=\"servers_up\">%zu</span> of "
+                  "<span data-field=\"servers_total\">%zu</span> servers up. ",
                   up, r->nservers);
     }
     if (r->sec[SEC_ALERTS].available)
-        sb_printf(b, "<span data-field=\"alerts_active\">%zu</span> active alert%s. ",
-                  r->alerts.n, r->alerts.n == 1 ? "" : "s");
+        sb_printf(b, "<span data-field=\"alerts_active\">%zu</span> active alert%s. ", r->alerts.n,
+                  r->alerts.n == 1 ? "" : "s");
     int unav = report_unavailable_count(r);
     if (unav)
-        sb_printf(b, "<span style=\"color:" C_WARN ";\"><span data-field=\"sections_unavailable\">"
-                     "%d</span> section%s unavailable.</span>",
+        sb_printf(b,
+                  "<span style=\"color:" C_WARN ";\"><span data-field=\"sections_unavailable\">"
+                  "%d</span> section%s unavailable.</span>",
                   unav, unav == 1 ? "" : "s");
     sb_puts(b, "</p>\n");
 }
@@ -328,17 +330,19 @@ void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                "<title>");
     sb_append_html(b, subject);
-    sb_printf(b, "</title></head>\n<body data-report-time=\"%lld\" style=\"margin:0;padding:0;"
-                 "background:#f3f4f6;\">\n",
+    sb_printf(b,
+              "</title></head>\n<body data-report-time=\"%lld\" style=\"margin:0;padding:0;"
+              "background:#f3f4f6;\">\n",
               (long long)r->at);
-    sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
-               "style=\"background:#f3f4f6;\"><tr><td align=\"center\" style=\"padding:16px;\">\n"
-               "<table role=\"presentation\" width=\"700\" cellpadding=\"0\" cellspacing=\"0\" "
-               "style=\"width:100%;max-width:700px;background:#ffffff;border:1px solid " C_BORDER
-               ";font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.4;color:" C_TEXT
-               ";\">\n<tr><td style=\"padding:20px 24px 14px 24px;border-bottom:3px solid "
-               "#1f2937;\"><h1 style=\"margin:0;font-size:21px;\">Daily health report</h1>"
-               "<div style=\"color:" C_MUTED ";font-size:13px;\">");
+    sb_puts(b,
+            "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+            "style=\"background:#f3f4f6;\"><tr><td align=\"center\" style=\"padding:16px;\">\n"
+            "<table role=\"presentation\" width=\"700\" cellpadding=\"0\" cellspacing=\"0\" "
+            "style=\"width:100%;max-width:700px;background:#ffffff;border:1px solid " C_BORDER
+            ";font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.4;color:" C_TEXT
+            ";\">\n<tr><td style=\"padding:20px 24px 14px 24px;border-bottom:3px solid "
+            "#1f2937;\"><h1 style=\"margin:0;font-size:21px;\">Daily health report</h1>"
+            "<div style=\"color:" C_MUTED ";font-size:13px;\">");
     sb_append_html(b, when);
     sb_puts(b, "</div>\n");
     summary_line(b, r);

@@ -6,8 +6,7 @@
 
 #include "fmt.h"
 
-static int section(struct strbuf *b, const struct report *r, enum section_id id,
-                   const char *title)
+static int section(struct strbuf *b, const struct report *r, enum section_id id, const char *title)
 {
     sb_printf(b, "\n%s\n", title);
     if (r->sec[id].available)
@@ -69,8 +68,7 @@ static void business(struct strbuf *b, const struct report *r)
               z->incidents_24h_minor);
     sb_printf(b, "  Incidents, previous 24 h: %ld\n", z->incidents_prev_24h);
     char pct[32];
-    fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
-                               : NAN,
+    fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN,
             pct, sizeof(pct));
     sb_printf(b, "  GPS coverage: %ld of %ld vehicles reported in the last 10 min (%s)\n",
               z->fleet_reporting, z->fleet_total, pct);
@@ -146,7 +144,7 @@ void render_subject(const struct report *r, char *out, size_t outsz)
     size_t len = 0;
 #define ADD(...)                                                                                   \
     do {                                                                                           \
-        int n_ = snprintf(parts + len, sizeof(parts) - len, "%s", len ? ", " : "");               \
+        int n_ = snprintf(parts + len, sizeof(parts) - len, "%s", len ? ", " : "");                \
         if (n_ > 0 && (size_t)n_ < sizeof(parts) - len)                                            \
             len += (size_t)n_;                                                                     \
         n_ = snprintf(parts + len, sizeof(parts) - len, __VA_ARGS__);                              \

@@ -41,7 +41,7 @@ struct chart_png {
 };
 
 struct report {
-    time_t at; /* reference time of every query */
+    time_t at;               /* reference time of every query */
     const char *grafana_url; /* borrowed; NULL for no dashboards link */
     struct section sec[SEC_COUNT];
     struct server_row *servers;

@@ -48,8 +48,8 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
     struct mime_image imgs[2];
     size_t nimg = 0;
     if (r.cpu_chart.data)
-        imgs[nimg++] = (struct mime_image){CID_CPU_CHART, "cpu-24h.png", r.cpu_chart.data,
-                                           r.cpu_chart.len};
+        imgs[nimg++] =
+            (struct mime_image){CID_CPU_CHART, "cpu-24h.png", r.cpu_chart.data, r.cpu_chart.len};
     if (r.queue_chart.data)
         imgs[nimg++] = (struct mime_image){CID_QUEUE_CHART, "queue-depth-24h.png",
                                            r.queue_chart.data, r.queue_chart.len};
@@ -77,8 +77,7 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
     }
     log_info("sending \"%s\" (%zu bytes, %d section(s) unavailable) to %zu recipient(s) via %s:%d",
              subject, msg.len, o->unavailable, c->nrcpt, c->smtp_host, c->smtp_port);
-    if (smtp_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) !=
-        0) {
+    if (smtp_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) != 0) {
         log_error("report not sent after %d attempt(s): %s", o->attempts, err);
         goto done;
     }

@@ -102,8 +102,7 @@ int smtp_send_with_retry(const struct config *c, const char *msg, size_t len,
     for (int attempt = 1; attempt <= c->smtp_attempts; attempt++) {
         if (attempt > 1) {
             int d = smtp_backoff_delay(c->smtp_backoff_s, attempt);
-            log_info("retrying delivery in %d s (attempt %d of %d)", d, attempt,
-                     c->smtp_attempts);
+            log_info("retrying delivery in %d s (attempt %d of %d)", d, attempt, c->smtp_attempts);
             if (sleep_fn && sleep_fn(d)) {
                 log_warn("stop requested; giving up delivery");
                 return -1;

@@ -25,8 +25,8 @@ typedef int (*smtp_sleep_fn)(int seconds);
 /* Up to c->smtp_attempts attempts; the wait before attempt k+1 is
  * c->smtp_backoff_s * 2^(k-1), capped at 15 minutes. Logs each failure.
  * Returns 0 when delivered, -1 otherwise (err holds the last failure). */
-int smtp_send_with_retry(const struct config *c, const char *msg, size_t len, smtp_sleep_fn sleep_fn,
-                         int *attempts_made, char *err, size_t errsz);
+int smtp_send_with_retry(const struct config *c, const char *msg, size_t len,
+                         smtp_sleep_fn sleep_fn, int *attempts_made, char *err, size_t errsz);
 
 /* The delay before attempt n (n >= 2). Exposed for unit tests. */
 int smtp_backoff_delay(int base_s, int attempt);

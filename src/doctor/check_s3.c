@@ -16,7 +16,6 @@ enum s3_style { STYLE_SERVICE, STYLE_PATH, STYLE_VHOST };
 
 struct s3 {
     struct doctor *d;
-    const char *scheme;
     const char *endpoint;
     const char *bucket;
     const char *region;
@@ -48,11 +47,11 @@ static void s3_call(struct s3 *s, const char *method, enum s3_style style, const
     struct sbuf url;
     sbuf_init(&url);
     if (style == STYLE_VHOST)
-        sbuf_printf(&url, "%s://%s.%s/", s->scheme, s->bucket, s->endpoint);
+        sbuf_printf(&url, "https://%s.%s/", s->bucket, s->endpoint);
     else if (style == STYLE_PATH)
-        sbuf_printf(&url, "%s://%s/%s/", s->scheme, s->endpoint, s->bucket);
+        sbuf_printf(&url, "https://%s/%s/", s->endpoint, s->bucket);
     else
-        sbuf_printf(&url, "%s://%s/", s->scheme, s->endpoint);
+        sbuf_printf(&url, "https://%s/", s->endpoint);
     if (key)
         sbuf_puts(&url, key);
     if (query)
@@ -114,7 +113,7 @@ static void fail_generic(struct s3 *s, const char *id, const char *what, const s
         report_fail(r, id,
                     "check WASABI_ENDPOINT and that this server can reach it over HTTPS "
                     "(outbound 443)",
-                    "%s: cannot reach %s://%s: %s (%s)", what, s->scheme, s->endpoint,
+                    "%s: cannot reach https://%s: %s (%s)", what, s->endpoint,
                     http_failure_kind(a->http.code), a->http.error);
         return;
     }
@@ -177,7 +176,8 @@ void doctor_check_s3(struct doctor *d)
     struct report *r = d->rep;
     struct sbuf why;
     sbuf_init(&why);
-    struct s3 s = {.d = d, .scheme = "https"};
+    /* Always HTTPS: thanos/objstore.yml sets insecure: false. */
+    struct s3 s = {.d = d};
     s.access_key = doctor_input(d, "WASABI_ACCESS_KEY", &why);
     s.secret_key = doctor_input(d, "WASABI_SECRET_KEY", &why);
     s.bucket = doctor_input(d, "WASABI_BUCKET", &why);
@@ -329,7 +329,7 @@ void doctor_check_s3(struct doctor *d)
     if (valid_ip(host) || s.endpoint[0] == '[') {
         snprintf(vhost_note, sizeof(vhost_note),
                  "virtual-hosted style is impossible with an IP endpoint");
-    } else if (strchr(s.bucket, '.') && !strcmp(s.scheme, "https")) {
+    } else if (strchr(s.bucket, '.')) {
         snprintf(vhost_note, sizeof(vhost_note),
                  "virtual-hosted style not tried: the bucket name has dots, which the "
                  "endpoint's wildcard certificate does not cover");

@@ -118,6 +118,36 @@ static bool chk_email_list(const char *v, struct sbuf *why)
     return true;
 }
 
+static bool chk_watchdog_receiver(const char *v, struct sbuf *why)
+{
+    /* The receivers alertmanager/alertmanager.yml defines. */
+    if (strcmp(v, "watchdog-off") != 0 && strcmp(v, "watchdog-webhook") != 0) {
+        sbuf_puts(why, "must be watchdog-off or watchdog-webhook");
+        return false;
+    }
+    return true;
+}
+
+static bool chk_url(const char *v, struct sbuf *why)
+{
+    const char *h = str_starts_with(v, "https://")  ? v + 8
+                    : str_starts_with(v, "http://") ? v + 7
+                                                    : NULL;
+    char host[300];
+    size_t hl = h ? strcspn(h, "/?#") : 0;
+    if (!h || hl == 0 || hl >= sizeof(host)) {
+        sbuf_puts(why, "is not an http(s):// URL");
+        return false;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (!valid_host_port(host)) {
+        sbuf_puts(why, "is not an http(s):// URL");
+        return false;
+    }
+    return true;
+}
+
 static bool chk_tz(const char *v, struct sbuf *why)
 {
     if (!valid_tz_name(v, ZONEINFO)) {
@@ -337,6 +367,10 @@ const struct var_spec var_specs[] = {
     {"ALERT_EMAIL_TO", VAR_REQUIRED, chk_email_list, "e.g. ALERT_EMAIL_TO=ops@ecotrans.eu"},
     {"REPORT_EMAIL_TO", VAR_REQUIRED, chk_email_list,
      "e.g. REPORT_EMAIL_TO=ops@ecotrans.eu,boss@ecotrans.eu"},
+    {"WATCHDOG_RECEIVER", VAR_OPTIONAL, chk_watchdog_receiver,
+     "watchdog-off, or watchdog-webhook with WATCHDOG_URL (docs/alerts.md#watchdog)"},
+    {"WATCHDOG_URL", VAR_SECRET, chk_url,
+     "the dead-man's switch ping URL, e.g. https://hc-ping.com/<uuid>"},
     {"REPORT_TZ", VAR_REQUIRED, chk_tz, "e.g. REPORT_TZ=Europe/Paris"},
     {"REPORT_TIME", VAR_REQUIRED, chk_hhmm, "e.g. REPORT_TIME=08:00"},
     {"SERVER_F_PUBLIC_IP", VAR_REQUIRED, chk_ip,
@@ -539,6 +573,13 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
         sbuf_free(&why);
     }
     supabase_consistency(env, &is);
+    const char *receiver = usable(env, "WATCHDOG_RECEIVER");
+    if (receiver && !strcmp(receiver, "watchdog-webhook") && !usable(env, "WATCHDOG_URL"))
+        add_issue(&is, "WATCHDOG_URL",
+                  xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "
+                            "empty: the Watchdog would go nowhere"),
+                  "set WATCHDOG_URL to the dead-man's switch ping URL, or "
+                  "WATCHDOG_RECEIVER=watchdog-off");
     *out = is.v;
     return is.n;
 }

@@ -9,7 +9,7 @@
 #include "dotenv.h"
 #include "sbuf.h"
 
-enum { VAR_REQUIRED = 1, VAR_SECRET = 2 };
+enum { VAR_OPTIONAL = 0, VAR_REQUIRED = 1, VAR_SECRET = 2 };
 
 struct var_spec {
     const char *name;

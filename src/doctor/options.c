@@ -83,7 +83,7 @@ void options_usage(FILE *out)
           "  --prometheus-url URL    default http://127.0.0.1:9090; env DOCTOR_PROMETHEUS_URL\n"
           "  --alertmanager-url URL  default http://127.0.0.1:9093; env DOCTOR_ALERTMANAGER_URL\n"
           "  --grafana-url URL       default http://127.0.0.1:3000; env DOCTOR_GRAFANA_URL\n"
-          "  --caddy-url URL         default https://GRAFANA_DOMAIN/; env DOCTOR_CADDY_URL\n"
+          "  --caddy-url URL         default https://GRAFANA_SITE/; env DOCTOR_CADDY_URL\n"
           "                          (an empty URL skips that component's check)\n"
           "  --max-upload-age HOURS  Thanos sidecar upload age that fails (default 3)\n"
           "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"

@@ -208,7 +208,7 @@ static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stat
         memset(&stats[i], 0, sizeof(stats[i]));
         if (!q->enabled)
             continue;
-        double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS];
+        double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS] = {0};
         size_t ncols = qe_query_queue_columns(q);
         for (size_t c = 0; c < ncols; c++, col++) {
             const char *s = PQgetisnull(res, 0, col) ? "0" : PQgetvalue(res, 0, col);

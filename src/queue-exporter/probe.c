@@ -78,7 +78,7 @@ int qe_probe(const struct qe_netaddr *listen_addr, const char *path, double time
         sent += (size_t)w;
     }
     /* Only the status line matters: "HTTP/1.x NNN ...". */
-    char buf[64];
+    char buf[64] = "";
     size_t got = 0;
     while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
         if (wait_fd(fd, POLLIN, deadline) <= 0) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Alertmanager delivery with the production-shaped configuration, on a
 # private Alertmanager this test starts (next to the loopback stack, on
-# PORT_BASE+960..963; it needs nothing from the stack):
+# PORT_BASE+560..562: free offsets of local/lib.sh's layout, below the
+# kernel's ephemeral range for the test port bases; it needs nothing from
+# the stack):
 #   - SMTP as towards Mailgun: STARTTLS required, AUTH with the password
 #     read from smtp_auth_password_file, into a sink that refuses AUTH
 #     without TLS and mail without AUTH;
@@ -15,7 +17,7 @@
 #     really selects the alert;
 #   - resolved emails.
 # Alerts are posted to Alertmanager's API the way Prometheus does; the rules
-# that produce them are proven by tests/static/test_rules.sh and, end to end,
+# that produce them are proven by tests/static/test_rules_alerts.sh and, end to end,
 # by test_alerts_e2e.sh.
 set -uo pipefail
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -23,9 +25,9 @@ REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$REPO/tests/lib.sh"
 
 base=${PORT_BASE:-29000}
-AM_PORT=$((base + 960))
-SMTP_PORT_PRIV=$((base + 961))
-HOOK_PORT=$((base + 962))
+AM_PORT=$((base + 560))
+SMTP_PORT_PRIV=$((base + 561))
+HOOK_PORT=$((base + 562))
 AM=http://127.0.0.1:$AM_PORT
 
 for bin in prometheus-alertmanager amtool openssl jq curl; do
@@ -47,8 +49,10 @@ mkdir -p "$work/mail" "$work/hook" "$PIDS"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/smtp.key" -out "$work/smtp.crt" >/dev/null 2>&1 ||
     { not_ok "create a test certificate for the SMTP sink"; finish; }
+# No trailing newline: Alertmanager 0.25 sends the file's bytes verbatim as
+# the password (render-config.sh writes it the same way, with printf '%s').
 umask 077
-openssl rand -hex 16 >"$work/smtp_password"
+openssl rand -hex 16 | tr -d '\n' >"$work/smtp_password"
 umask 022
 # aiosmtpd lists AUTH LOGIN before PLAIN and challenges LOGIN with
 # "User Name\0", which Go's (Alertmanager's) LOGIN does not expect; Mailgun
@@ -103,7 +107,7 @@ if wait_port "$SMTP_PORT_PRIV" 15 && wait_port "$HOOK_PORT" 15 && wait_http "$AM
     ok "private Alertmanager, SMTP sink (STARTTLS + AUTH) and webhook sink are up"
 else
     not_ok "private Alertmanager, SMTP sink (STARTTLS + AUTH) and webhook sink are up" \
-        "$(tail -5 "$work/am.log" "$work/smtp.log" "$work/hook.log" 2>&1)"
+        "$(tail -n 5 "$work/am.log" "$work/smtp.log" "$work/hook.log" 2>&1)"
     finish
 fi
 

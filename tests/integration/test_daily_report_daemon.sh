@@ -72,12 +72,14 @@ print(int(cand.timestamp()))
 PY
 }
 start_report_daemon() { # NAME PORT STATE REPORT_TIME ATTEMPTS BACKOFF
-    env PROMETHEUS_URL="$PROM_URL" ALERTMANAGER_URL="$AM_URL" REPORT_DB_DSN="$GRAFANA_DB_DSN" \
-        SMTP_HOST="$SMTP_HOST" SMTP_PORT="$SMTP_PORT" SMTP_TLS=none REPORT_FROM="$FROM" \
-        REPORT_TO=ops@loopback.test REPORT_TZ=Europe/Paris REPORT_TIME="$4" \
-        REPORT_SMTP_ATTEMPTS="$5" REPORT_SMTP_BACKOFF_SECONDS="$6" \
+    (
+        export PROMETHEUS_URL="$PROM_URL" ALERTMANAGER_URL="$AM_URL" REPORT_DB_DSN="$GRAFANA_DB_DSN" \
+            SMTP_HOST="$SMTP_HOST" SMTP_PORT="$SMTP_PORT" SMTP_TLS=none REPORT_FROM="$FROM" \
+            REPORT_TO=ops@loopback.test REPORT_TZ=Europe/Paris REPORT_TIME="$4" \
+            REPORT_SMTP_ATTEMPTS="$5" REPORT_SMTP_BACKOFF_SECONDS="$6"
         start_daemon "$WORK/pids" "$1" "$WORK/$1.log" "$BIN" --metrics-listen "127.0.0.1:$2" \
-        --state-file "$3"
+            --state-file "$3"
+    )
     wait_http "http://127.0.0.1:$2/metrics" 20
 }
 
@@ -98,7 +100,7 @@ assert_eq "--healthcheck passes against it" 0 \
     "$("$BIN" --healthcheck --metrics-listen "127.0.0.1:$PORT_A" >/dev/null 2>&1; echo $?)"
 assert_eq "--healthcheck fails when nothing answers" 1 \
     "$("$BIN" --healthcheck --metrics-listen "127.0.0.1:$PORT_B" >/dev/null 2>&1; echo $?)"
-env SMTP_HOST=x REPORT_FROM=a@b.c REPORT_TO=d@e.f "$BIN" --metrics-listen "127.0.0.1:$PORT_A" \
+env SMTP_HOST=x REPORT_FROM=a@b.c REPORT_TO=d@e.f timeout 10 "$BIN" --metrics-listen "127.0.0.1:$PORT_A" \
     --state-file "$WORK/state-x" >"$WORK/dup.log" 2>&1
 assert_eq "a second daemon on the same address exits 1" 1 "$?"
 assert_contains "... saying why" "$(cat "$WORK/dup.log")" "cannot listen on 127.0.0.1:$PORT_A"
@@ -141,7 +143,7 @@ assert_contains "... logging that it stopped" "$(tail -2 "$WORK/dr-a.log")" "sto
 check "a restart succeeds" start_report_daemon dr-a "$PORT_A" "$WORK/state-a" "$TIME_A" 2 1
 assert_eq "after the restart the last-success timestamp is still the delivered one" "$sent" \
     "$(metric "$A" daily_report_last_success_timestamp_seconds)"
-assert_eq "... and no report was sent at startup (today's was not missed)" 0 \
+assert_eq "... and it did not send again at startup" 0 \
     "$(metric "$A" daily_report_runs_total)"
 stop_daemon "$WORK/pids" dr-a
 

@@ -24,7 +24,7 @@ write_env "$DT/empty.env" "# nothing: the stack checks need no .env when URLs ar
 loopback() {
     run_doctor --env-file "$DT/empty.env" --only stack --prometheus-url "$PROM_URL" \
         --alertmanager-url "$AM_URL" --grafana-url '' --caddy-url "$CADDY_HTTPS_URL" \
-        --cacert "$CADDY_CA_CERT" --skip stack.thanos-sidecar,stack.thanos-store "$@"
+        --cacert "$CADDY_CA_CERT" --skip stack.thanos-sidecar,stack.thanos-store
 }
 all_up() {
     loopback

@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
 #include <cairo.h>
+#include <cmocka.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +68,8 @@ static void renders_png_of_requested_size_with_lines(void **state)
         v[i] = 50 + 40 * sin(i / 10.0);
     }
     struct chart_line lines[] = {{"F", t, v, 100}};
-    struct chart_spec spec = {640, 260, 1795762800.0 - 86400, 1795762800.0, 864, 100, "%",
-                              "none", lines, 1};
+    struct chart_spec spec = {640,   260, 1795762800.0 - 86400, 1795762800.0, 864, 100, "%", "none",
+                              lines, 1};
     struct chart_png png;
     char err[256];
     assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), 0);

@@ -161,9 +161,14 @@ static void password_file_and_loopback_plain(void **state)
     close(fd);
     char pwvar[64];
     snprintf(pwvar, sizeof(pwvar), "SMTP_PASSWORD_FILE=%s", path);
-    const char *env[] = {"SMTP_HOST=127.0.0.1", "SMTP_PORT=2525", "SMTP_TLS=none",
-                         "SMTP_USER=u", pwvar, "REPORT_FROM=r@loopback.test",
-                         "REPORT_TO=ops@loopback.test", NULL};
+    const char *env[] = {"SMTP_HOST=127.0.0.1",
+                         "SMTP_PORT=2525",
+                         "SMTP_TLS=none",
+                         "SMTP_USER=u",
+                         pwvar,
+                         "REPORT_FROM=r@loopback.test",
+                         "REPORT_TO=ops@loopback.test",
+                         NULL};
     fake_env = env;
     struct config c;
     char err[512];
@@ -184,8 +189,16 @@ static void mailbox_parsing(void **state)
     assert_string_equal(out, "a@b.eu");
     assert_int_equal(config_parse_mailbox("  Ops Team <ops@b.eu>", out, sizeof(out)), 0);
     assert_string_equal(out, "ops@b.eu");
-    const char *bad[] = {"", "no-at", "two@@b.eu", "a@b.eu\r\nBcc: x@y", "a b@c.eu", "<a@b.eu",
-                         "Name <a@b.eu> trailing", "@b.eu", "a@", "a@b.eu,c@d.eu"};
+    const char *bad[] = {"",
+                         "no-at",
+                         "two@@b.eu",
+                         "a@b.eu\r\nBcc: x@y",
+                         "a b@c.eu",
+                         "<a@b.eu",
+                         "Name <a@b.eu> trailing",
+                         "@b.eu",
+                         "a@",
+                         "a@b.eu,c@d.eu"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(config_parse_mailbox(bad[i], out, sizeof(out)), -1);
     assert_true(config_host_is_loopback("127.0.0.1"));

@@ -11,7 +11,8 @@
 #include "alerts.h"
 #include "prom_api.h"
 
-#define PARSE_VEC(json, l1, l2, v, err) prom_parse_vector(json, strlen(json), l1, l2, v, err, sizeof(err))
+#define PARSE_VEC(json, l1, l2, v, err)                                                            \
+    prom_parse_vector(json, strlen(json), l1, l2, v, err, sizeof(err))
 
 static void vector_with_labels_and_special_values(void **state)
 {
@@ -39,10 +40,9 @@ static void vector_with_labels_and_special_values(void **state)
 static void vector_with_two_labels(void **state)
 {
     (void)state;
-    const char *j =
-        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
-        "{\"metric\":{\"queue\":\"t\",\"status\":\"pending\"},\"value\":[1,\"42\"]},"
-        "{\"metric\":{\"queue\":\"t\",\"status\":\"failed\"},\"value\":[1,\"15\"]}]}}";
+    const char *j = "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                    "{\"metric\":{\"queue\":\"t\",\"status\":\"pending\"},\"value\":[1,\"42\"]},"
+                    "{\"metric\":{\"queue\":\"t\",\"status\":\"failed\"},\"value\":[1,\"15\"]}]}}";
     struct prom_vector v;
     char err[256];
     assert_int_equal(PARSE_VEC(j, "queue", "status", &v, err), 0);
@@ -135,8 +135,13 @@ static void rfc3339(void **state)
     assert_int_equal(t, 1795762800);
     assert_int_equal(parse_rfc3339("2026-11-27T05:30:00.5-01:30", &t), 0);
     assert_int_equal(t, 1795762800);
-    const char *bad[] = {"2026-11-27 07:00:00Z", "2026-11-27T07:00:00", "2026-13-01T00:00:00Z",
-                         "2026-11-27T07:00:00.Z", "2026-11-27T07:00:00+0100", "", "garbage",
+    const char *bad[] = {"2026-11-27 07:00:00Z",
+                         "2026-11-27T07:00:00",
+                         "2026-13-01T00:00:00Z",
+                         "2026-11-27T07:00:00.Z",
+                         "2026-11-27T07:00:00+0100",
+                         "",
+                         "garbage",
                          "2026-11-27T07:00:00Zjunk"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(parse_rfc3339(bad[i], &t), -1);
@@ -152,7 +157,8 @@ static void alerts_sorted_filtered_and_defaulted(void **state)
         "\"status\":{\"state\":\"active\"}},"
         "{\"labels\":{\"alertname\":\"Silenced\",\"severity\":\"critical\"},\"annotations\":{},"
         "\"startsAt\":\"2026-11-27T06:00:00Z\",\"status\":{\"state\":\"suppressed\"}},"
-        "{\"labels\":{\"alertname\":\"HostDown\",\"severity\":\"critical\",\"instance\":\"b:9100\"},"
+        "{\"labels\":{\"alertname\":\"HostDown\",\"severity\":\"critical\",\"instance\":\"b:9100\"}"
+        ","
         "\"annotations\":{\"description\":\"no scrape\"},\"startsAt\":\"2026-11-27T06:30:00.5Z\","
         "\"status\":{\"state\":\"active\"}},"
         "{\"labels\":{\"alertname\":\"Older\",\"severity\":\"warning\"},\"annotations\":{},"

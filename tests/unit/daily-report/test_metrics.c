@@ -35,7 +35,8 @@ static void exposition_before_and_after_a_run(void **state)
     m.next_run = 1795762800;
     prom_buf_reset(&b);
     metrics_render(&m, &b);
-    assert_non_null(strstr(b.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
+    assert_non_null(
+        strstr(b.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
     assert_non_null(strstr(b.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
     assert_non_null(strstr(b.data, "daily_report_failures_total 2\n"));
     assert_non_null(strstr(b.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
@@ -57,8 +58,9 @@ static void listen_addresses(void **state)
     assert_int_equal(metrics_parse_listen("0.0.0.0:35201", &ss, &len, err, sizeof(err)), 0);
     assert_int_equal(metrics_parse_listen("[::1]:9201", &ss, &len, err, sizeof(err)), 0);
     assert_int_equal(ss.ss_family, AF_INET6);
-    const char *bad[] = {"9201", ":9201", "localhost:9201", "127.0.0.1:", "127.0.0.1:0",
-                         "127.0.0.1:70000", "127.0.0.1:92a", "[::1:9201", ""};
+    const char *bad[] = {"9201",          ":9201",       "localhost:9201",
+                         "127.0.0.1:",    "127.0.0.1:0", "127.0.0.1:70000",
+                         "127.0.0.1:92a", "[::1:9201",   ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         assert_int_equal(metrics_parse_listen(bad[i], &ss, &len, err, sizeof(err)), -1);

@@ -285,7 +285,8 @@ static char *part_body(const char *msg, const char *content_type_line)
 static void message_structure(void **state)
 {
     (void)state;
-    const char *html = "<p style=\"color:red\">=x= caf\xC3\xA9</p>\n<img src=\"cid:cpu-24h@daily-report\">\n";
+    const char *html =
+        "<p style=\"color:red\">=x= caf\xC3\xA9</p>\n<img src=\"cid:cpu-24h@daily-report\">\n";
     struct strbuf b;
     sb_init(&b);
     int rc;

@@ -80,8 +80,8 @@ static void hostile_report(struct report *r)
         r->sec[i].available = 1;
     r->servers = calloc(2, sizeof(*r->servers));
     r->nservers = 2;
-    r->servers[0] = (struct server_row){strdup("B<img src=x onerror=alert(1)>"), 0, NAN, 97.25, 50,
-                                        60, 81, 82};
+    r->servers[0] =
+        (struct server_row){strdup("B<img src=x onerror=alert(1)>"), 0, NAN, 97.25, 50, 60, 81, 82};
     r->servers[1] = (struct server_row){strdup("F"), 1, 12.34, 45.67, 50, 60, 70.04, 71.06};
     r->queues = calloc(1, sizeof(*r->queues));
     r->nqueues = 1;
@@ -89,9 +89,9 @@ static void hostile_report(struct report *r)
     r->biz = (struct business){9, 7, 1, 2, 6, 40, 34, 6, 15, 3, 5};
     r->alerts.items = calloc(1, sizeof(*r->alerts.items));
     r->alerts.n = 1;
-    r->alerts.items[0] = (struct am_alert){strdup("HostDown"), strdup("critical"),
-                                           strdup("B"), strdup("<script>steal()</script> & more"),
-                                           1795762800 - 48 * 60};
+    r->alerts.items[0] =
+        (struct am_alert){strdup("HostDown"), strdup("critical"), strdup("B"),
+                          strdup("<script>steal()</script> & more"), 1795762800 - 48 * 60};
 }
 
 static void html_escapes_every_value(void **state)
@@ -110,8 +110,9 @@ static void html_escapes_every_value(void **state)
     assert_non_null(strstr(s, "data-server=\"B&lt;img src=x onerror=alert(1)&gt;\""));
     assert_non_null(strstr(s, "data-queue=\"q&quot;&gt;&lt;b&gt;x&lt;/b&gt;\""));
     /* values land in the right cells */
-    assert_non_null(strstr(s, "data-field=\"cpu\" style=\"padding:6px 8px;border-bottom:1px solid "
-                              "#e5e7eb;text-align:right;white-space:nowrap;color:#111827;\">12.3 %"));
+    assert_non_null(strstr(s,
+                           "data-field=\"cpu\" style=\"padding:6px 8px;border-bottom:1px solid "
+                           "#e5e7eb;text-align:right;white-space:nowrap;color:#111827;\">12.3 %"));
     assert_non_null(strstr(s, "color:#b91c1c;\">97.2 %</td>")); /* red, 97.25 rounded to even */
     assert_non_null(strstr(s, ">n/a</td>"));
     assert_non_null(strstr(s, ">DOWN</span>"));
@@ -182,7 +183,8 @@ static void text_part_and_subject(void **state)
                               "min): <script>steal()</script> & more\n"));
     char subject[200];
     render_subject(&r, subject, sizeof(subject));
-    assert_string_equal(subject, "Daily health report 2026-11-27: 1 of 2 servers DOWN, 1 active alert");
+    assert_string_equal(subject,
+                        "Daily health report 2026-11-27: 1 of 2 servers DOWN, 1 active alert");
     for (int i = 0; i < SEC_COUNT; i++)
         r.sec[i].available = 1;
     r.servers[0].up = 1;

@@ -52,8 +52,8 @@ static void rejects_invalid_times(void **state)
     (void)state;
     int h = 99, m = 99;
     char err[256];
-    const char *bad[] = {"24:00", "08:60", "8", "08:0", "08:000", "008:00", "ab:cd",
-                         "08:00 ", "", "-1:00", "08-00"};
+    const char *bad[] = {"24:00", "08:60",  "8", "08:0",  "08:000", "008:00",
+                         "ab:cd", "08:00 ", "",  "-1:00", "08-00"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
         assert_int_equal(schedule_parse_time(bad[i], &h, &m, err, sizeof(err)), -1);

@@ -18,7 +18,8 @@ static void xml_tags_with_attributes_and_empty_elements(void **state)
     assert_true(xml_tag("<LocationConstraint xmlns=\"http://s3\">eu-central-1</LocationConstraint>",
                         "LocationConstraint", out, sizeof(out)));
     assert_string_equal(out, "eu-central-1");
-    assert_true(xml_tag("<LocationConstraint xmlns=\"x\"/>", "LocationConstraint", out, sizeof(out)));
+    assert_true(
+        xml_tag("<LocationConstraint xmlns=\"x\"/>", "LocationConstraint", out, sizeof(out)));
     assert_string_equal(out, "");
     /* <CodeX> is not <Code>. */
     assert_true(xml_tag("<CodeX>no</CodeX><Code>yes</Code>", "Code", out, sizeof(out)));

@@ -71,8 +71,8 @@ static void capabilities_are_those_of_the_latest_ehlo(void **state)
 {
     (void)state;
     static const char *const lines[] = {
-        "< 220 hi",     "> EHLO d", "< 250-hi",    "< 250-AUTH PLAIN", "< 250 STARTTLS",
-        "> STARTTLS",   "< 220 ok", "> EHLO d",    "< 250 hi",         NULL,
+        "< 220 hi",   "> EHLO d", "< 250-hi", "< 250-AUTH PLAIN", "< 250 STARTTLS",
+        "> STARTTLS", "< 220 ok", "> EHLO d", "< 250 hi",         NULL,
     };
     struct smtp_transcript t;
     smtp_transcript_init(&t);
@@ -86,9 +86,16 @@ static void auth_rejected_and_no_starttls(void **state)
 {
     (void)state;
     static const char *const rejected[] = {
-        "< 220 hi", "> EHLO d", "< 250 AUTH LOGIN", "> AUTH LOGIN", "< 334 VXNlcm5hbWU6",
-        "> dXNlcg==", "< 334 UGFzc3dvcmQ6", "> cGFzcw==",
-        "< 535 5.7.8 Authentication credentials invalid", NULL,
+        "< 220 hi",
+        "> EHLO d",
+        "< 250 AUTH LOGIN",
+        "> AUTH LOGIN",
+        "< 334 VXNlcm5hbWU6",
+        "> dXNlcg==",
+        "< 334 UGFzc3dvcmQ6",
+        "> cGFzcw==",
+        "< 535 5.7.8 Authentication credentials invalid",
+        NULL,
     };
     struct smtp_transcript t;
     smtp_transcript_init(&t);

@@ -126,9 +126,12 @@ static void supabase_urls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hostnames_and_addresses), cmocka_unit_test(email_addresses),
-        cmocka_unit_test(buckets_regions_times_zones), cmocka_unit_test(endpoint_regions),
-        cmocka_unit_test(placeholders), cmocka_unit_test(supabase_urls),
+        cmocka_unit_test(hostnames_and_addresses),
+        cmocka_unit_test(email_addresses),
+        cmocka_unit_test(buckets_regions_times_zones),
+        cmocka_unit_test(endpoint_regions),
+        cmocka_unit_test(placeholders),
+        cmocka_unit_test(supabase_urls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
