@@ -84,7 +84,9 @@ def main():
             good = (isinstance(auth_data, LoginPassword)
                     and auth_data.login.decode() == a.auth_user
                     and auth_data.password.decode() == password)
-            return AuthResult(success=good)
+            # handled=False: aiosmtpd answers 235 or 535 itself (the default
+            # True would leave a failed AUTH unanswered).
+            return AuthResult(success=good, handled=False)
 
         kw["authenticator"] = authenticator
         kw["auth_required"] = True
