@@ -90,6 +90,10 @@ def main():
 
         kw["authenticator"] = authenticator
         kw["auth_required"] = True
+        # Offer PLAIN only, as Mailgun does in practice: aiosmtpd lists LOGIN
+        # first and challenges it with "User Name\0", which Go's LOGIN
+        # (Alertmanager's) does not expect.
+        kw["auth_exclude_mechanism"] = ["LOGIN"]
         # Without a certificate the sink still offers AUTH (plain loopback
         # tests); with one, AUTH only after STARTTLS, as Mailgun does.
         kw["auth_require_tls"] = bool(a.tls_cert)

@@ -1,5 +1,7 @@
 #include "http_client.h"
 
+#include "cancel.h"
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,8 @@ int http_get(const char *url, long timeout_s, struct http_response *out, char *e
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, ""); /* gzip when offered */
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_USERAGENT, "daily-report/" VERSION);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cancel_xferinfo);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {
         if (s.too_big)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cancel.h"
 #include "chart.h"
 #include "config.h"
 #include "fmt.h"
@@ -72,6 +73,19 @@ static int wait_or_signal(int seconds)
         g_stop = 1;
     } else if (sig == SIGUSR1) {
         g_run_now = 1;
+    }
+    return g_stop;
+}
+
+/* Cancellation check for long transfers: a SIGTERM/SIGINT waiting in the
+ * blocked set means stop (see cancel.h). */
+static int stop_pending(void)
+{
+    sigset_t pending;
+    if (!g_stop && sigpending(&pending) == 0 &&
+        (sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1)) {
+        log_info("stop requested, abandoning the run");
+        g_stop = 1;
     }
     return g_stop;
 }
@@ -159,6 +173,7 @@ static int daemon_loop(const struct config *c)
     sigaddset(&g_sigs, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &g_sigs, NULL);
     g_daemon = 1;
+    cancel_set_check(stop_pending);
 
     struct metrics_server *srv = metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
     if (!srv) {
@@ -212,6 +227,8 @@ static int daemon_loop(const struct config *c)
         g_run_now = 0;
         struct run_outcome o;
         enum run_status st = run_send(c, retry_sleep, &o);
+        if (g_stop && st == RUN_NOT_SENT)
+            break; /* abandoned for the stop: not a delivery failure */
         record(&m, &o, st, c->state_file);
         /* Past REPORT_TIME now, so schedule_next() moves to tomorrow. */
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "cancel.h"
 #include "collect.h"
 #include "log.h"
 #include "mime.h"
@@ -67,6 +68,10 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
         .nimages = nimg,
     };
     enum run_status st = RUN_NOT_SENT;
+    if (cancel_requested()) {
+        log_warn("stop requested; the report is not sent");
+        goto done;
+    }
     if (sb_failed(&text) || sb_failed(&html)) {
         log_error("out of memory rendering the report");
         goto done;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "log.h"
 
 #define SMTP_MAX_DELAY_S 900
@@ -63,6 +64,8 @@ enum smtp_result smtp_send_once(const struct config *c, const char *msg, size_t 
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cancel_xferinfo);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     if (c->smtp_tls == SMTP_TLS_STARTTLS)
         curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL); /* fail if no STARTTLS */
     if (c->smtp_ca_file)
@@ -107,6 +110,10 @@ int smtp_send_with_retry(const struct config *c, const char *msg, size_t len,
                 log_warn("stop requested; giving up delivery");
                 return -1;
             }
+        }
+        if (cancel_requested()) {
+            snprintf(err, errsz, "stop requested before delivery");
+            return -1;
         }
         *attempts_made = attempt;
         enum smtp_result r = smtp_send_once(c, msg, len, err, errsz);

@@ -54,21 +54,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
 umask 077
 openssl rand -hex 16 | tr -d '\n' >"$work/smtp_password"
 umask 022
-# aiosmtpd lists AUTH LOGIN before PLAIN and challenges LOGIN with
-# "User Name\0", which Go's (Alertmanager's) LOGIN does not expect; Mailgun
-# offers PLAIN, which Alertmanager prefers. So the sink runs with LOGIN
-# switched off, as a wrapper: local/smtp-sink.py itself is untouched.
-start_daemon "$PIDS" smtp "$work/smtp.log" "$PY3" -c '
-import runpy, sys
-import aiosmtpd.controller as c
-init = c.Controller.__init__
-def plain_only(self, *a, **kw):
-    kw.setdefault("auth_exclude_mechanism", ["LOGIN"])
-    init(self, *a, **kw)
-c.Controller.__init__ = plain_only
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-' "$REPO/local/smtp-sink.py" \
+start_daemon "$PIDS" smtp "$work/smtp.log" "$PY3" "$REPO/local/smtp-sink.py" \
     --listen "127.0.0.1:$SMTP_PORT_PRIV" --maildir "$work/mail" \
     --auth-user postmaster@mg.test --auth-password-file "$work/smtp_password" \
     --tls-cert "$work/smtp.crt" --tls-key "$work/smtp.key"

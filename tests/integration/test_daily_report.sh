@@ -44,6 +44,13 @@ probe_active() {
         jq -e 'any(.[]; .labels.alertname == "DailyReportProbe")' >/dev/null
 }
 check "the probe alert is active" eventually 20 probe_active
+# The Watchdog rule fires from Prometheus' first evaluation; on a fresh
+# stack it takes a few seconds to reach Alertmanager.
+watchdog_in_am() {
+    curl -fsS --max-time 5 "$AM_URL/api/v2/alerts?active=true" |
+        jq -e 'any(.[]; .labels.alertname == "Watchdog")' >/dev/null
+}
+check "the Watchdog alert has reached Alertmanager" eventually 60 watchdog_in_am
 # The node job must have a few samples for rate() over 5 minutes.
 has_cpu() {
     prom_query '100 * (1 - avg by (server) (rate(node_cpu_seconds_total{job="node",mode="idle"}[5m])))' |

@@ -14,6 +14,8 @@ cleanup() {
     [ -n "$REFUSE" ] && rm -f "$REFUSE"
     stop_daemon "$WORK/pids" dr-a
     stop_daemon "$WORK/pids" dr-b
+    stop_daemon "$WORK/pids" dr-c
+    stop_daemon "$WORK/pids" hang
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -175,4 +177,50 @@ check "the last-success timestamp moved" test "${moved:-0}" -ge "$t0"
 assert_eq "the next run is tomorrow's $TIME_B" "$(next_run_of "$TIME_B")" \
     "$(metric "$B" daily_report_next_run_timestamp_seconds)"
 stop_daemon "$WORK/pids" dr-b
+
+# ---- SIGTERM while a source hangs ----------------------------------------------------------
+# A "Prometheus" that accepts connections and never answers: the run sits
+# in an HTTP request (30 s timeout); SIGTERM must still stop it promptly,
+# without sending a half-collected report.
+HANG_PORT=$((PORT_BASE + 605))
+PORT_C=$((PORT_BASE + 604))
+cat >"$WORK/hang.py" <<'PY'
+import signal, socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+held = []
+def accept():
+    while True:
+        held.append(s.accept()[0])
+threading.Thread(target=accept, daemon=True).start()
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+PY
+for p in "$HANG_PORT" "$PORT_C"; do
+    check_fails "nothing listens on test port $p yet" wait_port "$p" 1
+done
+start_daemon "$WORK/pids" hang "$WORK/hang.log" "$PY3" "$WORK/hang.py" "$HANG_PORT"
+check "a server that never answers runs on $HANG_PORT" wait_port "$HANG_PORT" 10
+printf 'last_success_timestamp_seconds %s\n' "$OLD" >"$WORK/state-c"
+n0=$(messages_from)
+(
+    export PROM_URL="http://127.0.0.1:$HANG_PORT"
+    start_report_daemon dr-c "$PORT_C" "$WORK/state-c" "$TIME_B" 3 1
+) || true
+check "a daemon catching up with Prometheus hanging starts" wait_http "http://127.0.0.1:$PORT_C/metrics" 20
+hung() { grep -q "was not sent; sending it now" "$WORK/dr-c.log"; }
+check "it is collecting" eventually 20 hung
+sleep 2
+pid=$(cat "$WORK/pids/dr-c.pid")
+kill -TERM "$pid"
+check "SIGTERM in the middle of a hung HTTP request stops it within 5 s" eventually 5 stopped
+assert_contains "... abandoning the run" "$(cat "$WORK/dr-c.log")" "stop requested, abandoning the run"
+assert_eq "... without sending anything" "$n0" "$(messages_from)"
+assert_eq "... and the state file did not move" "last_success_timestamp_seconds $OLD" \
+    "$(grep -v '^#' "$WORK/state-c")"
+stop_daemon "$WORK/pids" dr-c
+stop_daemon "$WORK/pids" hang
 finish

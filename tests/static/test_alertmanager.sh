@@ -29,6 +29,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+check "yamllint alertmanager/" yamllint -s -c "$REPO/.yamllint" "$AM_TEMPLATE"
+
 # ---- production render: exactly what config-init does -------------------------
 smtp_secret=test-secret-$RANDOM$RANDOM
 prod_env=(

@@ -38,7 +38,7 @@ for t in "${test_files[@]}"; do
     check "promtool test rules ${t#"$REPO"/}" promtool test rules "$t"
 done
 
-check "yamllint prometheus/rules tests/rules" yamllint -s "$RULES_DIR" "$TESTS_DIR"
+check "yamllint prometheus/rules tests/rules" yamllint -s -c "$REPO/.yamllint" "$RULES_DIR" "$TESTS_DIR"
 
 # Conventions, coverage, docs and mutations: one Python pass (Debian's
 # python3 has PyYAML) printing "PASS<TAB>desc" or "FAIL<TAB>desc<TAB>evidence".
