@@ -27,7 +27,7 @@ ENVF=$STACK_DIR/stack.env
 PG_DIR=$(pg_dir_for "$STACK_DIR/postgres")
 
 # Start order; stop runs it backwards.
-SERVICES=(postgres smtp node-f node-b cadvisor-fixture queue-exporter alertmanager daily-report prometheus caddy)
+SERVICES=(postgres demo-feed smtp node-f node-b cadvisor-fixture queue-exporter alertmanager daily-report prometheus caddy)
 
 # Debian packages the stack runs (binary -> package).
 declare -A NEED=(
@@ -211,6 +211,12 @@ start_postgres() {
 }
 stop_postgres() { pg_cluster_stop "$PG_DIR"; }
 
+# The GPS feed of the demo (local/demo-feed.sh): keeps the active vehicles
+# reporting so the demo's GPS coverage does not decay while it runs.
+start_demo-feed() {
+    start_daemon "$PIDS" demo-feed "$LOGS/demo-feed.log" "$REPO/local/demo-feed.sh" "$PG_DIR" "$(port_of postgres)"
+}
+
 start_smtp() {
     start_daemon "$PIDS" smtp "$LOGS/smtp.log" "$PY3" "$REPO/local/smtp-sink.py" \
         --listen "127.0.0.1:$(port_of smtp)" --maildir "$STACK_DIR/mail"
@@ -330,6 +336,13 @@ cmd_start() {
         exit 1
     fi
     install_missing
+    # Ports inside the kernel's ephemeral range can be taken at any moment by
+    # an outgoing connection's local port: a start then fails at random.
+    local eph_low
+    eph_low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    if [ $((PORT_BASE + 999)) -ge "$eph_low" ]; then
+        log "warning: PORT_BASE=$PORT_BASE overlaps the ephemeral port range (from $eph_low); pick one below $((eph_low - 1000))"
+    fi
     [ -f "$REPO/sql/schema.sql" ] || die "sql/schema.sql is missing"
     # A fresh state each start: stale TSDB or mail from a previous run would
     # make the status (and the tests) lie.

@@ -82,7 +82,7 @@ start_report_daemon() { # NAME PORT STATE REPORT_TIME ATTEMPTS BACKOFF
         start_daemon "$WORK/pids" "$1" "$WORK/$1.log" "$BIN" --metrics-listen "127.0.0.1:$2" \
             --state-file "$3"
     )
-    wait_http "http://127.0.0.1:$2/metrics" 20
+    wait_http "http://127.0.0.1:$2/metrics" 20 || { tail -5 "$WORK/$1.log"; return 1; }
 }
 
 for p in "$PORT_A" "$PORT_B"; do

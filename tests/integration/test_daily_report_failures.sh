@@ -170,12 +170,12 @@ assert_eq "delivery over STARTTLS with AUTH succeeds (password from SMTP_PASSWOR
 assert_eq "the TLS sink kept the report" 1 "$(messages_from "$FROM" "$WORK/tls/mail" | wc -l)"
 assert_not_contains "the log never shows the SMTP password" "$(cat "$WORK/tls.log")" "$TLS_PW"
 
-# (local/smtp-sink.py 's authenticator answers nothing to a bad password
-# until it returns AuthResult(handled=False); the connect timeout ends the
-# attempt then, so one attempt only.)
-env "${base_env[@]}" "${tls_env[@]}" SMTP_PASSWORD=not-the-password REPORT_SMTP_ATTEMPTS=1 \
+env "${base_env[@]}" "${tls_env[@]}" SMTP_PASSWORD=not-the-password \
     "$BIN" --once --state-file "$WORK/state7" >"$WORK/tls-badpw.log" 2>&1
 assert_eq "a refused login exits 1" 1 "$?"
+assert_contains "... the server's 535 is in the log" "$(cat "$WORK/tls-badpw.log")" "535"
+assert_contains "... and it is not retried (5xx is permanent)" "$(cat "$WORK/tls-badpw.log")" \
+    "permanent SMTP failure; not retrying"
 check_fails "... and the state file was not written" test -e "$WORK/state7"
 
 # ---- a permanent refusal (5xx) is not retried ----------------------------------------------

@@ -60,12 +60,17 @@ redirect=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.
 assert_eq "plain HTTP is redirected to HTTPS" "308" "$redirect"
 
 # --- The Supabase stand-in.
-counts=$(PGCONNECT_TIMEOUT=5 psql "$GRAFANA_DB_DSN" -XAtc "select (select count(*) from pending_transcriptions where status='processing' and updated_at < now() - interval '35 minutes'), (select count(*) > 0 from incidents where created_at > now() - interval '1 day'), (select count(*) filter (where updated_at < now() - interval '10 minutes') from fleet_positions), (select count(distinct status) from pending_pdf_processing)" 2>&1)
+counts=$(PGCONNECT_TIMEOUT=5 psql "$GRAFANA_DB_DSN" -XAtc "select (select count(*) from pending_transcriptions where status='processing' and updated_at < now() - interval '35 minutes'), (select count(*) > 0 from incidents where created_at > now() - interval '1 day'), (select count(*) filter (where updated_at < now() - interval '10 minutes') from fleet_positions where vehicle_id > 'TRK-034'), (select count(distinct status) from pending_pdf_processing)" 2>&1)
 assert_eq "grafana_readonly reads demo data: stuck jobs, today's incidents, silent vehicles, every status" "2|t|6|4" "$counts"
 denied=$(psql "$GRAFANA_DB_DSN" -XAtc "delete from incidents" 2>&1)
 assert_contains "grafana_readonly's sessions are read-only" "$denied" "read-only transaction"
 denied=$(psql "$GRAFANA_DB_DSN" -XAt -c "begin read write" -c "delete from incidents" 2>&1)
 assert_contains "grafana_readonly cannot write even in a read-write transaction" "$denied" "permission denied for table incidents"
+
+fresh() { [ "$(psql "$GRAFANA_DB_DSN" -XAtc "select count(*) from fleet_positions where updated_at > now() - interval '40 seconds'")" = 34 ]; }
+if eventually 40 fresh; then ok "the demo feed keeps the 34 active vehicles reporting"; else
+    not_ok "the demo feed keeps the 34 active vehicles reporting" "$(tail -5 "$STACK_DIR/logs/demo-feed.log" 2>&1)"
+fi
 
 # --- The mail sink keeps what it accepts.
 before=$(find "$SMTP_MAILDIR" -name '*.eml' | wc -l)
