@@ -193,6 +193,9 @@ static int daemon_loop(const struct config *c)
 
     time_t now = time(NULL);
     time_t prev = schedule_prev(now, c->hour, c->minute);
+    pthread_mutex_lock(&m.mu);
+    m.next_run = (double)schedule_next(now, c->hour, c->minute);
+    pthread_mutex_unlock(&m.mu);
     /* A restart shortly after REPORT_TIME must not skip the day's report. */
     if (prev != (time_t)-1 && last_success < prev && now - prev <= c->catchup_minutes * 60L) {
         fmt_local(prev, when, sizeof(when));
