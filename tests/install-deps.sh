@@ -27,7 +27,7 @@ APT_PACKAGES=(
     openssh-server sudo
     # tools the tests call
     curl jq ca-certificates openssl iproute2 procps bsdextrautils shellcheck yamllint
-    wrk hyperfine chromium poppler-utils file nodejs npm
+    wrk hyperfine chromium poppler-utils file
     python3-pil fonts-dejavu-core # daily-report: decode PNGs/screenshots; the charts' font
     git util-linux # host-script tests: deploy ships git-tracked files; unshare for sshd -t
 )
@@ -37,6 +37,11 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js: any node/npm on PATH will do (a machine may carry its own build,
+# which Debian's npm package would conflict with); Debian's otherwise.
+if [ "$MODE" != --demo ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=
     [ "$(id -u)" = 0 ] || SUDO=sudo
