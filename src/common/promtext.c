@@ -7,74 +7,51 @@
 
 void prom_buf_init(struct prom_buf *b)
 {
-    memset(b, 0, sizeof(*b));
+    sb_init(&b->sb);
 }
 
 void prom_buf_free(struct prom_buf *b)
 {
-    free(b->data);
-    memset(b, 0, sizeof(*b));
+    sb_free(&b->sb);
 }
 
 void prom_buf_reset(struct prom_buf *b)
 {
-    b->len = 0;
-    b->failed = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
-static int reserve(struct prom_buf *b, size_t extra)
-{
-    if (b->failed)
-        return -1;
-    if (b->len + extra + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = 1;
-        return -1;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 0;
+    sb_reset(&b->sb);
 }
 
 void prom_append(struct prom_buf *b, const char *text, size_t len)
 {
-    if (reserve(b, len) != 0)
-        return;
-    memcpy(b->data + b->len, text, len);
-    b->len += len;
-    b->data[b->len] = '\0';
+    sb_append(&b->sb, text, len);
 }
 
 static void append_str(struct prom_buf *b, const char *s)
 {
-    prom_append(b, s, strlen(s));
+    sb_puts(&b->sb, s);
 }
 
-/* Shared escaper: label values escape \ " and newline; HELP escapes \ and newline. */
+/* The replacement for c, or NULL when c stands as itself. Label values
+ * escape backslash, double quote and newline; HELP text escapes backslash
+ * and newline. */
+static const char *escape_rep(char c, int quote)
+{
+    if (c == '\\')
+        return "\\\\";
+    if (c == '\n')
+        return "\\n";
+    if (quote && c == '"')
+        return "\\\"";
+    return NULL;
+}
+
 static size_t escape(const char *in, char *out, size_t outsz, int quote)
 {
     size_t n = 0;
     for (const char *p = in; *p; p++) {
-        const char *rep = NULL;
-        char one[2] = {*p, '\0'};
-        if (*p == '\\')
-            rep = "\\\\";
-        else if (*p == '\n')
-            rep = "\\n";
-        else if (quote && *p == '"')
-            rep = "\\\"";
-        else
-            rep = one;
-        size_t rl = strlen(rep);
+        const char *rep = escape_rep(*p, quote);
+        size_t rl = rep ? strlen(rep) : 1;
         if (out && n + rl < outsz)
-            memcpy(out + n, rep, rl);
+            memcpy(out + n, rep ? rep : p, rl);
         n += rl;
     }
     if (out && outsz)
@@ -94,11 +71,13 @@ size_t prom_escape_help(const char *in, char *out, size_t outsz)
 
 static void append_escaped(struct prom_buf *b, const char *in, int quote)
 {
-    size_t need = escape(in, NULL, 0, quote);
-    if (reserve(b, need) != 0)
-        return;
-    escape(in, b->data + b->len, need + 1, quote);
-    b->len += need;
+    for (const char *p = in; *p; p++) {
+        const char *rep = escape_rep(*p, quote);
+        if (rep)
+            sb_puts(&b->sb, rep);
+        else
+            sb_putc(&b->sb, *p);
+    }
 }
 
 void prom_family(struct prom_buf *b, const char *name, const char *type, const char *help)

@@ -9,13 +9,15 @@
 
 #include <stddef.h>
 
+#include "strbuf.h"
+
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* The text is sb.data / sb.len; sb_failed(&b.sb) once an allocation failed
+ * (the buffer is then unusable). A wrapper rather than a bare strbuf so the
+ * exposition API cannot be handed an unrelated buffer by mistake. */
 struct prom_buf {
-    char *data;
-    size_t len;
-    size_t cap;
-    int failed; /* set once an allocation failed; the buffer is then unusable */
+    struct strbuf sb;
 };
 
 struct prom_label {

@@ -148,13 +148,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct prom_buf b;
     prom_buf_init(&b);
     metrics_render(s->m, &b);
-    if (b.failed) {
+    if (sb_failed(&b.sb)) {
         prom_buf_free(&b);
         return MHD_NO;
     }
     /* MHD frees the buffer with free() once sent. */
     enum MHD_Result r =
-        reply(conn, MHD_HTTP_OK, PROM_CONTENT_TYPE, b.data, b.len, MHD_RESPMEM_MUST_FREE);
+        reply(conn, MHD_HTTP_OK, PROM_CONTENT_TYPE, b.sb.data, b.sb.len, MHD_RESPMEM_MUST_FREE);
     if (r == MHD_NO)
         prom_buf_free(&b);
     return r;

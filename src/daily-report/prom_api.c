@@ -2,11 +2,13 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http_client.h"
+#include "strbuf.h"
 
 #define PROM_TIMEOUT_S 30L
 
@@ -278,30 +280,43 @@ static void prefix_err(const char *what, char *err, size_t errsz)
     snprintf(err, errsz, "%s: %s", what, tmp);
 }
 
-int prom_query(const char *base_url, const char *expr, double at, const char *label1,
-               const char *label2, struct prom_vector *out, char *err, size_t errsz)
+/* GET base/api/v1/ENDPOINT?query=EXPR (escaped) followed by the parameters
+ * params_fmt formats, e.g. "&time=%.3f"; the caller frees resp on 0. */
+__attribute__((format(printf, 7, 8))) static int api_query(struct http_response *resp, char *err,
+                                                           size_t errsz, const char *base,
+                                                           const char *endpoint, const char *expr,
+                                                           const char *params_fmt, ...)
 {
-    memset(out, 0, sizeof(*out));
     char *q = http_query_escape(expr);
     if (!q) {
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    size_t need = strlen(q) + 96;
-    char *pq = malloc(need);
-    if (!pq) {
-        free(q);
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    snprintf(pq, need, "/api/v1/query?query=%s&time=%.3f", q, at);
+    struct strbuf pq;
+    sb_init(&pq);
+    sb_printf(&pq, "/api/v1/%s?query=%s", endpoint, q);
     free(q);
+    va_list ap;
+    va_start(ap, params_fmt);
+    sb_vprintf(&pq, params_fmt, ap);
+    va_end(ap);
+    int rc = -1;
+    if (sb_failed(&pq))
+        snprintf(err, errsz, "out of memory");
+    else
+        rc = api_get(base, sb_str(&pq), resp, err, errsz);
+    sb_free(&pq);
+    return rc;
+}
+
+int prom_query(const char *base_url, const char *expr, double at, const char *label1,
+               const char *label2, struct prom_vector *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof(*out));
     struct http_response resp;
-    int rc = api_get(base_url, pq, &resp, err, errsz);
-    free(pq);
-    if (rc != 0)
+    if (api_query(&resp, err, errsz, base_url, "query", expr, "&time=%.3f", at) != 0)
         return -1;
-    rc = prom_parse_vector(resp.body, resp.len, label1, label2, out, err, errsz);
+    int rc = prom_parse_vector(resp.body, resp.len, label1, label2, out, err, errsz);
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
@@ -312,27 +327,11 @@ int prom_query_range(const char *base_url, const char *expr, double start, doubl
                      const char *label1, struct prom_matrix *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
-    char *q = http_query_escape(expr);
-    if (!q) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    size_t need = strlen(q) + 160;
-    char *pq = malloc(need);
-    if (!pq) {
-        free(q);
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    snprintf(pq, need, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.0f", q, start, end,
-             step);
-    free(q);
     struct http_response resp;
-    int rc = api_get(base_url, pq, &resp, err, errsz);
-    free(pq);
-    if (rc != 0)
+    if (api_query(&resp, err, errsz, base_url, "query_range", expr,
+                  "&start=%.3f&end=%.3f&step=%.0f", start, end, step) != 0)
         return -1;
-    rc = prom_parse_matrix(resp.body, resp.len, label1, out, err, errsz);
+    int rc = prom_parse_matrix(resp.body, resp.len, label1, out, err, errsz);
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);

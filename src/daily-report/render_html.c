@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "encode.h"
+#include "escape.h"
 #include "fmt.h"
 
 #define C_TEXT "#111827"

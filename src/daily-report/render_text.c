@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "fmt.h"
 
 static int section(struct strbuf *b, const struct report *r, enum section_id id, const char *title)

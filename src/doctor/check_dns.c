@@ -10,17 +10,16 @@
 void doctor_check_dns(struct doctor *d)
 {
     struct report *r = d->rep;
-    struct sbuf why;
-    sbuf_init(&why);
+    struct strbuf why;
+    sb_init(&why);
     const char *domain = doctor_input(d, "GRAFANA_DOMAIN", &why);
     const char *ip = doctor_input(d, "SERVER_F_PUBLIC_IP", &why);
     if (why.len) {
-        report_fail(r, "dns.grafana-domain", doctor_input_fix(d), "cannot check: %s",
-                    sbuf_str(&why));
-        sbuf_free(&why);
+        report_fail(r, "dns.grafana-domain", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
+        sb_free(&why);
         return;
     }
-    sbuf_free(&why);
+    sb_free(&why);
     if (!valid_ip(ip)) {
         report_fail(r, "dns.grafana-domain", "set SERVER_F_PUBLIC_IP to this server's address",
                     "SERVER_F_PUBLIC_IP=%s is not an IP address", ip);
@@ -44,8 +43,8 @@ void doctor_check_dns(struct doctor *d)
     }
     /* Every address of the same family must be this server: clients and
      * the ACME validation pick any of them. */
-    struct sbuf others;
-    sbuf_init(&others);
+    struct strbuf others;
+    sb_init(&others);
     size_t n = v6 ? res.n6 : res.n4;
     for (size_t i = 0; i < n; i++) {
         const char *a = v6 ? res.v6[i] : res.v4[i];
@@ -56,7 +55,7 @@ void doctor_check_dns(struct doctor *d)
         else
             snprintf(one.v4[one.n4++], sizeof(one.v4[0]), "%s", a);
         if (!resolved_contains(&one, ip))
-            sbuf_list_add(&others, ", ", "%s", a);
+            sb_list_add(&others, ", ", "%s", a);
     }
     if (others.len) {
         snprintf(fix, sizeof(fix), "remove the %s records of %s that point elsewhere",
@@ -64,7 +63,7 @@ void doctor_check_dns(struct doctor *d)
         report_fail(r, "dns.grafana-domain", fix,
                     "%s resolves to %s, but also to %s: some clients and Let's Encrypt would "
                     "reach another machine",
-                    domain, ip, sbuf_str(&others));
+                    domain, ip, sb_str(&others));
     } else {
         size_t other_family = v6 ? res.n4 : res.n6;
         report_pass(r, "dns.grafana-domain", "%s resolves to %s (SERVER_F_PUBLIC_IP)%s", domain,
@@ -73,5 +72,5 @@ void doctor_check_dns(struct doctor *d)
                                    "reach this server"
                                  : "");
     }
-    sbuf_free(&others);
+    sb_free(&others);
 }

@@ -19,16 +19,16 @@ static void check_file(struct doctor *d)
         return;
     }
     if (d->env.nerrors) {
-        struct sbuf b;
-        sbuf_init(&b);
+        struct strbuf b;
+        sb_init(&b);
         for (size_t i = 0; i < d->env.nerrors; i++)
-            sbuf_list_add(&b, "; ", "%s", d->env.errors[i]);
+            sb_list_add(&b, "; ", "%s", d->env.errors[i]);
         report_fail(r, "env.file",
                     "write each variable as KEY=VALUE on its own line; quote values with "
                     "spaces or # in single quotes",
                     "%s: %zu line(s) not understood: %s", d->opt->env_file, d->env.nerrors,
-                    sbuf_str(&b));
-        sbuf_free(&b);
+                    sb_str(&b));
+        sb_free(&b);
         return;
     }
     report_pass(r, "env.file", "%s: %zu variables read", d->opt->env_file, d->env.n);
@@ -62,9 +62,9 @@ static void check_permissions(struct doctor *d)
 
 static void check_required(struct doctor *d)
 {
-    struct sbuf missing, empty;
-    sbuf_init(&missing);
-    sbuf_init(&empty);
+    struct strbuf missing, empty;
+    sb_init(&missing);
+    sb_init(&empty);
     size_t nreq = 0;
     for (size_t i = 0; i < var_specs_count; i++) {
         const struct var_spec *s = &var_specs[i];
@@ -73,31 +73,31 @@ static void check_required(struct doctor *d)
         nreq++;
         const char *v = dotenv_get(&d->env, s->name);
         if (!v)
-            sbuf_list_add(&missing, ", ", "%s", s->name);
+            sb_list_add(&missing, ", ", "%s", s->name);
         else if (!*v)
-            sbuf_list_add(&empty, ", ", "%s", s->name);
+            sb_list_add(&empty, ", ", "%s", s->name);
     }
     if (missing.len || empty.len) {
-        struct sbuf msg;
-        sbuf_init(&msg);
+        struct strbuf msg;
+        sb_init(&msg);
         if (missing.len)
-            sbuf_list_add(&msg, "; ", "missing: %s", sbuf_str(&missing));
+            sb_list_add(&msg, "; ", "missing: %s", sb_str(&missing));
         if (empty.len)
-            sbuf_list_add(&msg, "; ", "empty: %s", sbuf_str(&empty));
+            sb_list_add(&msg, "; ", "empty: %s", sb_str(&empty));
         report_fail(d->rep, "env.required", "set them in the .env (see .env.example)", "%s",
-                    sbuf_str(&msg));
-        sbuf_free(&msg);
+                    sb_str(&msg));
+        sb_free(&msg);
     } else {
         report_pass(d->rep, "env.required", "all %zu required variables are set", nreq);
     }
-    sbuf_free(&missing);
-    sbuf_free(&empty);
+    sb_free(&missing);
+    sb_free(&empty);
 }
 
 static void check_placeholders(struct doctor *d)
 {
-    struct sbuf found;
-    sbuf_init(&found);
+    struct strbuf found;
+    sb_init(&found);
     /* Every variable in the file, not only the known ones: a placeholder
      * anywhere means the file was not finished. */
     for (size_t i = 0; i < d->env.n; i++) {
@@ -107,15 +107,15 @@ static void check_placeholders(struct doctor *d)
         const char *kind = placeholder_kind(e->value);
         /* For a secret, even the matched pattern stays unsaid. */
         if (kind)
-            sbuf_list_add(&found, ", ", "%s (%s)", e->key,
-                          var_is_secret(e->key) ? "a placeholder" : kind);
+            sb_list_add(&found, ", ", "%s (%s)", e->key,
+                        var_is_secret(e->key) ? "a placeholder" : kind);
     }
     if (found.len)
         report_fail(d->rep, "env.placeholders", "replace them with the real values",
-                    "placeholder values left: %s", sbuf_str(&found));
+                    "placeholder values left: %s", sb_str(&found));
     else
         report_pass(d->rep, "env.placeholders", "no placeholder values");
-    sbuf_free(&found);
+    sb_free(&found);
 }
 
 static void check_format(struct doctor *d)
@@ -138,20 +138,20 @@ static void check_format(struct doctor *d)
             seen |= !strcmp(issues[j].name, issues[i].name);
         if (seen)
             continue;
-        struct sbuf msg, fix;
-        sbuf_init(&msg);
-        sbuf_init(&fix);
+        struct strbuf msg, fix;
+        sb_init(&msg);
+        sb_init(&fix);
         for (size_t j = i; j < n; j++) {
             if (strcmp(issues[j].name, issues[i].name) != 0)
                 continue;
-            sbuf_list_add(&msg, "; ", "%s", issues[j].message);
-            sbuf_list_add(&fix, "; ", "%s", issues[j].fix);
+            sb_list_add(&msg, "; ", "%s", issues[j].message);
+            sb_list_add(&fix, "; ", "%s", issues[j].fix);
         }
         char id[128];
         snprintf(id, sizeof(id), "env.format.%s", issues[i].name);
-        report_fail(d->rep, id, sbuf_str(&fix), "%s", sbuf_str(&msg));
-        sbuf_free(&msg);
-        sbuf_free(&fix);
+        report_fail(d->rep, id, sb_str(&fix), "%s", sb_str(&msg));
+        sb_free(&msg);
+        sb_free(&fix);
     }
     format_issues_free(issues, n);
 }

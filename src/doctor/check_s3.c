@@ -44,18 +44,18 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 static void s3_call(struct s3 *s, const char *method, enum s3_style style, const char *key,
                     const char *query, const char *body, size_t body_len, struct s3_answer *a)
 {
-    struct sbuf url;
-    sbuf_init(&url);
+    struct strbuf url;
+    sb_init(&url);
     if (style == STYLE_VHOST)
-        sbuf_printf(&url, "https://%s.%s/", s->bucket, s->endpoint);
+        sb_printf(&url, "https://%s.%s/", s->bucket, s->endpoint);
     else if (style == STYLE_PATH)
-        sbuf_printf(&url, "https://%s/%s/", s->endpoint, s->bucket);
+        sb_printf(&url, "https://%s/%s/", s->endpoint, s->bucket);
     else
-        sbuf_printf(&url, "https://%s/", s->endpoint);
+        sb_printf(&url, "https://%s/", s->endpoint);
     if (key)
-        sbuf_puts(&url, key);
+        sb_puts(&url, key);
     if (query)
-        sbuf_printf(&url, "?%s", query);
+        sb_printf(&url, "?%s", query);
 
     /* S3 requires x-amz-content-sha256 on every SigV4 request; libcurl
      * (before 8.x) does not add it, and it must equal the body's hash. */
@@ -68,7 +68,7 @@ static void s3_call(struct s3 *s, const char *method, enum s3_style style, const
 
     struct http_request rq = {
         .method = method,
-        .url = sbuf_str(&url),
+        .url = sb_str(&url),
         .body = body,
         .body_len = body_len,
         .headers = headers,
@@ -83,10 +83,10 @@ static void s3_call(struct s3 *s, const char *method, enum s3_style style, const
     http_perform(&rq, &a->http);
     char region_hdr[64];
     bool have_region = http_header(&a->http, "x-amz-bucket-region", region_hdr, sizeof(region_hdr));
-    s3_classify(a->http.status, sbuf_str(&a->http.body), have_region ? region_hdr : NULL,
+    s3_classify(a->http.status, sb_str(&a->http.body), have_region ? region_hdr : NULL,
                 &a->outcome);
     curl_slist_free_all(headers);
-    sbuf_free(&url);
+    sb_free(&url);
 }
 
 static void answer_free(struct s3_answer *a)
@@ -174,8 +174,8 @@ static void check_credentials(struct s3 *s, bool *ok)
 void doctor_check_s3(struct doctor *d)
 {
     struct report *r = d->rep;
-    struct sbuf why;
-    sbuf_init(&why);
+    struct strbuf why;
+    sb_init(&why);
     /* Always HTTPS: thanos/objstore.yml sets insecure: false. */
     struct s3 s = {.d = d};
     s.access_key = doctor_input(d, "WASABI_ACCESS_KEY", &why);
@@ -185,13 +185,13 @@ void doctor_check_s3(struct doctor *d)
     s.endpoint = doctor_input(d, "WASABI_ENDPOINT", &why);
     const char *ids[] = {"s3.credentials", "s3.bucket", "s3.region", "s3.addressing", "s3.probe"};
     if (why.len) {
-        report_fail(r, "s3.credentials", doctor_input_fix(d), "cannot check: %s", sbuf_str(&why));
+        report_fail(r, "s3.credentials", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
         for (size_t i = 1; i < sizeof(ids) / sizeof(ids[0]); i++)
             report_skip(r, ids[i], "needs the WASABI_* variables");
-        sbuf_free(&why);
+        sb_free(&why);
         return;
     }
-    sbuf_free(&why);
+    sb_free(&why);
     snprintf(s.sigv4, sizeof(s.sigv4), "aws:amz:%s:s3", s.region);
 
     /* Offline: the endpoint's name says which region it serves. */
@@ -256,7 +256,7 @@ void doctor_check_s3(struct doctor *d)
         struct s3_answer loc;
         s3_call(&s, "GET", STYLE_PATH, NULL, "location=", NULL, 0, &loc);
         if (!transport_failed(&loc) && loc.outcome.kind == S3_OK) {
-            const char *body = sbuf_str(&loc.http.body);
+            const char *body = sb_str(&loc.http.body);
             /* An empty <LocationConstraint/> means us-east-1 (S3 convention). */
             const char *lc = strstr(body, "<LocationConstraint");
             if (lc) {
@@ -305,15 +305,15 @@ void doctor_check_s3(struct doctor *d)
         else
             report_skip(r, "s3.region", "needs the bucket (see s3.bucket)");
     } else {
-        struct sbuf how;
-        sbuf_init(&how);
+        struct strbuf how;
+        sb_init(&how);
         if (ep_has_region)
-            sbuf_list_add(&how, ", ", "matches the endpoint %s", s.endpoint);
+            sb_list_add(&how, ", ", "matches the endpoint %s", s.endpoint);
         if (have_location)
-            sbuf_list_add(&how, ", ", "is the bucket's location");
-        sbuf_list_add(&how, ", ", "requests signed for it are accepted");
-        report_pass(r, "s3.region", "%s %s", s.region, sbuf_str(&how));
-        sbuf_free(&how);
+            sb_list_add(&how, ", ", "is the bucket's location");
+        sb_list_add(&how, ", ", "requests signed for it are accepted");
+        report_pass(r, "s3.region", "%s %s", s.region, sb_str(&how));
+        sb_free(&how);
     }
 
     /* Addressing style: path (configured) and virtual-hosted (information). */
@@ -388,7 +388,7 @@ void doctor_check_s3(struct doctor *d)
     s3_call(&s, "GET", STYLE_PATH, key, NULL, NULL, 0, &get);
     bool read_ok = !transport_failed(&get) && get.outcome.kind == S3_OK;
     bool same = read_ok && get.http.body.len == (size_t)blen &&
-                memcmp(sbuf_str(&get.http.body), body, (size_t)blen) == 0;
+                memcmp(sb_str(&get.http.body), body, (size_t)blen) == 0;
     char get_text[300];
     s3_outcome_text(&get.outcome, get_text, sizeof(get_text));
     answer_free(&get);

@@ -52,23 +52,23 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userp)
 void doctor_check_smtp(struct doctor *d)
 {
     struct report *r = d->rep;
-    struct sbuf why;
-    sbuf_init(&why);
+    struct strbuf why;
+    sb_init(&why);
     const char *host = doctor_input(d, "SMTP_HOST", &why);
     const char *port_s = doctor_input(d, "SMTP_PORT", &why);
     const char *user = doctor_input(d, "SMTP_USER", &why);
     const char *password = doctor_input(d, "SMTP_PASSWORD", &why);
     int port = 0;
     if (port_s && !valid_port(port_s, &port))
-        sbuf_list_add(&why, "; ", "SMTP_PORT=%s is not a port number", port_s);
+        sb_list_add(&why, "; ", "SMTP_PORT=%s is not a port number", port_s);
     if (why.len) {
-        report_fail(r, "smtp.connect", doctor_input_fix(d), "cannot check: %s", sbuf_str(&why));
+        report_fail(r, "smtp.connect", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
         report_skip(r, "smtp.starttls", "needs the SMTP_* variables");
         report_skip(r, "smtp.auth", "needs the SMTP_* variables");
-        sbuf_free(&why);
+        sb_free(&why);
         return;
     }
-    sbuf_free(&why);
+    sb_free(&why);
 
     /* 465 is TLS from the first byte (smtps); every other port must
      * upgrade with STARTTLS before the password is sent. */

@@ -52,7 +52,7 @@ static int query(struct stack *s, const char *expr, struct prom_sample *out, int
     if (rs.code != CURLE_OK)
         snprintf(err, errlen, "query failed: %s (%s)", http_failure_kind(rs.code), rs.error);
     else
-        n = prom_parse_vector(sbuf_str(&rs.body), out, max, err, errlen);
+        n = prom_parse_vector(sb_str(&rs.body), out, max, err, errlen);
     http_response_free(&rs);
     return n;
 }
@@ -89,7 +89,7 @@ static void check_targets_up(struct stack *s)
     if (rs.code != CURLE_OK) {
         report_fail(r, "stack.targets-up", "see stack.prometheus-ready", "%s: %s", url,
                     http_failure_kind(rs.code));
-    } else if (!prom_parse_targets(sbuf_str(&rs.body), &t, err, sizeof(err))) {
+    } else if (!prom_parse_targets(sb_str(&rs.body), &t, err, sizeof(err))) {
         report_fail(r, "stack.targets-up", "check that the URL is Prometheus (--prometheus-url)",
                     "%s: %s", url, err);
         prom_targets_free(&t);
@@ -103,10 +103,9 @@ static void check_targets_up(struct stack *s)
             report_fail(r, "stack.targets-up",
                         "fix each target's error above; `doctor --only targets` tests the "
                         "exporters from this host",
-                        "%zu of %zu targets down: %s", t.total - t.up, t.total, sbuf_str(&t.down));
+                        "%zu of %zu targets down: %s", t.total - t.up, t.total, sb_str(&t.down));
         else
-            report_pass(r, "stack.targets-up", "all %zu targets up (%s)", t.total,
-                        sbuf_str(&t.jobs));
+            report_pass(r, "stack.targets-up", "all %zu targets up (%s)", t.total, sb_str(&t.jobs));
         prom_targets_free(&t);
     }
     http_response_free(&rs);
@@ -286,7 +285,7 @@ static void check_alertmanager(struct stack *s)
     }
     snprintf(url, sizeof(url), "%s/api/v1/alertmanagers", s->prom);
     get(s, url, &rs);
-    int n = rs.code == CURLE_OK ? prom_count_alertmanagers(sbuf_str(&rs.body)) : -1;
+    int n = rs.code == CURLE_OK ? prom_count_alertmanagers(sb_str(&rs.body)) : -1;
     http_response_free(&rs);
     if (n == 0)
         report_fail(r, id,
@@ -327,7 +326,7 @@ static void check_grafana(struct stack *s)
                     http_failure_kind(rs.code));
     } else {
         /* {"commit": "...", "database": "ok", "version": "11.3.1"} */
-        cJSON *root = cJSON_Parse(sbuf_str(&rs.body));
+        cJSON *root = cJSON_Parse(sb_str(&rs.body));
         const cJSON *db = cJSON_GetObjectItemCaseSensitive(root, "database");
         const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
         bool db_ok = cJSON_IsString(db) && !strcmp(db->valuestring, "ok");
@@ -363,15 +362,15 @@ static void check_caddy_cert(struct stack *s)
                         "renews them itself");
             return;
         }
-        struct sbuf why;
-        sbuf_init(&why);
+        struct strbuf why;
+        sb_init(&why);
         const char *site = doctor_input(d, "GRAFANA_SITE", &why);
         if (!site) {
-            report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sbuf_str(&why));
-            sbuf_free(&why);
+            report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sb_str(&why));
+            sb_free(&why);
             return;
         }
-        sbuf_free(&why);
+        sb_free(&why);
         if (str_starts_with(site, "https://"))
             snprintf(url, sizeof(url), "%s/", site);
         else

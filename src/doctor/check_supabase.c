@@ -38,8 +38,8 @@ static bool contains(const char *s, const char *needle)
  * prefixes, on one line: what went wrong, not where. */
 static void pg_message(const char *msg, char *out, size_t outlen)
 {
-    struct sbuf b;
-    sbuf_init(&b);
+    struct strbuf b;
+    sb_init(&b);
     const char *p = msg;
     while (*p) {
         size_t n = strcspn(p, "\n");
@@ -59,13 +59,13 @@ static void pg_message(const char *msg, char *out, size_t outlen)
         while (len && line[len - 1] == ' ')
             len--;
         if (len)
-            sbuf_list_add(&b, "; ", "%.*s", (int)len, line);
+            sb_list_add(&b, "; ", "%.*s", (int)len, line);
         p += n;
         if (*p == '\n')
             p++;
     }
-    snprintf(out, outlen, "%s", sbuf_str(&b));
-    sbuf_free(&b);
+    snprintf(out, outlen, "%s", sb_str(&b));
+    sb_free(&b);
 }
 
 static void pg_connect(const char *const *keys, const char *const *vals, struct pg_attempt *a)
@@ -165,13 +165,13 @@ static char *gather(PGconn *c, const char *const *tables, size_t ntables, long t
 
     /* The needed tables: exist, SELECT granted, and row level security
      * does not hide every row (a Supabase default for new tables). */
-    struct sbuf arr;
-    sbuf_init(&arr);
-    sbuf_puts(&arr, "{");
+    struct strbuf arr;
+    sb_init(&arr);
+    sb_puts(&arr, "{");
     for (size_t i = 0; i < ntables; i++)
-        sbuf_printf(&arr, "%s%s", i ? "," : "", tables[i]);
-    sbuf_puts(&arr, "}");
-    const char *p1[] = {sbuf_str(&arr)};
+        sb_printf(&arr, "%s%s", i ? "," : "", tables[i]);
+    sb_puts(&arr, "}");
+    const char *p1[] = {sb_str(&arr)};
     err = fetch(c,
                 "SELECT t, r IS NOT NULL, COALESCE(has_table_privilege(r, 'SELECT'), false), "
                 "COALESCE((SELECT c.relrowsecurity AND NOT EXISTS ("
@@ -183,7 +183,7 @@ static char *gather(PGconn *c, const char *const *tables, size_t ntables, long t
                 "FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i), "
                 "LATERAL to_regclass(format('public.%I', t)) AS r ORDER BY i",
                 1, p1, &res);
-    sbuf_free(&arr);
+    sb_free(&arr);
     if (err)
         goto out;
     f->nneeded = (size_t)PQntuples(res);
@@ -286,17 +286,17 @@ static void judge_role(struct doctor *d, const char *id, const char *label, PGco
         snprintf(fix, sizeof(fix), "%s%s", v.first_fix,
                  v.nproblems > 1 ? "; then fix the others listed and re-run sql/roles.sql" : "");
         report_fail(d->rep, id, fix, "%s (%s): %zu problem(s): %s", label, f.role, v.nproblems,
-                    sbuf_str(&v.problems));
+                    sb_str(&v.problems));
     } else {
-        struct sbuf list;
-        sbuf_init(&list);
+        struct strbuf list;
+        sb_init(&list);
         for (size_t i = 0; i < ntables; i++)
-            sbuf_list_add(&list, ", ", "%s", tables[i]);
+            sb_list_add(&list, ", ", "%s", tables[i]);
         report_pass(d->rep, id,
                     "%s (%s) can SELECT exactly what it needs (%s) and nothing else: no write, "
                     "no CREATE, no other table, no role membership",
-                    label, f.role, sbuf_str(&list));
-        sbuf_free(&list);
+                    label, f.role, sb_str(&list));
+        sb_free(&list);
     }
     pg_verdict_free(&v);
     pg_facts_free(&f);
@@ -315,19 +315,19 @@ static void resolve_verdict(struct doctor *d, const char *host, const struct res
 void doctor_check_supabase(struct doctor *d)
 {
     struct report *r = d->rep;
-    struct sbuf why;
-    sbuf_init(&why);
+    struct strbuf why;
+    sb_init(&why);
     const char *host = doctor_input(d, "SUPABASE_DB_HOST", &why);
     const char *port = doctor_input(d, "SUPABASE_DB_PORT", &why);
     const char *user = doctor_input(d, "SUPABASE_GRAFANA_USER", &why);
     const char *password = doctor_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
     const char *sslmode = doctor_input(d, "SUPABASE_SSLMODE", &why);
     if (why.len) {
-        report_fail(r, "supabase.resolve", doctor_input_fix(d), "cannot check: %s", sbuf_str(&why));
+        report_fail(r, "supabase.resolve", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
         report_skip(r, "supabase.tls", "needs the SUPABASE_DB_* variables");
         report_skip(r, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
     }
-    sbuf_free(&why);
+    sb_free(&why);
 
     char timeout[32];
     snprintf(timeout, sizeof(timeout), "%ld", d->opt->timeout);
@@ -403,16 +403,16 @@ void doctor_check_supabase(struct doctor *d)
 
 exporter:
     /* The exporter connects with its own DSN. */
-    struct sbuf why2;
-    sbuf_init(&why2);
+    struct strbuf why2;
+    sb_init(&why2);
     const char *dsn = doctor_input(d, "QUEUE_EXPORTER_DSN", &why2);
     if (!dsn) {
         report_fail(r, "supabase.exporter-role", doctor_input_fix(d), "cannot check: %s",
-                    sbuf_str(&why2));
-        sbuf_free(&why2);
+                    sb_str(&why2));
+        sb_free(&why2);
         return;
     }
-    sbuf_free(&why2);
+    sb_free(&why2);
     char *perr = NULL;
     PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
     PQfreemem(perr);

@@ -57,14 +57,14 @@ void doctor_check_targets(struct doctor *d)
         return;
     }
     if (inv.nerrors) {
-        struct sbuf b;
-        sbuf_init(&b);
+        struct strbuf b;
+        sb_init(&b);
         for (size_t i = 0; i < inv.nerrors; i++)
-            sbuf_list_add(&b, "; ", "%s", inv.errors[i]);
+            sb_list_add(&b, "; ", "%s", inv.errors[i]);
         report_fail(r, "targets.inventory",
                     "fix those lines (format: name address roles; see the file's header)", "%s",
-                    sbuf_str(&b));
-        sbuf_free(&b);
+                    sb_str(&b));
+        sb_free(&b);
     } else if (inv.n == 0) {
         report_fail(r, "targets.inventory", "list the monitored servers in the inventory",
                     "%s lists no exporter", d->opt->inventory);
@@ -142,12 +142,12 @@ void doctor_check_targets(struct doctor *d)
         } else if (a->status != 200) {
             report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
                         "%s answered HTTP %ld: not %s?", urls[i], a->status, sw);
-        } else if (!looks_like(t->role, sbuf_str(&a->body))) {
+        } else if (!looks_like(t->role, sb_str(&a->body))) {
             report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
                         "%s answers, but not with %s's metrics", urls[i], sw);
         } else {
             report_pass(r, ids[i], "%s answers (%s, %zu samples)", urls[i], sw,
-                        count_samples(sbuf_str(&a->body)));
+                        count_samples(sb_str(&a->body)));
         }
     }
     for (size_t i = 0; i < nprobe; i++)

@@ -7,23 +7,23 @@ const char *doctor_raw(const struct doctor *d, const char *name)
     return d->env_loaded ? dotenv_get(&d->env, name) : NULL;
 }
 
-const char *doctor_input(struct doctor *d, const char *name, struct sbuf *why)
+const char *doctor_input(struct doctor *d, const char *name, struct strbuf *why)
 {
     if (!d->env_loaded) {
-        sbuf_list_add(why, "; ", "%s unknown (%s)", name, d->env_error);
+        sb_list_add(why, "; ", "%s unknown (%s)", name, d->env_error);
         return NULL;
     }
     const char *v = dotenv_get(&d->env, name);
     if (!v) {
-        sbuf_list_add(why, "; ", "%s is not set in %s", name, d->opt->env_file);
+        sb_list_add(why, "; ", "%s is not set in %s", name, d->opt->env_file);
         return NULL;
     }
     if (!*v) {
-        sbuf_list_add(why, "; ", "%s is empty in %s", name, d->opt->env_file);
+        sb_list_add(why, "; ", "%s is empty in %s", name, d->opt->env_file);
         return NULL;
     }
     if (placeholder_kind(v)) {
-        sbuf_list_add(why, "; ", "%s is still a placeholder", name);
+        sb_list_add(why, "; ", "%s is still a placeholder", name);
         return NULL;
     }
     return v;

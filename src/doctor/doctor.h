@@ -8,7 +8,7 @@
 #include "dotenv.h"
 #include "options.h"
 #include "report.h"
-#include "sbuf.h"
+#include "util.h"
 
 struct doctor {
     const struct options *opt;
@@ -21,7 +21,7 @@ struct doctor {
 /* The value of a .env variable usable as a check's input: present,
  * non-empty and not a placeholder. Otherwise NULL, and a reason naming
  * the variable (never its value) is appended to why ("; "-separated). */
-const char *doctor_input(struct doctor *d, const char *name, struct sbuf *why);
+const char *doctor_input(struct doctor *d, const char *name, struct strbuf *why);
 /* The raw value (possibly empty), or NULL when absent / no .env. */
 const char *doctor_raw(const struct doctor *d, const char *name);
 /* The one-line fix for missing inputs. */

@@ -1,11 +1,11 @@
 #include "dotenv.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "readfile.h"
+#include "util.h"
 
 /* A .env larger than this is not a hand-written configuration file. */
 #define DOTENV_MAX_BYTES (1024 * 1024)
@@ -110,8 +110,8 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
         skipped_blank = true;
     }
 
-    struct sbuf v;
-    sbuf_init(&v);
+    struct strbuf v;
+    sb_init(&v);
     enum dotenv_quote quote = DOTENV_UNQUOTED;
     bool expands = false;
     if (p < end && *p == '\'') {
@@ -119,13 +119,13 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
         const char *close = memchr(p + 1, '\'', (size_t)(end - p - 1));
         if (!close) {
             add_error(env, line, "unterminated single quote");
-            sbuf_free(&v);
+            sb_free(&v);
             return;
         }
-        sbuf_append(&v, p + 1, (size_t)(close - p - 1));
+        sb_append(&v, p + 1, (size_t)(close - p - 1));
         if (!rest_is_comment(close + 1, end)) {
             add_error(env, line, "unexpected text after the closing quote");
-            sbuf_free(&v);
+            sb_free(&v);
             return;
         }
     } else if (p < end && *p == '"') {
@@ -137,18 +137,18 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
                 char c = q[1];
                 switch (c) {
                 case 'n':
-                    sbuf_append(&v, "\n", 1);
+                    sb_append(&v, "\n", 1);
                     break;
                 case 't':
-                    sbuf_append(&v, "\t", 1);
+                    sb_append(&v, "\t", 1);
                     break;
                 case '\\':
                 case '"':
                 case '$':
-                    sbuf_append(&v, &c, 1);
+                    sb_append(&v, &c, 1);
                     break;
                 default:
-                    sbuf_append(&v, q, 2);
+                    sb_append(&v, q, 2);
                 }
                 q += 2;
                 continue;
@@ -159,17 +159,17 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
             }
             if (*q == '$')
                 expands = true;
-            sbuf_append(&v, q, 1);
+            sb_append(&v, q, 1);
             q++;
         }
         if (!closed) {
             add_error(env, line, "unterminated double quote");
-            sbuf_free(&v);
+            sb_free(&v);
             return;
         }
         if (!rest_is_comment(q + 1, end)) {
             add_error(env, line, "unexpected text after the closing quote");
-            sbuf_free(&v);
+            sb_free(&v);
             return;
         }
     } else {
@@ -187,10 +187,10 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
         }
         while (stop > p && is_blank(stop[-1]))
             stop--;
-        sbuf_append(&v, p, (size_t)(stop - p));
+        sb_append(&v, p, (size_t)(stop - p));
         expands = memchr(p, '$', (size_t)(stop - p)) != NULL;
     }
-    add_entry(env, xstrndup(k, (size_t)(kend - k)), sbuf_take(&v), line, quote, expands);
+    add_entry(env, xstrndup(k, (size_t)(kend - k)), sb_xtake(&v), line, quote, expands);
 }
 
 void dotenv_parse(struct dotenv *env, const char *text, size_t len)
@@ -219,34 +219,15 @@ void dotenv_parse(struct dotenv *env, const char *text, size_t len)
 
 int dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct sbuf b;
-    sbuf_init(&b);
-    char buf[8192];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        sbuf_append(&b, buf, n);
-        if (b.len > DOTENV_MAX_BYTES) {
-            snprintf(err, errlen, "%s is larger than 1 MiB: not a .env file", path);
-            fclose(f);
-            sbuf_free(&b);
-            return -1;
-        }
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr) {
-        snprintf(err, errlen, "cannot read %s: read error", path);
-        sbuf_free(&b);
-        return -1;
-    }
-    dotenv_parse(env, sbuf_str(&b), b.len);
-    sbuf_free(&b);
-    return 0;
+    struct strbuf b;
+    sb_init(&b);
+    enum read_file_result rc = read_file(path, DOTENV_MAX_BYTES, &b, err, errlen);
+    if (rc == READ_FILE_TOO_LARGE)
+        snprintf(err, errlen, "%s is larger than 1 MiB: not a .env file", path);
+    if (rc == READ_FILE_OK)
+        dotenv_parse(env, sb_str(&b), b.len);
+    sb_free(&b);
+    return rc == READ_FILE_OK ? 0 : -1;
 }
 
 const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key)

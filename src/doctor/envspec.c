@@ -9,46 +9,46 @@
 
 #define ZONEINFO "/usr/share/zoneinfo"
 
-static bool chk_label(const char *v, struct sbuf *why)
+static bool chk_label(const char *v, struct strbuf *why)
 {
     for (const char *p = v; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_')) {
-            sbuf_puts(why, "may only contain letters, digits, - and _");
+            sb_puts(why, "may only contain letters, digits, - and _");
             return false;
         }
     return true;
 }
 
-static bool chk_password16(const char *v, struct sbuf *why)
+static bool chk_password16(const char *v, struct strbuf *why)
 {
     if (strlen(v) < 16) {
-        sbuf_printf(why, "is %zu characters long; use 16 or more random characters", strlen(v));
+        sb_printf(why, "is %zu characters long; use 16 or more random characters", strlen(v));
         return false;
     }
     return true;
 }
 
-static bool chk_hostname(const char *v, struct sbuf *why)
+static bool chk_hostname(const char *v, struct strbuf *why)
 {
     if (str_starts_with(v, "http://") || str_starts_with(v, "https://")) {
-        sbuf_puts(why, "must be a bare host name, without http:// or https://");
+        sb_puts(why, "must be a bare host name, without http:// or https://");
         return false;
     }
     if (!valid_hostname(v)) {
-        sbuf_puts(why, "is not a valid host name");
+        sb_puts(why, "is not a valid host name");
         return false;
     }
     return true;
 }
 
-static bool chk_host_or_ip(const char *v, struct sbuf *why)
+static bool chk_host_or_ip(const char *v, struct strbuf *why)
 {
     if (valid_ip(v))
         return true;
     return chk_hostname(v, why);
 }
 
-static bool chk_site(const char *v, struct sbuf *why)
+static bool chk_site(const char *v, struct strbuf *why)
 {
     const char *h = v;
     if (str_starts_with(h, "https://"))
@@ -56,79 +56,79 @@ static bool chk_site(const char *v, struct sbuf *why)
     else if (str_starts_with(h, "http://"))
         h += 7;
     if (*h && h[strlen(h) - 1] == '/') {
-        sbuf_puts(why, "must not end with /");
+        sb_puts(why, "must not end with /");
         return false;
     }
     if (!valid_host_port(h)) {
-        sbuf_puts(why, "is not a host name or https://<address>");
+        sb_puts(why, "is not a host name or https://<address>");
         return false;
     }
     return true;
 }
 
-static bool chk_caddy_tls(const char *v, struct sbuf *why)
+static bool chk_caddy_tls(const char *v, struct strbuf *why)
 {
     if (strcmp(v, "internal") == 0 || valid_email(v, false))
         return true;
-    sbuf_puts(why, "must be an email address (ACME account) or the word internal");
+    sb_puts(why, "must be an email address (ACME account) or the word internal");
     return false;
 }
 
-static bool chk_smtp_port(const char *v, struct sbuf *why)
+static bool chk_smtp_port(const char *v, struct strbuf *why)
 {
     int port;
     if (!valid_port(v, &port)) {
-        sbuf_puts(why, "is not a port number (1-65535)");
+        sb_puts(why, "is not a port number (1-65535)");
         return false;
     }
     if (port == 25) {
         /* Most VPS providers block outbound 25, and Mailgun's 25 is for
          * server-to-server relay; submission ports are 587 / 465. */
-        sbuf_puts(why, "is the relay port, usually blocked for VPSes; use 587 (STARTTLS)");
+        sb_puts(why, "is the relay port, usually blocked for VPSes; use 587 (STARTTLS)");
         return false;
     }
     return true;
 }
 
-static bool chk_nonblank(const char *v, struct sbuf *why)
+static bool chk_nonblank(const char *v, struct strbuf *why)
 {
     for (const char *p = v; *p; p++)
         if (isspace((unsigned char)*p)) {
-            sbuf_puts(why, "contains whitespace");
+            sb_puts(why, "contains whitespace");
             return false;
         }
     return true;
 }
 
-static bool chk_email(const char *v, struct sbuf *why)
+static bool chk_email(const char *v, struct strbuf *why)
 {
     if (!valid_email(v, true)) {
-        sbuf_puts(why, "is not an email address (name@domain or Name <name@domain>)");
+        sb_puts(why, "is not an email address (name@domain or Name <name@domain>)");
         return false;
     }
     return true;
 }
 
-static bool chk_email_list(const char *v, struct sbuf *why)
+static bool chk_email_list(const char *v, struct strbuf *why)
 {
     if (!valid_email_list(v)) {
-        sbuf_puts(why, "is not a comma-separated list of email addresses");
+        sb_puts(why, "is not a comma-separated list of email addresses");
         return false;
     }
     return true;
 }
 
-static bool chk_watchdog_receiver(const char *v, struct sbuf *why)
+static bool chk_watchdog_receiver(const char *v, struct strbuf *why)
 {
     /* The receivers alertmanager/alertmanager.yml defines. */
     if (strcmp(v, "watchdog-off") != 0 && strcmp(v, "watchdog-webhook") != 0) {
-        sbuf_puts(why, "must be watchdog-off or watchdog-webhook");
+        sb_puts(why, "must be watchdog-off or watchdog-webhook");
         return false;
     }
     return true;
 }
 
-static bool chk_url(const char *v, struct sbuf *why)
+static bool chk_url(const char *v, struct strbuf *why)
 {
     const char *h = str_starts_with(v, "https://")  ? v + 8
                     : str_starts_with(v, "http://") ? v + 7
@@ -136,106 +136,106 @@ static bool chk_url(const char *v, struct sbuf *why)
     char host[300];
     size_t hl = h ? strcspn(h, "/?#") : 0;
     if (!h || hl == 0 || hl >= sizeof(host)) {
-        sbuf_puts(why, "is not an http(s):// URL");
+        sb_puts(why, "is not an http(s):// URL");
         return false;
     }
     memcpy(host, h, hl);
     host[hl] = '\0';
     if (!valid_host_port(host)) {
-        sbuf_puts(why, "is not an http(s):// URL");
+        sb_puts(why, "is not an http(s):// URL");
         return false;
     }
     return true;
 }
 
-static bool chk_tz(const char *v, struct sbuf *why)
+static bool chk_tz(const char *v, struct strbuf *why)
 {
     if (!valid_tz_name(v, ZONEINFO)) {
-        sbuf_puts(why, "is not a time zone name (e.g. Europe/Paris)");
+        sb_puts(why, "is not a time zone name (e.g. Europe/Paris)");
         return false;
     }
     return true;
 }
 
-static bool chk_hhmm(const char *v, struct sbuf *why)
+static bool chk_hhmm(const char *v, struct strbuf *why)
 {
     if (!valid_hhmm(v)) {
-        sbuf_puts(why, "is not a time HH:MM (24-hour)");
+        sb_puts(why, "is not a time HH:MM (24-hour)");
         return false;
     }
     return true;
 }
 
-static bool chk_ip(const char *v, struct sbuf *why)
+static bool chk_ip(const char *v, struct strbuf *why)
 {
     if (!valid_ip(v)) {
-        sbuf_puts(why, "is not an IPv4 or IPv6 address");
+        sb_puts(why, "is not an IPv4 or IPv6 address");
         return false;
     }
     return true;
 }
 
-static bool chk_access_key(const char *v, struct sbuf *why)
+static bool chk_access_key(const char *v, struct strbuf *why)
 {
     size_t n = strlen(v);
     for (const char *p = v; *p; p++)
         if (!isalnum((unsigned char)*p)) {
-            sbuf_puts(why, "may only contain letters and digits (an access key id)");
+            sb_puts(why, "may only contain letters and digits (an access key id)");
             return false;
         }
     if (n < 16 || n > 128) {
-        sbuf_printf(why, "is %zu characters long; access key ids are 16-128", n);
+        sb_printf(why, "is %zu characters long; access key ids are 16-128", n);
         return false;
     }
     return true;
 }
 
-static bool chk_bucket(const char *v, struct sbuf *why)
+static bool chk_bucket(const char *v, struct strbuf *why)
 {
     if (!valid_bucket_name(v)) {
-        sbuf_puts(why, "is not a valid bucket name (3-63 of a-z 0-9 . -)");
+        sb_puts(why, "is not a valid bucket name (3-63 of a-z 0-9 . -)");
         return false;
     }
     return true;
 }
 
-static bool chk_region(const char *v, struct sbuf *why)
+static bool chk_region(const char *v, struct strbuf *why)
 {
     if (!valid_region(v)) {
-        sbuf_puts(why, "is not a region code like eu-central-1");
+        sb_puts(why, "is not a region code like eu-central-1");
         return false;
     }
     return true;
 }
 
-static bool chk_endpoint(const char *v, struct sbuf *why)
+static bool chk_endpoint(const char *v, struct strbuf *why)
 {
     if (strstr(v, "://")) {
-        sbuf_puts(why, "must be host[:port] without a scheme (Thanos adds https)");
+        sb_puts(why, "must be host[:port] without a scheme (Thanos adds https)");
         return false;
     }
     if (strchr(v, '/')) {
-        sbuf_puts(why, "must be host[:port] without a path");
+        sb_puts(why, "must be host[:port] without a path");
         return false;
     }
     if (!valid_host_port(v)) {
-        sbuf_puts(why, "is not host[:port]");
+        sb_puts(why, "is not host[:port]");
         return false;
     }
     return true;
 }
 
-static bool chk_supabase_url(const char *v, struct sbuf *why)
+static bool chk_supabase_url(const char *v, struct strbuf *why)
 {
     char ref[64];
     if (!supabase_url_ref(v, ref, sizeof(ref))) {
-        sbuf_puts(why, "is not https://<project-ref>.supabase.co");
+        sb_puts(why, "is not https://<project-ref>.supabase.co");
         return false;
     }
     return true;
 }
 
-static bool chk_service_key(const char *v, struct sbuf *why)
+static bool chk_service_key(const char *v, struct strbuf *why)
 {
     if (str_starts_with(v, "sb_secret_"))
         return true;
@@ -250,62 +250,62 @@ static bool chk_service_key(const char *v, struct sbuf *why)
         }
     }
     if (dots != 2 || !str_starts_with(v, "eyJ")) {
-        sbuf_puts(why, "is neither a service_role JWT (eyJ...) nor an sb_secret_ key");
+        sb_puts(why, "is neither a service_role JWT (eyJ...) nor an sb_secret_ key");
         return false;
     }
     return true;
 }
 
-static bool chk_db_port(const char *v, struct sbuf *why)
+static bool chk_db_port(const char *v, struct strbuf *why)
 {
     int port;
     if (!valid_port(v, &port)) {
-        sbuf_puts(why, "is not a port number (1-65535)");
+        sb_puts(why, "is not a port number (1-65535)");
         return false;
     }
     if (port == 6543) {
-        sbuf_puts(why, "is the transaction pooler, which breaks prepared statements and "
-                       "session settings; use 5432");
+        sb_puts(why, "is the transaction pooler, which breaks prepared statements and "
+                     "session settings; use 5432");
         return false;
     }
     return true;
 }
 
-static bool chk_role(const char *v, struct sbuf *why)
+static bool chk_role(const char *v, struct strbuf *why)
 {
     if (!(islower((unsigned char)v[0]) || v[0] == '_')) {
-        sbuf_puts(why, "is not a role name (grafana_readonly, or grafana_readonly.<ref> via "
-                       "the pooler)");
+        sb_puts(why, "is not a role name (grafana_readonly, or grafana_readonly.<ref> via "
+                     "the pooler)");
         return false;
     }
     for (const char *p = v; *p; p++)
         if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' || *p == '.')) {
-            sbuf_puts(why, "is not a role name (grafana_readonly, or grafana_readonly.<ref> "
-                           "via the pooler)");
+            sb_puts(why, "is not a role name (grafana_readonly, or grafana_readonly.<ref> "
+                         "via the pooler)");
             return false;
         }
     return true;
 }
 
-static bool chk_sslmode(const char *v, struct sbuf *why)
+static bool chk_sslmode(const char *v, struct strbuf *why)
 {
     if (strcmp(v, "require") && strcmp(v, "verify-ca") && strcmp(v, "verify-full")) {
-        sbuf_puts(why, "must be require, verify-ca or verify-full (the connection leaves "
-                       "this server)");
+        sb_puts(why, "must be require, verify-ca or verify-full (the connection leaves "
+                     "this server)");
         return false;
     }
     return true;
 }
 
-static bool chk_dsn(const char *v, struct sbuf *why)
+static bool chk_dsn(const char *v, struct strbuf *why)
 {
     char *err = NULL;
     PQconninfoOption *opts = PQconninfoParse(v, &err);
     if (!opts) {
         /* libpq's message quotes the string, which holds the password. */
         PQfreemem(err);
-        sbuf_puts(why, "is not a libpq connection string (key=value pairs or a "
-                       "postgresql:// URI)");
+        sb_puts(why, "is not a libpq connection string (key=value pairs or a "
+                     "postgresql:// URI)");
         return false;
     }
     const char *host = NULL, *user = NULL, *password = NULL, *dbname = NULL, *sslmode = NULL;
@@ -323,28 +323,28 @@ static bool chk_dsn(const char *v, struct sbuf *why)
         else if (!strcmp(o->keyword, "sslmode"))
             sslmode = o->val;
     }
-    struct sbuf missing;
-    sbuf_init(&missing);
+    struct strbuf missing;
+    sb_init(&missing);
     if (!host)
-        sbuf_list_add(&missing, ", ", "host");
+        sb_list_add(&missing, ", ", "host");
     if (!user)
-        sbuf_list_add(&missing, ", ", "user");
+        sb_list_add(&missing, ", ", "user");
     if (!password)
-        sbuf_list_add(&missing, ", ", "password");
+        sb_list_add(&missing, ", ", "password");
     if (!dbname)
-        sbuf_list_add(&missing, ", ", "dbname");
+        sb_list_add(&missing, ", ", "dbname");
     if (!sslmode)
-        sbuf_list_add(&missing, ", ", "sslmode");
+        sb_list_add(&missing, ", ", "sslmode");
     bool ok = true;
     if (missing.len) {
-        sbuf_printf(why, "lacks %s", sbuf_str(&missing));
+        sb_printf(why, "lacks %s", sb_str(&missing));
         ok = false;
     } else if (strcmp(sslmode, "require") && strcmp(sslmode, "verify-ca") &&
                strcmp(sslmode, "verify-full")) {
-        sbuf_printf(why, "has sslmode=%s; use require, verify-ca or verify-full", sslmode);
+        sb_printf(why, "has sslmode=%s; use require, verify-ca or verify-full", sslmode);
         ok = false;
     }
-    sbuf_free(&missing);
+    sb_free(&missing);
     PQconninfoFree(opts);
     return ok;
 }
@@ -563,14 +563,14 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
         const char *v = usable(env, s->name);
         if (!v || !s->check)
             continue;
-        struct sbuf why;
-        sbuf_init(&why);
+        struct strbuf why;
+        sb_init(&why);
         if (!s->check(v, &why)) {
-            char *msg = (s->flags & VAR_SECRET) ? xasprintf("%s %s", s->name, sbuf_str(&why))
-                                                : xasprintf("%s=%s %s", s->name, v, sbuf_str(&why));
+            char *msg = (s->flags & VAR_SECRET) ? xasprintf("%s %s", s->name, sb_str(&why))
+                                                : xasprintf("%s=%s %s", s->name, v, sb_str(&why));
             add_issue(&is, s->name, msg, s->fix);
         }
-        sbuf_free(&why);
+        sb_free(&why);
     }
     supabase_consistency(env, &is);
     const char *receiver = usable(env, "WATCHDOG_RECEIVER");

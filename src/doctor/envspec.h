@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "dotenv.h"
-#include "sbuf.h"
+#include "util.h"
 
 enum { VAR_OPTIONAL = 0, VAR_REQUIRED = 1, VAR_SECRET = 2 };
 
@@ -16,7 +16,7 @@ struct var_spec {
     unsigned flags;
     /* Appends why the value is malformed (never quoting a secret) and
      * returns false; NULL when any value is accepted. */
-    bool (*check)(const char *value, struct sbuf *why);
+    bool (*check)(const char *value, struct strbuf *why);
     const char *fix; /* one line: what a good value looks like */
 };
 

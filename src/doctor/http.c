@@ -14,14 +14,14 @@
 void http_response_init(struct http_response *rs)
 {
     memset(rs, 0, sizeof(*rs));
-    sbuf_init(&rs->body);
-    sbuf_init(&rs->headers);
+    sb_init(&rs->body);
+    sb_init(&rs->headers);
 }
 
 void http_response_free(struct http_response *rs)
 {
-    sbuf_free(&rs->body);
-    sbuf_free(&rs->headers);
+    sb_free(&rs->body);
+    sb_free(&rs->headers);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -32,7 +32,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
         rs->truncated = true;
         return n; /* swallow: a cut body is still useful for diagnostics */
     }
-    sbuf_append(&rs->body, data, n);
+    sb_append(&rs->body, data, n);
     return n;
 }
 
@@ -43,8 +43,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     /* A new status line starts a new response (after 100-continue or a
      * redirect): keep only the last response's headers. */
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
-        sbuf_reset(&rs->headers);
-    sbuf_append(&rs->headers, data, n);
+        sb_reset(&rs->headers);
+    sb_append(&rs->headers, data, n);
     return n;
 }
 
@@ -173,7 +173,7 @@ void http_perform_many(const struct http_request *rqs, struct http_response *rss
 
 bool http_header(const struct http_response *rs, const char *name, char *out, size_t outlen)
 {
-    const char *p = sbuf_str(&rs->headers);
+    const char *p = sb_str(&rs->headers);
     size_t nl = strlen(name);
     while (*p) {
         const char *eol = strchr(p, '\n');

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 struct http_request {
     const char *method; /* NULL: GET */
@@ -31,10 +31,10 @@ struct http_response {
     CURLcode code;
     char error[CURL_ERROR_SIZE]; /* libcurl's message when code != CURLE_OK */
     long status;                 /* HTTP status, 0 when none */
-    struct sbuf body;
-    struct sbuf headers; /* raw response header lines of the last response */
-    bool truncated;      /* body larger than the cap was cut */
-    bool have_cert;      /* the leaf certificate was read */
+    struct strbuf body;
+    struct strbuf headers; /* raw response header lines of the last response */
+    bool truncated;        /* body larger than the cap was cut */
+    bool have_cert;        /* the leaf certificate was read */
     time_t cert_not_after;
     char cert_subject[256];
     char cert_issuer[256];

@@ -1,13 +1,16 @@
 #include "inventory.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "readfile.h"
+#include "util.h"
 #include "validate.h"
+
+/* Bytes of an inventory file read at most. */
+#define INVENTORY_MAX_BYTES (1024 * 1024)
 
 void inventory_init(struct inventory *inv)
 {
@@ -26,15 +29,15 @@ void inventory_free(struct inventory *inv)
 __attribute__((format(printf, 4, 5))) static void err(struct inventory *inv, const char *source,
                                                       int line, const char *fmt, ...)
 {
-    struct sbuf b;
-    sbuf_init(&b);
-    sbuf_printf(&b, "%s:%d: ", source, line);
+    struct strbuf b;
+    sb_init(&b);
+    sb_printf(&b, "%s:%d: ", source, line);
     va_list ap;
     va_start(ap, fmt);
-    sbuf_vprintf(&b, fmt, ap);
+    sb_vprintf(&b, fmt, ap);
     va_end(ap);
     inv->errors = xrealloc(inv->errors, inv->nerrors + 1, sizeof(char *));
-    inv->errors[inv->nerrors++] = sbuf_take(&b);
+    inv->errors[inv->nerrors++] = sb_xtake(&b);
 }
 
 static bool valid_address(const char *a)
@@ -204,19 +207,16 @@ void inventory_parse(struct inventory *inv, const char *text, const char *source
 
 int inventory_load(struct inventory *inv, const char *path, char *errbuf, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(errbuf, errlen, "cannot read %s: %s", path, strerror(errno));
+    struct strbuf b;
+    sb_init(&b);
+    /* Only a file that cannot be opened is an error: of a larger file the
+     * first INVENTORY_MAX_BYTES are parsed, and a read error keeps what was
+     * read; the parser reports what it finds there. */
+    if (read_file(path, INVENTORY_MAX_BYTES, &b, errbuf, errlen) == READ_FILE_CANNOT_OPEN) {
+        sb_free(&b);
         return -1;
     }
-    struct sbuf b;
-    sbuf_init(&b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && b.len < 1024 * 1024)
-        sbuf_append(&b, buf, n);
-    fclose(f);
-    inventory_parse(inv, sbuf_str(&b), path);
-    sbuf_free(&b);
+    inventory_parse(inv, sb_str(&b), path);
+    sb_free(&b);
     return 0;
 }

@@ -27,7 +27,7 @@ void pg_facts_free(struct pg_facts *f)
 
 void pg_verdict_free(struct pg_verdict *v)
 {
-    sbuf_free(&v->problems);
+    sb_free(&v->problems);
     free(v->first_fix);
     memset(v, 0, sizeof(*v));
 }
@@ -37,10 +37,10 @@ __attribute__((format(printf, 3, 4))) static void problem(struct pg_verdict *v, 
 {
     v->nproblems++;
     if (v->problems.len)
-        sbuf_puts(&v->problems, "; ");
+        sb_puts(&v->problems, "; ");
     va_list ap;
     va_start(ap, fmt);
-    sbuf_vprintf(&v->problems, fmt, ap);
+    sb_vprintf(&v->problems, fmt, ap);
     va_end(ap);
     if (!v->first_fix)
         v->first_fix = fix;
@@ -62,24 +62,24 @@ static const struct pg_needed *needed_find(const struct pg_facts *f, const char 
 /* privs minus SELECT, as a comma list; "" when only SELECT. */
 static char *extra_privs(const char *privs)
 {
-    struct sbuf b;
-    sbuf_init(&b);
+    struct strbuf b;
+    sb_init(&b);
     const char *p = privs;
     while (*p) {
         size_t n = strcspn(p, ",");
         if (!(n == 6 && !strncmp(p, "SELECT", 6)))
-            sbuf_list_add(&b, ", ", "%.*s", (int)n, p);
+            sb_list_add(&b, ", ", "%.*s", (int)n, p);
         p += n;
         if (*p == ',')
             p++;
     }
-    return sbuf_take(&b);
+    return sb_xtake(&b);
 }
 
 void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
 {
     memset(v, 0, sizeof(*v));
-    sbuf_init(&v->problems);
+    sb_init(&v->problems);
     const char *role = f->role ? f->role : "?";
 
     for (size_t i = 0; i < f->nneeded; i++) {
@@ -126,7 +126,7 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
                 char target[300];
                 snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
                 v->nproblems++;
-                sbuf_list_add(&v->problems, "; ", "may %s on %s", extra, target);
+                sb_list_add(&v->problems, "; ", "may %s on %s", extra, target);
                 char *fix = xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke "
                                       "there too)",
                                       extra, target, role);
@@ -141,7 +141,7 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
         char target[300];
         snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
         v->nproblems++;
-        sbuf_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
+        sb_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
         char *fix = xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted there)",
                               r->kind == 'S' ? "SEQUENCE " : "", target, role);
         if (!v->first_fix)

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 struct pg_needed {
     const char *table; /* in schema public */
@@ -43,8 +43,8 @@ void pg_facts_free(struct pg_facts *f);
 
 struct pg_verdict {
     size_t nproblems;
-    struct sbuf problems; /* "; "-separated */
-    char *first_fix;      /* fix of the first problem */
+    struct strbuf problems; /* "; "-separated */
+    char *first_fix;        /* fix of the first problem */
 };
 
 /* Judges facts: the role must SELECT every needed table (and RLS must let

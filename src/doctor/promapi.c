@@ -92,15 +92,15 @@ out:
 
 void prom_targets_free(struct prom_targets *t)
 {
-    sbuf_free(&t->down);
-    sbuf_free(&t->jobs);
+    sb_free(&t->down);
+    sb_free(&t->jobs);
 }
 
 bool prom_parse_targets(const char *json, struct prom_targets *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
-    sbuf_init(&t->down);
-    sbuf_init(&t->jobs);
+    sb_init(&t->down);
+    sb_init(&t->jobs);
     cJSON *root = cJSON_Parse(json);
     if (!root) {
         snprintf(err, errlen, "the answer is not JSON");
@@ -143,10 +143,10 @@ bool prom_parse_targets(const char *json, struct prom_targets *t, char *err, siz
             const char *why = !strcmp(h, "unknown")                      ? "not scraped yet"
                               : cJSON_IsString(le) && le->valuestring[0] ? le->valuestring
                                                                          : "down";
-            sbuf_list_add(&t->down, "; ", "%s: %s", who, why);
+            sb_list_add(&t->down, "; ", "%s: %s", who, why);
         }
         for (size_t j = 0; j < njobs; j++)
-            sbuf_list_add(&t->jobs, ", ", "%s %zu", jobs[j], jobn[j]);
+            sb_list_add(&t->jobs, ", ", "%s %zu", jobs[j], jobn[j]);
         ok = true;
     }
     cJSON_Delete(root);

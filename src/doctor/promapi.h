@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 struct prom_sample {
     char labels[256]; /* "job/server" or the instance, for messages */
@@ -21,8 +21,8 @@ int prom_parse_vector(const char *json, struct prom_sample *out, int max, char *
 struct prom_targets {
     size_t total;
     size_t up;
-    struct sbuf down; /* "job/server instance: lastError; ..." */
-    struct sbuf jobs; /* "node 6, cadvisor 2, ..." */
+    struct strbuf down; /* "job/server instance: lastError; ..." */
+    struct strbuf jobs; /* "node 6, cadvisor 2, ..." */
 };
 
 /* Parses /api/v1/targets; false with err when the answer is not one. */

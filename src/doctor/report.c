@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 /* Secrets shorter than this are not redacted (see report_add_secret). */
 #define MIN_SECRET_LEN 4
@@ -44,8 +44,8 @@ void report_add_secret(struct report *r, const char *value)
 
 char *report_redact(const struct report *r, const char *text)
 {
-    struct sbuf out;
-    sbuf_init(&out);
+    struct strbuf out;
+    sb_init(&out);
     const char *p = text;
     while (*p) {
         size_t best = 0;
@@ -56,14 +56,14 @@ char *report_redact(const struct report *r, const char *text)
                 best = l;
         }
         if (best) {
-            sbuf_puts(&out, "***");
+            sb_puts(&out, "***");
             p += best;
         } else {
-            sbuf_append(&out, p, 1);
+            sb_append(&out, p, 1);
             p++;
         }
     }
-    return sbuf_take(&out);
+    return sb_xtake(&out);
 }
 
 static const char *status_mark(enum check_status s)
@@ -166,8 +166,8 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct report *r, const c
                                                        enum check_status st, const char *fix,
                                                        const char *fmt, va_list ap)
 {
-    struct sbuf b;
-    sbuf_init(&b);
+    struct strbuf b;
+    sb_init(&b);
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
@@ -175,11 +175,11 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct report *r, const c
     if (n >= 0) {
         char *tmp = xcalloc((size_t)n + 1, 1);
         vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-        sbuf_puts(&b, tmp);
+        sb_puts(&b, tmp);
         free(tmp);
     }
-    add(r, id, st, fix, sbuf_str(&b));
-    sbuf_free(&b);
+    add(r, id, st, fix, sb_str(&b));
+    sb_free(&b);
 }
 
 void report_pass(struct report *r, const char *id, const char *fmt, ...)

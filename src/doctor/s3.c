@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 bool xml_tag(const char *xml, const char *tag, char *out, size_t outlen)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 void smtp_transcript_init(struct smtp_transcript *t)
 {

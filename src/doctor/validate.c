@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sbuf.h"
+#include "util.h"
 
 bool valid_hostname(const char *s)
 {

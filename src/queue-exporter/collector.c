@@ -202,15 +202,15 @@ static int answer(struct qe_collector *c, const struct prom_buf *collected, int 
 {
     struct prom_buf b;
     prom_buf_init(&b);
-    if (collected && collected->len)
-        prom_append(&b, collected->data, collected->len);
+    if (collected && collected->sb.len)
+        prom_append(&b, collected->sb.data, collected->sb.len);
     qe_render_live(&b, &c->self);
-    if (b.failed) {
+    if (sb_failed(&b.sb)) {
         prom_buf_free(&b);
         return -1;
     }
-    out->body = b.data;
-    out->len = b.len;
+    out->body = b.sb.data;
+    out->len = b.sb.len;
     out->up = up;
     snprintf(out->error, sizeof(out->error), "%s", up ? "" : error);
     return 0;

@@ -46,16 +46,16 @@ static void family_and_samples_render_exactly(void **state)
     prom_sample(&b, "up", NULL, 0, 0.25);
     prom_sample(&b, "x", NULL, 0, NAN);
     prom_sample(&b, "y", NULL, 0, -INFINITY);
-    assert_false(b.failed);
-    assert_string_equal(b.data, "# HELP supabase_queue_depth Rows per status.\n"
-                                "# TYPE supabase_queue_depth gauge\n"
-                                "supabase_queue_depth{queue=\"pending_pdf_processing\","
-                                "status=\"pen\\\"ding\"} 42\n"
-                                "up 0.25\n"
-                                "x NaN\n"
-                                "y -Inf\n");
+    assert_false(sb_failed(&b.sb));
+    assert_string_equal(b.sb.data, "# HELP supabase_queue_depth Rows per status.\n"
+                                   "# TYPE supabase_queue_depth gauge\n"
+                                   "supabase_queue_depth{queue=\"pending_pdf_processing\","
+                                   "status=\"pen\\\"ding\"} 42\n"
+                                   "up 0.25\n"
+                                   "x NaN\n"
+                                   "y -Inf\n");
     prom_buf_reset(&b);
-    assert_int_equal(b.len, 0);
+    assert_int_equal(b.sb.len, 0);
     prom_buf_free(&b);
 }
 

@@ -21,13 +21,13 @@ static void exposition_before_and_after_a_run(void **state)
     struct prom_buf b;
     prom_buf_init(&b);
     metrics_render(&m, &b);
-    assert_non_null(strstr(b.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
-                                   "daily_report_last_success_timestamp_seconds 1795676400\n"));
-    assert_non_null(strstr(b.data, "daily_report_failures_total 0\n"));
-    assert_non_null(strstr(b.data, "# TYPE daily_report_failures_total counter\n"));
-    assert_non_null(strstr(b.data, "daily_report_build_info{version=\"" VERSION "\"} 1\n"));
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
+                                      "daily_report_last_success_timestamp_seconds 1795676400\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 0\n"));
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_failures_total counter\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_build_info{version=\"" VERSION "\"} 1\n"));
     /* no section gauges until a report was built */
-    assert_null(strstr(b.data, "daily_report_section_unavailable"));
+    assert_null(strstr(b.sb.data, "daily_report_section_unavailable"));
 
     m.have_sections = 1;
     m.section_unavailable[SEC_INFRA] = 1;
@@ -36,12 +36,12 @@ static void exposition_before_and_after_a_run(void **state)
     prom_buf_reset(&b);
     metrics_render(&m, &b);
     assert_non_null(
-        strstr(b.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
-    assert_non_null(strstr(b.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
-    assert_non_null(strstr(b.data, "daily_report_failures_total 2\n"));
-    assert_non_null(strstr(b.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
+        strstr(b.sb.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 2\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
     /* the exposition ends with a newline, as the format requires */
-    assert_int_equal(b.data[b.len - 1], '\n');
+    assert_int_equal(b.sb.data[b.sb.len - 1], '\n');
     prom_buf_free(&b);
     metrics_destroy(&m);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "fmt.h"
 #include "render.h"
 #include "report.h"

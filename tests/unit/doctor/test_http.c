@@ -27,8 +27,8 @@ static void response_headers(void **state)
     (void)state;
     struct http_response rs;
     http_response_init(&rs);
-    sbuf_puts(&rs.headers, "HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region:  eu-west-1 "
-                           "\r\nContent-Length: 0\r\n\r\n");
+    sb_puts(&rs.headers, "HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region:  eu-west-1 "
+                         "\r\nContent-Length: 0\r\n\r\n");
     char v[64];
     assert_true(http_header(&rs, "X-Amz-Bucket-Region", v, sizeof(v)));
     assert_string_equal(v, "eu-west-1");

@@ -66,7 +66,7 @@ static void every_extra_is_a_problem(void **state)
     struct pg_verdict v;
     pg_judge(&f, &v);
     assert_int_equal(v.nproblems, 8);
-    assert_string_equal(sbuf_str(&v.problems),
+    assert_string_equal(sb_str(&v.problems),
                         "cannot SELECT public.pending_pdf_processing; is a superuser; is a member "
                         "of role pg_read_all_data (it can use that role's privileges); may "
                         "INSERT, DELETE on public.pending_transcriptions; may SELECT on auth.users "
@@ -90,7 +90,7 @@ static void missing_tables_and_rls(void **state)
     struct pg_verdict v;
     pg_judge(&f, &v);
     assert_int_equal(v.nproblems, 2);
-    assert_string_equal(sbuf_str(&v.problems),
+    assert_string_equal(sb_str(&v.problems),
                         "table public.pending_transcriptions does not exist; row level security on "
                         "public.pending_pdf_processing has no policy for this role: its queries "
                         "return no rows");

@@ -72,9 +72,9 @@ static void targets_up_down_and_unknown(void **state)
         &t, err, sizeof(err)));
     assert_int_equal(t.total, 3);
     assert_int_equal(t.up, 1);
-    assert_string_equal(sbuf_str(&t.down), "node/B 10.0.0.2:9100: context deadline exceeded; "
-                                           "cadvisor/B 10.0.0.2:8080: not scraped yet");
-    assert_string_equal(sbuf_str(&t.jobs), "node 2, cadvisor 1");
+    assert_string_equal(sb_str(&t.down), "node/B 10.0.0.2:9100: context deadline exceeded; "
+                                         "cadvisor/B 10.0.0.2:8080: not scraped yet");
+    assert_string_equal(sb_str(&t.jobs), "node 2, cadvisor 1");
     prom_targets_free(&t);
     assert_false(prom_parse_targets("{\"status\":\"success\",\"data\":{}}", &t, err, sizeof(err)));
     assert_string_equal(err, "the answer has no activeTargets");

@@ -46,7 +46,7 @@ static void renders_exact_exposition(void **state)
     struct prom_buf b;
     prom_buf_init(&b);
     qe_render(&b, &cfg, &st, &self_ok, "1.2.3");
-    assert_false(b.failed);
+    assert_false(sb_failed(&b.sb));
     const char *expected =
         "# HELP supabase_queue_depth Jobs per active status in the queue table (every configured "
         "status, 0 when none). Cached for up to 5 s after each database read.\n"
@@ -108,7 +108,7 @@ static void renders_exact_exposition(void **state)
         "because the collection did not finish within the scrape timeout.\n"
         "# TYPE queue_exporter_scrape_timeouts_total counter\n"
         "queue_exporter_scrape_timeouts_total 3\n";
-    assert_string_equal(b.data, expected);
+    assert_string_equal(b.sb.data, expected);
     prom_buf_free(&b);
 }
 
@@ -123,13 +123,13 @@ static void label_values_are_escaped(void **state)
     struct prom_buf b;
     prom_buf_init(&b);
     qe_render(&b, &cfg, &st, &self_ok, "v\"1");
-    assert_non_null(strstr(b.data, "supabase_queue_depth{queue=\"we\\\\ird \\\"q\\\"\\nx\","
-                                   "status=\"new\\\"line\\n\"} 1\n"));
+    assert_non_null(strstr(b.sb.data, "supabase_queue_depth{queue=\"we\\\\ird \\\"q\\\"\\nx\","
+                                      "status=\"new\\\"line\\n\"} 1\n"));
     assert_non_null(
-        strstr(b.data, "supabase_queue_stuck_jobs{queue=\"we\\\\ird \\\"q\\\"\\nx\"} 0\n"));
-    assert_non_null(strstr(b.data, "queue_exporter_build_info{version=\"v\\\"1\"} 1\n"));
+        strstr(b.sb.data, "supabase_queue_stuck_jobs{queue=\"we\\\\ird \\\"q\\\"\\nx\"} 0\n"));
+    assert_non_null(strstr(b.sb.data, "queue_exporter_build_info{version=\"v\\\"1\"} 1\n"));
     /* No raw newline inside any sample line: every line starts with a name or #. */
-    for (const char *line = b.data; *line; line = strchr(line, '\n') + 1)
+    for (const char *line = b.sb.data; *line; line = strchr(line, '\n') + 1)
         assert_true(line[0] == '#' || strncmp(line, "supabase_", 9) == 0 ||
                     strncmp(line, "queue_exporter_", 15) == 0);
     prom_buf_free(&b);
@@ -154,10 +154,10 @@ static void every_status_present_even_at_zero(void **state)
         snprintf(line, sizeof(line),
                  "supabase_queue_depth{queue=\"pending_transcriptions\",status=\"%s\"} 0\n",
                  statuses[i]);
-        assert_non_null(strstr(b.data, line));
+        assert_non_null(strstr(b.sb.data, line));
     }
-    assert_null(strstr(b.data, "status=\"completed\""));   /* history is not a depth */
-    assert_null(strstr(b.data, "pending_pdf_processing")); /* disabled */
+    assert_null(strstr(b.sb.data, "status=\"completed\""));   /* history is not a depth */
+    assert_null(strstr(b.sb.data, "pending_pdf_processing")); /* disabled */
     prom_buf_free(&b);
 }
 
@@ -171,11 +171,12 @@ static void no_queue_values_without_fresh_collection(void **state)
     prom_buf_init(&b);
     qe_render(&b, &cfg, NULL, &down, "x");
     /* No sample and no family: the HELP of queue_exporter_up may name them. */
-    assert_null(strstr(b.data, "\nsupabase_"));
-    assert_null(strstr(b.data, "# TYPE supabase_"));
-    assert_true(strncmp(b.data, "supabase_", 9) != 0);
-    assert_non_null(strstr(b.data, "\nqueue_exporter_up 0\n"));
-    assert_non_null(strstr(b.data, "\nqueue_exporter_last_success_timestamp_seconds 1795000000\n"));
+    assert_null(strstr(b.sb.data, "\nsupabase_"));
+    assert_null(strstr(b.sb.data, "# TYPE supabase_"));
+    assert_true(strncmp(b.sb.data, "supabase_", 9) != 0);
+    assert_non_null(strstr(b.sb.data, "\nqueue_exporter_up 0\n"));
+    assert_non_null(
+        strstr(b.sb.data, "\nqueue_exporter_last_success_timestamp_seconds 1795000000\n"));
     prom_buf_free(&b);
 }
 
@@ -190,14 +191,14 @@ static void help_states_the_cache_ttl(void **state)
     prom_buf_init(&b);
     qe_render(&b, &cfg, st, &self_ok, "x");
     int helps = 0;
-    for (const char *p = b.data; (p = strstr(p, "# HELP supabase_")) != NULL; p++) {
+    for (const char *p = b.sb.data; (p = strstr(p, "# HELP supabase_")) != NULL; p++) {
         const char *eol = strchr(p, '\n');
         const char *ttl = strstr(p, "Cached for up to 12.5 s");
         assert_true(ttl != NULL && ttl < eol);
         helps++;
     }
     assert_int_equal(helps, 5);
-    assert_non_null(strstr(b.data, "\nqueue_exporter_cache_ttl_seconds 12.5\n"));
+    assert_non_null(strstr(b.sb.data, "\nqueue_exporter_cache_ttl_seconds 12.5\n"));
     prom_buf_free(&b);
 }
 
@@ -209,13 +210,13 @@ static void numbers_use_the_shortest_exact_form(void **state)
     const double values[] = {0.1, 1501.308995, 0.021682125, 1e-9, 2e20, 1795725522.8966682, 42};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
         prom_sample(&b, "x", NULL, 0, values[i]);
-    assert_string_equal(b.data, "x 0.1\n"
-                                "x 1501.308995\n"
-                                "x 0.021682125\n"
-                                "x 1e-09\n"
-                                "x 2e+20\n"
-                                "x 1795725522.8966682\n"
-                                "x 42\n");
+    assert_string_equal(b.sb.data, "x 0.1\n"
+                                   "x 1501.308995\n"
+                                   "x 0.021682125\n"
+                                   "x 1e-09\n"
+                                   "x 2e+20\n"
+                                   "x 1795725522.8966682\n"
+                                   "x 42\n");
     prom_buf_free(&b);
 }
 

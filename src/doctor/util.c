@@ -1,4 +1,4 @@
-#include "sbuf.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -44,102 +44,40 @@ char *xstrdup(const char *s)
     return xstrndup(s, strlen(s));
 }
 
-void sbuf_init(struct sbuf *b)
+void sb_xcheck(const struct strbuf *b)
 {
-    b->s = NULL;
-    b->len = 0;
-    b->cap = 0;
+    if (sb_failed(b))
+        oom();
 }
 
-void sbuf_free(struct sbuf *b)
+char *sb_xtake(struct strbuf *b)
 {
-    free(b->s);
-    sbuf_init(b);
+    sb_xcheck(b);
+    char *s = sb_take(b);
+    if (!s)
+        oom();
+    return s;
 }
 
-void sbuf_reset(struct sbuf *b)
-{
-    b->len = 0;
-    if (b->s)
-        b->s[0] = '\0';
-}
-
-static void reserve(struct sbuf *b, size_t extra)
-{
-    if (b->len + extra + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    b->s = xrealloc(b->s, cap, 1);
-    b->cap = cap;
-}
-
-void sbuf_append(struct sbuf *b, const char *s, size_t n)
-{
-    reserve(b, n);
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void sbuf_puts(struct sbuf *b, const char *s)
-{
-    sbuf_append(b, s, strlen(s));
-}
-
-void sbuf_vprintf(struct sbuf *b, const char *fmt, va_list ap)
-{
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0)
-        return;
-    reserve(b, (size_t)n);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
-}
-
-void sbuf_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sbuf_vprintf(b, fmt, ap);
-    va_end(ap);
-}
-
-void sbuf_list_add(struct sbuf *b, const char *sep, const char *fmt, ...)
+void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
 {
     if (b->len)
-        sbuf_puts(b, sep);
+        sb_puts(b, sep);
     va_list ap;
     va_start(ap, fmt);
-    sbuf_vprintf(b, fmt, ap);
+    sb_vprintf(b, fmt, ap);
     va_end(ap);
-}
-
-const char *sbuf_str(const struct sbuf *b)
-{
-    return b->s ? b->s : "";
-}
-
-char *sbuf_take(struct sbuf *b)
-{
-    char *s = b->s ? b->s : xstrdup("");
-    sbuf_init(b);
-    return s;
 }
 
 char *xasprintf(const char *fmt, ...)
 {
-    struct sbuf b;
-    sbuf_init(&b);
+    struct strbuf b;
+    sb_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    sbuf_vprintf(&b, fmt, ap);
+    sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    return sbuf_take(&b);
+    return sb_xtake(&b);
 }
 
 bool str_starts_with(const char *s, const char *prefix)

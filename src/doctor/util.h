@@ -1,0 +1,34 @@
+/* Allocation, string-buffer and string helpers the checks share. */
+#ifndef DOCTOR_UTIL_H
+#define DOCTOR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "strbuf.h"
+
+/* The doctor treats an allocation failure as fatal (a diagnostic tool
+ * cannot report anything meaningful without memory): these abort. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n, size_t size);
+/* Aborts when b ran out of memory. */
+void sb_xcheck(const struct strbuf *b);
+/* sb_take() that aborts when the buffer ran out of memory. */
+char *sb_xtake(struct strbuf *b);
+
+/* Appends sep first when the buffer is not empty: builds "a, b, c" lists. */
+void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+bool str_iequals(const char *a, const char *b);
+/* Case-insensitive substring search. */
+bool str_icontains(const char *haystack, const char *needle);
+/* "2d 3h", "3h 12m", "42m", "17s": a short human duration. */
+void format_duration(double seconds, char *out, size_t outlen);
+
+#endif
