@@ -395,6 +395,7 @@ cmd_status() {
             pid=$(cat "$PIDS/$s.pid" 2>/dev/null || echo -)
             case $s in
             smtp) url="smtp://127.0.0.1:$(port_of smtp)  (mail kept in $STACK_DIR/mail)" ;;
+            demo-feed) url="(keeps 34 of 40 vehicles reporting GPS positions)" ;;
             caddy) url="https://127.0.0.1:$(port_of caddy-https)  (Grafana's route: 502 while Grafana is absent)" ;;
             *) url="http://127.0.0.1:$(port_of "$s")" ;;
             esac

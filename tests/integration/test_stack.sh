@@ -79,6 +79,14 @@ check "the SMTP sink accepts a message" curl -sS --max-time 10 --url "smtp://127
 after=$(find "$SMTP_MAILDIR" -name '*.eml' | wc -l)
 assert_eq "the SMTP sink keeps one file per message" "$((before + 1))" "$after"
 
+# --- The status table a newcomer reads.
+status=$("$REPO/local/stack.sh" status 2>&1)
+assert_eq "status prints no error" "" "$(grep -iE 'error|unknown|usage' <<<"$status")"
+for svc in postgres demo-feed smtp node-f node-b alertmanager prometheus caddy; do
+    assert_contains "status shows $svc running" "$(grep -E "^$svc " <<<"$status")" "running"
+done
+assert_contains "status says Grafana is absent and why" "$status" "grafana            absent   -        not in Debian's archive"
+
 # --- A second start says so instead of failing obscurely.
 out=$("$REPO/local/stack.sh" start 2>&1)
 rc=$?
