@@ -61,12 +61,14 @@ build/asan/libcommon.a: $(COMMON_ASAN_OBJS)
 
 # One template per program: release binary, sanitizer binary, unit tests.
 # Program objects come before libcommon.a on the link line so the archive
-# supplies only what they reference.
+# supplies only what they reference. <program>_LINK_FROM names objects of
+# other programs linked in too (the doctor links the programs' env tables),
+# <program>_TEST_LINK_FROM more of them for its unit tests only.
 define PROGRAM_template
 $(1)_SRCS      := $$(wildcard src/$(1)/*.c)
-$(1)_OBJS      := $$(patsubst src/$(1)/%.c,build/obj/$(1)/%.o,$$($(1)_SRCS))
-$(1)_ASAN_OBJS := $$(patsubst src/$(1)/%.c,build/asan/obj/$(1)/%.o,$$($(1)_SRCS))
-$(1)_LIB_OBJS  := $$(filter-out %/main.o,$$($(1)_ASAN_OBJS))
+$(1)_OBJS      := $$(patsubst src/$(1)/%.c,build/obj/$(1)/%.o,$$($(1)_SRCS)) $$(patsubst %,build/obj/%.o,$$($(1)_LINK_FROM))
+$(1)_ASAN_OBJS := $$(patsubst src/$(1)/%.c,build/asan/obj/$(1)/%.o,$$($(1)_SRCS)) $$(patsubst %,build/asan/obj/%.o,$$($(1)_LINK_FROM))
+$(1)_LIB_OBJS  := $$(filter-out %/main.o,$$($(1)_ASAN_OBJS)) $$(patsubst %,build/asan/obj/%.o,$$($(1)_TEST_LINK_FROM))
 $(1)_CFLAGS    := $$(shell pkg-config --cflags $$($(1)_PKGS) $(COMMON_PKGS) 2>/dev/null)
 $(1)_LDLIBS    := $$(shell pkg-config --libs $$($(1)_PKGS) 2>/dev/null) $$($(1)_EXTRA_LIBS)
 $(1)_TESTS     := $$(patsubst tests/unit/$(1)/%.c,build/tests/$(1)/%,$$(wildcard tests/unit/$(1)/test_*.c))

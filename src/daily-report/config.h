@@ -8,13 +8,10 @@
 
 #include <stddef.h>
 
-enum smtp_tls {
-    SMTP_TLS_STARTTLS, /* smtp:// + mandatory STARTTLS (Mailgun on 587) */
-    SMTP_TLS_IMPLICIT, /* smtps:// (port 465) */
-    SMTP_TLS_NONE,     /* plain SMTP: loopback sinks only when credentials are set */
-};
+#include "envvar.h"
+#include "smtpconf.h"
 
-#define CONFIG_MAX_RCPT 32
+#define CONFIG_MAX_RCPT SMTP_MAX_RCPT
 
 struct config {
     /* sources; NULL when unset or empty */
@@ -48,23 +45,17 @@ struct config {
 };
 
 /* getenv-like lookup, replaceable in tests. */
-typedef const char *(*config_getenv_fn)(const char *name);
+typedef env_get_fn config_getenv_fn;
 
-/* Sources, schedule and process settings. Returns 0, or -1 with err naming
- * the variable and the problem. */
+/* Sources, schedule and process settings (envtable.c: dr_env_table).
+ * Returns 0, or -1 with err naming the variable, the problem and the fix. */
 int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz);
 
-/* SMTP_*, REPORT_FROM, REPORT_TO, REPORT_SMTP_ATTEMPTS/BACKOFF_SECONDS. */
+/* SMTP_*, REPORT_FROM, REPORT_TO, REPORT_SMTP_ATTEMPTS/BACKOFF_SECONDS
+ * (dr_env_delivery_table), then the rules across them: SMTP_USER and a
+ * password together, and the SMTP TLS rule of src/common/smtpconf.h. */
 int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size_t errsz);
 
 void config_free(struct config *c);
-
-/* Extracts the bare address from "Name <a@b>" or "a@b" into out; checks it
- * looks like one mailbox (one @, no spaces, no CR/LF, no angle brackets).
- * Returns 0 or -1. Exposed for unit tests. */
-int config_parse_mailbox(const char *s, char *out, size_t outsz);
-
-/* True for 127.0.0.0/8, ::1 and "localhost". */
-int config_host_is_loopback(const char *host);
 
 #endif

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "fmt.h"
 #include "http_client.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
@@ -149,11 +150,8 @@ static void log_sources(const struct config *c)
     log_info("sources: prometheus=%s alertmanager=%s database=%s", p, a,
              c->db_dsn ? "(set)" : "(unset)");
     log_info("delivery: %s:%d tls=%s auth=%s from=%s recipients=%zu attempts=%d backoff=%ds",
-             c->smtp_host, c->smtp_port,
-             c->smtp_tls == SMTP_TLS_STARTTLS ? "starttls"
-                                              : (c->smtp_tls == SMTP_TLS_IMPLICIT ? "tls" : "none"),
-             c->smtp_user ? "yes" : "no", c->from_addr, c->nrcpt, c->smtp_attempts,
-             c->smtp_backoff_s);
+             c->smtp_host, c->smtp_port, smtp_tls_name(c->smtp_tls), c->smtp_user ? "yes" : "no",
+             c->from_addr, c->nrcpt, c->smtp_attempts, c->smtp_backoff_s);
 }
 
 static int daemon_loop(const struct config *c)
@@ -248,21 +246,14 @@ static const char *env_get(const char *name)
 
 static int healthcheck(const char *listen)
 {
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    if (!colon) {
-        fprintf(stderr, "daily-report: --metrics-listen '%s': expected ADDR:PORT\n", listen);
+    struct listen_addr bound, a;
+    char url[256], err[512];
+    if (listen_addr_parse(listen, &bound, err, sizeof(err)) != 0) {
+        fprintf(stderr, "daily-report: --metrics-listen: %s\n", err);
         return RUN_CONFIG_ERROR;
     }
-    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-    /* A wildcard listener is reached through loopback. */
-    const char *h = host;
-    if (strcmp(host, "0.0.0.0") == 0)
-        h = "127.0.0.1";
-    else if (strcmp(host, "[::]") == 0)
-        h = "[::1]";
-    char url[256], err[512];
-    snprintf(url, sizeof(url), "http://%s:%s/-/healthy", h, colon + 1);
+    listen_addr_connectable(&bound, &a);
+    snprintf(url, sizeof(url), "http://%s/-/healthy", a.text);
     struct http_response r;
     if (http_get(url, 5L, &r, err, sizeof(err)) != 0) {
         fprintf(stderr, "daily-report: unhealthy: %s\n", err);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "listenaddr.h"
+
 void metrics_init(struct metrics *m, double start_time, double last_success)
 {
     memset(m, 0, sizeof(*m));
@@ -58,53 +60,6 @@ void metrics_render(struct metrics *m, struct prom_buf *b)
             prom_sample(b, "daily_report_section_unavailable", &l, 1, snap.section_unavailable[i]);
         }
     }
-}
-
-int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
-                         size_t errsz)
-{
-    memset(ss, 0, sizeof(*ss));
-    const char *colon = strrchr(s ? s : "", ':');
-    char host[64];
-    if (!colon || colon == s) {
-        snprintf(err, errsz, "--metrics-listen '%s': expected ADDR:PORT, e.g. 127.0.0.1:9201",
-                 s ? s : "");
-        return -1;
-    }
-    size_t hl = (size_t)(colon - s);
-    if (hl >= sizeof(host)) {
-        snprintf(err, errsz, "--metrics-listen '%s': address too long", s);
-        return -1;
-    }
-    memcpy(host, s, hl);
-    host[hl] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || *end || port < 1 || port > 65535) {
-        snprintf(err, errsz, "--metrics-listen '%s': bad port", s);
-        return -1;
-    }
-    if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
-        host[hl - 1] = '\0';
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-            goto badaddr;
-        a6->sin6_family = AF_INET6;
-        a6->sin6_port = htons((uint16_t)port);
-        *sslen = sizeof(*a6);
-        return 0;
-    }
-    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-    if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-        goto badaddr;
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons((uint16_t)port);
-    *sslen = sizeof(*a4);
-    return 0;
-badaddr:
-    snprintf(err, errsz, "--metrics-listen '%s': '%s' is not a numeric IPv4 or [IPv6] address", s,
-             host);
-    return -1;
 }
 
 struct metrics_server {
@@ -163,9 +118,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,
                                             size_t errsz)
 {
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    if (metrics_parse_listen(listen, &ss, &sslen, err, errsz) != 0)
+    struct listen_addr a;
+    if (listen_addr_parse(listen, &a, err, errsz) != 0)
         return NULL;
     struct metrics_server *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -174,13 +128,11 @@ struct metrics_server *metrics_server_start(const char *listen, struct metrics *
     }
     s->m = m;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
+    if (a.ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    unsigned short port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                         : ((struct sockaddr_in *)&ss)->sin_port);
-    s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_CONNECTION_LIMIT, 32U, MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(flags, (uint16_t)listen_addr_port(&a), NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, &a.ss, MHD_OPTION_CONNECTION_LIMIT, 32U,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errsz, "cannot listen on %s (address in use or not local?)", listen);
         free(s);

@@ -7,7 +7,6 @@
 
 #include <pthread.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "promtext.h"
 #include "report.h"
@@ -29,10 +28,6 @@ void metrics_init(struct metrics *m, double start_time, double last_success);
 void metrics_destroy(struct metrics *m);
 /* Writes the exposition for the current values (takes the lock). */
 void metrics_render(struct metrics *m, struct prom_buf *out);
-
-/* "127.0.0.1:9201", "0.0.0.0:9201", "[::1]:9201". Returns 0 or -1 with err. */
-int metrics_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen, char *err,
-                         size_t errsz);
 
 struct metrics_server;
 struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "netaddr.h"
 #include "pgprivs.h"
+#include "resolve.h"
 #include "validate.h"
 
 static const char *const grafana_tables[] = {"pending_transcriptions", "pending_pdf_processing",

@@ -149,7 +149,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_vmsg(LOG_LEVEL_DEBUG, fmt, ap);
 }
 
-struct qe_http *qe_http_start(const struct qe_config *cfg, const struct qe_netaddr *addr,
+struct qe_http *qe_http_start(const struct qe_config *cfg, const struct listen_addr *addr,
                               struct qe_collector *collector, char *err, size_t errsz)
 {
     struct qe_http *h = calloc(1, sizeof(*h));
@@ -160,7 +160,7 @@ struct qe_http *qe_http_start(const struct qe_config *cfg, const struct qe_netad
     h->cfg = cfg;
     h->collector = collector;
     /* Our own socket: bind errors come back with their reason. */
-    h->fd = qe_netaddr_listen(addr, LISTEN_BACKLOG, err, errsz);
+    h->fd = listen_addr_open(addr, LISTEN_BACKLOG, err, errsz);
     if (h->fd < 0) {
         free(h);
         return NULL;

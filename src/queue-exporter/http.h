@@ -11,11 +11,11 @@
 
 #include "collector.h"
 #include "config.h"
-#include "netaddr.h"
+#include "listenaddr.h"
 
 struct qe_http;
 
-struct qe_http *qe_http_start(const struct qe_config *cfg, const struct qe_netaddr *addr,
+struct qe_http *qe_http_start(const struct qe_config *cfg, const struct listen_addr *addr,
                               struct qe_collector *collector, char *err, size_t errsz);
 /* Stops accepting, waits for the requests in progress, closes the socket. */
 void qe_http_stop(struct qe_http *h);

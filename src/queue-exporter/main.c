@@ -11,9 +11,10 @@
 #include "collector.h"
 #include "config.h"
 #include "db.h"
+#include "envtable.h"
 #include "http.h"
+#include "listenaddr.h"
 #include "log.h"
-#include "netaddr.h"
 #include "probe.h"
 
 #ifndef VERSION
@@ -50,8 +51,8 @@ static void log_queues(const struct qe_config *cfg)
 static int run_probe(const struct qe_cli *cli)
 {
     char err[QE_ERR_MAX];
-    struct qe_netaddr addr;
-    if (qe_netaddr_parse(cli->listen, &addr, err, sizeof(err)) != 0) {
+    struct listen_addr addr;
+    if (listen_addr_parse(cli->listen, &addr, err, sizeof(err)) != 0) {
         log_error("%s", err);
         return 2;
     }
@@ -105,14 +106,18 @@ int main(int argc, char **argv)
         return run_probe(&cli);
 
     /* Everything that can be wrong in the setup fails here, before listening. */
+    if (env_table_check(&qe_env_table, (env_get_fn)getenv, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
     static struct qe_config cfg; /* large; not on the stack */
     qe_config_defaults(&cfg);
     if (cli.config && qe_config_load(&cfg, cli.config, err, sizeof(err)) != 0) {
         log_error("invalid configuration: %s", err);
         return 1;
     }
-    struct qe_netaddr addr;
-    if (qe_netaddr_parse(cli.listen, &addr, err, sizeof(err)) != 0) {
+    struct listen_addr addr;
+    if (listen_addr_parse(cli.listen, &addr, err, sizeof(err)) != 0) {
         log_error("%s", err);
         return 2;
     }

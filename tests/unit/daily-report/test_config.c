@@ -76,15 +76,15 @@ static void bad_schedule_names_variable(void **state)
     static const char *e1[] = {"REPORT_TIME=8h", NULL};
     fake_env = e1;
     assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
-    assert_true(strncmp(err, "REPORT_TIME:", 12) == 0);
+    assert_ptr_equal(strstr(err, "REPORT_TIME=8h is not a time of day"), err);
     static const char *e2[] = {"REPORT_TZ=Europe/Parris", NULL};
     fake_env = e2;
     assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
-    assert_true(strncmp(err, "REPORT_TZ:", 10) == 0);
+    assert_ptr_equal(strstr(err, "REPORT_TZ=Europe/Parris is not a time zone"), err);
     static const char *e3[] = {"GRAFANA_URL=javascript:alert(1)", NULL};
     fake_env = e3;
     assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
-    assert_true(strncmp(err, "GRAFANA_URL:", 12) == 0);
+    assert_ptr_equal(strstr(err, "GRAFANA_URL="), err);
 }
 
 static void delivery_complete(void **state)
@@ -136,15 +136,21 @@ static void delivery_errors_name_the_variable(void **state)
     expect_delivery_error("SMTP_HOST=", NULL, "SMTP_HOST is not set");
     expect_delivery_error("REPORT_FROM=", NULL, "REPORT_FROM is not set");
     expect_delivery_error("REPORT_TO=", NULL, "REPORT_TO is not set");
-    expect_delivery_error("REPORT_TO=", "REPORT_TO= , ,", "REPORT_TO: no recipient");
-    expect_delivery_error("REPORT_TO=", "REPORT_TO=ops@example.eu,not-an-address", "REPORT_TO:");
-    expect_delivery_error("REPORT_TO=", "REPORT_TO=Ops <ops@example.eu>", "REPORT_TO:");
-    expect_delivery_error("REPORT_FROM=", "REPORT_FROM=monitoring", "REPORT_FROM:");
+    expect_delivery_error("REPORT_TO=", "REPORT_TO= , ,",
+                          "REPORT_TO= , , holds no recipient address");
+    expect_delivery_error("REPORT_TO=", "REPORT_TO=ops@example.eu,not-an-address",
+                          "REPORT_TO=ops@example.eu,not-an-address has 'not-an-address'");
+    expect_delivery_error("REPORT_TO=", "REPORT_TO=Ops <ops@example.eu>",
+                          "REPORT_TO=Ops <ops@example.eu> has");
+    expect_delivery_error("REPORT_FROM=", "REPORT_FROM=monitoring",
+                          "REPORT_FROM=monitoring is not an email");
     expect_delivery_error("SMTP_PASSWORD=", NULL, "SMTP_USER is set but SMTP_PASSWORD");
     expect_delivery_error("SMTP_USER=", NULL, "SMTP_PASSWORD is set but SMTP_USER");
-    expect_delivery_error("SMTP_HOST=__none", "SMTP_PORT=0", "SMTP_PORT:");
-    expect_delivery_error("SMTP_HOST=__none", "SMTP_TLS=ssl", "SMTP_TLS:");
-    expect_delivery_error("SMTP_HOST=__none", "REPORT_SMTP_ATTEMPTS=0", "REPORT_SMTP_ATTEMPTS:");
+    expect_delivery_error("SMTP_HOST=__none", "SMTP_PORT=0", "SMTP_PORT=0 is not a port");
+    expect_delivery_error("SMTP_HOST=__none", "SMTP_TLS=ssl",
+                          "SMTP_TLS=ssl is not one of starttls, tls, none");
+    expect_delivery_error("SMTP_HOST=__none", "REPORT_SMTP_ATTEMPTS=0",
+                          "REPORT_SMTP_ATTEMPTS=0 is not a number 1-20");
     /* credentials in clear text only to a sink on this machine */
     expect_delivery_error("SMTP_HOST=__none", "SMTP_TLS=none", "SMTP_TLS=none would send");
     expect_delivery_error("SMTP_PASSWORD=", "SMTP_PASSWORD_FILE=/nonexistent/pw",
@@ -181,34 +187,6 @@ static void password_file_and_loopback_plain(void **state)
     unlink(path);
 }
 
-static void mailbox_parsing(void **state)
-{
-    (void)state;
-    char out[320];
-    assert_int_equal(config_parse_mailbox("a@b.eu", out, sizeof(out)), 0);
-    assert_string_equal(out, "a@b.eu");
-    assert_int_equal(config_parse_mailbox("  Ops Team <ops@b.eu>", out, sizeof(out)), 0);
-    assert_string_equal(out, "ops@b.eu");
-    const char *bad[] = {"",
-                         "no-at",
-                         "two@@b.eu",
-                         "a@b.eu\r\nBcc: x@y",
-                         "a b@c.eu",
-                         "<a@b.eu",
-                         "Name <a@b.eu> trailing",
-                         "@b.eu",
-                         "a@",
-                         "a@b.eu,c@d.eu"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(config_parse_mailbox(bad[i], out, sizeof(out)), -1);
-    assert_true(config_host_is_loopback("127.0.0.1"));
-    assert_true(config_host_is_loopback("localhost"));
-    assert_true(config_host_is_loopback("::1"));
-    assert_false(config_host_is_loopback("smtp.eu.mailgun.org"));
-    assert_false(config_host_is_loopback("127.evil.example")); /* a DNS name, not 127/8 */
-    assert_false(config_host_is_loopback("128.0.0.1"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,7 +196,6 @@ int main(void)
         cmocka_unit_test(delivery_complete),
         cmocka_unit_test(delivery_errors_name_the_variable),
         cmocka_unit_test(password_file_and_loopback_plain),
-        cmocka_unit_test(mailbox_parsing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

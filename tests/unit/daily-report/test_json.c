@@ -123,30 +123,6 @@ static void matrix(void **state)
     assert_int_equal(prom_parse_matrix(bad, strlen(bad), "server", &m, err, sizeof(err)), -1);
 }
 
-static void rfc3339(void **state)
-{
-    (void)state;
-    time_t t;
-    assert_int_equal(parse_rfc3339("2026-11-27T07:00:00Z", &t), 0);
-    assert_int_equal(t, 1795762800);
-    assert_int_equal(parse_rfc3339("2026-11-27T07:00:00.123456789Z", &t), 0);
-    assert_int_equal(t, 1795762800);
-    assert_int_equal(parse_rfc3339("2026-11-27T08:00:00+01:00", &t), 0);
-    assert_int_equal(t, 1795762800);
-    assert_int_equal(parse_rfc3339("2026-11-27T05:30:00.5-01:30", &t), 0);
-    assert_int_equal(t, 1795762800);
-    const char *bad[] = {"2026-11-27 07:00:00Z",
-                         "2026-11-27T07:00:00",
-                         "2026-13-01T00:00:00Z",
-                         "2026-11-27T07:00:00.Z",
-                         "2026-11-27T07:00:00+0100",
-                         "",
-                         "garbage",
-                         "2026-11-27T07:00:00Zjunk"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(parse_rfc3339(bad[i], &t), -1);
-}
-
 static void alerts_sorted_filtered_and_defaulted(void **state)
 {
     (void)state;
@@ -202,7 +178,6 @@ int main(void)
         cmocka_unit_test(scalar_and_empty_results),
         cmocka_unit_test(api_errors_and_garbage),
         cmocka_unit_test(matrix),
-        cmocka_unit_test(rfc3339),
         cmocka_unit_test(alerts_sorted_filtered_and_defaulted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

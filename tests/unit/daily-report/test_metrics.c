@@ -46,28 +46,6 @@ static void exposition_before_and_after_a_run(void **state)
     metrics_destroy(&m);
 }
 
-static void listen_addresses(void **state)
-{
-    (void)state;
-    struct sockaddr_storage ss;
-    socklen_t len;
-    char err[256];
-    assert_int_equal(metrics_parse_listen("127.0.0.1:9201", &ss, &len, err, sizeof(err)), 0);
-    assert_int_equal(ss.ss_family, AF_INET);
-    assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9201);
-    assert_int_equal(metrics_parse_listen("0.0.0.0:35201", &ss, &len, err, sizeof(err)), 0);
-    assert_int_equal(metrics_parse_listen("[::1]:9201", &ss, &len, err, sizeof(err)), 0);
-    assert_int_equal(ss.ss_family, AF_INET6);
-    const char *bad[] = {"9201",          ":9201",       "localhost:9201",
-                         "127.0.0.1:",    "127.0.0.1:0", "127.0.0.1:70000",
-                         "127.0.0.1:92a", "[::1:9201",   ""};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        err[0] = '\0';
-        assert_int_equal(metrics_parse_listen(bad[i], &ss, &len, err, sizeof(err)), -1);
-        assert_non_null(strstr(err, "--metrics-listen"));
-    }
-}
-
 static void retry_backoff_doubles_and_caps(void **state)
 {
     (void)state;
@@ -84,7 +62,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exposition_before_and_after_a_run),
-        cmocka_unit_test(listen_addresses),
         cmocka_unit_test(retry_backoff_doubles_and_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "netaddr.h"
+#include "listenaddr.h"
 #include "route.h"
 
 static const char *fake_env[8][2];
@@ -120,22 +120,22 @@ static void usage_errors(void **state)
 static void listen_addresses(void **state)
 {
     (void)state;
-    struct qe_netaddr a, b;
+    struct listen_addr a, b;
     char err[256];
-    assert_int_equal(qe_netaddr_parse("127.0.0.1:9200", &a, err, sizeof(err)), 0);
+    assert_int_equal(listen_addr_parse("127.0.0.1:9200", &a, err, sizeof(err)), 0);
     assert_int_equal(a.ss.ss_family, AF_INET);
     assert_string_equal(a.text, "127.0.0.1:9200");
-    assert_int_equal(qe_netaddr_parse("[::1]:31200", &a, err, sizeof(err)), 0);
+    assert_int_equal(listen_addr_parse("[::1]:31200", &a, err, sizeof(err)), 0);
     assert_int_equal(a.ss.ss_family, AF_INET6);
     assert_string_equal(a.text, "[::1]:31200");
-    assert_int_equal(qe_netaddr_parse("0.0.0.0:9200", &a, err, sizeof(err)), 0);
-    qe_netaddr_connectable(&a, &b);
+    assert_int_equal(listen_addr_parse("0.0.0.0:9200", &a, err, sizeof(err)), 0);
+    listen_addr_connectable(&a, &b);
     assert_string_equal(b.text, "127.0.0.1:9200");
-    assert_int_equal(qe_netaddr_parse("[::]:9200", &a, err, sizeof(err)), 0);
-    qe_netaddr_connectable(&a, &b);
+    assert_int_equal(listen_addr_parse("[::]:9200", &a, err, sizeof(err)), 0);
+    listen_addr_connectable(&a, &b);
     assert_string_equal(b.text, "[::1]:9200");
-    assert_int_equal(qe_netaddr_parse("127.0.0.2:80", &a, err, sizeof(err)), 0);
-    qe_netaddr_connectable(&a, &b);
+    assert_int_equal(listen_addr_parse("127.0.0.2:80", &a, err, sizeof(err)), 0);
+    listen_addr_connectable(&a, &b);
     assert_string_equal(b.text, "127.0.0.2:80");
 
     const char *bad[][2] = {
@@ -154,7 +154,7 @@ static void listen_addresses(void **state)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        if (qe_netaddr_parse(bad[i][0], &a, err, sizeof(err)) != -1 || !strstr(err, bad[i][1]))
+        if (listen_addr_parse(bad[i][0], &a, err, sizeof(err)) != -1 || !strstr(err, bad[i][1]))
             fail_msg("'%s': expected error '%s', got '%s'", bad[i][0], bad[i][1], err);
     }
 }
@@ -162,21 +162,21 @@ static void listen_addresses(void **state)
 static void listening_on_a_taken_port_names_the_address(void **state)
 {
     (void)state;
-    struct qe_netaddr a;
+    struct listen_addr a;
     char err[256];
-    assert_int_equal(qe_netaddr_parse("127.0.0.1:0", &a, err, sizeof(err)),
+    assert_int_equal(listen_addr_parse("127.0.0.1:0", &a, err, sizeof(err)),
                      -1); /* port 0 refused */
     /* Bind an ephemeral port, then try to listen on it again. */
-    assert_int_equal(qe_netaddr_parse("127.0.0.1:1", &a, err, sizeof(err)), 0);
+    assert_int_equal(listen_addr_parse("127.0.0.1:1", &a, err, sizeof(err)), 0);
     ((struct sockaddr_in *)&a.ss)->sin_port = 0;
-    int fd = qe_netaddr_listen(&a, 4, err, sizeof(err));
+    int fd = listen_addr_open(&a, 4, err, sizeof(err));
     assert_true(fd >= 0);
     struct sockaddr_in bound;
     socklen_t len = sizeof(bound);
     getsockname(fd, (struct sockaddr *)&bound, &len);
     ((struct sockaddr_in *)&a.ss)->sin_port = bound.sin_port;
     snprintf(a.text, sizeof(a.text), "127.0.0.1:%u", ntohs(bound.sin_port));
-    assert_int_equal(qe_netaddr_listen(&a, 4, err, sizeof(err)), -1);
+    assert_int_equal(listen_addr_open(&a, 4, err, sizeof(err)), -1);
     char expect[128];
     snprintf(expect, sizeof(expect), "cannot listen on %s: bind: Address already in use", a.text);
     assert_string_equal(err, expect);

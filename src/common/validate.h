@@ -1,8 +1,11 @@
-/* Syntax checks for .env values, and placeholder detection. Pure
- * functions: no network, no filesystem except valid_tz_name's zoneinfo
- * look-up. */
-#ifndef DOCTOR_VALIDATE_H
-#define DOCTOR_VALIDATE_H
+/* Syntax of the values the stack is configured with: host names, IP
+ * addresses, ports, email addresses, S3 bucket and region names, Supabase
+ * URLs, and placeholder detection ("changeme", "<project-ref>"). Pure
+ * functions (no network, no filesystem), shared by the env validators
+ * (envvar.h, smtpconf.h) and the doctor. Time and time-zone syntax live in
+ * timeparse.h. */
+#ifndef COMMON_VALIDATE_H
+#define COMMON_VALIDATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +23,8 @@ bool valid_port(const char *s, int *port);
 /* local@domain with a dotted domain; "Name <local@domain>" too when
  * allow_display_name. */
 bool valid_email(const char *s, bool allow_display_name);
+/* One bare address local@domain.tld of len bytes (not NUL-terminated). */
+bool valid_addr_spec(const char *s, size_t len);
 /* A comma-separated list of addresses; spaces around commas allowed. */
 bool valid_email_list(const char *s);
 /* S3 bucket naming rules: 3..63 of [a-z0-9.-], starting and ending with a
@@ -27,10 +32,6 @@ bool valid_email_list(const char *s);
 bool valid_bucket_name(const char *s);
 /* Region codes such as eu-central-1, us-east-1, ap-northeast-2. */
 bool valid_region(const char *s);
-/* HH:MM, 24-hour clock. */
-bool valid_hhmm(const char *s);
-/* An IANA zone name that exists under zoneinfo_dir (when that exists). */
-bool valid_tz_name(const char *s, const char *zoneinfo_dir);
 
 /* The region an endpoint host name implies: s3.<region>.wasabisys.com and
  * s3.wasabisys.com (us-east-1) for Wasabi, s3.<region>.amazonaws.com and

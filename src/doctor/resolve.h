@@ -1,6 +1,6 @@
 /* Name resolution facts for the supabase and dns groups. */
-#ifndef DOCTOR_NETADDR_H
-#define DOCTOR_NETADDR_H
+#ifndef DOCTOR_RESOLVE_H
+#define DOCTOR_RESOLVE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netaddr.h"
+#include "resolve.h"
 
 static struct resolved v6only(enum v6_route route)
 {

@@ -4,9 +4,8 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "util.h"
+#include "strutil.h"
 
 bool valid_hostname(const char *s)
 {
@@ -99,7 +98,7 @@ bool valid_host_port(const char *s)
     return !port || valid_port(port, NULL);
 }
 
-static bool valid_addr_spec(const char *s, size_t len)
+bool valid_addr_spec(const char *s, size_t len)
 {
     const char *at = memchr(s, '@', len);
     if (!at || at == s)
@@ -190,33 +189,6 @@ bool valid_region(const char *s)
             return false;
     }
     return parts == 3;
-}
-
-bool valid_hhmm(const char *s)
-{
-    if (strlen(s) != 5 || s[2] != ':')
-        return false;
-    for (int i = 0; i < 5; i++)
-        if (i != 2 && !isdigit((unsigned char)s[i]))
-            return false;
-    int h = (s[0] - '0') * 10 + (s[1] - '0');
-    int m = (s[3] - '0') * 10 + (s[4] - '0');
-    return h < 24 && m < 60;
-}
-
-bool valid_tz_name(const char *s, const char *zoneinfo_dir)
-{
-    if (!*s || s[0] == '/' || strstr(s, ".."))
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!(isalnum((unsigned char)*p) || strchr("/_+-", *p)))
-            return false;
-    struct stat st;
-    if (!zoneinfo_dir || stat(zoneinfo_dir, &st) != 0)
-        return true; /* no zone database here: the syntax is all we can check */
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", zoneinfo_dir, s);
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 bool endpoint_region(const char *endpoint, char *region, size_t regionlen)

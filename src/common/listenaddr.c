@@ -1,4 +1,4 @@
-#include "netaddr.h"
+#include "listenaddr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void format_text(struct qe_netaddr *a)
+static void format_text(struct listen_addr *a)
 {
     char host[INET6_ADDRSTRLEN] = "?";
     unsigned port = 0;
@@ -27,7 +27,7 @@ static void format_text(struct qe_netaddr *a)
     }
 }
 
-int qe_netaddr_parse(const char *spec, struct qe_netaddr *out, char *err, size_t errsz)
+int listen_addr_parse(const char *spec, struct listen_addr *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     char host[256];
@@ -87,7 +87,7 @@ int qe_netaddr_parse(const char *spec, struct qe_netaddr *out, char *err, size_t
     return 0;
 }
 
-void qe_netaddr_connectable(const struct qe_netaddr *a, struct qe_netaddr *out)
+void listen_addr_connectable(const struct listen_addr *a, struct listen_addr *out)
 {
     *out = *a;
     if (a->ss.ss_family == AF_INET6) {
@@ -102,7 +102,7 @@ void qe_netaddr_connectable(const struct qe_netaddr *a, struct qe_netaddr *out)
     format_text(out);
 }
 
-int qe_netaddr_listen(const struct qe_netaddr *a, int backlog, char *err, size_t errsz)
+int listen_addr_open(const struct listen_addr *a, int backlog, char *err, size_t errsz)
 {
     int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -124,4 +124,23 @@ int qe_netaddr_listen(const struct qe_netaddr *a, int backlog, char *err, size_t
         return -1;
     }
     return fd;
+}
+
+bool listen_addr_check(const char *spec, struct strbuf *why)
+{
+    struct listen_addr a;
+    char err[300];
+    if (listen_addr_parse(spec, &a, err, sizeof(err)) == 0)
+        return true;
+    /* err starts with "listen address 'SPEC': "; keep the reason. */
+    const char *reason = strstr(err, "': ");
+    sb_puts(why, reason ? reason + 3 : err);
+    return false;
+}
+
+unsigned listen_addr_port(const struct listen_addr *a)
+{
+    if (a->ss.ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)&a->ss)->sin_port);
 }

@@ -1,4 +1,4 @@
-#include "netaddr.h"
+#include "resolve.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
