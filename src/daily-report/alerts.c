@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_client.h"
+#include "httpclient.h"
 #include "timeparse.h"
 
 void am_alerts_free(struct am_alerts *a)
@@ -148,7 +148,7 @@ int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errs
     free(url);
     if (rc != 0)
         return -1;
-    rc = am_parse_alerts(resp.body, resp.len, out, err, errsz);
+    rc = am_parse_alerts(sb_str(&resp.body), resp.body.len, out, err, errsz);
     http_response_free(&resp);
     return rc;
 }

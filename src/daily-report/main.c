@@ -13,7 +13,7 @@
 #include "chart.h"
 #include "config.h"
 #include "fmt.h"
-#include "http_client.h"
+#include "httpclient.h"
 #include "listenaddr.h"
 #include "log.h"
 #include "metrics.h"
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
         cfg.metrics_listen = listen;
     if (state_file)
         cfg.state_file = state_file;
-    if (http_global_init() != 0) {
+    if (http_global_init("daily-report/" VERSION, cancel_xferinfo) != 0) {
         log_error("cannot initialise libcurl");
         return 1;
     }

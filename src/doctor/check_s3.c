@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "s3.h"
 #include "validate.h"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "smtp.h"
 #include "validate.h"
 

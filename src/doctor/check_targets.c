@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "inventory.h"
 #include "validate.h"
 

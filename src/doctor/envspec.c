@@ -354,8 +354,8 @@ void format_issues_free(struct format_issue *v, size_t n)
 const char *doc_placeholder_kind(const char *name, const char *value)
 {
     const char *kind = placeholder_kind(value);
-    if (!kind)
-        return NULL;
+    if (!kind || (strcmp(kind, "a placeholder word") != 0 && strcmp(kind, "<...>") != 0))
+        return kind;
     /* What the variable's own validator singles out is a value, not a
      * placeholder: SMTP_TLS=none, REPORT_TZ=<+0330>-3:30. (A validator
      * that takes any word, such as the SMTP user's, does not count.) */

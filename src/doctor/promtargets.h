@@ -1,22 +1,14 @@
-/* Reading Prometheus' HTTP API answers (pure, unit-tested). */
-#ifndef DOCTOR_PROMAPI_H
-#define DOCTOR_PROMAPI_H
+/* Reading the Prometheus API answers only the doctor asks for: the scrape
+ * targets (/api/v1/targets) and the Alertmanagers Prometheus sends to
+ * (/api/v1/alertmanagers). Pure, unit-tested. Queries go through
+ * src/common/promapi.h. */
+#ifndef DOCTOR_PROMTARGETS_H
+#define DOCTOR_PROMTARGETS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
-
-struct prom_sample {
-    char labels[256]; /* "job/server" or the instance, for messages */
-    double ts;        /* evaluation time */
-    double value;
-};
-
-/* Parses an instant-query answer ({"status":"success","data":{"resultType":
- * "vector"|"scalar",...}}). Returns the number of samples stored (up to
- * max), or -1 with err. */
-int prom_parse_vector(const char *json, struct prom_sample *out, int max, char *err, size_t errlen);
 
 struct prom_targets {
     size_t total;

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpclient.h"
 
 static void certificate_dates(void **state)
 {

@@ -1,4 +1,4 @@
-#include "promapi.h"
+#include "promtargets.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -20,15 +20,7 @@ static const cJSON *data_of(const cJSON *root, char *err, size_t errlen)
     return data;
 }
 
-static double num(const cJSON *v)
-{
-    if (cJSON_IsNumber(v))
-        return v->valuedouble;
-    if (cJSON_IsString(v))
-        return strtod(v->valuestring, NULL);
-    return 0;
-}
-
+/* "job/server instance", for messages. */
 static void label_text(const cJSON *metric, char *out, size_t outlen)
 {
     const cJSON *job = cJSON_GetObjectItemCaseSensitive(metric, "job");
@@ -37,57 +29,6 @@ static void label_text(const cJSON *metric, char *out, size_t outlen)
     snprintf(out, outlen, "%s%s%s%s%s", cJSON_IsString(job) ? job->valuestring : "",
              cJSON_IsString(server) ? "/" : "", cJSON_IsString(server) ? server->valuestring : "",
              cJSON_IsString(inst) ? " " : "", cJSON_IsString(inst) ? inst->valuestring : "");
-}
-
-int prom_parse_vector(const char *json, struct prom_sample *out, int max, char *err, size_t errlen)
-{
-    cJSON *root = cJSON_Parse(json);
-    if (!root) {
-        snprintf(err, errlen, "the answer is not JSON");
-        return -1;
-    }
-    int n = -1;
-    const cJSON *data = data_of(root, err, errlen);
-    if (!data)
-        goto out;
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(data, "resultType");
-    const cJSON *result = cJSON_GetObjectItemCaseSensitive(data, "result");
-    if (!cJSON_IsString(type)) {
-        snprintf(err, errlen, "the answer has no resultType");
-        goto out;
-    }
-    n = 0;
-    if (!strcmp(type->valuestring, "scalar")) {
-        if (cJSON_IsArray(result) && cJSON_GetArraySize(result) == 2 && max > 0) {
-            out[0].labels[0] = '\0';
-            out[0].ts = num(cJSON_GetArrayItem(result, 0));
-            out[0].value = num(cJSON_GetArrayItem(result, 1));
-            n = 1;
-        }
-        goto out;
-    }
-    if (strcmp(type->valuestring, "vector") != 0) {
-        snprintf(err, errlen, "expected a vector, got %s", type->valuestring);
-        n = -1;
-        goto out;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, result)
-    {
-        if (n >= max)
-            break;
-        const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, "value");
-        if (!cJSON_IsArray(value) || cJSON_GetArraySize(value) != 2)
-            continue;
-        label_text(cJSON_GetObjectItemCaseSensitive(item, "metric"), out[n].labels,
-                   sizeof(out[n].labels));
-        out[n].ts = num(cJSON_GetArrayItem(value, 0));
-        out[n].value = num(cJSON_GetArrayItem(value, 1));
-        n++;
-    }
-out:
-    cJSON_Delete(root);
-    return n;
 }
 
 void prom_targets_free(struct prom_targets *t)

@@ -1,5 +1,5 @@
 #define _XOPEN_SOURCE 700 /* strptime */
-#include "http.h"
+#include "httpclient.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -7,9 +7,30 @@
 #include <string.h>
 #include <strings.h>
 
-/* No response the doctor reads is this big; the cap bounds memory when a
- * misconfigured URL points at something that streams. */
-#define BODY_CAP (16u * 1024 * 1024)
+#include "strutil.h"
+
+static const char *user_agent = "ecotrans-monitoring";
+static curl_xferinfo_callback progress_fn;
+
+int http_global_init(const char *ua, curl_xferinfo_callback progress)
+{
+    if (ua)
+        user_agent = ua;
+    progress_fn = progress;
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void http_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+/* What the write callback needs: the response and its request's cap. */
+struct sink {
+    struct http_response *rs;
+    size_t max;
+    bool fail_on_cap;
+};
 
 void http_response_init(struct http_response *rs)
 {
@@ -26,13 +47,15 @@ void http_response_free(struct http_response *rs)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
-    struct http_response *rs = userp;
+    struct sink *k = userp;
     size_t n = size * nmemb;
-    if (rs->body.len + n > BODY_CAP) {
-        rs->truncated = true;
-        return n; /* swallow: a cut body is still useful for diagnostics */
+    if (k->rs->body.len + n > k->max) {
+        k->rs->truncated = true;
+        /* 0 makes libcurl fail with CURLE_WRITE_ERROR; otherwise swallow:
+         * a cut body is still useful for diagnostics. */
+        return k->fail_on_cap ? 0 : n;
     }
-    sb_append(&rs->body, data, n);
+    sb_append(&k->rs->body, data, n);
     return n;
 }
 
@@ -48,18 +71,29 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static void setup(CURL *c, const struct http_request *rq, struct http_response *rs)
+static void setup(CURL *c, const struct http_request *rq, struct http_response *rs, struct sink *k)
 {
+    long timeout = rq->timeout > 0 ? rq->timeout : 10L;
+    k->rs = rs;
+    k->max = rq->max_body ? rq->max_body : HTTP_DEFAULT_MAX_BODY;
+    k->fail_on_cap = rq->fail_on_cap;
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, rq->timeout > 0 ? rq->timeout : 10L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, rq->timeout > 0 ? rq->timeout : 10L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* other threads run beside */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                     rq->connect_timeout > 0 ? rq->connect_timeout : timeout);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rs->error);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, rs);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, k);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, rs);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ecotrans-doctor/" VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent);
+    if (rq->compressed)
+        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    if (progress_fn) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_fn);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     /* Only the schemes the checks use; a redirect never leaves them. */
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -122,7 +156,8 @@ CURLcode http_perform(const struct http_request *rq, struct http_response *rs)
         snprintf(rs->error, sizeof(rs->error), "libcurl could not start");
         return rs->code;
     }
-    setup(c, rq, rs);
+    struct sink k;
+    setup(c, rq, rs, &k);
     CURLcode code = curl_easy_perform(c);
     collect(c, rq, rs, code);
     curl_easy_cleanup(c);
@@ -134,14 +169,26 @@ void http_perform_many(const struct http_request *rqs, struct http_response *rss
     if (n == 0)
         return;
     CURLM *m = curl_multi_init();
-    CURL **easy = xcalloc(n, sizeof(*easy));
+    CURL **easy = calloc(n, sizeof(*easy));
+    struct sink *sinks = calloc(n, sizeof(*sinks));
+    if (!m || !easy || !sinks) {
+        for (size_t i = 0; i < n; i++) {
+            rss[i].code = CURLE_OUT_OF_MEMORY;
+            snprintf(rss[i].error, sizeof(rss[i].error), "out of memory");
+        }
+        free(easy);
+        free(sinks);
+        if (m)
+            curl_multi_cleanup(m);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         easy[i] = curl_easy_init();
         if (!easy[i]) {
             rss[i].code = CURLE_FAILED_INIT;
             continue;
         }
-        setup(easy[i], &rqs[i], &rss[i]);
+        setup(easy[i], &rqs[i], &rss[i], &sinks[i]);
         curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (void *)&rss[i]);
         curl_multi_add_handle(m, easy[i]);
     }
@@ -168,7 +215,66 @@ void http_perform_many(const struct http_request *rqs, struct http_response *rss
         curl_easy_cleanup(easy[i]);
     }
     free(easy);
+    free(sinks);
     curl_multi_cleanup(m);
+}
+
+int http_get(const char *url, long timeout_s, struct http_response *out, char *err, size_t errsz)
+{
+    http_response_init(out);
+    const struct http_request rq = {.url = url,
+                                    .timeout = timeout_s,
+                                    .connect_timeout = timeout_s < 5 ? timeout_s : 5,
+                                    .fail_on_cap = true,
+                                    .compressed = true};
+    if (http_perform(&rq, out) == CURLE_OK)
+        return 0;
+    char shown[1024];
+    http_redact_url(url, shown, sizeof(shown));
+    if (out->truncated)
+        snprintf(err, errsz, "GET %s: response larger than %u bytes", shown, HTTP_DEFAULT_MAX_BODY);
+    else
+        snprintf(err, errsz, "GET %s: %s", shown, out->error);
+    /* Nothing to free for a caller that only frees on success. */
+    CURLcode code = out->code;
+    long status = out->status;
+    http_response_free(out);
+    http_response_init(out);
+    out->code = code;
+    out->status = status;
+    return -1;
+}
+
+void http_redact_url(const char *url, char *out, size_t outsz)
+{
+    CURLU *u = curl_url();
+    char *text = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+        char *user = NULL, *query = NULL;
+        if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+            curl_url_set(u, CURLUPART_USER, "***", 0);
+            curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+        }
+        if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK)
+            curl_url_set(u, CURLUPART_QUERY, "...", 0);
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+        curl_free(user);
+        curl_free(query);
+        if (curl_url_get(u, CURLUPART_URL, &text, 0) != CURLUE_OK)
+            text = NULL;
+    }
+    snprintf(out, outsz, "%s", text ? text : "(unparseable URL)");
+    curl_free(text);
+    curl_url_cleanup(u);
+}
+
+char *http_escape(const char *s)
+{
+    /* curl_easy_escape needs no handle (NULL) since libcurl 7.82. */
+    char *e = curl_easy_escape(NULL, s, 0);
+    char *copy = e ? strdup(e) : NULL;
+    curl_free(e);
+    return copy;
 }
 
 bool http_header(const struct http_response *rs, const char *name, char *out, size_t outlen)

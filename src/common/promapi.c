@@ -1,4 +1,4 @@
-#include "prom_api.h"
+#include "promapi.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -7,10 +7,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_client.h"
+#include "httpclient.h"
 #include "strbuf.h"
 
-#define PROM_TIMEOUT_S 30L
+struct prom_client {
+    char *base; /* without trailing slashes */
+    long timeout_s;
+    char *cacert;
+};
+
+struct prom_client *prom_client_new(const char *base_url, long timeout_s, const char *cacert)
+{
+    struct prom_client *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    size_t bl = strlen(base_url);
+    while (bl > 0 && base_url[bl - 1] == '/')
+        bl--;
+    c->base = strndup(base_url, bl);
+    c->cacert = cacert ? strdup(cacert) : NULL;
+    c->timeout_s = timeout_s > 0 ? timeout_s : 30;
+    if (!c->base || (cacert && !c->cacert)) {
+        prom_client_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void prom_client_free(struct prom_client *c)
+{
+    if (!c)
+        return;
+    free(c->base);
+    free(c->cacert);
+    free(c);
+}
+
+const char *prom_client_url(const struct prom_client *c)
+{
+    return c->base;
+}
 
 void prom_vector_free(struct prom_vector *v)
 {
@@ -139,6 +175,7 @@ int prom_parse_vector(const char *json, size_t len, const char *label1, const ch
         out->n = 1;
         out->rows[0].l1 = strdup("");
         out->rows[0].l2 = label2 ? strdup("") : NULL;
+        out->rows[0].t = t;
         out->rows[0].value = v;
         if (!out->rows[0].l1 || (label2 && !out->rows[0].l2))
             goto oom;
@@ -168,6 +205,7 @@ int prom_parse_vector(const char *json, size_t len, const char *label1, const ch
         struct prom_sample_row *r = &out->rows[out->n++];
         r->l1 = label_of(metric, label1);
         r->l2 = label2 ? label_of(metric, label2) : NULL;
+        r->t = t;
         r->value = v;
         if (!r->l1 || (label2 && !r->l2))
             goto oom;
@@ -247,29 +285,38 @@ done:
 /* GET base/path?params and hand the body to the caller. A non-2xx answer
  * from Prometheus still carries a JSON error envelope worth reporting, so
  * only a body that is not JSON turns into an HTTP-status error here. */
-static int api_get(const char *base, const char *path_and_query, struct http_response *resp,
-                   char *err, size_t errsz)
+static int api_get(const struct prom_client *c, const char *path_and_query,
+                   struct http_response *resp, char *err, size_t errsz)
 {
-    size_t bl = strlen(base);
-    while (bl > 0 && base[bl - 1] == '/')
-        bl--;
-    size_t need = bl + strlen(path_and_query) + 1;
-    char *url = malloc(need);
-    if (!url) {
+    struct strbuf url;
+    sb_init(&url);
+    sb_printf(&url, "%s%s", c->base, path_and_query);
+    if (sb_failed(&url)) {
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    snprintf(url, need, "%.*s%s", (int)bl, base, path_and_query);
-    int rc = http_get(url, PROM_TIMEOUT_S, resp, err, errsz);
-    if (rc == 0 && (resp->status < 200 || resp->status > 299) &&
-        (resp->len == 0 || resp->body[0] != '{')) {
-        char shown[1024];
-        http_redact_url(url, shown, sizeof(shown));
+    const struct http_request rq = {.url = sb_str(&url),
+                                    .timeout = c->timeout_s,
+                                    .connect_timeout = c->timeout_s < 5 ? c->timeout_s : 5,
+                                    .fail_on_cap = true,
+                                    .compressed = true,
+                                    .cacert = c->cacert};
+    http_response_init(resp);
+    int rc = 0;
+    char shown[1024];
+    if (http_perform(&rq, resp) != CURLE_OK) {
+        http_redact_url(sb_str(&url), shown, sizeof(shown));
+        snprintf(err, errsz, "GET %s: %s", shown,
+                 resp->truncated ? "response too large" : resp->error);
+        rc = -1;
+    } else if ((resp->status < 200 || resp->status > 299) && sb_str(&resp->body)[0] != '{') {
+        http_redact_url(sb_str(&url), shown, sizeof(shown));
         snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp->status);
-        http_response_free(resp);
         rc = -1;
     }
-    free(url);
+    if (rc != 0)
+        http_response_free(resp);
+    sb_free(&url);
     return rc;
 }
 
@@ -282,12 +329,11 @@ static void prefix_err(const char *what, char *err, size_t errsz)
 
 /* GET base/api/v1/ENDPOINT?query=EXPR (escaped) followed by the parameters
  * params_fmt formats, e.g. "&time=%.3f"; the caller frees resp on 0. */
-__attribute__((format(printf, 7, 8))) static int api_query(struct http_response *resp, char *err,
-                                                           size_t errsz, const char *base,
-                                                           const char *endpoint, const char *expr,
-                                                           const char *params_fmt, ...)
+__attribute__((format(printf, 7, 8))) static int
+api_query(const struct prom_client *c, struct http_response *resp, char *err, size_t errsz,
+          const char *endpoint, const char *expr, const char *params_fmt, ...)
 {
-    char *q = http_query_escape(expr);
+    char *q = http_escape(expr);
     if (!q) {
         snprintf(err, errsz, "out of memory");
         return -1;
@@ -304,34 +350,38 @@ __attribute__((format(printf, 7, 8))) static int api_query(struct http_response 
     if (sb_failed(&pq))
         snprintf(err, errsz, "out of memory");
     else
-        rc = api_get(base, sb_str(&pq), resp, err, errsz);
+        rc = api_get(c, sb_str(&pq), resp, err, errsz);
     sb_free(&pq);
     return rc;
 }
 
-int prom_query(const char *base_url, const char *expr, double at, const char *label1,
+int prom_query(const struct prom_client *c, const char *expr, double at, const char *label1,
                const char *label2, struct prom_vector *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     struct http_response resp;
-    if (api_query(&resp, err, errsz, base_url, "query", expr, "&time=%.3f", at) != 0)
-        return -1;
-    int rc = prom_parse_vector(resp.body, resp.len, label1, label2, out, err, errsz);
+    int rc = at > 0 ? api_query(c, &resp, err, errsz, "query", expr, "&time=%.3f", at)
+                    : api_query(c, &resp, err, errsz, "query", expr, "%s", "");
+    if (rc != 0)
+        return -1; /* the message names the URL */
+    rc = prom_parse_vector(sb_str(&resp.body), resp.body.len, label1, label2, out, err, errsz);
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
     return rc;
 }
 
-int prom_query_range(const char *base_url, const char *expr, double start, double end, double step,
-                     const char *label1, struct prom_matrix *out, char *err, size_t errsz)
+int prom_query_range(const struct prom_client *c, const char *expr, double start, double end,
+                     double step, const char *label1, struct prom_matrix *out, char *err,
+                     size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     struct http_response resp;
-    if (api_query(&resp, err, errsz, base_url, "query_range", expr,
-                  "&start=%.3f&end=%.3f&step=%.0f", start, end, step) != 0)
+    int rc = api_query(c, &resp, err, errsz, "query_range", expr, "&start=%.3f&end=%.3f&step=%.0f",
+                       start, end, step);
+    if (rc != 0)
         return -1;
-    int rc = prom_parse_matrix(resp.body, resp.len, label1, out, err, errsz);
+    rc = prom_parse_matrix(sb_str(&resp.body), resp.body.len, label1, out, err, errsz);
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
