@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtpconf.h"
@@ -158,6 +159,19 @@ const char *pg_params_get(const struct pg_params *p, const char *keyword)
         if (strcmp(p->keywords[i], keyword) == 0)
             return p->values[i];
     return NULL;
+}
+
+char *pg_conninfo_value(const char *dsn, const char *keyword)
+{
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
+    PQfreemem(perr);
+    char *out = NULL;
+    for (PQconninfoOption *o = opts; o && o->keyword && !out; o++)
+        if (!strcmp(o->keyword, keyword) && o->val && *o->val)
+            out = strdup(o->val);
+    PQconninfoFree(opts);
+    return out;
 }
 
 PGconn *pg_connect(const struct pg_params *p, char *err, size_t errsz)

@@ -56,6 +56,10 @@ int pg_params_set(struct pg_params *p, const char *keyword, const char *value);
  * DSN), or NULL. */
 const char *pg_params_get(const struct pg_params *p, const char *keyword);
 
+/* The value dsn gives keyword (malloc'd), or NULL when it gives none or
+ * does not parse. */
+char *pg_conninfo_value(const char *dsn, const char *keyword);
+
 /* Connects (blocking, bounded by connect_timeout). Returns the connection,
  * or NULL with the one-line reason in err. */
 PGconn *pg_connect(const struct pg_params *p, char *err, size_t errsz);

@@ -11,14 +11,14 @@
 
 #include "cancel.h"
 #include "chart.h"
-#include "config.h"
 #include "fmt.h"
 #include "httpclient.h"
 #include "listenaddr.h"
 #include "log.h"
-#include "metrics.h"
 #include "run.h"
 #include "schedule.h"
+#include "selfmetrics.h"
+#include "settings.h"
 #include "state.h"
 
 static sigset_t g_sigs; /* signals the daemon takes synchronously */

@@ -374,22 +374,6 @@ static const char *usable(const struct dotenv *env, const char *name)
     return v && *v && !doc_placeholder_kind(name, v) ? v : NULL;
 }
 
-/* The user= of a conninfo string (caller frees), or NULL. */
-static char *dsn_field(const char *dsn, const char *key)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(dsn, &err);
-    PQfreemem(err);
-    if (!opts)
-        return NULL;
-    char *out = NULL;
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        if (!strcmp(o->keyword, key) && o->val && *o->val)
-            out = xstrdup(o->val);
-    PQconninfoFree(opts);
-    return out;
-}
-
 /* Supabase connection rules that span variables. The session pooler
  * (aws-0-<region>.pooler.supabase.com) routes by the user name suffix
  * ".<project-ref>"; the direct host db.<ref>.supabase.co takes plain role
@@ -405,7 +389,7 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         ref[0] = '\0';
     if (!host)
         return;
-    char *euser = dsn ? dsn_field(dsn, "user") : NULL;
+    char *euser = dsn ? pg_conninfo_value(dsn, "user") : NULL;
     bool pooler = str_ends_with(host, ".pooler.supabase.com");
     bool direct = str_starts_with(host, "db.") && str_ends_with(host, ".supabase.co");
     if (direct && ref[0]) {
@@ -472,7 +456,7 @@ static void dsn_complete(const struct dotenv *env, struct issues *is)
     }
     const char *keys[] = {"host", "user", "password", "dbname", "sslmode"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        char *val = dsn_field(dsn, keys[i]);
+        char *val = pg_conninfo_value(dsn, keys[i]);
         if (!val)
             sb_list_add(&missing, ", ", "%s", keys[i]);
         free(val);

@@ -7,4 +7,4 @@ doctor_EXTRA_LIBS :=
 # objects of other programs linked into this one.
 doctor_LINK_FROM := daily-report/envtable queue-exporter/envtable
 # Its unit tests also run the daily report's real configuration loader.
-doctor_TEST_LINK_FROM := daily-report/config
+doctor_TEST_LINK_FROM := daily-report/settings

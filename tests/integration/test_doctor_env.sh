@@ -151,7 +151,7 @@ chmod 600 "$EX"
 run_doctor --env-file "$EX" --only env
 assert_check "every value .env.example fills in is well formed" "✓" env.format \
     "$(grep -E '^[A-Z][A-Z0-9_]*=[^ #]' "$REPO/.env.example" | grep -vc '<') variables well formed and consistent"
-spec_required=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", VAR_REQUIRED' "$REPO/src/doctor/envspec.c" | grep -oE '"[A-Z0-9_]+"' | tr -d '"')
+spec_required=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", ENV_REQUIRED' "$REPO/src/doctor/envspec.c" | grep -oE '"[A-Z0-9_]+"' | tr -d '"')
 empty_required=$(grep -E '^[A-Z][A-Z0-9_]*=( |$)' "$REPO/.env.example" | cut -d= -f1 | grep -xF "$spec_required" | paste -sd, | sed 's/,/, /g')
 assert_check "the empty variables of .env.example are the ones reported" "✗" env.required \
     "empty: $empty_required" "set them in the .env (see .env.example)"

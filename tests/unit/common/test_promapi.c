@@ -146,7 +146,6 @@ static void matrix(void **state)
     assert_int_equal(prom_parse_matrix(bad, strlen(bad), "server", &m, err, sizeof(err)), -1);
 }
 
-
 /* A Prometheus stand-in: answers /prom/api/v1/query with the query and the
  * time it received as labels, /prom/api/v1/query_range with one series, and
  * a non-JSON 502 for anything else. */
@@ -194,8 +193,8 @@ static void client_against_a_server(void **state)
     snprintf(want, sizeof(want), "http://127.0.0.1:%u/prom", port);
     assert_string_equal(prom_client_url(c), want); /* trailing / dropped */
     struct prom_vector v;
-    assert_int_equal(prom_query(c, "sum(up{job=~\"a|b\"}) / 2 + rate(x[5m])", 1795000000, "q",
-                                "t", &v, err, sizeof(err)),
+    assert_int_equal(prom_query(c, "sum(up{job=~\"a|b\"}) / 2 + rate(x[5m])", 1795000000, "q", "t",
+                                &v, err, sizeof(err)),
                      0);
     assert_int_equal(v.n, 1);
     assert_string_equal(v.rows[0].l1, "quote"); /* arrived decoded, quotes and all */

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daily-report/config.h"
 #include "../daily-report/envtable.h"
+#include "../daily-report/settings.h"
 #include "../queue-exporter/envtable.h"
 #include "envspec.h"
 #include "pgconn.h"

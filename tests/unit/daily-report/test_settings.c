@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 
 /* A fake environment: NULL-terminated name=value pairs. */
 static const char **fake_env;

@@ -1,4 +1,4 @@
-#include "smtp.h"
+#include "smtp_transcript.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "smtp.h"
+#include "smtp_transcript.h"
 
 static void feed(struct smtp_transcript *t, const char *const *lines)
 {

@@ -2,8 +2,8 @@
  * "daily-report" and the "report not sent" alert:
  *   GET /metrics     text exposition (src/common/promtext)
  *   GET /-/healthy   200 "OK" (the container HEALTHCHECK) */
-#ifndef DAILY_REPORT_METRICS_H
-#define DAILY_REPORT_METRICS_H
+#ifndef DAILY_REPORT_SELFMETRICS_H
+#define DAILY_REPORT_SELFMETRICS_H
 
 #include <pthread.h>
 #include <stddef.h>

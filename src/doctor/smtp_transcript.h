@@ -1,8 +1,8 @@
 /* The SMTP dialogue as libcurl's debug callback reports it, reduced to the
  * facts the smtp checks need. Client lines are recorded by command word
  * only: the AUTH exchange carries the credentials in base64. */
-#ifndef DOCTOR_SMTP_H
-#define DOCTOR_SMTP_H
+#ifndef DOCTOR_SMTP_TRANSCRIPT_H
+#define DOCTOR_SMTP_TRANSCRIPT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "report.h"
+#include "checklist.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>

@@ -3,8 +3,8 @@
  * Sources (PROMETHEUS_URL, ALERTMANAGER_URL, REPORT_DB_DSN) are optional:
  * an unset one makes its report section "unavailable". Delivery settings
  * are required only by the modes that send mail. */
-#ifndef DAILY_REPORT_CONFIG_H
-#define DAILY_REPORT_CONFIG_H
+#ifndef DAILY_REPORT_SETTINGS_H
+#define DAILY_REPORT_SETTINGS_H
 
 #include <stddef.h>
 

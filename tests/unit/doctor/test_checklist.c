@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "checklist.h"
 
 static void text_lines_and_counts(void **state)
 {

@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "selfmetrics.h"
 #include "smtp.h"
 
 static void exposition_before_and_after_a_run(void **state)

@@ -1,4 +1,4 @@
-#include "metrics.h"
+#include "selfmetrics.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

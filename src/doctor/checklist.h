@@ -3,8 +3,8 @@
  * JSON document is printed at the end. Every detail and fix passes through
  * the secret redactor before it is stored, so no check can leak a secret
  * even by accident (e.g. a server echoing a password in an error). */
-#ifndef DOCTOR_REPORT_H
-#define DOCTOR_REPORT_H
+#ifndef DOCTOR_CHECKLIST_H
+#define DOCTOR_CHECKLIST_H
 
 #include <stdbool.h>
 #include <stddef.h>
