@@ -354,40 +354,47 @@ static void check_grafana(struct stack *s)
     http_response_free(&rs);
 }
 
+/* The URL whose certificate to read: --caddy-url, else GRAFANA_SITE. false
+ * (reported) when there is none to check. */
+static bool caddy_url(struct doctor *d, const char *id, char *url, size_t len)
+{
+    struct report *r = d->rep;
+    const char *tls = doctor_raw(d, "CADDY_TLS");
+    if (d->opt->caddy_url) {
+        if (!*d->opt->caddy_url) {
+            report_skip(r, id, "no Caddy URL (--caddy-url / DOCTOR_CADDY_URL is empty)");
+            return false;
+        }
+        snprintf(url, len, "%s", d->opt->caddy_url);
+        return true;
+    }
+    if (tls && !strcmp(tls, "internal")) {
+        report_skip(r, id,
+                    "CADDY_TLS=internal: Caddy's own CA issues short-lived certificates and "
+                    "renews them itself");
+        return false;
+    }
+    struct strbuf why;
+    sb_init(&why);
+    const char *site = doctor_input(d, "GRAFANA_SITE", &why);
+    if (!site)
+        report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sb_str(&why));
+    else if (str_starts_with(site, "https://"))
+        snprintf(url, len, "%s/", site);
+    else
+        snprintf(url, len, "https://%s/", site);
+    sb_free(&why);
+    return site != NULL;
+}
+
 static void check_caddy_cert(struct stack *s)
 {
     struct doctor *d = s->d;
     struct report *r = d->rep;
     const char *id = "stack.caddy-cert";
     char url[600];
-    const char *tls = doctor_raw(d, "CADDY_TLS");
-    if (d->opt->caddy_url) {
-        if (!*d->opt->caddy_url) {
-            report_skip(r, id, "no Caddy URL (--caddy-url / DOCTOR_CADDY_URL is empty)");
-            return;
-        }
-        snprintf(url, sizeof(url), "%s", d->opt->caddy_url);
-    } else {
-        if (tls && !strcmp(tls, "internal")) {
-            report_skip(r, id,
-                        "CADDY_TLS=internal: Caddy's own CA issues short-lived certificates and "
-                        "renews them itself");
-            return;
-        }
-        struct strbuf why;
-        sb_init(&why);
-        const char *site = doctor_input(d, "GRAFANA_SITE", &why);
-        if (!site) {
-            report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sb_str(&why));
-            sb_free(&why);
-            return;
-        }
-        sb_free(&why);
-        if (str_starts_with(site, "https://"))
-            snprintf(url, sizeof(url), "%s/", site);
-        else
-            snprintf(url, sizeof(url), "https://%s/", site);
-    }
+    if (!caddy_url(d, id, url, sizeof(url)))
+        return;
     if (report_skipped(r, id)) {
         report_skip(r, id, "skipped by --skip");
         return;
