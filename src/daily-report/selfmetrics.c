@@ -1,12 +1,12 @@
 #include "selfmetrics.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpserver.h"
 #include "listenaddr.h"
 
 void metrics_init(struct metrics *m, double start_time, double last_success)
@@ -63,56 +63,26 @@ void metrics_render(struct metrics *m, struct prom_buf *b)
 }
 
 struct metrics_server {
-    struct MHD_Daemon *d;
+    struct http_server *server;
+    struct http_endpoints ep;
     struct metrics *m;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *ctype,
-                             void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+static int serve_metrics(void *ctx, double wait_s, struct http_reply *out)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **req_cls)
-{
-    (void)version;
-    (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
-    struct metrics_server *s = cls;
-    static char not_allowed[] = "method not allowed\n";
-    static char not_found[] = "not found; try /metrics\n";
-    static char healthy[] = "OK\n";
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed,
-                     sizeof(not_allowed) - 1, MHD_RESPMEM_PERSISTENT);
-    if (strcmp(url, "/-/healthy") == 0)
-        return reply(conn, MHD_HTTP_OK, "text/plain", healthy, sizeof(healthy) - 1,
-                     MHD_RESPMEM_PERSISTENT);
-    if (strcmp(url, "/metrics") != 0)
-        return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1,
-                     MHD_RESPMEM_PERSISTENT);
+    (void)wait_s; /* rendering never waits */
+    struct metrics_server *s = ctx;
     struct prom_buf b;
     prom_buf_init(&b);
     metrics_render(s->m, &b);
     if (sb_failed(&b.sb)) {
         prom_buf_free(&b);
-        return MHD_NO;
+        return -1;
     }
-    /* MHD frees the buffer with free() once sent. */
-    enum MHD_Result r =
-        reply(conn, MHD_HTTP_OK, PROM_CONTENT_TYPE, b.sb.data, b.sb.len, MHD_RESPMEM_MUST_FREE);
-    if (r == MHD_NO)
-        prom_buf_free(&b);
-    return r;
+    out->content_type = PROM_CONTENT_TYPE;
+    out->len = b.sb.len;
+    out->body = sb_take(&b.sb);
+    return out->body ? 0 : -1;
 }
 
 struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,
@@ -127,14 +97,12 @@ struct metrics_server *metrics_server_start(const char *listen, struct metrics *
         return NULL;
     }
     s->m = m;
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-    if (a.ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    s->d = MHD_start_daemon(flags, (uint16_t)listen_addr_port(&a), NULL, NULL, on_request, s,
-                            MHD_OPTION_SOCK_ADDR, &a.ss, MHD_OPTION_CONNECTION_LIMIT, 32U,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
-    if (!s->d) {
-        snprintf(err, errsz, "cannot listen on %s (address in use or not local?)", listen);
+    /* Scraped by one Prometheus and probed by a health check: small. */
+    s->ep = (struct http_endpoints){.ctx = s, .metrics = serve_metrics, .default_wait_s = 5};
+    const struct http_limits lim = {
+        .threads = 1, .max_connections = 32, .max_connections_per_ip = 0, .idle_timeout_s = 10};
+    s->server = http_server_start(&a, &lim, &s->ep, err, errsz);
+    if (!s->server) {
         free(s);
         return NULL;
     }
@@ -145,6 +113,6 @@ void metrics_server_stop(struct metrics_server *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->d);
+    http_server_stop(s->server);
     free(s);
 }

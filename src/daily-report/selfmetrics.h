@@ -1,7 +1,8 @@
 /* The daemon's own metrics over HTTP (libmicrohttpd), for Prometheus job
  * "daily-report" and the "report not sent" alert:
  *   GET /metrics     text exposition (src/common/promtext)
- *   GET /-/healthy   200 "OK" (the container HEALTHCHECK) */
+ *   GET /-/healthy   200 (the container HEALTHCHECK); also /healthz, /readyz
+ * on the common server skeleton (src/common/httpserver.h). */
 #ifndef DAILY_REPORT_SELFMETRICS_H
 #define DAILY_REPORT_SELFMETRICS_H
 

@@ -1,9 +1,8 @@
-/* The HTTP server (libmicrohttpd): /metrics, /healthz, /readyz, 404 for
- * anything else, 405 for methods other than GET and HEAD, 400 for a
- * malformed scrape-timeout header (libmicrohttpd itself answers 4xx to
- * malformed HTTP). Requests are read by a small pool of epoll threads, so a
- * slow client costs a socket, not a thread; connection count, per-IP
- * connection count, idle time and request size are bounded. */
+/* The exporter's HTTP endpoints on the common server skeleton
+ * (src/common/httpserver.h, limits from [exporter] http_*): /metrics waits
+ * for the collector (at most what the scrape-timeout header allows),
+ * /readyz is 200 once a collection reached the database, /healthz is 200
+ * while the process lives. */
 #ifndef QE_HTTP_H
 #define QE_HTTP_H
 

@@ -1,4 +1,4 @@
-#include "route.h"
+#include "httproute.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,23 +11,23 @@
 /* A client may not make a request wait longer than this. */
 #define SCRAPE_MAX_WAIT_S 120.0
 
-enum qe_route qe_route(const char *method, const char *url)
+enum http_route http_route(const char *method, const char *url)
 {
-    enum qe_route r;
+    enum http_route r;
     if (strcmp(url, "/metrics") == 0)
-        r = QE_ROUTE_METRICS;
-    else if (strcmp(url, "/healthz") == 0)
-        r = QE_ROUTE_HEALTHZ;
+        r = HTTP_ROUTE_METRICS;
+    else if (strcmp(url, "/healthz") == 0 || strcmp(url, "/-/healthy") == 0)
+        r = HTTP_ROUTE_HEALTHZ;
     else if (strcmp(url, "/readyz") == 0)
-        r = QE_ROUTE_READYZ;
+        r = HTTP_ROUTE_READYZ;
     else
-        return QE_ROUTE_NOT_FOUND;
+        return HTTP_ROUTE_NOT_FOUND;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return QE_ROUTE_METHOD_NOT_ALLOWED;
+        return HTTP_ROUTE_METHOD_NOT_ALLOWED;
     return r;
 }
 
-int qe_scrape_wait(const char *header, double default_s, double *out)
+int http_scrape_wait(const char *header, double default_s, double *out)
 {
     double t = default_s;
     if (header) {
