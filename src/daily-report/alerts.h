@@ -32,8 +32,4 @@ int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errs
 
 void am_alerts_free(struct am_alerts *a);
 
-/* RFC 3339 timestamp ("2026-11-26T07:12:03.123Z", "...+01:00") to Unix
- * seconds (fraction dropped). Returns 0, or -1 when malformed. */
-int parse_rfc3339(const char *s, time_t *out);
-
 #endif

@@ -4,8 +4,8 @@
 #ifndef DAILY_REPORT_COLLECT_H
 #define DAILY_REPORT_COLLECT_H
 
-#include "config.h"
 #include "report.h"
+#include "settings.h"
 
 /* Node job filesystems that are real disks (not tmpfs, container layers...). */
 #define Q_FS_FILTER                                                                                \

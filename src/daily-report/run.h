@@ -4,8 +4,8 @@
 
 #include <time.h>
 
-#include "config.h"
 #include "report.h"
+#include "settings.h"
 #include "smtp.h"
 
 /* Exit statuses of --once and --dry-run (documented in docs/daily-report.md). */

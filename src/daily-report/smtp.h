@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "settings.h"
 
 enum smtp_result {
     SMTP_OK = 0,

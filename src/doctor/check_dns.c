@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "netaddr.h"
+#include "resolve.h"
 #include "validate.h"
 
 void doctor_check_dns(struct doctor *d)

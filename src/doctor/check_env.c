@@ -67,8 +67,8 @@ static void check_required(struct doctor *d)
     sb_init(&empty);
     size_t nreq = 0;
     for (size_t i = 0; i < var_specs_count; i++) {
-        const struct var_spec *s = &var_specs[i];
-        if (!(s->flags & VAR_REQUIRED))
+        const struct env_var *s = &var_specs[i];
+        if (!(s->flags & ENV_REQUIRED))
             continue;
         nreq++;
         const char *v = dotenv_get(&d->env, s->name);
@@ -104,7 +104,7 @@ static void check_placeholders(struct doctor *d)
         const struct dotenv_entry *e = &d->env.entries[i];
         if (dotenv_find(&d->env, e->key) != e)
             continue; /* an earlier duplicate; the last one counts */
-        const char *kind = placeholder_kind(e->value);
+        const char *kind = doc_placeholder_kind(e->key, e->value);
         /* For a secret, even the matched pattern stays unsaid. */
         if (kind)
             sb_list_add(&found, ", ", "%s (%s)", e->key,
@@ -126,7 +126,7 @@ static void check_format(struct doctor *d)
         size_t checked = 0;
         for (size_t i = 0; i < var_specs_count; i++) {
             const char *v = dotenv_get(&d->env, var_specs[i].name);
-            if (v && *v && !placeholder_kind(v))
+            if (v && *v && !doc_placeholder_kind(var_specs[i].name, v))
                 checked++;
         }
         report_pass(d->rep, "env.format", "%zu variables well formed and consistent", checked);

@@ -11,12 +11,14 @@
 #include <time.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "promapi.h"
+#include "promtargets.h"
 
 struct stack {
     struct doctor *d;
-    char prom[512]; /* without trailing slash; "" when not configured */
+    char prom[512];         /* without trailing slash; "" when not configured */
+    struct prom_client *pc; /* on prom, created once */
 };
 
 static void trim_url(const char *in, char *out, size_t outlen)
@@ -35,25 +37,33 @@ static CURLcode get(struct stack *s, const char *url, struct http_response *rs)
     return http_perform(&rq, rs);
 }
 
-/* Runs an instant query; returns the number of samples or -1 with err. */
-static int query(struct stack *s, const char *expr, struct prom_sample *out, int max, char *err,
+/* Runs an instant query (strict parsing: a malformed answer is an error,
+ * never a 0); returns the number of samples or -1 with err. The rows carry
+ * the server and instance labels. */
+static int query(struct stack *s, const char *expr, struct prom_vector *out, char *err,
                  size_t errlen)
 {
-    CURL *c = curl_easy_init();
-    char *enc = c ? curl_easy_escape(c, expr, 0) : NULL;
-    char *url = xasprintf("%s/api/v1/query?query=%s", s->prom, enc ? enc : "");
-    curl_free(enc);
-    if (c)
-        curl_easy_cleanup(c);
-    struct http_response rs;
-    get(s, url, &rs);
-    free(url);
-    int n = -1;
-    if (rs.code != CURLE_OK)
-        snprintf(err, errlen, "query failed: %s (%s)", http_failure_kind(rs.code), rs.error);
-    else
-        n = prom_parse_vector(sb_str(&rs.body), out, max, err, errlen);
-    http_response_free(&rs);
+    if (!s->pc) {
+        memset(out, 0, sizeof(*out));
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (prom_query(s->pc, expr, 0, "server", "instance", out, err, errlen) != 0)
+        return -1;
+    return (int)out->n;
+}
+
+/* The first sample of an instant query: its value and evaluation time. */
+static int query_one(struct stack *s, const char *expr, double *value, double *t, char *err,
+                     size_t errlen)
+{
+    struct prom_vector v;
+    int n = query(s, expr, &v, err, errlen);
+    if (n > 0) {
+        *value = v.rows[0].value;
+        *t = v.rows[0].t;
+    }
+    prom_vector_free(&v);
     return n;
 }
 
@@ -116,27 +126,30 @@ static bool job_up(struct stack *s, const char *id, const char *job, const char 
 {
     struct report *r = s->d->rep;
     char expr[200], err[300], fix[300];
-    struct prom_sample smp[8];
+    struct prom_vector v;
     snprintf(expr, sizeof(expr), "up{job=\"%s\"}", job);
-    int n = query(s, expr, smp, 8, err, sizeof(err));
+    int n = query(s, expr, &v, err, sizeof(err));
+    bool ok = false;
     if (n < 0) {
         report_fail(r, id, "see stack.prometheus-ready", "%s", err);
-        return false;
-    }
-    if (n == 0) {
+    } else if (n == 0) {
         report_fail(r, id,
                     "check prometheus/targets/services/ and that the container runs (docker "
                     "compose ps)",
                     "Prometheus scrapes no %s target", job);
-        return false;
+    } else {
+        ok = true;
+        for (int i = 0; i < n && ok; i++)
+            if (v.rows[i].value != 1) {
+                const struct prom_sample_row *w = &v.rows[i];
+                snprintf(fix, sizeof(fix), "docker compose logs --tail 50 %s", service);
+                report_fail(r, id, fix, "%s is down (up=0 for %s%s%s%s%s)", job, job,
+                            w->l1[0] ? "/" : "", w->l1, w->l2[0] ? " " : "", w->l2);
+                ok = false;
+            }
     }
-    for (int i = 0; i < n; i++)
-        if (smp[i].value != 1) {
-            snprintf(fix, sizeof(fix), "docker compose logs --tail 50 %s", service);
-            report_fail(r, id, fix, "%s is down (up=0 for %s)", job, smp[i].labels);
-            return false;
-        }
-    return true;
+    prom_vector_free(&v);
+    return ok;
 }
 
 /* Returns: 1 uploaded recently, 0 never uploaded (not yet expected),
@@ -153,10 +166,10 @@ static int check_sidecar(struct stack *s, double *age_out)
     if (!job_up(s, id, "thanos-sidecar", "thanos-sidecar"))
         return -1;
     char err[300], age[32], limit[32];
-    struct prom_sample smp[4];
-    int n =
-        query(s, "max(thanos_objstore_bucket_last_successful_upload_time{job=\"thanos-sidecar\"})",
-              smp, 4, err, sizeof(err));
+    double val = 0, ts = 0;
+    int n = query_one(
+        s, "max(thanos_objstore_bucket_last_successful_upload_time{job=\"thanos-sidecar\"})", &val,
+        &ts, err, sizeof(err));
     if (n < 0) {
         report_fail(r, id, "see stack.prometheus-ready", "%s", err);
         return -1;
@@ -164,9 +177,9 @@ static int check_sidecar(struct stack *s, double *age_out)
     format_duration(s->d->opt->max_upload_age, limit, sizeof(limit));
     const char *fix = "docker compose logs thanos-sidecar | grep -iE 'upload|error'; "
                       "`doctor --only s3` checks the bucket";
-    if (n == 1 && smp[0].value > 0) {
+    if (n == 1 && val > 0) {
         /* Age against Prometheus' own clock: immune to this host's skew. */
-        double a = smp[0].ts - smp[0].value;
+        double a = ts - val;
         *age_out = a;
         format_duration(a, age, sizeof(age));
         if (a > s->d->opt->max_upload_age) {
@@ -179,18 +192,18 @@ static int check_sidecar(struct stack *s, double *age_out)
         return 1;
     }
     /* No upload yet: normal for the first ~2-3 h after Prometheus starts. */
-    n = query(s, "time() - max(process_start_time_seconds{job=\"thanos-sidecar\"})", smp, 4, err,
-              sizeof(err));
-    if (n == 1 && isfinite(smp[0].value) && smp[0].value < s->d->opt->max_upload_age) {
-        format_duration(smp[0].value, age, sizeof(age));
+    n = query_one(s, "time() - max(process_start_time_seconds{job=\"thanos-sidecar\"})", &val, &ts,
+                  err, sizeof(err));
+    if (n == 1 && isfinite(val) && val < s->d->opt->max_upload_age) {
+        format_duration(val, age, sizeof(age));
         report_skip(r, id,
                     "no block uploaded yet; the sidecar started %s ago and Prometheus writes "
                     "its first block about 2 h after it starts",
                     age);
         return 0;
     }
-    if (n == 1 && isfinite(smp[0].value)) {
-        format_duration(smp[0].value, age, sizeof(age));
+    if (n == 1 && isfinite(val)) {
+        format_duration(val, age, sizeof(age));
         report_fail(r, id, fix, "no block uploaded since the sidecar started %s ago (limit %s)",
                     age, limit);
     } else {
@@ -210,9 +223,9 @@ static void check_store(struct stack *s, int sidecar_state, double last_upload_a
     if (!job_up(s, id, "thanos-store", "thanos-store"))
         return;
     char err[300];
-    struct prom_sample smp[4];
-    int n = query(s, "sum(thanos_bucket_store_blocks_loaded{job=\"thanos-store\"})", smp, 4, err,
-                  sizeof(err));
+    double blocks = 0, ts = 0;
+    int n = query_one(s, "sum(thanos_bucket_store_blocks_loaded{job=\"thanos-store\"})", &blocks,
+                      &ts, err, sizeof(err));
     if (n < 0) {
         report_fail(r, id, "see stack.prometheus-ready", "%s", err);
         return;
@@ -222,7 +235,6 @@ static void check_store(struct stack *s, int sidecar_state, double last_upload_a
                     "thanos-store exposes no thanos_bucket_store_blocks_loaded");
         return;
     }
-    double blocks = smp[0].value;
     if (blocks > 0) {
         report_pass(r, id, "the store gateway has %.0f block(s) loaded from the bucket", blocks);
         return;
@@ -342,40 +354,47 @@ static void check_grafana(struct stack *s)
     http_response_free(&rs);
 }
 
+/* The URL whose certificate to read: --caddy-url, else GRAFANA_SITE. false
+ * (reported) when there is none to check. */
+static bool caddy_url(struct doctor *d, const char *id, char *url, size_t len)
+{
+    struct report *r = d->rep;
+    const char *tls = doctor_raw(d, "CADDY_TLS");
+    if (d->opt->caddy_url) {
+        if (!*d->opt->caddy_url) {
+            report_skip(r, id, "no Caddy URL (--caddy-url / DOCTOR_CADDY_URL is empty)");
+            return false;
+        }
+        snprintf(url, len, "%s", d->opt->caddy_url);
+        return true;
+    }
+    if (tls && !strcmp(tls, "internal")) {
+        report_skip(r, id,
+                    "CADDY_TLS=internal: Caddy's own CA issues short-lived certificates and "
+                    "renews them itself");
+        return false;
+    }
+    struct strbuf why;
+    sb_init(&why);
+    const char *site = doctor_input(d, "GRAFANA_SITE", &why);
+    if (!site)
+        report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sb_str(&why));
+    else if (str_starts_with(site, "https://"))
+        snprintf(url, len, "%s/", site);
+    else
+        snprintf(url, len, "https://%s/", site);
+    sb_free(&why);
+    return site != NULL;
+}
+
 static void check_caddy_cert(struct stack *s)
 {
     struct doctor *d = s->d;
     struct report *r = d->rep;
     const char *id = "stack.caddy-cert";
     char url[600];
-    const char *tls = doctor_raw(d, "CADDY_TLS");
-    if (d->opt->caddy_url) {
-        if (!*d->opt->caddy_url) {
-            report_skip(r, id, "no Caddy URL (--caddy-url / DOCTOR_CADDY_URL is empty)");
-            return;
-        }
-        snprintf(url, sizeof(url), "%s", d->opt->caddy_url);
-    } else {
-        if (tls && !strcmp(tls, "internal")) {
-            report_skip(r, id,
-                        "CADDY_TLS=internal: Caddy's own CA issues short-lived certificates and "
-                        "renews them itself");
-            return;
-        }
-        struct strbuf why;
-        sb_init(&why);
-        const char *site = doctor_input(d, "GRAFANA_SITE", &why);
-        if (!site) {
-            report_fail(r, id, doctor_input_fix(d), "cannot check: %s", sb_str(&why));
-            sb_free(&why);
-            return;
-        }
-        sb_free(&why);
-        if (str_starts_with(site, "https://"))
-            snprintf(url, sizeof(url), "%s/", site);
-        else
-            snprintf(url, sizeof(url), "https://%s/", site);
-    }
+    if (!caddy_url(d, id, url, sizeof(url)))
+        return;
     if (report_skipped(r, id)) {
         report_skip(r, id, "skipped by --skip");
         return;
@@ -436,6 +455,7 @@ void doctor_check_stack(struct doctor *d)
     struct report *r = d->rep;
     struct stack s = {.d = d};
     trim_url(d->opt->prometheus_url, s.prom, sizeof(s.prom));
+    s.pc = prom_client_new(s.prom, d->opt->timeout, d->opt->cacert);
     const char *later[] = {"stack.targets-up", "stack.thanos-sidecar", "stack.thanos-store"};
 
     bool prom_up = false;
@@ -456,6 +476,7 @@ void doctor_check_stack(struct doctor *d)
                         "no stack running here (nothing answers at %s); "
                         "`doctor --only stack` checks it anyway",
                         s.prom);
+            prom_client_free(s.pc);
             return;
         }
         check_ready(&s, "stack.prometheus-ready", "Prometheus", s.prom, "prometheus", &prom_up);
@@ -477,4 +498,5 @@ void doctor_check_stack(struct doctor *d)
     check_alertmanager(&s);
     check_grafana(&s);
     check_caddy_cert(&s);
+    prom_client_free(s.pc);
 }

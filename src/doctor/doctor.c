@@ -1,5 +1,6 @@
 #include "doctor.h"
 
+#include "envspec.h"
 #include "validate.h"
 
 const char *doctor_raw(const struct doctor *d, const char *name)
@@ -22,7 +23,7 @@ const char *doctor_input(struct doctor *d, const char *name, struct strbuf *why)
         sb_list_add(why, "; ", "%s is empty in %s", name, d->opt->env_file);
         return NULL;
     }
-    if (placeholder_kind(v)) {
+    if (doc_placeholder_kind(name, v)) {
         sb_list_add(why, "; ", "%s is still a placeholder", name);
         return NULL;
     }

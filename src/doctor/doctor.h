@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
+#include "checklist.h"
 #include "dotenv.h"
 #include "options.h"
-#include "report.h"
 #include "util.h"
 
 struct doctor {

@@ -7,6 +7,7 @@
 
 #include "doctor.h"
 #include "envspec.h"
+#include "httpclient.h"
 
 /* Every secret value the .env holds, so the report can redact it wherever
  * it might surface. */
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
     case OPTIONS_RUN:
         break;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (http_global_init("ecotrans-doctor/" VERSION, NULL) != 0) {
         fprintf(stderr, "doctor: libcurl could not initialise\n");
         return 2;
     }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "strbuf.h"
+#include "strutil.h"
 
 /* The doctor treats an allocation failure as fatal (a diagnostic tool
  * cannot report anything meaningful without memory): these abort. */
@@ -23,11 +24,6 @@ char *sb_xtake(struct strbuf *b);
 void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-bool str_starts_with(const char *s, const char *prefix);
-bool str_ends_with(const char *s, const char *suffix);
-bool str_iequals(const char *a, const char *b);
-/* Case-insensitive substring search. */
-bool str_icontains(const char *haystack, const char *needle);
 /* "2d 3h", "3h 12m", "42m", "17s": a short human duration. */
 void format_duration(double seconds, char *out, size_t outlen);
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "clock.h"
-#include "conninfo.h"
 #include "log.h"
+#include "pgconn.h"
 #include "sql.h"
 
 /* The server's statement_timeout should fire first; the client deadline
@@ -28,11 +28,24 @@ struct qe_db {
     char last_connect_error[256];
 };
 
+/* The exporter's connection defaults; the DSN or PG* variables override. */
+static int build_params(struct pg_params *p, const char *dsn, double timeout_s, char *err,
+                        size_t errsz)
+{
+    const struct pg_defaults d = {.application_name = "queue-exporter",
+                                  .connect_timeout_s = timeout_s};
+    return pg_params_build(p, dsn, "QUEUE_EXPORTER_DSN", &d, (env_get_fn)getenv, err, errsz);
+}
+
+static void pq_message(const char *msg, char *out, size_t outsz)
+{
+    pg_error_line(msg, PG_ERR_KEEP_WHERE, out, outsz);
+}
+
 struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err, size_t errsz)
 {
-    struct qe_conninfo ci;
-    if (qe_conninfo_build(&ci, dsn, cfg->collect_timeout_seconds, (qe_getenv_fn)getenv, err,
-                          errsz) != 0)
+    struct pg_params ci;
+    if (build_params(&ci, dsn, cfg->collect_timeout_seconds, err, errsz) != 0)
         return NULL;
     struct qe_db *db = calloc(1, sizeof(*db));
     if (!db || (dsn && !(db->dsn = strdup(dsn)))) {
@@ -66,18 +79,6 @@ unsigned long qe_db_connects(const struct qe_db *db)
     return db->connects;
 }
 
-/* libpq messages end with a newline and may span lines: one line for logs. */
-static void pq_message(const char *msg, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s", msg && msg[0] ? msg : "unknown libpq error");
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    size_t n = strlen(out);
-    while (n > 0 && out[n - 1] == ' ')
-        out[--n] = '\0';
-}
-
 char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz)
 {
     PGconn *conn = ctx;
@@ -104,10 +105,10 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
                  db->next_connect_mono - now, db->last_connect_error);
         return -1;
     }
-    struct qe_conninfo ci;
-    if (qe_conninfo_build(&ci, db->dsn, budget_s, (qe_getenv_fn)getenv, err, errsz) != 0)
+    struct pg_params ci;
+    if (build_params(&ci, db->dsn, budget_s, err, errsz) != 0)
         return -1;
-    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, 1);
+    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, ci.dsn != NULL);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         char msg[256];
         pq_message(conn ? PQerrorMessage(conn) : "out of memory", msg, sizeof(msg));

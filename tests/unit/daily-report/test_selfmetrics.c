@@ -1,0 +1,68 @@
+/* The daemon's /metrics exposition, --metrics-listen parsing and the SMTP
+ * retry schedule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "selfmetrics.h"
+#include "smtp.h"
+
+static void exposition_before_and_after_a_run(void **state)
+{
+    (void)state;
+    struct metrics m;
+    metrics_init(&m, 1795700000, 1795676400);
+    struct prom_buf b;
+    prom_buf_init(&b);
+    metrics_render(&m, &b);
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
+                                      "daily_report_last_success_timestamp_seconds 1795676400\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 0\n"));
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_failures_total counter\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_build_info{version=\"" VERSION "\"} 1\n"));
+    /* no section gauges until a report was built */
+    assert_null(strstr(b.sb.data, "daily_report_section_unavailable"));
+
+    m.have_sections = 1;
+    m.section_unavailable[SEC_INFRA] = 1;
+    m.failures_total = 2;
+    m.next_run = 1795762800;
+    prom_buf_reset(&b);
+    metrics_render(&m, &b);
+    assert_non_null(
+        strstr(b.sb.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 2\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
+    /* the exposition ends with a newline, as the format requires */
+    assert_int_equal(b.sb.data[b.sb.len - 1], '\n');
+    prom_buf_free(&b);
+    metrics_destroy(&m);
+}
+
+static void retry_backoff_doubles_and_caps(void **state)
+{
+    (void)state;
+    assert_int_equal(smtp_backoff_delay(30, 2), 30);
+    assert_int_equal(smtp_backoff_delay(30, 3), 60);
+    assert_int_equal(smtp_backoff_delay(30, 4), 120);
+    assert_int_equal(smtp_backoff_delay(30, 5), 240);
+    assert_int_equal(smtp_backoff_delay(30, 10), 900); /* capped at 15 min */
+    assert_int_equal(smtp_backoff_delay(0, 5), 0);
+    assert_int_equal(smtp_backoff_delay(1, 3), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(exposition_before_and_after_a_run),
+        cmocka_unit_test(retry_backoff_doubles_and_caps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
