@@ -4,7 +4,12 @@
  *     multipart/related; type="text/html"
  *       text/html (quoted-printable)
  *       image/png ... (base64, Content-ID, inline)
- * CRLF line ends throughout, every line below 78 characters. */
+ * CRLF line ends throughout, every line below 78 characters.
+ * Written by hand rather than with curl_mime: libcurl has no way to hand
+ * back the bytes of a curl_mime tree without a transfer, and these bytes
+ * are what the unit tests check offline and what every retry must resend
+ * identically (same Message-ID and Date). The sending itself is
+ * src/common/smtpsend.h. */
 #ifndef DAILY_REPORT_MIME_H
 #define DAILY_REPORT_MIME_H
 

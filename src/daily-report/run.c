@@ -31,7 +31,7 @@ static void build(const struct config *c, struct report *r, struct run_outcome *
         o->section_unavailable[i] = !r->sec[i].available;
 }
 
-enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct run_outcome *o)
+enum run_status run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o)
 {
     double t0 = now_s();
     struct report r;
@@ -82,7 +82,7 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
     }
     log_info("sending \"%s\" (%zu bytes, %d section(s) unavailable) to %zu recipient(s) via %s:%d",
              subject, msg.len, o->unavailable, c->nrcpt, c->smtp_host, c->smtp_port);
-    if (smtp_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) != 0) {
+    if (dr_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) != 0) {
         log_error("report not sent after %d attempt(s): %s", o->attempts, err);
         goto done;
     }

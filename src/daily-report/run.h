@@ -4,9 +4,9 @@
 
 #include <time.h>
 
+#include "delivery.h"
 #include "report.h"
 #include "settings.h"
-#include "smtp.h"
 
 /* Exit statuses of --once and --dry-run (documented in docs/daily-report.md). */
 enum run_status {
@@ -26,7 +26,7 @@ struct run_outcome {
 };
 
 /* Builds and sends the report to the configured recipients. */
-enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct run_outcome *o);
+enum run_status run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o);
 
 /* Builds the report and writes the HTML (charts as data: URIs) to path. */
 enum run_status run_dry(const struct config *c, const char *path, struct run_outcome *o);

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "selfmetrics.h"
-#include "smtp.h"
 
 static void exposition_before_and_after_a_run(void **state)
 {
@@ -46,23 +45,10 @@ static void exposition_before_and_after_a_run(void **state)
     metrics_destroy(&m);
 }
 
-static void retry_backoff_doubles_and_caps(void **state)
-{
-    (void)state;
-    assert_int_equal(smtp_backoff_delay(30, 2), 30);
-    assert_int_equal(smtp_backoff_delay(30, 3), 60);
-    assert_int_equal(smtp_backoff_delay(30, 4), 120);
-    assert_int_equal(smtp_backoff_delay(30, 5), 240);
-    assert_int_equal(smtp_backoff_delay(30, 10), 900); /* capped at 15 min */
-    assert_int_equal(smtp_backoff_delay(0, 5), 0);
-    assert_int_equal(smtp_backoff_delay(1, 3), 2);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exposition_before_and_after_a_run),
-        cmocka_unit_test(retry_backoff_doubles_and_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
