@@ -17,7 +17,7 @@ enum smtp_result dr_send_once(const struct config *c, const char *msg, size_t le
                                        .ca_file = c->smtp_ca_file,
                                        .connect_timeout_s = 15,
                                        .timeout_s = 120,
-                                       .progress = cancel_xferinfo};
+                                       .progress = dr_cancel_xferinfo};
     return smtp_send(&server, c->from_addr, (const char *const *)c->rcpt, c->nrcpt, msg, len, err,
                      errsz);
 }
@@ -35,7 +35,7 @@ int dr_send_with_retry(const struct config *c, const char *msg, size_t len, dr_s
                 return -1;
             }
         }
-        if (cancel_requested()) {
+        if (dr_cancel_requested()) {
             snprintf(err, errsz, "stop requested before delivery");
             return -1;
         }

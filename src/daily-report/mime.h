@@ -40,13 +40,13 @@ struct mime_message {
 };
 
 /* Returns 0, or -1 with err set (a header value with CR/LF, no memory). */
-int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz);
+int dr_mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz);
 
 /* Header value helpers, exposed for unit tests. Appends an unstructured
  * header value: as is when printable ASCII, else RFC 2047 "B" encoded
  * words of at most 75 characters folded onto continuation lines. */
-void mime_header_text(struct strbuf *out, const char *value);
+void dr_mime_header_text(struct strbuf *out, const char *value);
 /* Appends a From-style mailbox: "Display" <addr>, or addr alone. */
-int mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr);
+int dr_mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr);
 
 #endif

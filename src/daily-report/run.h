@@ -26,9 +26,9 @@ struct run_outcome {
 };
 
 /* Builds and sends the report to the configured recipients. */
-enum run_status run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o);
+enum run_status dr_run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o);
 
 /* Builds the report and writes the HTML (charts as data: URIs) to path. */
-enum run_status run_dry(const struct config *c, const char *path, struct run_outcome *o);
+enum run_status dr_run_dry(const struct config *c, const char *path, struct run_outcome *o);
 
 #endif

@@ -28,12 +28,12 @@ struct s3_outcome {
 };
 
 /* Copies the text of the first <tag>...</tag> in xml into out. */
-bool xml_tag(const char *xml, const char *tag, char *out, size_t outlen);
+bool doc_xml_tag(const char *xml, const char *tag, char *out, size_t outlen);
 /* Classifies an HTTP answer. bucket_region_header is the value of
  * x-amz-bucket-region or NULL. */
-void s3_classify(long status, const char *body, const char *bucket_region_header,
-                 struct s3_outcome *out);
+void doc_s3_classify(long status, const char *body, const char *bucket_region_header,
+                     struct s3_outcome *out);
 /* "404 NoSuchBucket: The specified bucket does not exist" */
-void s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen);
+void doc_s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen);
 
 #endif

@@ -16,10 +16,10 @@ static void exposition_before_and_after_a_run(void **state)
 {
     (void)state;
     struct metrics m;
-    metrics_init(&m, 1795700000, 1795676400);
+    dr_metrics_init(&m, 1795700000, 1795676400);
     struct prom_buf b;
     prom_buf_init(&b);
-    metrics_render(&m, &b);
+    dr_metrics_render(&m, &b);
     assert_non_null(strstr(b.sb.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
                                       "daily_report_last_success_timestamp_seconds 1795676400\n"));
     assert_non_null(strstr(b.sb.data, "daily_report_failures_total 0\n"));
@@ -33,7 +33,7 @@ static void exposition_before_and_after_a_run(void **state)
     m.failures_total = 2;
     m.next_run = 1795762800;
     prom_buf_reset(&b);
-    metrics_render(&m, &b);
+    dr_metrics_render(&m, &b);
     assert_non_null(
         strstr(b.sb.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
     assert_non_null(strstr(b.sb.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
@@ -42,7 +42,7 @@ static void exposition_before_and_after_a_run(void **state)
     /* the exposition ends with a newline, as the format requires */
     assert_int_equal(b.sb.data[b.sb.len - 1], '\n');
     prom_buf_free(&b);
-    metrics_destroy(&m);
+    dr_metrics_destroy(&m);
 }
 
 int main(void)
