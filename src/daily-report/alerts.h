@@ -1,4 +1,8 @@
-/* Active alerts from the Alertmanager API v2 (GET /api/v2/alerts). */
+/* Active alerts from the Alertmanager API v2 (GET /api/v2/alerts), for the
+ * report's "active alerts" section: fetched through src/common/httpclient,
+ * parsed strictly (a malformed answer makes the section "unavailable",
+ * never an empty list), silenced and inhibited alerts left out, sorted by
+ * severity then start time. */
 #ifndef DAILY_REPORT_ALERTS_H
 #define DAILY_REPORT_ALERTS_H
 

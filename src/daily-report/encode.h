@@ -1,4 +1,7 @@
-/* Transfer encodings for MIME bodies and data: URIs. */
+/* Transfer encodings for the report's MIME message (mime.h) and data:
+ * URIs: base64 (76-character lines for MIME, one line for data: URIs) and
+ * quoted-printable that keeps every line under the 78 characters RFC 5322
+ * asks for. Pure functions writing into a strbuf. */
 #ifndef DAILY_REPORT_ENCODE_H
 #define DAILY_REPORT_ENCODE_H
 

@@ -1,4 +1,7 @@
-/* Cleaning escapers for text from remote APIs, appended to a strbuf. */
+/* Cleaning escapers for text that comes from remote APIs (alert
+ * summaries, server and queue names) on its way into the HTML and text
+ * parts of the report: HTML-escaped, control characters dropped, invalid
+ * UTF-8 replaced. Appended to a strbuf. */
 #ifndef DAILY_REPORT_ESCAPE_H
 #define DAILY_REPORT_ESCAPE_H
 

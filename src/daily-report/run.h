@@ -1,4 +1,7 @@
-/* One report run: collect, render, then deliver (or write to a file). */
+/* One report run: collect every section (collect.h), render the HTML and
+ * text parts and the charts, then deliver them (delivery.h) or, for
+ * --dry-run, write the HTML to a file. The outcome feeds the daemon's own
+ * metrics and the exit status of --once. */
 #ifndef DAILY_REPORT_RUN_H
 #define DAILY_REPORT_RUN_H
 

@@ -1,4 +1,7 @@
-/* Command line and DOCTOR_* environment settings. */
+/* The doctor's command line and DOCTOR_* environment settings: which
+ * groups of checks run (--only, --skip), where the .env and inventory are,
+ * the stack's URLs, timeouts and thresholds. Parsing returns an error
+ * message rather than exiting, so it is unit-tested. */
 #ifndef DOCTOR_OPTIONS_H
 #define DOCTOR_OPTIONS_H
 

@@ -1,4 +1,6 @@
-/* Reading a whole (small) file into memory. */
+/* Reading a whole (small) file into memory, with a size cap and a message
+ * naming the file on failure: the .env, the inventory and CA files are all
+ * read through it. */
 #ifndef DOCTOR_READFILE_H
 #define DOCTOR_READFILE_H
 

@@ -1,4 +1,7 @@
-/* Name resolution facts for the supabase and dns groups. */
+/* Name resolution facts for the supabase and dns groups: the addresses a
+ * host name has, and whether this machine has a usable IPv6 route to them
+ * (Supabase's direct host is IPv6-only; an IPv4-only server must use the
+ * session pooler). */
 #ifndef DOCTOR_RESOLVE_H
 #define DOCTOR_RESOLVE_H
 

@@ -1,4 +1,7 @@
-/* S3 response classification (pure, unit-tested) for the s3 group. */
+/* S3 response classification for the s3 group: an HTTP status and XML
+ * error body turned into what went wrong (no bucket, denied, wrong region,
+ * redirect to another endpoint) and the fix. Pure, unit-tested; the
+ * requests themselves are signed by libcurl (AWS SigV4). */
 #ifndef DOCTOR_S3_H
 #define DOCTOR_S3_H
 

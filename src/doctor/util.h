@@ -1,4 +1,7 @@
-/* Allocation, string-buffer and string helpers the checks share. */
+/* Allocation, string-buffer and formatting helpers the doctor's checks
+ * share. Allocation failures abort here on purpose: a diagnostic tool has
+ * nothing useful to report without memory, and every check stays free of
+ * out-of-memory paths. */
 #ifndef DOCTOR_UTIL_H
 #define DOCTOR_UTIL_H
 
