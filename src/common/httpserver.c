@@ -159,8 +159,7 @@ static unsigned bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-struct http_server *http_server_start(const struct listen_addr *addr,
-                                      const struct http_limits *lim,
+struct http_server *http_server_start(const struct listen_addr *addr, const struct http_limits *lim,
                                       const struct http_endpoints *ep, char *err, size_t errsz)
 {
     struct http_server *s = calloc(1, sizeof(*s));

@@ -9,7 +9,7 @@
 #include "httpclient.h"
 #include "timeparse.h"
 
-void am_alerts_free(struct am_alerts *a)
+void dr_am_alerts_free(struct am_alerts *a)
 {
     for (size_t i = 0; i < a->n; i++) {
         free(a->items[i].name);
@@ -50,7 +50,7 @@ static int cmp_alert(const void *a, const void *b)
     return r ? r : strcmp(x->server, y->server);
 }
 
-int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz)
+int dr_am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     cJSON *root = cJSON_ParseWithLength(json, len);
@@ -118,11 +118,11 @@ oom:
 done:
     cJSON_Delete(root);
     if (rc != 0)
-        am_alerts_free(out);
+        dr_am_alerts_free(out);
     return rc;
 }
 
-int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
+int dr_am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     size_t bl = strlen(base_url);
@@ -148,7 +148,7 @@ int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errs
     free(url);
     if (rc != 0)
         return -1;
-    rc = am_parse_alerts(sb_str(&resp.body), resp.body.len, out, err, errsz);
+    rc = dr_am_parse_alerts(sb_str(&resp.body), resp.body.len, out, err, errsz);
     http_response_free(&resp);
     return rc;
 }

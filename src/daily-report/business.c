@@ -53,7 +53,7 @@ static int to_long(const char *s, long *out)
     return 0;
 }
 
-int business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz)
+int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     /* The shared defaults (sslmode=require, keepalives, a bounded

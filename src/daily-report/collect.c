@@ -67,7 +67,7 @@ static void render_chart(const struct report *r, const struct prom_matrix *m, do
         .nlines = n,
     };
     char err[ERRSZ];
-    if (chart_render_png(&spec, out, err, sizeof(err)) != 0) {
+    if (dr_chart_render_png(&spec, out, err, sizeof(err)) != 0) {
         snprintf(out->why, sizeof(out->why), "%.200s", err);
         log_warn("%s", err);
     }
@@ -136,7 +136,7 @@ static void collect_infra(const struct prom_client *pc, struct report *r)
     r->sec[SEC_INFRA].available = 1;
     goto done;
 fail:
-    report_set_unavailable(r, SEC_INFRA, "%s", err);
+    dr_report_set_unavailable(r, SEC_INFRA, "%s", err);
     log_warn("infrastructure section unavailable: %s", err);
 done:
     prom_vector_free(&up);
@@ -199,7 +199,7 @@ static void collect_queues(const struct prom_client *pc, struct report *r)
     r->sec[SEC_QUEUES].available = 1;
     goto done;
 fail:
-    report_set_unavailable(r, SEC_QUEUES, "%s", err);
+    dr_report_set_unavailable(r, SEC_QUEUES, "%s", err);
     log_warn("queues section unavailable: %s", err);
 done:
     prom_vector_free(&depth);
@@ -208,7 +208,7 @@ done:
     prom_matrix_free(&chart);
 }
 
-void collect_report(const struct config *cfg, struct report *r)
+void dr_collect_report(const struct config *cfg, struct report *r)
 {
     char err[ERRSZ];
     struct prom_client *pc =
@@ -218,26 +218,26 @@ void collect_report(const struct config *cfg, struct report *r)
         collect_queues(pc, r);
         prom_client_free(pc);
     } else if (cfg->prometheus_url) {
-        report_set_unavailable(r, SEC_INFRA, "out of memory");
-        report_set_unavailable(r, SEC_QUEUES, "out of memory");
+        dr_report_set_unavailable(r, SEC_INFRA, "out of memory");
+        dr_report_set_unavailable(r, SEC_QUEUES, "out of memory");
     } else {
-        report_set_unavailable(r, SEC_INFRA, "PROMETHEUS_URL is not set");
-        report_set_unavailable(r, SEC_QUEUES, "PROMETHEUS_URL is not set");
+        dr_report_set_unavailable(r, SEC_INFRA, "PROMETHEUS_URL is not set");
+        dr_report_set_unavailable(r, SEC_QUEUES, "PROMETHEUS_URL is not set");
     }
 
     if (!cfg->db_dsn) {
-        report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
-    } else if (business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
-        report_set_unavailable(r, SEC_BUSINESS, "%s", err);
+        dr_report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
+    } else if (dr_business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_BUSINESS, "%s", err);
         log_warn("business section unavailable: %s", err);
     } else {
         r->sec[SEC_BUSINESS].available = 1;
     }
 
     if (!cfg->alertmanager_url) {
-        report_set_unavailable(r, SEC_ALERTS, "ALERTMANAGER_URL is not set");
-    } else if (am_fetch(cfg->alertmanager_url, &r->alerts, err, sizeof(err)) != 0) {
-        report_set_unavailable(r, SEC_ALERTS, "%s", err);
+        dr_report_set_unavailable(r, SEC_ALERTS, "ALERTMANAGER_URL is not set");
+    } else if (dr_am_fetch(cfg->alertmanager_url, &r->alerts, err, sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_ALERTS, "%s", err);
         log_warn("alerts section unavailable: %s", err);
     } else {
         r->sec[SEC_ALERTS].available = 1;

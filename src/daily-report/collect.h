@@ -31,6 +31,6 @@
 #define CHART_HEIGHT 260
 #define CHART_STEP_S 120.0
 
-void collect_report(const struct config *cfg, struct report *r);
+void dr_collect_report(const struct config *cfg, struct report *r);
 
 #endif

@@ -124,7 +124,7 @@ static void record(struct metrics *m, const struct run_outcome *o, enum run_stat
     pthread_mutex_unlock(&m->mu);
     if (st != RUN_NOT_SENT) {
         char err[512];
-        if (state_save(state_file, (time_t)ls, err, sizeof(err)) != 0)
+        if (dr_state_save(state_file, (time_t)ls, err, sizeof(err)) != 0)
             log_error("%s (the last-success time will read 0 after a restart)", err);
     }
 }
@@ -132,10 +132,10 @@ static void record(struct metrics *m, const struct run_outcome *o, enum run_stat
 static enum run_status once(const struct config *c)
 {
     struct run_outcome o;
-    enum run_status st = run_send(c, retry_sleep, &o);
+    enum run_status st = dr_run_send(c, retry_sleep, &o);
     if (st != RUN_NOT_SENT) {
         char err[512];
-        if (state_save(c->state_file, time(NULL), err, sizeof(err)) != 0)
+        if (dr_state_save(c->state_file, time(NULL), err, sizeof(err)) != 0)
             log_warn("%s", err);
     }
     return st;
@@ -160,7 +160,7 @@ static void log_sources(const struct config *c)
 static bool wait_for_next_run(const struct config *c, struct metrics *m)
 {
     char when[64];
-    time_t next = schedule_next(time(NULL), c->hour, c->minute);
+    time_t next = dr_schedule_next(time(NULL), c->hour, c->minute);
     if (next == (time_t)-1) {
         log_error("cannot compute the next run time");
         return false;
@@ -168,7 +168,7 @@ static bool wait_for_next_run(const struct config *c, struct metrics *m)
     pthread_mutex_lock(&m->mu);
     m->next_run = (double)next;
     pthread_mutex_unlock(&m->mu);
-    fmt_local(next, when, sizeof(when));
+    dr_fmt_local(next, when, sizeof(when));
     log_info("next report at %s", when);
     /* Short waits, re-reading the clock, so a suspended VM or a clock step
      * does not make us miss the time. */
@@ -189,10 +189,10 @@ static int daemon_loop(const struct config *c)
 {
     char err[512];
     time_t last_success = 0;
-    if (state_load(c->state_file, &last_success, err, sizeof(err)) != 0)
+    if (dr_state_load(c->state_file, &last_success, err, sizeof(err)) != 0)
         log_warn("%s; starting from 0", err);
     struct metrics m;
-    metrics_init(&m, (double)time(NULL), (double)last_success);
+    dr_metrics_init(&m, (double)time(NULL), (double)last_success);
 
     /* Block the signals before MHD starts its thread, so they are only
      * ever taken here with sigtimedwait. */
@@ -202,12 +202,12 @@ static int daemon_loop(const struct config *c)
     sigaddset(&g_sigs, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &g_sigs, NULL);
     g_daemon = 1;
-    cancel_set_check(stop_pending);
+    dr_cancel_set_check(stop_pending);
 
-    struct metrics_server *srv = metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
+    struct metrics_server *srv = dr_metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);
-        metrics_destroy(&m);
+        dr_metrics_destroy(&m);
         return 1;
     }
     char when[64];
@@ -216,18 +216,18 @@ static int daemon_loop(const struct config *c)
              c->hour, c->minute, c->tz, c->metrics_listen, c->state_file);
     log_sources(c);
     if (last_success > 0) {
-        fmt_local(last_success, when, sizeof(when));
+        dr_fmt_local(last_success, when, sizeof(when));
         log_info("last successful report: %s", when);
     }
 
     time_t now = time(NULL);
-    time_t prev = schedule_prev(now, c->hour, c->minute);
+    time_t prev = dr_schedule_prev(now, c->hour, c->minute);
     pthread_mutex_lock(&m.mu);
-    m.next_run = (double)schedule_next(now, c->hour, c->minute);
+    m.next_run = (double)dr_schedule_next(now, c->hour, c->minute);
     pthread_mutex_unlock(&m.mu);
     /* A restart shortly after REPORT_TIME must not skip the day's report. */
     if (prev != (time_t)-1 && last_success < prev && now - prev <= c->catchup_minutes * 60L) {
-        fmt_local(prev, when, sizeof(when));
+        dr_fmt_local(prev, when, sizeof(when));
         log_info("the report due at %s was not sent; sending it now", when);
         g_run_now = 1;
     }
@@ -236,14 +236,14 @@ static int daemon_loop(const struct config *c)
             break;
         g_run_now = 0;
         struct run_outcome o;
-        enum run_status st = run_send(c, retry_sleep, &o);
+        enum run_status st = dr_run_send(c, retry_sleep, &o);
         if (g_stop && st == RUN_NOT_SENT)
             break; /* abandoned for the stop: not a delivery failure */
         record(&m, &o, st, c->state_file);
-        /* Past REPORT_TIME now, so schedule_next() moves to tomorrow. */
+        /* Past REPORT_TIME now, so dr_schedule_next() moves to tomorrow. */
     }
-    metrics_server_stop(srv);
-    metrics_destroy(&m);
+    dr_metrics_server_stop(srv);
+    dr_metrics_destroy(&m);
     log_info("stopped");
     return 0;
 }
@@ -354,15 +354,15 @@ static int run_mode(const struct cli *cli, struct config *cfg)
     char err[1024];
     if (cli->health)
         return healthcheck(cfg->metrics_listen);
-    if (schedule_use_tz(cfg->tz) != 0) {
+    if (dr_schedule_use_tz(cfg->tz) != 0) {
         log_error("REPORT_TZ: cannot set the time zone");
         return RUN_CONFIG_ERROR;
     }
     if (cli->dry) {
         struct run_outcome ro;
-        return run_dry(cfg, cli->out, &ro);
+        return dr_run_dry(cfg, cli->out, &ro);
     }
-    if (config_load_delivery(cfg, env_get, err, sizeof(err)) != 0) {
+    if (dr_config_load_delivery(cfg, env_get, err, sizeof(err)) != 0) {
         log_error("configuration: %s", err);
         return RUN_CONFIG_ERROR;
     }
@@ -381,7 +381,7 @@ int main(int argc, char **argv)
         return rc;
     struct config cfg;
     char err[1024];
-    if (config_load(&cfg, env_get, err, sizeof(err)) != 0) {
+    if (dr_config_load(&cfg, env_get, err, sizeof(err)) != 0) {
         log_error("configuration: %s", err);
         return RUN_CONFIG_ERROR;
     }
@@ -389,15 +389,15 @@ int main(int argc, char **argv)
         cfg.metrics_listen = cli.listen;
     if (cli.state_file)
         cfg.state_file = cli.state_file;
-    if (http_global_init("daily-report/" VERSION, cancel_xferinfo) != 0) {
+    if (http_global_init("daily-report/" VERSION, dr_cancel_xferinfo) != 0) {
         log_error("cannot initialise libcurl");
-        config_free(&cfg);
+        dr_config_free(&cfg);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
     rc = run_mode(&cli, &cfg);
-    config_free(&cfg);
+    dr_config_free(&cfg);
     http_global_cleanup();
-    chart_global_cleanup();
+    dr_chart_global_cleanup();
     return rc;
 }

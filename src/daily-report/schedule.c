@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int schedule_use_tz(const char *tz)
+int dr_schedule_use_tz(const char *tz)
 {
     if (setenv("TZ", tz, 1) != 0)
         return -1;
@@ -28,7 +28,7 @@ static time_t at_local(time_t base, int days, int hour, int minute)
     return mktime(&c);
 }
 
-time_t schedule_next(time_t now, int hour, int minute)
+time_t dr_schedule_next(time_t now, int hour, int minute)
 {
     /* Today's occurrence, else tomorrow's; a third day only matters when an
      * occurrence was pushed past now by a DST gap normalisation. */
@@ -40,7 +40,7 @@ time_t schedule_next(time_t now, int hour, int minute)
     return (time_t)-1;
 }
 
-time_t schedule_prev(time_t now, int hour, int minute)
+time_t dr_schedule_prev(time_t now, int hour, int minute)
 {
     for (int d = 0; d > -3; d--) {
         time_t t = at_local(now, d, hour, minute);

@@ -1,7 +1,7 @@
 /* When the daily report runs: REPORT_TIME in REPORT_TZ, every day.
  *
  * All arithmetic goes through the C library's local time (TZ set once with
- * schedule_use_tz), so daylight-saving changes are handled by mktime: the
+ * dr_schedule_use_tz), so daylight-saving changes are handled by mktime: the
  * run stays at 08:00 local time, 23 h after the previous one in spring and
  * 25 h after it in autumn. REPORT_TIME and REPORT_TZ are parsed and
  * validated by src/common/timeparse.h. */
@@ -12,14 +12,14 @@
 #include <time.h>
 
 /* Makes tz the process' local time zone (setenv TZ + tzset). */
-int schedule_use_tz(const char *tz);
+int dr_schedule_use_tz(const char *tz);
 
 /* The first run strictly after now. When hour:minute does not exist that
  * day (inside a spring-forward gap) mktime moves it forward by the gap, so
  * the report still goes out once that day. */
-time_t schedule_next(time_t now, int hour, int minute);
+time_t dr_schedule_next(time_t now, int hour, int minute);
 
 /* The latest run at or before now. */
-time_t schedule_prev(time_t now, int hour, int minute);
+time_t dr_schedule_prev(time_t now, int hour, int minute);
 
 #endif

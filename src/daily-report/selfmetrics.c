@@ -9,7 +9,7 @@
 #include "httpserver.h"
 #include "listenaddr.h"
 
-void metrics_init(struct metrics *m, double start_time, double last_success)
+void dr_metrics_init(struct metrics *m, double start_time, double last_success)
 {
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->mu, NULL);
@@ -17,12 +17,12 @@ void metrics_init(struct metrics *m, double start_time, double last_success)
     m->last_success = last_success;
 }
 
-void metrics_destroy(struct metrics *m)
+void dr_metrics_destroy(struct metrics *m)
 {
     pthread_mutex_destroy(&m->mu);
 }
 
-void metrics_render(struct metrics *m, struct prom_buf *b)
+void dr_metrics_render(struct metrics *m, struct prom_buf *b)
 {
     pthread_mutex_lock(&m->mu);
     struct metrics snap = *m; /* copy, then format without the lock held */
@@ -56,7 +56,7 @@ void metrics_render(struct metrics *m, struct prom_buf *b)
         prom_family(b, "daily_report_section_unavailable", "gauge",
                     "1 when the section's source was unavailable in the last report.");
         for (int i = 0; i < SEC_COUNT; i++) {
-            struct prom_label l = {"section", section_name((enum section_id)i)};
+            struct prom_label l = {"section", dr_section_name((enum section_id)i)};
             prom_sample(b, "daily_report_section_unavailable", &l, 1, snap.section_unavailable[i]);
         }
     }
@@ -74,7 +74,7 @@ static int serve_metrics(void *ctx, double wait_s, struct http_reply *out)
     struct metrics_server *s = ctx;
     struct prom_buf b;
     prom_buf_init(&b);
-    metrics_render(s->m, &b);
+    dr_metrics_render(s->m, &b);
     if (sb_failed(&b.sb)) {
         prom_buf_free(&b);
         return -1;
@@ -85,8 +85,8 @@ static int serve_metrics(void *ctx, double wait_s, struct http_reply *out)
     return out->body ? 0 : -1;
 }
 
-struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,
-                                            size_t errsz)
+struct metrics_server *dr_metrics_server_start(const char *listen, struct metrics *m, char *err,
+                                               size_t errsz)
 {
     struct listen_addr a;
     if (listen_addr_parse(listen, &a, err, errsz) != 0)
@@ -109,7 +109,7 @@ struct metrics_server *metrics_server_start(const char *listen, struct metrics *
     return s;
 }
 
-void metrics_server_stop(struct metrics_server *s)
+void dr_metrics_server_stop(struct metrics_server *s)
 {
     if (!s)
         return;

@@ -25,14 +25,14 @@ struct metrics {
     int section_unavailable[SEC_COUNT];
 };
 
-void metrics_init(struct metrics *m, double start_time, double last_success);
-void metrics_destroy(struct metrics *m);
+void dr_metrics_init(struct metrics *m, double start_time, double last_success);
+void dr_metrics_destroy(struct metrics *m);
 /* Writes the exposition for the current values (takes the lock). */
-void metrics_render(struct metrics *m, struct prom_buf *out);
+void dr_metrics_render(struct metrics *m, struct prom_buf *out);
 
 struct metrics_server;
-struct metrics_server *metrics_server_start(const char *listen, struct metrics *m, char *err,
-                                            size_t errsz);
-void metrics_server_stop(struct metrics_server *s);
+struct metrics_server *dr_metrics_server_start(const char *listen, struct metrics *m, char *err,
+                                               size_t errsz);
+void dr_metrics_server_stop(struct metrics_server *s);
 
 #endif

@@ -16,7 +16,7 @@ static const char *env(config_getenv_fn get, const char *name)
     return env_nonempty(get, name);
 }
 
-int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
+int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz)
 {
     memset(c, 0, sizeof(*c));
     /* Every value is validated by the table the doctor uses too; what
@@ -123,7 +123,7 @@ static int load_credentials(struct config *c, config_getenv_fn get, char *err, s
     return 0;
 }
 
-int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size_t errsz)
+int dr_config_load_delivery(struct config *c, config_getenv_fn get, char *err, size_t errsz)
 {
     if (env_table_check(&dr_env_delivery_table, get, err, errsz) != 0)
         return -1;
@@ -166,7 +166,7 @@ int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size
     return 0;
 }
 
-void config_free(struct config *c)
+void dr_config_free(struct config *c)
 {
     if (c->smtp_password) {
         /* Do not leave the secret in freed heap memory. */

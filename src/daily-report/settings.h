@@ -24,7 +24,7 @@ struct config {
     const char *tz;
     int hour, minute;
 
-    /* delivery (filled by config_load_delivery) */
+    /* delivery (filled by dr_config_load_delivery) */
     const char *smtp_host;
     int smtp_port;
     enum smtp_tls smtp_tls;
@@ -49,13 +49,13 @@ typedef env_get_fn config_getenv_fn;
 
 /* Sources, schedule and process settings (envtable.c: dr_env_table).
  * Returns 0, or -1 with err naming the variable, the problem and the fix. */
-int config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz);
+int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t errsz);
 
 /* SMTP_*, REPORT_FROM, REPORT_TO, REPORT_SMTP_ATTEMPTS/BACKOFF_SECONDS
  * (dr_env_delivery_table), then the rules across them: SMTP_USER and a
  * password together, and the SMTP TLS rule of src/common/smtpconf.h. */
-int config_load_delivery(struct config *c, config_getenv_fn get, char *err, size_t errsz);
+int dr_config_load_delivery(struct config *c, config_getenv_fn get, char *err, size_t errsz);
 
-void config_free(struct config *c);
+void dr_config_free(struct config *c);
 
 #endif

@@ -83,8 +83,8 @@ static void s3_call(struct s3 *s, const char *method, enum s3_style style, const
     http_perform(&rq, &a->http);
     char region_hdr[64];
     bool have_region = http_header(&a->http, "x-amz-bucket-region", region_hdr, sizeof(region_hdr));
-    s3_classify(a->http.status, sb_str(&a->http.body), have_region ? region_hdr : NULL,
-                &a->outcome);
+    doc_s3_classify(a->http.status, sb_str(&a->http.body), have_region ? region_hdr : NULL,
+                    &a->outcome);
     curl_slist_free_all(headers);
     sb_free(&url);
 }
@@ -110,35 +110,36 @@ static void fail_generic(struct s3 *s, const char *id, const char *what, const s
 {
     struct report *r = s->d->rep;
     if (transport_failed(a)) {
-        report_fail(r, id,
-                    "check WASABI_ENDPOINT and that this server can reach it over HTTPS "
-                    "(outbound 443)",
-                    "%s: cannot reach https://%s: %s (%s)", what, s->endpoint,
-                    http_failure_kind(a->http.code), a->http.error);
+        doc_report_fail(r, id,
+                        "check WASABI_ENDPOINT and that this server can reach it over HTTPS "
+                        "(outbound 443)",
+                        "%s: cannot reach https://%s: %s (%s)", what, s->endpoint,
+                        http_failure_kind(a->http.code), a->http.error);
         return;
     }
     char text[400];
-    s3_outcome_text(&a->outcome, text, sizeof(text));
+    doc_s3_outcome_text(&a->outcome, text, sizeof(text));
     switch (a->outcome.kind) {
     case S3_BAD_KEY:
-        report_fail(r, id,
-                    "copy the access key id of the bucket's key from the Wasabi console into "
-                    "WASABI_ACCESS_KEY",
-                    "%s: the endpoint does not know WASABI_ACCESS_KEY (%s)", what, text);
+        doc_report_fail(r, id,
+                        "copy the access key id of the bucket's key from the Wasabi console into "
+                        "WASABI_ACCESS_KEY",
+                        "%s: the endpoint does not know WASABI_ACCESS_KEY (%s)", what, text);
         break;
     case S3_BAD_SECRET:
-        report_fail(r, id,
-                    "WASABI_SECRET_KEY does not belong to WASABI_ACCESS_KEY: create a new key "
-                    "pair if the secret was lost",
-                    "%s: signature rejected, the secret key is wrong (%s)", what, text);
+        doc_report_fail(r, id,
+                        "WASABI_SECRET_KEY does not belong to WASABI_ACCESS_KEY: create a new key "
+                        "pair if the secret was lost",
+                        "%s: signature rejected, the secret key is wrong (%s)", what, text);
         break;
     case S3_TIME_SKEW:
-        report_fail(r, id, "synchronise the clock: timedatectl set-ntp true",
-                    "%s: this server's clock is too far off for signed requests (%s)", what, text);
+        doc_report_fail(r, id, "synchronise the clock: timedatectl set-ntp true",
+                        "%s: this server's clock is too far off for signed requests (%s)", what,
+                        text);
         break;
     default:
-        report_fail(r, id, "see the server's answer; check WASABI_* in the .env",
-                    "%s: unexpected answer %s", what, text);
+        doc_report_fail(r, id, "see the server's answer; check WASABI_* in the .env",
+                        "%s: unexpected answer %s", what, text);
     }
 }
 
@@ -148,22 +149,22 @@ static void check_credentials(struct s3 *s, bool *ok)
     s3_call(s, "GET", STYLE_SERVICE, NULL, NULL, NULL, 0, &a);
     *ok = false;
     if (!transport_failed(&a) && a.outcome.kind == S3_OK) {
-        report_pass(s->d->rep, "s3.credentials", "%s accepted the key (it may list buckets)",
-                    s->endpoint);
+        doc_report_pass(s->d->rep, "s3.credentials", "%s accepted the key (it may list buckets)",
+                        s->endpoint);
         *ok = true;
     } else if (!transport_failed(&a) && a.outcome.kind == S3_DENIED) {
         /* Authenticated but not allowed to list all buckets: exactly what a
          * key scoped to one bucket looks like. */
-        report_pass(s->d->rep, "s3.credentials",
-                    "%s accepted the key (listing all buckets is denied: a bucket-scoped key, "
-                    "as intended)",
-                    s->endpoint);
+        doc_report_pass(s->d->rep, "s3.credentials",
+                        "%s accepted the key (listing all buckets is denied: a bucket-scoped key, "
+                        "as intended)",
+                        s->endpoint);
         *ok = true;
     } else if (region_problem(&a)) {
         /* The region is judged by s3.region; credentials are tested again
          * by the bucket request. */
-        report_skip(s->d->rep, "s3.credentials",
-                    "the endpoint rejected the region before checking the key (see s3.region)");
+        doc_report_skip(s->d->rep, "s3.credentials",
+                        "the endpoint rejected the region before checking the key (see s3.region)");
         *ok = true;
     } else {
         fail_generic(s, "s3.credentials", "list buckets", &a);
@@ -183,17 +184,17 @@ static bool s3_inputs(struct doctor *d, struct s3 *s)
     sb_init(&why);
     /* Always HTTPS: thanos/objstore.yml sets insecure: false. */
     s->d = d;
-    s->access_key = doctor_input(d, "WASABI_ACCESS_KEY", &why);
-    s->secret_key = doctor_input(d, "WASABI_SECRET_KEY", &why);
-    s->bucket = doctor_input(d, "WASABI_BUCKET", &why);
-    s->region = doctor_input(d, "WASABI_REGION", &why);
-    s->endpoint = doctor_input(d, "WASABI_ENDPOINT", &why);
+    s->access_key = doc_input(d, "WASABI_ACCESS_KEY", &why);
+    s->secret_key = doc_input(d, "WASABI_SECRET_KEY", &why);
+    s->bucket = doc_input(d, "WASABI_BUCKET", &why);
+    s->region = doc_input(d, "WASABI_REGION", &why);
+    s->endpoint = doc_input(d, "WASABI_ENDPOINT", &why);
     bool ok = why.len == 0;
     if (!ok) {
-        report_fail(d->rep, "s3.credentials", doctor_input_fix(d), "cannot check: %s",
-                    sb_str(&why));
+        doc_report_fail(d->rep, "s3.credentials", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
         for (size_t i = 1; i < S3_NIDS; i++)
-            report_skip(d->rep, S3_IDS[i], "needs the WASABI_* variables");
+            doc_report_skip(d->rep, S3_IDS[i], "needs the WASABI_* variables");
     }
     sb_free(&why);
     snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", ok ? s->region : "");
@@ -211,13 +212,14 @@ static bool s3_endpoint_matches_region(const struct s3 *s, char *ep_region, size
     struct report *r = s->d->rep;
     for (size_t i = 0; i < S3_NIDS; i++) {
         if (!strcmp(S3_IDS[i], "s3.region"))
-            report_fail(r, "s3.region",
-                        "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region "
-                        "(s3.<region>.wasabisys.com)",
-                        "WASABI_REGION=%s but WASABI_ENDPOINT %s serves %s", s->region, s->endpoint,
-                        ep_region);
+            doc_report_fail(r, "s3.region",
+                            "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region "
+                            "(s3.<region>.wasabisys.com)",
+                            "WASABI_REGION=%s but WASABI_ENDPOINT %s serves %s", s->region,
+                            s->endpoint, ep_region);
         else
-            report_skip(r, S3_IDS[i], "needs a region that matches the endpoint (see s3.region)");
+            doc_report_skip(r, S3_IDS[i],
+                            "needs a region that matches the endpoint (see s3.region)");
     }
     return false;
 }
@@ -231,23 +233,25 @@ static bool s3_check_bucket(struct s3 *s, struct s3_answer *list)
     s3_call(s, "GET", STYLE_PATH, NULL, "list-type=2&max-keys=1", NULL, 0, list);
     int kind = transport_failed(list) ? -1 : (int)list->outcome.kind;
     if (kind == S3_OK) {
-        report_pass(r, "s3.bucket", "bucket %s exists and the key can list it", s->bucket);
+        doc_report_pass(r, "s3.bucket", "bucket %s exists and the key can list it", s->bucket);
         return true;
     }
     if (kind == S3_NO_BUCKET) {
         snprintf(fix, sizeof(fix),
                  "create bucket %s in region %s (Wasabi console), or correct WASABI_BUCKET",
                  s->bucket, s->region);
-        report_fail(r, "s3.bucket", fix, "bucket %s does not exist at %s", s->bucket, s->endpoint);
+        doc_report_fail(r, "s3.bucket", fix, "bucket %s does not exist at %s", s->bucket,
+                        s->endpoint);
     } else if (kind == S3_DENIED) {
         snprintf(fix, sizeof(fix), "allow s3:ListBucket on arn:aws:s3:::%s in the key's policy",
                  s->bucket);
-        report_fail(r, "s3.bucket", fix,
-                    "the key may not list bucket %s (403 AccessDenied; or the bucket belongs to "
-                    "another account)",
-                    s->bucket);
+        doc_report_fail(
+            r, "s3.bucket", fix,
+            "the key may not list bucket %s (403 AccessDenied; or the bucket belongs to "
+            "another account)",
+            s->bucket);
     } else if (region_problem(list)) {
-        report_skip(r, "s3.bucket", "the endpoint rejected the region (see s3.region)");
+        doc_report_skip(r, "s3.bucket", "the endpoint rejected the region (see s3.region)");
     } else {
         fail_generic(s, "s3.bucket", "list bucket", list);
     }
@@ -265,7 +269,7 @@ static bool s3_bucket_location(struct s3 *s, char *location, size_t len)
         /* An empty <LocationConstraint/> means us-east-1 (S3 convention). */
         if (strstr(body, "<LocationConstraint")) {
             have = true;
-            if (!xml_tag(body, "LocationConstraint", location, len) || !location[0])
+            if (!doc_xml_tag(body, "LocationConstraint", location, len) || !location[0])
                 snprintf(location, len, "us-east-1");
         }
     }
@@ -279,20 +283,21 @@ static void s3_region_rejected(const struct s3 *s, const struct s3_answer *list)
     struct report *r = s->d->rep;
     const struct s3_outcome *o = &list->outcome;
     char text[400], fix[400];
-    s3_outcome_text(o, text, sizeof(text));
+    doc_s3_outcome_text(o, text, sizeof(text));
     if (o->kind == S3_REDIRECT && o->endpoint[0]) {
         snprintf(fix, sizeof(fix), "set WASABI_ENDPOINT=%s and its region in WASABI_REGION",
                  o->endpoint);
-        report_fail(r, "s3.region", fix, "bucket %s lives at another endpoint: %s", s->bucket,
-                    text);
+        doc_report_fail(r, "s3.region", fix, "bucket %s lives at another endpoint: %s", s->bucket,
+                        text);
     } else if (o->region[0]) {
         snprintf(fix, sizeof(fix), "set WASABI_REGION=%s and WASABI_ENDPOINT=s3.%s.wasabisys.com",
                  o->region, o->region);
-        report_fail(r, "s3.region", fix, "the server expects region %s, not %s: %s", o->region,
-                    s->region, text);
+        doc_report_fail(r, "s3.region", fix, "the server expects region %s, not %s: %s", o->region,
+                        s->region, text);
     } else {
-        report_fail(r, "s3.region", "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region",
-                    "the server rejected region %s: %s", s->region, text);
+        doc_report_fail(r, "s3.region",
+                        "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region",
+                        "the server rejected region %s: %s", s->region, text);
     }
 }
 
@@ -310,24 +315,24 @@ static void s3_check_region(struct s3 *s, const struct s3_answer *list, bool buc
         char fix[300];
         snprintf(fix, sizeof(fix), "set WASABI_REGION=%s and WASABI_ENDPOINT=s3.%s.wasabisys.com",
                  location, location);
-        report_fail(r, "s3.region", fix, "bucket %s is in %s, WASABI_REGION says %s", s->bucket,
-                    location, s->region);
+        doc_report_fail(r, "s3.region", fix, "bucket %s is in %s, WASABI_REGION says %s", s->bucket,
+                        location, s->region);
     } else if (!bucket_ok && ep_has_region) {
-        report_pass(r, "s3.region",
-                    "WASABI_REGION %s matches the endpoint %s (the bucket's "
-                    "own location was not readable)",
-                    s->region, s->endpoint);
+        doc_report_pass(r, "s3.region",
+                        "WASABI_REGION %s matches the endpoint %s (the bucket's "
+                        "own location was not readable)",
+                        s->region, s->endpoint);
     } else if (!bucket_ok) {
-        report_skip(r, "s3.region", "needs the bucket (see s3.bucket)");
+        doc_report_skip(r, "s3.region", "needs the bucket (see s3.bucket)");
     } else {
         struct strbuf how;
         sb_init(&how);
         if (ep_has_region)
-            sb_list_add(&how, ", ", "matches the endpoint %s", s->endpoint);
+            doc_sb_list_add(&how, ", ", "matches the endpoint %s", s->endpoint);
         if (have_location)
-            sb_list_add(&how, ", ", "is the bucket's location");
-        sb_list_add(&how, ", ", "requests signed for it are accepted");
-        report_pass(r, "s3.region", "%s %s", s->region, sb_str(&how));
+            doc_sb_list_add(&how, ", ", "is the bucket's location");
+        doc_sb_list_add(&how, ", ", "requests signed for it are accepted");
+        doc_report_pass(r, "s3.region", "%s %s", s->region, sb_str(&how));
         sb_free(&how);
     }
 }
@@ -351,7 +356,7 @@ static void s3_check_addressing(struct s3 *s)
         if (transport_failed(&vh))
             snprintf(text, sizeof(text), "%s", http_failure_kind(vh.http.code));
         else
-            s3_outcome_text(&vh.outcome, text, sizeof(text));
+            doc_s3_outcome_text(&vh.outcome, text, sizeof(text));
         if (!transport_failed(&vh) && vh.outcome.kind == S3_OK)
             snprintf(note, sizeof(note), "virtual-hosted style (%s.%s) works too", s->bucket,
                      s->endpoint);
@@ -360,8 +365,9 @@ static void s3_check_addressing(struct s3 *s)
                      s->endpoint, text);
         answer_free(&vh);
     }
-    report_pass(s->d->rep, "s3.addressing",
-                "path style works (thanos/objstore.yml uses bucket_lookup_type: path); %s", note);
+    doc_report_pass(s->d->rep, "s3.addressing",
+                    "path style works (thanos/objstore.yml uses bucket_lookup_type: path); %s",
+                    note);
 }
 
 /* A failed probe write: denied, or anything else. */
@@ -373,8 +379,9 @@ static void s3_probe_write_failed(struct s3 *s, const char *key, struct s3_answe
                  "allow s3:PutObject, s3:GetObject and s3:DeleteObject on "
                  "arn:aws:s3:::%s/* in the key's policy",
                  s->bucket);
-        report_fail(s->d->rep, "s3.probe", fix,
-                    "write %s denied (403 AccessDenied): the sidecar could not upload blocks", key);
+        doc_report_fail(s->d->rep, "s3.probe", fix,
+                        "write %s denied (403 AccessDenied): the sidecar could not upload blocks",
+                        key);
     } else {
         fail_generic(s, "s3.probe", "write probe object", put);
     }
@@ -406,32 +413,32 @@ static void s3_check_probe(struct s3 *s)
     bool same = read_ok && get.http.body.len == (size_t)blen &&
                 memcmp(sb_str(&get.http.body), body, (size_t)blen) == 0;
     char get_text[300], del_text[300];
-    s3_outcome_text(&get.outcome, get_text, sizeof(get_text));
+    doc_s3_outcome_text(&get.outcome, get_text, sizeof(get_text));
     answer_free(&get);
     s3_call(s, "DELETE", STYLE_PATH, key, NULL, NULL, 0, &del);
     bool del_ok = !transport_failed(&del) && del.outcome.kind == S3_OK;
-    s3_outcome_text(&del.outcome, del_text, sizeof(del_text));
+    doc_s3_outcome_text(&del.outcome, del_text, sizeof(del_text));
     answer_free(&del);
     if (!read_ok) {
         snprintf(fix, sizeof(fix), "allow s3:GetObject on arn:aws:s3:::%s/*", s->bucket);
-        report_fail(r, "s3.probe", fix, "wrote %s but could not read it back: %s%s", key, get_text,
-                    del_ok ? "" : " (and could not delete it)");
+        doc_report_fail(r, "s3.probe", fix, "wrote %s but could not read it back: %s%s", key,
+                        get_text, del_ok ? "" : " (and could not delete it)");
     } else if (!same) {
-        report_fail(r, "s3.probe", "check that WASABI_ENDPOINT is Wasabi itself, not a proxy",
-                    "wrote %s but read back different bytes", key);
+        doc_report_fail(r, "s3.probe", "check that WASABI_ENDPOINT is Wasabi itself, not a proxy",
+                        "wrote %s but read back different bytes", key);
     } else if (!del_ok) {
         snprintf(fix, sizeof(fix),
                  "allow s3:DeleteObject on arn:aws:s3:::%s/* (the compactor deletes blocks); "
                  "then delete %s by hand",
                  s->bucket, key);
-        report_fail(r, "s3.probe", fix, "wrote and read %s but could not delete it: %s", key,
-                    del_text);
+        doc_report_fail(r, "s3.probe", fix, "wrote and read %s but could not delete it: %s", key,
+                        del_text);
     } else {
-        report_pass(r, "s3.probe", "wrote, read back and deleted %s (%d bytes)", key, blen);
+        doc_report_pass(r, "s3.probe", "wrote, read back and deleted %s (%d bytes)", key, blen);
     }
 }
 
-void doctor_check_s3(struct doctor *d)
+void doc_check_s3(struct doctor *d)
 {
     struct s3 s = {.d = d};
     char ep_region[64] = "";
@@ -443,7 +450,7 @@ void doctor_check_s3(struct doctor *d)
     check_credentials(&s, &cred_ok); /* step 2 */
     if (!cred_ok) {
         for (size_t i = 1; i < S3_NIDS; i++)
-            report_skip(d->rep, S3_IDS[i], "needs working credentials (see s3.credentials)");
+            doc_report_skip(d->rep, S3_IDS[i], "needs working credentials (see s3.credentials)");
         return;
     }
     struct s3_answer list;
@@ -451,8 +458,8 @@ void doctor_check_s3(struct doctor *d)
     s3_check_region(&s, &list, bucket_ok, ep_has_region);
     answer_free(&list);
     if (!bucket_ok) {
-        report_skip(d->rep, "s3.addressing", "needs the bucket (see s3.bucket)");
-        report_skip(d->rep, "s3.probe", "needs the bucket (see s3.bucket)");
+        doc_report_skip(d->rep, "s3.addressing", "needs the bucket (see s3.bucket)");
+        doc_report_skip(d->rep, "s3.probe", "needs the bucket (see s3.bucket)");
         return;
     }
     s3_check_addressing(&s);

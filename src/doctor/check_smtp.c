@@ -33,11 +33,11 @@ static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *
         snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1),
                  data + i);
         if (type == CURLINFO_HEADER_IN)
-            smtp_transcript_in(t, line);
+            doc_smtp_transcript_in(t, line);
         else if (type == CURLINFO_HEADER_OUT)
-            smtp_transcript_out(t, line);
+            doc_smtp_transcript_out(t, line);
         else
-            smtp_transcript_info(t, line);
+            doc_smtp_transcript_info(t, line);
         i = j + 1;
     }
     return 0;
@@ -69,20 +69,20 @@ static bool smtp_inputs(struct doctor *d, struct smtp_check *k)
     struct strbuf why;
     sb_init(&why);
     k->d = d;
-    k->host = doctor_input(d, "SMTP_HOST", &why);
-    const char *port_s = doctor_input(d, "SMTP_PORT", &why);
-    k->user = doctor_input(d, "SMTP_USER", &why);
-    k->password = doctor_input(d, "SMTP_PASSWORD", &why);
-    const char *mode = dotenv_get(&d->env, "SMTP_TLS");
+    k->host = doc_input(d, "SMTP_HOST", &why);
+    const char *port_s = doc_input(d, "SMTP_PORT", &why);
+    k->user = doc_input(d, "SMTP_USER", &why);
+    k->password = doc_input(d, "SMTP_PASSWORD", &why);
+    const char *mode = doc_dotenv_get(&d->env, "SMTP_TLS");
     if (port_s && !valid_port(port_s, &k->port))
-        sb_list_add(&why, "; ", "SMTP_PORT=%s is not a port number", port_s);
+        doc_sb_list_add(&why, "; ", "SMTP_PORT=%s is not a port number", port_s);
     else if (smtp_tls_resolve(mode, k->port, &k->tls) != 0)
-        sb_list_add(&why, "; ", "SMTP_TLS=%s is not one of starttls, tls, none", mode);
+        doc_sb_list_add(&why, "; ", "SMTP_TLS=%s is not one of starttls, tls, none", mode);
     bool ok = why.len == 0;
     if (!ok) {
-        report_fail(d->rep, "smtp.connect", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
-        report_skip(d->rep, "smtp.starttls", "needs the SMTP_* variables");
-        report_skip(d->rep, "smtp.auth", "needs the SMTP_* variables");
+        doc_report_fail(d->rep, "smtp.connect", doc_input_fix(d), "cannot check: %s", sb_str(&why));
+        doc_report_skip(d->rep, "smtp.starttls", "needs the SMTP_* variables");
+        doc_report_skip(d->rep, "smtp.auth", "needs the SMTP_* variables");
     }
     sb_free(&why);
     snprintf(k->where, sizeof(k->where), "%s:%d", k->host ? k->host : "", k->port);
@@ -97,10 +97,10 @@ static bool smtp_session(struct smtp_check *k)
     gethostname(ehlo, sizeof(ehlo) - 1);
     snprintf(url, sizeof(url), "%s://%s:%d/%s", k->tls == SMTP_TLS_IMPLICIT ? "smtps" : "smtp",
              k->host, k->port, ehlo);
-    smtp_transcript_init(&k->t);
+    doc_smtp_transcript_init(&k->t);
     CURL *c = curl_easy_init();
     if (!c) {
-        report_fail(k->d->rep, "smtp.connect", "reinstall libcurl", "libcurl could not start");
+        doc_report_fail(k->d->rep, "smtp.connect", "reinstall libcurl", "libcurl could not start");
         return false;
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -140,17 +140,17 @@ static bool smtp_judge_connect(struct smtp_check *k)
         if (k->tls == SMTP_TLS_IMPLICIT && code != CURLE_COULDNT_RESOLVE_HOST &&
             code != CURLE_COULDNT_CONNECT && code != CURLE_OPERATION_TIMEDOUT)
             fix = "port 465 expects TLS from the first byte; check SMTP_PORT (587 for STARTTLS)";
-        report_fail(r, "smtp.connect", fix, "cannot talk to %s: %s (%s)", k->where,
-                    http_failure_kind(code), k->errbuf);
+        doc_report_fail(r, "smtp.connect", fix, "cannot talk to %s: %s (%s)", k->where,
+                        http_failure_kind(code), k->errbuf);
     } else if (k->t.greeting_code != 220) {
-        report_fail(r, "smtp.connect", "check SMTP_HOST and SMTP_PORT",
-                    "%s refused the session: %s", k->where, k->t.greeting);
+        doc_report_fail(r, "smtp.connect", "check SMTP_HOST and SMTP_PORT",
+                        "%s refused the session: %s", k->where, k->t.greeting);
     } else {
-        report_pass(r, "smtp.connect", "%s answered: %s", k->where, k->t.greeting);
+        doc_report_pass(r, "smtp.connect", "%s answered: %s", k->where, k->t.greeting);
         return true;
     }
-    report_skip(r, "smtp.starttls", "no SMTP session (see smtp.connect)");
-    report_skip(r, "smtp.auth", "no SMTP session (see smtp.connect)");
+    doc_report_skip(r, "smtp.starttls", "no SMTP session (see smtp.connect)");
+    doc_report_skip(r, "smtp.auth", "no SMTP session (see smtp.connect)");
     return false;
 }
 
@@ -162,20 +162,21 @@ static bool smtp_judge_tls(struct smtp_check *k)
     bool implicit = k->tls == SMTP_TLS_IMPLICIT, ok = false;
     if (implicit) {
         if (t->tls_up) {
-            report_pass(r, "smtp.starttls", "TLS from the first byte (port 465): %s", t->tls_info);
+            doc_report_pass(r, "smtp.starttls", "TLS from the first byte (port 465): %s",
+                            t->tls_info);
             ok = true;
         }
     } else if (!t->starttls_sent) {
-        report_fail(r, "smtp.starttls",
-                    "use the provider's submission port with STARTTLS (SMTP_PORT=587) or TLS "
-                    "(465)",
-                    "%s does not offer STARTTLS: the password would cross the network in clear",
-                    k->where);
+        doc_report_fail(r, "smtp.starttls",
+                        "use the provider's submission port with STARTTLS (SMTP_PORT=587) or TLS "
+                        "(465)",
+                        "%s does not offer STARTTLS: the password would cross the network in clear",
+                        k->where);
     } else if (t->starttls_code != 220) {
-        report_fail(r, "smtp.starttls", "check SMTP_HOST and SMTP_PORT",
-                    "%s refused STARTTLS (reply %d)", k->where, t->starttls_code);
+        doc_report_fail(r, "smtp.starttls", "check SMTP_HOST and SMTP_PORT",
+                        "%s refused STARTTLS (reply %d)", k->where, t->starttls_code);
     } else if (t->tls_up) {
-        report_pass(r, "smtp.starttls", "STARTTLS negotiated: %s", t->tls_info);
+        doc_report_pass(r, "smtp.starttls", "STARTTLS negotiated: %s", t->tls_info);
         ok = true;
     }
     if (!ok && (implicit || (t->starttls_sent && t->starttls_code == 220))) {
@@ -183,11 +184,11 @@ static bool smtp_judge_tls(struct smtp_check *k)
                               ? "SMTP_HOST must be the name on the provider's certificate "
                                 "(e.g. smtp.eu.mailgun.org)"
                               : "check SMTP_HOST and SMTP_PORT";
-        report_fail(r, "smtp.starttls", fix, "TLS with %s failed: %s (%s)", k->where,
-                    http_failure_kind(k->code), k->errbuf);
+        doc_report_fail(r, "smtp.starttls", fix, "TLS with %s failed: %s (%s)", k->where,
+                        http_failure_kind(k->code), k->errbuf);
     }
     if (!ok)
-        report_skip(r, "smtp.auth", "AUTH is only tried over TLS (see smtp.starttls)");
+        doc_report_skip(r, "smtp.auth", "AUTH is only tried over TLS (see smtp.starttls)");
     return ok;
 }
 
@@ -200,38 +201,39 @@ static void smtp_judge_auth(struct smtp_check *k)
                            "settings > SMTP credentials; EU domains authenticate only at "
                            "smtp.eu.mailgun.org)";
     if (!t->auth_sent && !t->offers_auth)
-        report_fail(r, "smtp.auth",
-                    "point SMTP_HOST/SMTP_PORT at the provider's authenticated submission "
-                    "service",
-                    "%s offers no AUTH after TLS: SMTP_USER/SMTP_PASSWORD were not tested",
-                    k->where);
+        doc_report_fail(r, "smtp.auth",
+                        "point SMTP_HOST/SMTP_PORT at the provider's authenticated submission "
+                        "service",
+                        "%s offers no AUTH after TLS: SMTP_USER/SMTP_PASSWORD were not tested",
+                        k->where);
     else if (!t->auth_sent)
-        report_fail(r, "smtp.auth", "ask the provider for PLAIN or LOGIN authentication",
-                    "no AUTH mechanism in common with %s (it offers: %s)", k->where, t->auth_mechs);
+        doc_report_fail(r, "smtp.auth", "ask the provider for PLAIN or LOGIN authentication",
+                        "no AUTH mechanism in common with %s (it offers: %s)", k->where,
+                        t->auth_mechs);
     else if (t->auth_code == 235)
-        report_pass(r, "smtp.auth",
-                    "AUTH %s accepted for %s; no mail sent (the session ended with NOOP, QUIT)",
-                    t->auth_mech, k->user);
+        doc_report_pass(r, "smtp.auth",
+                        "AUTH %s accepted for %s; no mail sent (the session ended with NOOP, QUIT)",
+                        t->auth_mech, k->user);
     else if (t->auth_code)
-        report_fail(r, "smtp.auth", auth_fix, "AUTH %s rejected for %s: %s", t->auth_mech, k->user,
-                    t->auth_reply);
+        doc_report_fail(r, "smtp.auth", auth_fix, "AUTH %s rejected for %s: %s", t->auth_mech,
+                        k->user, t->auth_reply);
     else if (k->code == CURLE_OPERATION_TIMEDOUT)
-        report_fail(r, "smtp.auth", auth_fix, "%s did not answer AUTH %s within %ld s", k->where,
-                    t->auth_mech, k->d->opt->timeout);
+        doc_report_fail(r, "smtp.auth", auth_fix, "%s did not answer AUTH %s within %ld s",
+                        k->where, t->auth_mech, k->d->opt->timeout);
     else
-        report_fail(r, "smtp.auth", auth_fix, "no answer to AUTH %s from %s: %s (%s)", t->auth_mech,
-                    k->where, http_failure_kind(k->code), k->errbuf);
+        doc_report_fail(r, "smtp.auth", auth_fix, "no answer to AUTH %s from %s: %s (%s)",
+                        t->auth_mech, k->where, http_failure_kind(k->code), k->errbuf);
 }
 
-void doctor_check_smtp(struct doctor *d)
+void doc_check_smtp(struct doctor *d)
 {
     struct smtp_check k;
     memset(&k, 0, sizeof(k));
     if (!smtp_inputs(d, &k) || !smtp_session(&k) || !smtp_judge_connect(&k))
         return;
     if (k.tls == SMTP_TLS_NONE)
-        report_skip(d->rep, "smtp.starttls",
-                    "SMTP_TLS=none: plain SMTP (allowed only towards a sink on this machine)");
+        doc_report_skip(d->rep, "smtp.starttls",
+                        "SMTP_TLS=none: plain SMTP (allowed only towards a sink on this machine)");
     if (k.tls == SMTP_TLS_NONE || smtp_judge_tls(&k))
         smtp_judge_auth(&k);
 }

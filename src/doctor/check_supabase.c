@@ -74,7 +74,7 @@ static char *fetch(PGconn *c, const char *sql, int nparams, const char *const *p
 {
     PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-        char *err = xasprintf("%s", PQresultErrorMessage(res));
+        char *err = doc_xasprintf("%s", PQresultErrorMessage(res));
         PQclear(res);
         *out = NULL;
         return err;
@@ -100,13 +100,13 @@ static char *gather_role(PGconn *c, struct pg_facts *f)
                      0, NULL, &res)))
         return err;
     if (PQntuples(res) == 1) {
-        f->role = xstrdup(PQgetvalue(res, 0, 0));
+        f->role = doc_xstrdup(PQgetvalue(res, 0, 0));
         f->superuser = t(res, 0, 1);
         f->createrole = t(res, 0, 2);
         f->createdb = t(res, 0, 3);
         f->replication = t(res, 0, 4);
         f->bypassrls = t(res, 0, 5);
-        f->dbname = xstrdup(PQgetvalue(res, 0, 6));
+        f->dbname = doc_xstrdup(PQgetvalue(res, 0, 6));
     }
     PQclear(res);
 
@@ -125,9 +125,9 @@ static char *gather_membership(PGconn *c, struct pg_facts *f)
                      0, NULL, &res)))
         return err;
     f->nmember_of = (size_t)PQntuples(res);
-    f->member_of = xcalloc(f->nmember_of, sizeof(char *));
+    f->member_of = doc_xcalloc(f->nmember_of, sizeof(char *));
     for (size_t i = 0; i < f->nmember_of; i++)
-        f->member_of[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+        f->member_of[i] = doc_xstrdup(PQgetvalue(res, (int)i, 0));
     PQclear(res);
 
     return NULL;
@@ -161,7 +161,7 @@ static char *gather_needed(PGconn *c, const char *const *tables, size_t ntables,
     if (err)
         return err;
     f->nneeded = (size_t)PQntuples(res);
-    f->needed = xcalloc(f->nneeded, sizeof(*f->needed));
+    f->needed = doc_xcalloc(f->nneeded, sizeof(*f->needed));
     for (size_t i = 0; i < f->nneeded && i < ntables; i++) {
         f->needed[i].table = tables[i];
         f->needed[i].exists = t(res, (int)i, 1);
@@ -215,12 +215,12 @@ static char *gather_relations(PGconn *c, struct pg_facts *f)
              0, NULL, &res)))
         return err;
     f->nrels = (size_t)PQntuples(res);
-    f->rels = xcalloc(f->nrels, sizeof(*f->rels));
+    f->rels = doc_xcalloc(f->nrels, sizeof(*f->rels));
     for (size_t i = 0; i < f->nrels; i++) {
-        f->rels[i].schema = xstrdup(PQgetvalue(res, (int)i, 0));
-        f->rels[i].name = xstrdup(PQgetvalue(res, (int)i, 1));
+        f->rels[i].schema = doc_xstrdup(PQgetvalue(res, (int)i, 0));
+        f->rels[i].name = doc_xstrdup(PQgetvalue(res, (int)i, 1));
         f->rels[i].kind = PQgetvalue(res, (int)i, 2)[0];
-        f->rels[i].privs = xstrdup(PQgetvalue(res, (int)i, 3));
+        f->rels[i].privs = doc_xstrdup(PQgetvalue(res, (int)i, 3));
     }
     PQclear(res);
 
@@ -238,9 +238,9 @@ static char *gather_create(PGconn *c, struct pg_facts *f)
                      0, NULL, &res)))
         return err;
     f->ncreate_schemas = (size_t)PQntuples(res);
-    f->create_schemas = xcalloc(f->ncreate_schemas, sizeof(char *));
+    f->create_schemas = doc_xcalloc(f->ncreate_schemas, sizeof(char *));
     for (size_t i = 0; i < f->ncreate_schemas; i++)
-        f->create_schemas[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+        f->create_schemas[i] = doc_xstrdup(PQgetvalue(res, (int)i, 0));
     PQclear(res);
 
     if ((err = fetch(c, "SELECT has_database_privilege(current_database(), 'CREATE')", 0, NULL,
@@ -283,43 +283,43 @@ static void judge_role(struct doctor *d, const char *id, const char *label, PGco
     if (err) {
         char msg[512];
         pg_error_line(err, PG_ERR_DROP_WHERE, msg, sizeof(msg));
-        report_fail(d->rep, id, "run the doctor again; if it persists, check the role in psql",
-                    "%s: reading privileges failed: %s", label, msg);
+        doc_report_fail(d->rep, id, "run the doctor again; if it persists, check the role in psql",
+                        "%s: reading privileges failed: %s", label, msg);
         free(err);
-        pg_facts_free(&f);
+        doc_pg_facts_free(&f);
         return;
     }
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     if (v.nproblems) {
         char fix[700];
         snprintf(fix, sizeof(fix), "%s%s", v.first_fix,
                  v.nproblems > 1 ? "; then fix the others listed and re-run sql/roles.sql" : "");
-        report_fail(d->rep, id, fix, "%s (%s): %zu problem(s): %s", label, f.role, v.nproblems,
-                    sb_str(&v.problems));
+        doc_report_fail(d->rep, id, fix, "%s (%s): %zu problem(s): %s", label, f.role, v.nproblems,
+                        sb_str(&v.problems));
     } else {
         struct strbuf list;
         sb_init(&list);
         for (size_t i = 0; i < ntables; i++)
-            sb_list_add(&list, ", ", "%s", tables[i]);
-        report_pass(d->rep, id,
-                    "%s (%s) can SELECT exactly what it needs (%s) and nothing else: no write, "
-                    "no CREATE, no other table, no role membership",
-                    label, f.role, sb_str(&list));
+            doc_sb_list_add(&list, ", ", "%s", tables[i]);
+        doc_report_pass(d->rep, id,
+                        "%s (%s) can SELECT exactly what it needs (%s) and nothing else: no write, "
+                        "no CREATE, no other table, no role membership",
+                        label, f.role, sb_str(&list));
         sb_free(&list);
     }
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 static void resolve_verdict(struct doctor *d, const char *host, const struct resolved *res,
                             const struct pg_attempt *a)
 {
     char msg[1024];
-    if (ipv6_only_verdict(host, res, true, !a->conn && a->network, msg, sizeof(msg)))
-        report_pass(d->rep, "supabase.resolve", "%s", msg);
+    if (doc_ipv6_only_verdict(host, res, true, !a->conn && a->network, msg, sizeof(msg)))
+        doc_report_pass(d->rep, "supabase.resolve", "%s", msg);
     else
-        report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
+        doc_report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
 }
 
 /* The doctor's connection defaults: those of the programs (pgconn.h). */
@@ -340,13 +340,13 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
     bool require = !strcmp(sslmode, "require");
     if (a->conn) {
         if (require)
-            report_pass(r, "supabase.tls",
-                        "TLS %s (sslmode=require: encrypted; verify-full would also "
-                        "check the certificate)",
-                        a->tls_info);
+            doc_report_pass(r, "supabase.tls",
+                            "TLS %s (sslmode=require: encrypted; verify-full would also "
+                            "check the certificate)",
+                            a->tls_info);
         else
-            report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)", a->tls_info,
-                        sslmode);
+            doc_report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)",
+                            a->tls_info, sslmode);
         judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a->conn, grafana_tables,
                    sizeof(grafana_tables) / sizeof(grafana_tables[0]));
         PQfinish(a->conn);
@@ -354,29 +354,29 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
     }
     if (a->network) {
         bool v6 = strchr(host, ':') != NULL;
-        report_fail(r, "supabase.tls",
-                    res->n4 ? "check SUPABASE_DB_HOST/SUPABASE_DB_PORT and that outbound "
-                              "TCP to that port is allowed"
-                            : POOLER_FIX,
-                    "cannot connect to %s%s%s:%s: %s", v6 ? "[" : "", host, v6 ? "]" : "", port,
-                    a->error);
-        report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
+        doc_report_fail(r, "supabase.tls",
+                        res->n4 ? "check SUPABASE_DB_HOST/SUPABASE_DB_PORT and that outbound "
+                                  "TCP to that port is allowed"
+                                : POOLER_FIX,
+                        "cannot connect to %s%s%s:%s: %s", v6 ? "[" : "", host, v6 ? "]" : "", port,
+                        a->error);
+        doc_report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
     } else if (a->tls) {
-        report_fail(r, "supabase.tls",
-                    require ? "the server must offer TLS: is SUPABASE_DB_HOST really Supabase?"
-                            : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
-                              "CA certificate (Project Settings > Database > SSL), or use "
-                              "sslmode=require",
-                    "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a->error);
-        report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
+        doc_report_fail(r, "supabase.tls",
+                        require ? "the server must offer TLS: is SUPABASE_DB_HOST really Supabase?"
+                                : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
+                                  "CA certificate (Project Settings > Database > SSL), or use "
+                                  "sslmode=require",
+                        "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a->error);
+        doc_report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
     } else {
         /* Authentication answers come after the TLS handshake. */
-        report_pass(r, "supabase.tls", "TLS handshake with %s:%s succeeded (sslmode=%s)", host,
-                    port, sslmode);
-        report_fail(r, "supabase.grafana-role",
-                    "check SUPABASE_GRAFANA_USER / SUPABASE_GRAFANA_PASSWORD (the "
-                    "password given to sql/roles.sql; .<ref> suffix with the pooler)",
-                    "SUPABASE_GRAFANA_USER %s cannot log in: %s", user, a->error);
+        doc_report_pass(r, "supabase.tls", "TLS handshake with %s:%s succeeded (sslmode=%s)", host,
+                        port, sslmode);
+        doc_report_fail(r, "supabase.grafana-role",
+                        "check SUPABASE_GRAFANA_USER / SUPABASE_GRAFANA_PASSWORD (the "
+                        "password given to sql/roles.sql; .<ref> suffix with the pooler)",
+                        "SUPABASE_GRAFANA_USER %s cannot log in: %s", user, a->error);
     }
 }
 
@@ -388,20 +388,21 @@ static void check_grafana_side(struct doctor *d, const char *host, const char *p
     struct report *r = d->rep;
     struct resolved res;
     char msg[1024];
-    if (!resolve_host(host, &res)) {
-        report_fail(r, "supabase.resolve",
-                    "check SUPABASE_DB_HOST (Supabase: Connect, the host of the direct or "
-                    "session pooler connection)",
-                    "SUPABASE_DB_HOST %s does not resolve: %s", host, res.error);
-        report_skip(r, "supabase.tls", "the host does not resolve");
-        report_skip(r, "supabase.grafana-role", "the host does not resolve");
+    if (!doc_resolve_host(host, &res)) {
+        doc_report_fail(r, "supabase.resolve",
+                        "check SUPABASE_DB_HOST (Supabase: Connect, the host of the direct or "
+                        "session pooler connection)",
+                        "SUPABASE_DB_HOST %s does not resolve: %s", host, res.error);
+        doc_report_skip(r, "supabase.tls", "the host does not resolve");
+        doc_report_skip(r, "supabase.grafana-role", "the host does not resolve");
         return;
     }
-    if (!ipv6_only_verdict(host, &res, false, false, msg, sizeof(msg))) {
+    if (!doc_ipv6_only_verdict(host, &res, false, false, msg, sizeof(msg))) {
         /* Unreachable for sure: no connection attempt. */
-        report_fail(r, "supabase.resolve", POOLER_FIX, "%s", msg);
-        report_skip(r, "supabase.tls", "the host is unreachable (see supabase.resolve)");
-        report_skip(r, "supabase.grafana-role", "the host is unreachable (see supabase.resolve)");
+        doc_report_fail(r, "supabase.resolve", POOLER_FIX, "%s", msg);
+        doc_report_skip(r, "supabase.tls", "the host is unreachable (see supabase.resolve)");
+        doc_report_skip(r, "supabase.grafana-role",
+                        "the host is unreachable (see supabase.resolve)");
         return;
     }
     struct pg_params p;
@@ -425,10 +426,10 @@ static void check_exporter_side(struct doctor *d)
     struct report *r = d->rep;
     struct strbuf why;
     sb_init(&why);
-    const char *dsn = doctor_input(d, "QUEUE_EXPORTER_DSN", &why);
+    const char *dsn = doc_input(d, "QUEUE_EXPORTER_DSN", &why);
     if (!dsn) {
-        report_fail(r, "supabase.exporter-role", doctor_input_fix(d), "cannot check: %s",
-                    sb_str(&why));
+        doc_report_fail(r, "supabase.exporter-role", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
         sb_free(&why);
         return;
     }
@@ -436,10 +437,10 @@ static void check_exporter_side(struct doctor *d)
     struct pg_params p;
     char err[512];
     if (doc_pg_params(d, &p, dsn, "QUEUE_EXPORTER_DSN", err, sizeof(err)) != 0) {
-        report_fail(r, "supabase.exporter-role",
-                    "write QUEUE_EXPORTER_DSN as key=value pairs: host=... port=5432 "
-                    "dbname=postgres user=queue_exporter password=... sslmode=require",
-                    "QUEUE_EXPORTER_DSN is not a libpq connection string");
+        doc_report_fail(r, "supabase.exporter-role",
+                        "write QUEUE_EXPORTER_DSN as key=value pairs: host=... port=5432 "
+                        "dbname=postgres user=queue_exporter password=... sslmode=require",
+                        "QUEUE_EXPORTER_DSN is not a libpq connection string");
         return;
     }
     char *ehost = pg_conninfo_value(dsn, "host"), *euser = pg_conninfo_value(dsn, "user");
@@ -452,12 +453,12 @@ static void check_exporter_side(struct doctor *d)
                                       "verify-full)"
                                     : "check user/password in QUEUE_EXPORTER_DSN (the password "
                                       "given to sql/roles.sql; .<ref> suffix with the pooler)";
-        report_fail(r, "supabase.exporter-role", fix,
-                    "QUEUE_EXPORTER_DSN (user %s at %s) cannot connect: %s", euser ? euser : "?",
-                    ehost ? ehost : "?", a.error);
+        doc_report_fail(r, "supabase.exporter-role", fix,
+                        "QUEUE_EXPORTER_DSN (user %s at %s) cannot connect: %s",
+                        euser ? euser : "?", ehost ? ehost : "?", a.error);
     } else if (!PQsslInUse(a.conn)) {
-        report_fail(r, "supabase.exporter-role", "add sslmode=require to QUEUE_EXPORTER_DSN",
-                    "QUEUE_EXPORTER_DSN connected without TLS");
+        doc_report_fail(r, "supabase.exporter-role", "add sslmode=require to QUEUE_EXPORTER_DSN",
+                        "QUEUE_EXPORTER_DSN connected without TLS");
     } else {
         judge_role(d, "supabase.exporter-role", "QUEUE_EXPORTER_DSN", a.conn, exporter_tables,
                    sizeof(exporter_tables) / sizeof(exporter_tables[0]));
@@ -468,20 +469,20 @@ static void check_exporter_side(struct doctor *d)
     free(euser);
 }
 
-void doctor_check_supabase(struct doctor *d)
+void doc_check_supabase(struct doctor *d)
 {
     struct strbuf why;
     sb_init(&why);
-    const char *host = doctor_input(d, "SUPABASE_DB_HOST", &why);
-    const char *port = doctor_input(d, "SUPABASE_DB_PORT", &why);
-    const char *user = doctor_input(d, "SUPABASE_GRAFANA_USER", &why);
-    const char *password = doctor_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
-    const char *sslmode = doctor_input(d, "SUPABASE_SSLMODE", &why);
+    const char *host = doc_input(d, "SUPABASE_DB_HOST", &why);
+    const char *port = doc_input(d, "SUPABASE_DB_PORT", &why);
+    const char *user = doc_input(d, "SUPABASE_GRAFANA_USER", &why);
+    const char *password = doc_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
+    const char *sslmode = doc_input(d, "SUPABASE_SSLMODE", &why);
     if (why.len) {
-        report_fail(d->rep, "supabase.resolve", doctor_input_fix(d), "cannot check: %s",
-                    sb_str(&why));
-        report_skip(d->rep, "supabase.tls", "needs the SUPABASE_DB_* variables");
-        report_skip(d->rep, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
+        doc_report_fail(d->rep, "supabase.resolve", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
+        doc_report_skip(d->rep, "supabase.tls", "needs the SUPABASE_DB_* variables");
+        doc_report_skip(d->rep, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
     } else {
         check_grafana_side(d, host, port, user, password, sslmode);
     }

@@ -7,16 +7,16 @@
 
 #include "util.h"
 
-/* Secrets shorter than this are not redacted (see report_add_secret). */
+/* Secrets shorter than this are not redacted (see doc_report_add_secret). */
 #define MIN_SECRET_LEN 4
 
-void report_init(struct report *r, FILE *text_out)
+void doc_report_init(struct report *r, FILE *text_out)
 {
     memset(r, 0, sizeof(*r));
     r->text_out = text_out;
 }
 
-void report_free(struct report *r)
+void doc_report_free(struct report *r)
 {
     for (size_t i = 0; i < r->n; i++) {
         free(r->items[i].id);
@@ -31,18 +31,18 @@ void report_free(struct report *r)
     memset(r, 0, sizeof(*r));
 }
 
-void report_add_secret(struct report *r, const char *value)
+void doc_report_add_secret(struct report *r, const char *value)
 {
     if (!value || strlen(value) < MIN_SECRET_LEN)
         return;
     for (size_t i = 0; i < r->nsecrets; i++)
         if (strcmp(r->secrets[i], value) == 0)
             return;
-    r->secrets = xrealloc(r->secrets, r->nsecrets + 1, sizeof(*r->secrets));
-    r->secrets[r->nsecrets++] = xstrdup(value);
+    r->secrets = doc_xrealloc(r->secrets, r->nsecrets + 1, sizeof(*r->secrets));
+    r->secrets[r->nsecrets++] = doc_xstrdup(value);
 }
 
-char *report_redact(const struct report *r, const char *text)
+char *doc_report_redact(const struct report *r, const char *text)
 {
     struct strbuf out;
     sb_init(&out);
@@ -63,7 +63,7 @@ char *report_redact(const struct report *r, const char *text)
             p++;
         }
     }
-    return sb_xtake(&out);
+    return doc_sb_xtake(&out);
 }
 
 static const char *status_mark(enum check_status s)
@@ -101,7 +101,7 @@ static void flatten(char *s)
             *s = ' ';
 }
 
-bool report_skipped(const struct report *r, const char *id)
+bool doc_report_skipped(const struct report *r, const char *id)
 {
     if (!r->skip)
         return false;
@@ -129,23 +129,23 @@ bool report_skipped(const struct report *r, const char *id)
 static void add(struct report *r, const char *id, enum check_status st, const char *fix,
                 const char *detail)
 {
-    if (st != CHECK_SKIP && report_skipped(r, id)) {
+    if (st != CHECK_SKIP && doc_report_skipped(r, id)) {
         st = CHECK_SKIP;
         fix = NULL;
         detail = "skipped by --skip";
     }
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 32;
-        r->items = xrealloc(r->items, r->cap, sizeof(*r->items));
+        r->items = doc_xrealloc(r->items, r->cap, sizeof(*r->items));
     }
     struct check_result *c = &r->items[r->n++];
-    c->id = xstrdup(id);
+    c->id = doc_xstrdup(id);
     const char *dot = strchr(id, '.');
-    c->group = dot ? xstrndup(id, (size_t)(dot - id)) : xstrdup(id);
+    c->group = dot ? doc_xstrndup(id, (size_t)(dot - id)) : doc_xstrdup(id);
     c->status = st;
-    c->detail = report_redact(r, detail);
+    c->detail = doc_report_redact(r, detail);
     flatten(c->detail);
-    c->fix = fix ? report_redact(r, fix) : NULL;
+    c->fix = fix ? doc_report_redact(r, fix) : NULL;
     if (c->fix)
         flatten(c->fix);
     if (st == CHECK_PASS)
@@ -173,7 +173,7 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct report *r, const c
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n >= 0) {
-        char *tmp = xcalloc((size_t)n + 1, 1);
+        char *tmp = doc_xcalloc((size_t)n + 1, 1);
         vsnprintf(tmp, (size_t)n + 1, fmt, ap);
         sb_puts(&b, tmp);
         free(tmp);
@@ -182,7 +182,7 @@ __attribute__((format(printf, 5, 0))) static void vadd(struct report *r, const c
     sb_free(&b);
 }
 
-void report_pass(struct report *r, const char *id, const char *fmt, ...)
+void doc_report_pass(struct report *r, const char *id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -190,7 +190,7 @@ void report_pass(struct report *r, const char *id, const char *fmt, ...)
     va_end(ap);
 }
 
-void report_skip(struct report *r, const char *id, const char *fmt, ...)
+void doc_report_skip(struct report *r, const char *id, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -198,7 +198,7 @@ void report_skip(struct report *r, const char *id, const char *fmt, ...)
     va_end(ap);
 }
 
-void report_fail(struct report *r, const char *id, const char *fix, const char *fmt, ...)
+void doc_report_fail(struct report *r, const char *id, const char *fix, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -206,12 +206,12 @@ void report_fail(struct report *r, const char *id, const char *fix, const char *
     va_end(ap);
 }
 
-void report_print_summary(const struct report *r, FILE *out)
+void doc_report_print_summary(const struct report *r, FILE *out)
 {
     fprintf(out, "\n%zu passed, %zu failed, %zu skipped\n", r->passed, r->failed, r->skipped);
 }
 
-char *report_json(const struct report *r, const char *env_file, const char *version)
+char *doc_report_json(const struct report *r, const char *env_file, const char *version)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "doctor_version", version);

@@ -31,31 +31,31 @@ struct report {
     size_t passed, failed, skipped;
 };
 
-void report_init(struct report *r, FILE *text_out);
-void report_free(struct report *r);
+void doc_report_init(struct report *r, FILE *text_out);
+void doc_report_free(struct report *r);
 /* Registers a value that must never appear in output. Values shorter than
  * 4 characters are ignored: redacting them would mangle ordinary words. */
-void report_add_secret(struct report *r, const char *value);
+void doc_report_add_secret(struct report *r, const char *value);
 
-void report_pass(struct report *r, const char *id, const char *fmt, ...)
+void doc_report_pass(struct report *r, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void report_skip(struct report *r, const char *id, const char *fmt, ...)
+void doc_report_skip(struct report *r, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* fix is one line telling the operator what to do. */
-void report_fail(struct report *r, const char *id, const char *fix, const char *fmt, ...)
+void doc_report_fail(struct report *r, const char *id, const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* True when id is selected by the --skip list: an exact id, a prefix up to
  * a '.' ("dns" skips "dns.grafana-domain") or a prefix ending in '*'.
  * Results added for a skipped id are recorded as skipped. */
-bool report_skipped(const struct report *r, const char *id);
+bool doc_report_skipped(const struct report *r, const char *id);
 
 /* Replaces every registered secret in text with "***"; caller frees. */
-char *report_redact(const struct report *r, const char *text);
+char *doc_report_redact(const struct report *r, const char *text);
 
 /* The summary line "N passed, N failed, N skipped". */
-void report_print_summary(const struct report *r, FILE *out);
+void doc_report_print_summary(const struct report *r, FILE *out);
 /* The whole report as one JSON document (caller frees). */
-char *report_json(const struct report *r, const char *env_file, const char *version);
+char *doc_report_json(const struct report *r, const char *env_file, const char *version);
 
 #endif

@@ -10,12 +10,12 @@
 /* A .env larger than this is not a hand-written configuration file. */
 #define DOTENV_MAX_BYTES (1024 * 1024)
 
-void dotenv_init(struct dotenv *env)
+void doc_dotenv_init(struct dotenv *env)
 {
     memset(env, 0, sizeof(*env));
 }
 
-void dotenv_free(struct dotenv *env)
+void doc_dotenv_free(struct dotenv *env)
 {
     for (size_t i = 0; i < env->n; i++) {
         free(env->entries[i].key);
@@ -30,8 +30,8 @@ void dotenv_free(struct dotenv *env)
 
 static void add_error(struct dotenv *env, int line, const char *msg)
 {
-    env->errors = xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
-    env->errors[env->nerrors++] = xasprintf("line %d: %s", line, msg);
+    env->errors = doc_xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
+    env->errors[env->nerrors++] = doc_xasprintf("line %d: %s", line, msg);
 }
 
 static bool is_blank(char c)
@@ -61,12 +61,12 @@ static void add_entry(struct dotenv *env, char *key, char *value, int line, enum
                       bool expands)
 {
     int dup = 0;
-    const struct dotenv_entry *prev = dotenv_find(env, key);
+    const struct dotenv_entry *prev = doc_dotenv_find(env, key);
     if (prev)
         dup = prev->line;
     if (env->n == env->cap) {
         env->cap = env->cap ? env->cap * 2 : 32;
-        env->entries = xrealloc(env->entries, env->cap, sizeof(*env->entries));
+        env->entries = doc_xrealloc(env->entries, env->cap, sizeof(*env->entries));
     }
     struct dotenv_entry *e = &env->entries[env->n++];
     e->key = key;
@@ -193,10 +193,10 @@ static void parse_line(struct dotenv *env, const char *p, const char *end, int l
         sb_free(&v);
         return;
     }
-    add_entry(env, xstrndup(k, (size_t)(kend - k)), sb_xtake(&v), line, quote, expands);
+    add_entry(env, doc_xstrndup(k, (size_t)(kend - k)), doc_sb_xtake(&v), line, quote, expands);
 }
 
-void dotenv_parse(struct dotenv *env, const char *text, size_t len)
+void doc_dotenv_parse(struct dotenv *env, const char *text, size_t len)
 {
     const char *p = text, *end = text + len;
     /* A UTF-8 byte order mark (Windows editors) would glue onto the first key. */
@@ -220,20 +220,20 @@ void dotenv_parse(struct dotenv *env, const char *text, size_t len)
     }
 }
 
-int dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
+int doc_dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
 {
     struct strbuf b;
     sb_init(&b);
-    enum read_file_result rc = read_file(path, DOTENV_MAX_BYTES, &b, err, errlen);
+    enum read_file_result rc = doc_read_file(path, DOTENV_MAX_BYTES, &b, err, errlen);
     if (rc == READ_FILE_TOO_LARGE)
         snprintf(err, errlen, "%s is larger than 1 MiB: not a .env file", path);
     if (rc == READ_FILE_OK)
-        dotenv_parse(env, sb_str(&b), b.len);
+        doc_dotenv_parse(env, sb_str(&b), b.len);
     sb_free(&b);
     return rc == READ_FILE_OK ? 0 : -1;
 }
 
-const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key)
+const struct dotenv_entry *doc_dotenv_find(const struct dotenv *env, const char *key)
 {
     for (size_t i = env->n; i > 0; i--)
         if (strcmp(env->entries[i - 1].key, key) == 0)
@@ -241,8 +241,8 @@ const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key
     return NULL;
 }
 
-const char *dotenv_get(const struct dotenv *env, const char *key)
+const char *doc_dotenv_get(const struct dotenv *env, const char *key)
 {
-    const struct dotenv_entry *e = dotenv_find(env, key);
+    const struct dotenv_entry *e = doc_dotenv_find(env, key);
     return e ? e->value : NULL;
 }

@@ -226,7 +226,7 @@ static bool chk_sslmode(const char *v, struct strbuf *why)
  * env table names it as its `dotenv` source) has no validator here: the
  * program's own validator checks it (doc_env_validator), so the doctor
  * accepts exactly what the program accepts. */
-const struct env_var var_specs[] = {
+const struct env_var doc_var_specs[] = {
     {"MONITORING_CLUSTER", ENV_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod", NULL},
     {"PROMETHEUS_REPLICA", ENV_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0", NULL},
     {"GRAFANA_ADMIN_PASSWORD", ENV_REQUIRED | ENV_SECRET, chk_password16,
@@ -283,7 +283,7 @@ const struct env_var var_specs[] = {
      "sslmode=require",
      NULL},
 };
-const size_t var_specs_count = sizeof(var_specs) / sizeof(var_specs[0]);
+const size_t doc_var_specs_count = sizeof(doc_var_specs) / sizeof(doc_var_specs[0]);
 
 /* The programs whose environment comes from the .env through compose. */
 static const struct env_table *const program_tables[] = {&dr_env_table, &dr_env_delivery_table,
@@ -303,21 +303,21 @@ const struct env_var *doc_env_validator(const char *dotenv_name)
             if (v->dotenv && strcmp(v->dotenv, dotenv_name) == 0 && v->check)
                 return v;
         }
-    const struct env_var *own = var_spec_find(dotenv_name);
+    const struct env_var *own = doc_var_spec_find(dotenv_name);
     return own && own->check ? own : NULL;
 }
 
-const struct env_var *var_spec_find(const char *name)
+const struct env_var *doc_var_spec_find(const char *name)
 {
-    for (size_t i = 0; i < var_specs_count; i++)
-        if (strcmp(var_specs[i].name, name) == 0)
-            return &var_specs[i];
+    for (size_t i = 0; i < doc_var_specs_count; i++)
+        if (strcmp(doc_var_specs[i].name, name) == 0)
+            return &doc_var_specs[i];
     return NULL;
 }
 
-bool var_is_secret(const char *name)
+bool doc_var_is_secret(const char *name)
 {
-    const struct env_var *s = var_spec_find(name);
+    const struct env_var *s = doc_var_spec_find(name);
     if (s)
         return (s->flags & ENV_SECRET) != 0;
     const char *words[] = {"PASSWORD", "PASSWD", "SECRET", "KEY", "TOKEN", "DSN", "CREDENTIAL"};
@@ -334,14 +334,14 @@ struct issues {
 
 static void add_issue(struct issues *is, const char *name, char *message, const char *fix)
 {
-    is->v = xrealloc(is->v, is->n + 1, sizeof(*is->v));
-    is->v[is->n].name = xstrdup(name);
+    is->v = doc_xrealloc(is->v, is->n + 1, sizeof(*is->v));
+    is->v[is->n].name = doc_xstrdup(name);
     is->v[is->n].message = message;
-    is->v[is->n].fix = xstrdup(fix);
+    is->v[is->n].fix = doc_xstrdup(fix);
     is->n++;
 }
 
-void format_issues_free(struct format_issue *v, size_t n)
+void doc_format_issues_free(struct format_issue *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i].name);
@@ -370,7 +370,7 @@ const char *doc_placeholder_kind(const char *name, const char *value)
 /* A value usable for the syntax and consistency checks. */
 static const char *usable(const struct dotenv *env, const char *name)
 {
-    const char *v = dotenv_get(env, name);
+    const char *v = doc_dotenv_get(env, name);
     return v && *v && !doc_placeholder_kind(name, v) ? v : NULL;
 }
 
@@ -397,9 +397,9 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         snprintf(want, sizeof(want), "db.%s.supabase.co", ref);
         if (strcmp(host, want) != 0)
             add_issue(is, "SUPABASE_DB_HOST",
-                      xasprintf("SUPABASE_DB_HOST=%s is not the database of SUPABASE_URL "
-                                "(project %s)",
-                                host, ref),
+                      doc_xasprintf("SUPABASE_DB_HOST=%s is not the database of SUPABASE_URL "
+                                    "(project %s)",
+                                    host, ref),
                       "use the host of the same project: db.<ref>.supabase.co");
     }
     struct {
@@ -413,28 +413,28 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         const char *dot = strchr(u, '.');
         if (pooler) {
             if (!dot) {
-                char *fix = ref[0] ? xasprintf("use user %s.%s with the pooler", u, ref)
-                                   : xasprintf("use user %s.<project-ref> with the pooler", u);
+                char *fix = ref[0] ? doc_xasprintf("use user %s.%s with the pooler", u, ref)
+                                   : doc_xasprintf("use user %s.<project-ref> with the pooler", u);
                 add_issue(is, users[i].var,
-                          xasprintf("%s: user %s has no .<project-ref> suffix, which the "
-                                    "session pooler needs to find the project",
-                                    users[i].var, u),
+                          doc_xasprintf("%s: user %s has no .<project-ref> suffix, which the "
+                                        "session pooler needs to find the project",
+                                        users[i].var, u),
                           fix);
                 free(fix);
             } else if (ref[0] && strcmp(dot + 1, ref) != 0) {
-                char *fix = xasprintf("use user %.*s.%s", (int)(dot - u), u, ref);
+                char *fix = doc_xasprintf("use user %.*s.%s", (int)(dot - u), u, ref);
                 add_issue(is, users[i].var,
-                          xasprintf("%s: user %s names project %s, SUPABASE_URL names %s",
-                                    users[i].var, u, dot + 1, ref),
+                          doc_xasprintf("%s: user %s names project %s, SUPABASE_URL names %s",
+                                        users[i].var, u, dot + 1, ref),
                           fix);
                 free(fix);
             }
         } else if (direct && dot) {
-            char *fix = xasprintf("use user %.*s on the direct host", (int)(dot - u), u);
+            char *fix = doc_xasprintf("use user %.*s on the direct host", (int)(dot - u), u);
             add_issue(is, users[i].var,
-                      xasprintf("%s: user %s has a .<ref> suffix, which only the pooler "
-                                "accepts; %s is the direct host",
-                                users[i].var, u, host),
+                      doc_xasprintf("%s: user %s has a .<ref> suffix, which only the pooler "
+                                    "accepts; %s is the direct host",
+                                    users[i].var, u, host),
                       fix);
             free(fix);
         }
@@ -458,13 +458,13 @@ static void dsn_complete(const struct dotenv *env, struct issues *is)
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char *val = pg_conninfo_value(dsn, keys[i]);
         if (!val)
-            sb_list_add(&missing, ", ", "%s", keys[i]);
+            doc_sb_list_add(&missing, ", ", "%s", keys[i]);
         free(val);
     }
     if (missing.len)
         add_issue(is, "QUEUE_EXPORTER_DSN",
-                  xasprintf("QUEUE_EXPORTER_DSN lacks %s", sb_str(&missing)),
-                  var_spec_find("QUEUE_EXPORTER_DSN")->fix);
+                  doc_xasprintf("QUEUE_EXPORTER_DSN lacks %s", sb_str(&missing)),
+                  doc_var_spec_find("QUEUE_EXPORTER_DSN")->fix);
     sb_free(&missing);
 }
 
@@ -481,11 +481,11 @@ static void smtp_cleartext(const struct dotenv *env, struct issues *is)
     struct strbuf why;
     sb_init(&why);
     if (!smtp_check_cleartext(tls, host, usable(env, "SMTP_USER") != NULL, &why))
-        add_issue(is, "SMTP_TLS", sb_xtake(&why), "SMTP_TLS=starttls (or tls on port 465)");
+        add_issue(is, "SMTP_TLS", doc_sb_xtake(&why), "SMTP_TLS=starttls (or tls on port 465)");
     sb_free(&why);
 }
 
-size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out)
+size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out)
 {
     struct issues is = {NULL, 0};
     /* Duplicates and '$' first: they concern the file as compose reads it. */
@@ -493,21 +493,21 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
         const struct dotenv_entry *e = &env->entries[i];
         if (e->duplicate_of)
             add_issue(&is, e->key,
-                      xasprintf("%s is set twice (lines %d and %d); the last one wins", e->key,
-                                e->duplicate_of, e->line),
+                      doc_xasprintf("%s is set twice (lines %d and %d); the last one wins", e->key,
+                                    e->duplicate_of, e->line),
                       "keep one definition");
         if (e->expands) {
-            char *fix = xasprintf("put the value in single quotes: %s='...'", e->key);
+            char *fix = doc_xasprintf("put the value in single quotes: %s='...'", e->key);
             add_issue(&is, e->key,
-                      xasprintf("%s contains '$', which docker compose expands as a variable "
-                                "(the value would change)",
-                                e->key),
+                      doc_xasprintf("%s contains '$', which docker compose expands as a variable "
+                                    "(the value would change)",
+                                    e->key),
                       fix);
             free(fix);
         }
     }
-    for (size_t i = 0; i < var_specs_count; i++) {
-        const struct env_var *s = &var_specs[i];
+    for (size_t i = 0; i < doc_var_specs_count; i++) {
+        const struct env_var *s = &doc_var_specs[i];
         const struct env_var *check = doc_env_validator(s->name);
         const char *v = usable(env, s->name);
         if (!v || !check)
@@ -515,8 +515,9 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
         struct strbuf why;
         sb_init(&why);
         if (!check->check(v, &why)) {
-            char *msg = (s->flags & ENV_SECRET) ? xasprintf("%s %s", s->name, sb_str(&why))
-                                                : xasprintf("%s=%s %s", s->name, v, sb_str(&why));
+            char *msg = (s->flags & ENV_SECRET)
+                            ? doc_xasprintf("%s %s", s->name, sb_str(&why))
+                            : doc_xasprintf("%s=%s %s", s->name, v, sb_str(&why));
             add_issue(&is, s->name, msg, s->fix);
         }
         sb_free(&why);
@@ -527,8 +528,8 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
     const char *receiver = usable(env, "WATCHDOG_RECEIVER");
     if (receiver && !strcmp(receiver, "watchdog-webhook") && !usable(env, "WATCHDOG_URL"))
         add_issue(&is, "WATCHDOG_URL",
-                  xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "
-                            "empty: the Watchdog would go nowhere"),
+                  doc_xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "
+                                "empty: the Watchdog would go nowhere"),
                   "set WATCHDOG_URL to the dead-man's switch ping URL, or "
                   "WATCHDOG_RECEIVER=watchdog-off");
     *out = is.v;

@@ -15,10 +15,10 @@
 
 /* The .env variables (struct env_var of src/common/envvar.h; their
  * `dotenv` field is unused here). */
-extern const struct env_var var_specs[];
-extern const size_t var_specs_count;
+extern const struct env_var doc_var_specs[];
+extern const size_t doc_var_specs_count;
 
-const struct env_var *var_spec_find(const char *name);
+const struct env_var *doc_var_spec_find(const char *name);
 
 /* The env tables of the programs compose starts from this .env (the daily
  * report's two, the queue exporter's), linked from their sources. */
@@ -30,7 +30,7 @@ const struct env_var *doc_env_validator(const char *dotenv_name);
 
 /* Secrets: the spec says so, or the name says so (PASSWORD, SECRET, KEY,
  * TOKEN, DSN), so unknown extra variables are protected too. */
-bool var_is_secret(const char *name);
+bool doc_var_is_secret(const char *name);
 
 /* placeholder_kind (validate.h) for the .env variable name. */
 const char *doc_placeholder_kind(const char *name, const char *value);
@@ -46,8 +46,8 @@ struct format_issue {
  * expansion, and cross-variable consistency (Supabase host / port / user
  * suffixes). Placeholder and empty values are left to their own checks.
  * Returns the number of issues; *out is an array the caller frees with
- * format_issues_free. */
-size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out);
-void format_issues_free(struct format_issue *v, size_t n);
+ * doc_format_issues_free. */
+size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out);
+void doc_format_issues_free(struct format_issue *v, size_t n);
 
 #endif

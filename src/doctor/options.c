@@ -15,7 +15,7 @@ static const struct {
     {GROUP_STACK, "stack"},
 };
 
-const char *group_name(unsigned group)
+const char *doc_group_name(unsigned group)
 {
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
         if (groups[i].bit == group)
@@ -23,7 +23,7 @@ const char *group_name(unsigned group)
     return "?";
 }
 
-unsigned options_parse_groups(const char *list, char *err, size_t errlen)
+unsigned doc_options_parse_groups(const char *list, char *err, size_t errlen)
 {
     unsigned bits = 0;
     const char *p = list;
@@ -52,7 +52,7 @@ unsigned options_parse_groups(const char *list, char *err, size_t errlen)
     return bits;
 }
 
-void options_usage(FILE *out)
+void doc_options_usage(FILE *out)
 {
     fputs("Usage: doctor [OPTIONS]\n"
           "Checks that this server and its .env are ready to deploy the monitoring stack,\n"
@@ -109,7 +109,7 @@ static bool parse_number(const char *s, double min, double max, double *out)
     return true;
 }
 
-void options_free(struct options *opt)
+void doc_options_free(struct options *opt)
 {
     free(opt->skip);
     opt->skip = NULL;
@@ -164,14 +164,14 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
         opt->inventory = optarg;
         return 0;
     case O_ONLY:
-        opt->groups = options_parse_groups(optarg, err, errlen);
+        opt->groups = doc_options_parse_groups(optarg, err, errlen);
         if (!opt->groups)
             return -1;
         opt->groups_explicit = true;
         return 0;
     case O_SKIP:
         free(opt->skip);
-        opt->skip = xstrdup(optarg);
+        opt->skip = doc_xstrdup(optarg);
         return 0;
     case O_JSON:
         opt->json = true;
@@ -217,8 +217,8 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
     return 0;
 }
 
-enum options_result options_parse(struct options *opt, int argc, char **argv, char *err,
-                                  size_t errlen)
+enum options_result doc_options_parse(struct options *opt, int argc, char **argv, char *err,
+                                      size_t errlen)
 {
     options_defaults(opt);
     static const struct option longopts[] = {

@@ -31,13 +31,13 @@ static void label_text(const cJSON *metric, char *out, size_t outlen)
              cJSON_IsString(inst) ? " " : "", cJSON_IsString(inst) ? inst->valuestring : "");
 }
 
-void prom_targets_free(struct prom_targets *t)
+void doc_prom_targets_free(struct prom_targets *t)
 {
     sb_free(&t->down);
     sb_free(&t->jobs);
 }
 
-bool prom_parse_targets(const char *json, struct prom_targets *t, char *err, size_t errlen)
+bool doc_prom_parse_targets(const char *json, struct prom_targets *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
     sb_init(&t->down);
@@ -84,17 +84,17 @@ bool prom_parse_targets(const char *json, struct prom_targets *t, char *err, siz
             const char *why = !strcmp(h, "unknown")                      ? "not scraped yet"
                               : cJSON_IsString(le) && le->valuestring[0] ? le->valuestring
                                                                          : "down";
-            sb_list_add(&t->down, "; ", "%s: %s", who, why);
+            doc_sb_list_add(&t->down, "; ", "%s: %s", who, why);
         }
         for (size_t j = 0; j < njobs; j++)
-            sb_list_add(&t->jobs, ", ", "%s %zu", jobs[j], jobn[j]);
+            doc_sb_list_add(&t->jobs, ", ", "%s %zu", jobs[j], jobn[j]);
         ok = true;
     }
     cJSON_Delete(root);
     return ok;
 }
 
-int prom_count_alertmanagers(const char *json)
+int doc_prom_count_alertmanagers(const char *json)
 {
     cJSON *root = cJSON_Parse(json);
     if (!root)

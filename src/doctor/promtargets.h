@@ -18,9 +18,9 @@ struct prom_targets {
 };
 
 /* Parses /api/v1/targets; false with err when the answer is not one. */
-bool prom_parse_targets(const char *json, struct prom_targets *out, char *err, size_t errlen);
-void prom_targets_free(struct prom_targets *t);
+bool doc_prom_parse_targets(const char *json, struct prom_targets *out, char *err, size_t errlen);
+void doc_prom_targets_free(struct prom_targets *t);
 /* Counts activeAlertmanagers in /api/v1/alertmanagers; -1 on error. */
-int prom_count_alertmanagers(const char *json);
+int doc_prom_count_alertmanagers(const char *json);
 
 #endif

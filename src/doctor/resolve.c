@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-bool ipv6_is_private(const char *a)
+bool doc_ipv6_is_private(const char *a)
 {
     struct in6_addr x;
     if (inet_pton(AF_INET6, a, &x) != 1)
@@ -43,14 +43,14 @@ static enum v6_route probe_v6_route(const struct sockaddr_in6 *dst, char *src, s
         inet_ntop(AF_INET6, &to.sin6_addr, dsts, sizeof(dsts));
         /* A private source towards a public destination: no IPv6 internet
          * (NAT66 is rare enough on servers to be treated as absent). */
-        if (ipv6_is_private(src) && !ipv6_is_private(dsts))
+        if (doc_ipv6_is_private(src) && !doc_ipv6_is_private(dsts))
             r = V6_ROUTE_PRIVATE_ONLY;
     }
     close(fd);
     return r;
 }
 
-bool resolve_host(const char *host, struct resolved *out)
+bool doc_resolve_host(const char *host, struct resolved *out)
 {
     memset(out, 0, sizeof(*out));
     struct addrinfo hints, *res = NULL;
@@ -94,7 +94,7 @@ bool resolve_host(const char *host, struct resolved *out)
     return true;
 }
 
-void resolved_list(const struct resolved *r, char *out, size_t outlen)
+void doc_resolved_list(const struct resolved *r, char *out, size_t outlen)
 {
     size_t used = 0;
     out[0] = '\0';
@@ -107,7 +107,7 @@ void resolved_list(const struct resolved *r, char *out, size_t outlen)
     }
 }
 
-bool resolved_contains(const struct resolved *r, const char *a)
+bool doc_resolved_contains(const struct resolved *r, const char *a)
 {
     /* Compare binary forms: "2001:DB8::1" and "2001:db8:0::1" are equal. */
     unsigned char want[16], have[16];
@@ -125,11 +125,11 @@ bool resolved_contains(const struct resolved *r, const char *a)
     return false;
 }
 
-bool ipv6_only_verdict(const char *host, const struct resolved *r, bool tried, bool network_failure,
-                       char *msg, size_t msglen)
+bool doc_ipv6_only_verdict(const char *host, const struct resolved *r, bool tried,
+                           bool network_failure, char *msg, size_t msglen)
 {
     char list[600];
-    resolved_list(r, list, sizeof(list));
+    doc_resolved_list(r, list, sizeof(list));
     if (r->n4 > 0) {
         snprintf(msg, msglen, "%s resolves to %s", host, list);
         return true;

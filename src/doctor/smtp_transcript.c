@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-void smtp_transcript_init(struct smtp_transcript *t)
+void doc_smtp_transcript_init(struct smtp_transcript *t)
 {
     memset(t, 0, sizeof(*t));
 }
@@ -20,7 +20,7 @@ static int reply_code(const char *line)
     return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 }
 
-void smtp_transcript_in(struct smtp_transcript *t, const char *line)
+void doc_smtp_transcript_in(struct smtp_transcript *t, const char *line)
 {
     int code = reply_code(line);
     if (!code)
@@ -67,7 +67,7 @@ void smtp_transcript_in(struct smtp_transcript *t, const char *line)
     }
 }
 
-void smtp_transcript_out(struct smtp_transcript *t, const char *line)
+void doc_smtp_transcript_out(struct smtp_transcript *t, const char *line)
 {
     char word[16];
     size_t n = strcspn(line, " \r\n");
@@ -104,7 +104,7 @@ void smtp_transcript_out(struct smtp_transcript *t, const char *line)
     }
 }
 
-void smtp_transcript_info(struct smtp_transcript *t, const char *text)
+void doc_smtp_transcript_info(struct smtp_transcript *t, const char *text)
 {
     const char *p = strstr(text, "SSL connection using ");
     if (!p)

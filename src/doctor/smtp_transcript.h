@@ -28,12 +28,12 @@ struct smtp_transcript {
     int noop_code;
 };
 
-void smtp_transcript_init(struct smtp_transcript *t);
+void doc_smtp_transcript_init(struct smtp_transcript *t);
 /* A line the server sent (without CRLF). */
-void smtp_transcript_in(struct smtp_transcript *t, const char *line);
+void doc_smtp_transcript_in(struct smtp_transcript *t, const char *line);
 /* A line the client sent: only its command word is used. */
-void smtp_transcript_out(struct smtp_transcript *t, const char *line);
+void doc_smtp_transcript_out(struct smtp_transcript *t, const char *line);
 /* An informational line from libcurl (TLS session details). */
-void smtp_transcript_info(struct smtp_transcript *t, const char *text);
+void doc_smtp_transcript_info(struct smtp_transcript *t, const char *text);
 
 #endif

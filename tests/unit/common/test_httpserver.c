@@ -84,8 +84,8 @@ static void serves_the_routes(void **state)
     assert_int_equal(request(port, NULL, "/metrics", NULL, NULL, body, sizeof(body)), 200);
     assert_string_equal(body, "up 1\n");
     assert_true(f.last_wait == 7.5); /* no header: the program's default */
-    assert_int_equal(request(port, NULL, "/metrics", "X-Prometheus-Scrape-Timeout-Seconds: 3",
-                             NULL, body, sizeof(body)),
+    assert_int_equal(request(port, NULL, "/metrics", "X-Prometheus-Scrape-Timeout-Seconds: 3", NULL,
+                             body, sizeof(body)),
                      200);
     assert_true(f.last_wait == 2.75); /* minus the margin to answer */
     assert_int_equal(request(port, NULL, "/metrics", "X-Prometheus-Scrape-Timeout-Seconds: soon",
@@ -125,8 +125,8 @@ static void readyz_without_a_ready_callback_is_liveness(void **state)
     struct http_server *s = http_server_start(&a, &lim, &ep, err, sizeof(err));
     assert_non_null(s);
     assert_int_equal(http_global_init("test/1", NULL), 0);
-    assert_int_equal(
-        request(http_server_port(s), NULL, "/readyz", NULL, NULL, body, sizeof(body)), 200);
+    assert_int_equal(request(http_server_port(s), NULL, "/readyz", NULL, NULL, body, sizeof(body)),
+                     200);
     http_server_stop(s);
     http_global_cleanup();
 }

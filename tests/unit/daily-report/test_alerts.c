@@ -33,7 +33,7 @@ static void alerts_sorted_filtered_and_defaulted(void **state)
         "]";
     struct am_alerts a;
     char err[256];
-    assert_int_equal(am_parse_alerts(j, strlen(j), &a, err, sizeof(err)), 0);
+    assert_int_equal(dr_am_parse_alerts(j, strlen(j), &a, err, sizeof(err)), 0);
     assert_int_equal(a.n, 4); /* the suppressed one and the Watchdog are left out */
     assert_int_equal(a.watchdog, 1);
     assert_string_equal(a.items[0].name, "HostDown");
@@ -46,15 +46,15 @@ static void alerts_sorted_filtered_and_defaulted(void **state)
     assert_string_equal(a.items[2].summary, "disk <10%");
     assert_string_equal(a.items[3].name, "Odd"); /* no severity: last */
     assert_string_equal(a.items[3].severity, "");
-    am_alerts_free(&a);
+    dr_am_alerts_free(&a);
 
-    assert_int_equal(am_parse_alerts("[]", 2, &a, err, sizeof(err)), 0);
+    assert_int_equal(dr_am_parse_alerts("[]", 2, &a, err, sizeof(err)), 0);
     assert_int_equal(a.n, 0);
     assert_int_equal(a.watchdog, 0);
-    am_alerts_free(&a);
-    assert_int_equal(am_parse_alerts("{}", 2, &a, err, sizeof(err)), -1);
+    dr_am_alerts_free(&a);
+    assert_int_equal(dr_am_parse_alerts("{}", 2, &a, err, sizeof(err)), -1);
     const char *badtime = "[{\"labels\":{},\"startsAt\":\"yesterday\"}]";
-    assert_int_equal(am_parse_alerts(badtime, strlen(badtime), &a, err, sizeof(err)), -1);
+    assert_int_equal(dr_am_parse_alerts(badtime, strlen(badtime), &a, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "startsAt"));
 }
 

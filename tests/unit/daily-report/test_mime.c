@@ -101,7 +101,7 @@ static void base64_rfc4648_vectors(void **state)
     for (int i = 0; i < 7; i++) {
         struct strbuf b;
         sb_init(&b);
-        encode_base64(&b, (const unsigned char *)in[i], strlen(in[i]), 0);
+        dr_encode_base64(&b, (const unsigned char *)in[i], strlen(in[i]), 0);
         assert_string_equal(sb_str(&b), want[i]);
         sb_free(&b);
     }
@@ -115,7 +115,7 @@ static void base64_wraps_at_76_and_round_trips(void **state)
         data[i] = (unsigned char)(i * 37 + 11);
     struct strbuf b;
     sb_init(&b);
-    encode_base64(&b, data, sizeof(data), 76);
+    dr_encode_base64(&b, data, sizeof(data), 76);
     assert_lines_at_most(sb_str(&b), 76);
     assert_non_null(strstr(sb_str(&b), "\r\n"));
     assert_int_equal(b64_decode(sb_str(&b), back), sizeof(data));
@@ -128,7 +128,7 @@ static char *qp(const char *s)
 {
     struct strbuf b;
     sb_init(&b);
-    encode_qp(&b, s, strlen(s));
+    dr_encode_qp(&b, s, strlen(s));
     return b.data ? b.data : strdup("");
 }
 
@@ -182,7 +182,7 @@ static void header_text_plain_ascii_is_verbatim(void **state)
     (void)state;
     struct strbuf b;
     sb_init(&b);
-    mime_header_text(&b, "Daily health report 2026-11-26: all clear");
+    dr_mime_header_text(&b, "Daily health report 2026-11-26: all clear");
     assert_string_equal(sb_str(&b), "Daily health report 2026-11-26: all clear");
     sb_free(&b);
 }
@@ -196,7 +196,7 @@ static void header_text_non_ascii_uses_encoded_words(void **state)
     char v[200] = "";
     for (int i = 0; i < 60; i++)
         strcat(v, "\xC3\xA9");
-    mime_header_text(&b, v);
+    dr_mime_header_text(&b, v);
     const char *s = sb_str(&b);
     assert_lines_at_most(s, 76);
     /* decode every word and glue: must give back v */
@@ -228,16 +228,16 @@ static void mailbox_forms(void **state)
     (void)state;
     struct strbuf b;
     sb_init(&b);
-    mime_header_mailbox(&b, "m@x.eu", "m@x.eu");
+    dr_mime_header_mailbox(&b, "m@x.eu", "m@x.eu");
     assert_string_equal(sb_str(&b), "m@x.eu");
     sb_reset(&b);
-    mime_header_mailbox(&b, "Ecotrans Monitoring <m@x.eu>", "m@x.eu");
+    dr_mime_header_mailbox(&b, "Ecotrans Monitoring <m@x.eu>", "m@x.eu");
     assert_string_equal(sb_str(&b), "\"Ecotrans Monitoring\" <m@x.eu>");
     sb_reset(&b);
-    mime_header_mailbox(&b, "\"Say \\\"hi\\\"\" <m@x.eu>", "m@x.eu");
+    dr_mime_header_mailbox(&b, "\"Say \\\"hi\\\"\" <m@x.eu>", "m@x.eu");
     assert_string_equal(sb_str(&b), "\"Say \\\\\\\"hi\\\\\\\"\" <m@x.eu>");
     sb_reset(&b);
-    mime_header_mailbox(&b, "Surveillance \xC3\xA9quipe <m@x.eu>", "m@x.eu");
+    dr_mime_header_mailbox(&b, "Surveillance \xC3\xA9quipe <m@x.eu>", "m@x.eu");
     assert_non_null(strstr(sb_str(&b), "=?UTF-8?B?"));
     assert_non_null(strstr(sb_str(&b), " <m@x.eu>"));
     sb_free(&b);
@@ -264,7 +264,7 @@ static void build(struct strbuf *out, const char *subject, const char *html, int
         .nimages = 1,
     };
     char err[256];
-    *rc = mime_build(&m, out, err, sizeof(err));
+    *rc = dr_mime_build(&m, out, err, sizeof(err));
 }
 
 static char *part_body(const char *msg, const char *content_type_line)
@@ -362,7 +362,7 @@ static void header_injection_refused(void **state)
 
 int main(void)
 {
-    schedule_use_tz("Europe/Paris");
+    dr_schedule_use_tz("Europe/Paris");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(base64_rfc4648_vectors),
         cmocka_unit_test(base64_wraps_at_76_and_round_trips),

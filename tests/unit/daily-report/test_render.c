@@ -21,7 +21,7 @@ static char *html_of(const char *in)
 {
     struct strbuf b;
     sb_init(&b);
-    sb_append_html(&b, in);
+    dr_sb_append_html(&b, in);
     return b.data ? b.data : strdup("");
 }
 
@@ -52,31 +52,31 @@ static void formats_values(void **state)
 {
     (void)state;
     char b[64];
-    fmt_pct(12.345, b, sizeof(b));
+    dr_fmt_pct(12.345, b, sizeof(b));
     assert_string_equal(b, "12.3 %");
-    fmt_pct(NAN, b, sizeof(b));
+    dr_fmt_pct(NAN, b, sizeof(b));
     assert_string_equal(b, "n/a");
-    fmt_count(42, b, sizeof(b));
+    dr_fmt_count(42, b, sizeof(b));
     assert_string_equal(b, "42");
-    fmt_duration(30, b, sizeof(b));
+    dr_fmt_duration(30, b, sizeof(b));
     assert_string_equal(b, "<1 min");
-    fmt_duration(48 * 60 + 5, b, sizeof(b));
+    dr_fmt_duration(48 * 60 + 5, b, sizeof(b));
     assert_string_equal(b, "48 min");
-    fmt_duration(2 * 3600 + 5 * 60, b, sizeof(b));
+    dr_fmt_duration(2 * 3600 + 5 * 60, b, sizeof(b));
     assert_string_equal(b, "2 h 05 min");
-    fmt_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b));
+    dr_fmt_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b));
     assert_string_equal(b, "3 d 4 h");
-    fmt_local(1795762800, b, sizeof(b));
+    dr_fmt_local(1795762800, b, sizeof(b));
     assert_string_equal(b, "2026-11-27 08:00 CET");
-    assert_int_equal(fmt_pct_level(79.9), 0);
-    assert_int_equal(fmt_pct_level(80), 1);
-    assert_int_equal(fmt_pct_level(90), 2);
+    assert_int_equal(dr_fmt_pct_level(79.9), 0);
+    assert_int_equal(dr_fmt_pct_level(80), 1);
+    assert_int_equal(dr_fmt_pct_level(90), 2);
 }
 
 /* A report whose every text field comes from "outside" and is hostile. */
 static void hostile_report(struct report *r)
 {
-    report_init(r, 1795762800);
+    dr_report_init(r, 1795762800);
     for (int i = 0; i < SEC_COUNT; i++)
         r->sec[i].available = 1;
     r->servers = calloc(2, sizeof(*r->servers));
@@ -102,7 +102,7 @@ static void html_escapes_every_value(void **state)
     hostile_report(&r);
     struct strbuf b;
     sb_init(&b);
-    render_html(&r, IMG_CID, &b);
+    dr_render_html(&r, IMG_CID, &b);
     const char *s = sb_str(&b);
     assert_null(strstr(s, "<script"));
     assert_null(strstr(s, "<img src=x"));
@@ -127,23 +127,23 @@ static void html_escapes_every_value(void **state)
     /* no charts in this report: each says why instead of a broken image */
     assert_non_null(strstr(s, "data-chart-missing=\"cpu\""));
     sb_free(&b);
-    report_free(&r);
+    dr_report_free(&r);
 }
 
 static void unavailable_sections_are_visible(void **state)
 {
     (void)state;
     struct report r;
-    report_init(&r, 1795762800);
+    dr_report_init(&r, 1795762800);
     r.sec[SEC_BUSINESS].available = 1;
     r.sec[SEC_ALERTS].available = 1;
-    report_set_unavailable(&r, SEC_INFRA, "GET http://127.0.0.1:9/api/v1/query?...: <refused>");
-    report_set_unavailable(&r, SEC_QUEUES, "PROMETHEUS_URL is not set");
+    dr_report_set_unavailable(&r, SEC_INFRA, "GET http://127.0.0.1:9/api/v1/query?...: <refused>");
+    dr_report_set_unavailable(&r, SEC_QUEUES, "PROMETHEUS_URL is not set");
     struct strbuf h, t;
     sb_init(&h);
     sb_init(&t);
-    render_html(&r, IMG_CID, &h);
-    render_text(&r, &t);
+    dr_render_html(&r, IMG_CID, &h);
+    dr_render_text(&r, &t);
     assert_non_null(strstr(sb_str(&h), "data-unavailable=\"infrastructure\""));
     assert_non_null(strstr(sb_str(&h), "data-unavailable=\"queues\""));
     assert_null(strstr(sb_str(&h), "data-unavailable=\"business\""));
@@ -152,11 +152,11 @@ static void unavailable_sections_are_visible(void **state)
     assert_non_null(strstr(sb_str(&t), "INFRASTRUCTURE (Prometheus)\n  UNAVAILABLE: GET "));
     assert_non_null(strstr(sb_str(&t), "  UNAVAILABLE: PROMETHEUS_URL is not set\n"));
     char subject[200];
-    render_subject(&r, subject, sizeof(subject));
+    dr_render_subject(&r, subject, sizeof(subject));
     assert_string_equal(subject, "Daily health report 2026-11-27: 2 sections unavailable");
     sb_free(&h);
     sb_free(&t);
-    report_free(&r);
+    dr_report_free(&r);
 }
 
 static void text_part_and_subject(void **state)
@@ -166,7 +166,7 @@ static void text_part_and_subject(void **state)
     hostile_report(&r);
     struct strbuf t;
     sb_init(&t);
-    render_text(&r, &t);
+    dr_render_text(&r, &t);
     const char *s = sb_str(&t);
     assert_non_null(strstr(s, "Daily health report - Friday 27 November 2026, 08:00 CET\n"));
     assert_non_null(strstr(s, "  F: UP, CPU 12.3 % (24 h max 45.7 %), RAM 50.0 % (24 h max "
@@ -183,17 +183,17 @@ static void text_part_and_subject(void **state)
     assert_non_null(strstr(s, "  [critical] HostDown on B since 2026-11-27 07:12 CET (for 48 "
                               "min): <script>steal()</script> & more\n"));
     char subject[200];
-    render_subject(&r, subject, sizeof(subject));
+    dr_render_subject(&r, subject, sizeof(subject));
     assert_string_equal(subject,
                         "Daily health report 2026-11-27: 1 of 2 servers DOWN, 1 active alert");
     for (int i = 0; i < SEC_COUNT; i++)
         r.sec[i].available = 1;
     r.servers[0].up = 1;
-    am_alerts_free(&r.alerts);
-    render_subject(&r, subject, sizeof(subject));
+    dr_am_alerts_free(&r.alerts);
+    dr_render_subject(&r, subject, sizeof(subject));
     assert_string_equal(subject, "Daily health report 2026-11-27: all clear");
     sb_free(&t);
-    report_free(&r);
+    dr_report_free(&r);
 }
 
 static void watchdog_presence_is_reported(void **state)
@@ -204,21 +204,21 @@ static void watchdog_presence_is_reported(void **state)
     struct strbuf h, t;
     sb_init(&h);
     sb_init(&t);
-    render_html(&r, IMG_CID, &h);
-    render_text(&r, &t);
+    dr_render_html(&r, IMG_CID, &h);
+    dr_render_text(&r, &t);
     assert_non_null(strstr(sb_str(&h), "data-watchdog=\"0\""));
     assert_non_null(strstr(sb_str(&t), "WARNING: the Watchdog alert is missing"));
     r.alerts.watchdog = 1;
     sb_reset(&h);
     sb_reset(&t);
-    render_html(&r, IMG_CID, &h);
-    render_text(&r, &t);
+    dr_render_html(&r, IMG_CID, &h);
+    dr_render_text(&r, &t);
     assert_non_null(strstr(sb_str(&h), "data-watchdog=\"1\""));
     assert_null(strstr(sb_str(&t), "WARNING"));
     assert_non_null(strstr(sb_str(&t), "Alerting pipeline: alive"));
     sb_free(&h);
     sb_free(&t);
-    report_free(&r);
+    dr_report_free(&r);
 }
 
 static void data_uri_mode_embeds_png(void **state)
@@ -235,19 +235,19 @@ static void data_uri_mode_embeds_png(void **state)
     struct strbuf a, b;
     sb_init(&a);
     sb_init(&b);
-    render_html(&r, IMG_DATA_URI, &a);
-    render_html(&r, IMG_CID, &b);
+    dr_render_html(&r, IMG_DATA_URI, &a);
+    dr_render_html(&r, IMG_CID, &b);
     assert_non_null(strstr(sb_str(&a), "src=\"data:image/png;base64,iVBORwECAw==\" width=\"640\" "
                                        "height=\"260\""));
     assert_non_null(strstr(sb_str(&b), "src=\"cid:" CID_CPU_CHART "\""));
     sb_free(&a);
     sb_free(&b);
-    report_free(&r);
+    dr_report_free(&r);
 }
 
 int main(void)
 {
-    schedule_use_tz("Europe/Paris");
+    dr_schedule_use_tz("Europe/Paris");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(escapes_markup_characters),
         cmocka_unit_test(drops_controls_and_repairs_utf8),

@@ -39,7 +39,7 @@ static void defaults(void **state)
     fake_env = env;
     struct config c;
     char err[512];
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), 0);
     assert_null(c.prometheus_url);
     assert_null(c.alertmanager_url);
     assert_null(c.db_dsn);
@@ -49,7 +49,7 @@ static void defaults(void **state)
     assert_string_equal(c.state_file, "/var/lib/daily-report/state");
     assert_string_equal(c.metrics_listen, "127.0.0.1:9201");
     assert_int_equal(c.catchup_minutes, 60);
-    config_free(&c);
+    dr_config_free(&c);
 }
 
 static void empty_source_means_unset(void **state)
@@ -60,12 +60,12 @@ static void empty_source_means_unset(void **state)
     fake_env = env;
     struct config c;
     char err[512];
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), 0);
     assert_null(c.prometheus_url);
     assert_string_equal(c.alertmanager_url, "http://alertmanager:9093");
     assert_int_equal(c.hour, 7);
     assert_int_equal(c.minute, 30);
-    config_free(&c);
+    dr_config_free(&c);
 }
 
 static void bad_schedule_names_variable(void **state)
@@ -75,15 +75,15 @@ static void bad_schedule_names_variable(void **state)
     char err[512];
     static const char *e1[] = {"REPORT_TIME=8h", NULL};
     fake_env = e1;
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), -1);
     assert_ptr_equal(strstr(err, "REPORT_TIME=8h is not a time of day"), err);
     static const char *e2[] = {"REPORT_TZ=Europe/Parris", NULL};
     fake_env = e2;
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), -1);
     assert_ptr_equal(strstr(err, "REPORT_TZ=Europe/Parris is not a time zone"), err);
     static const char *e3[] = {"GRAFANA_URL=javascript:alert(1)", NULL};
     fake_env = e3;
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), -1);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), -1);
     assert_ptr_equal(strstr(err, "GRAFANA_URL="), err);
 }
 
@@ -93,8 +93,8 @@ static void delivery_complete(void **state)
     fake_env = GOOD;
     struct config c;
     char err[512];
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), 0);
-    assert_int_equal(config_load_delivery(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load_delivery(&c, fake_get, err, sizeof(err)), 0);
     assert_int_equal(c.smtp_port, 587);
     assert_int_equal(c.smtp_tls, SMTP_TLS_STARTTLS);
     assert_string_equal(c.smtp_password, "s3cret");
@@ -104,7 +104,7 @@ static void delivery_complete(void **state)
     assert_string_equal(c.rcpt[1], "cto@example.eu");
     assert_int_equal(c.smtp_attempts, 5);
     assert_int_equal(c.smtp_backoff_s, 30);
-    config_free(&c);
+    dr_config_free(&c);
 }
 
 /* Drops one variable from GOOD (or replaces it) and expects an error
@@ -122,9 +122,9 @@ static void expect_delivery_error(const char *drop, const char *replace, const c
     fake_env = env;
     struct config c;
     char err[512] = "";
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), 0);
-    int rc = config_load_delivery(&c, fake_get, err, sizeof(err));
-    config_free(&c);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), 0);
+    int rc = dr_config_load_delivery(&c, fake_get, err, sizeof(err));
+    dr_config_free(&c);
     if (rc != -1 || strncmp(err, want, strlen(want)) != 0)
         fail_msg("dropping %s / setting %s: got rc=%d err='%s', want '%s...'", drop,
                  replace ? replace : "-", rc, err, want);
@@ -178,12 +178,12 @@ static void password_file_and_loopback_plain(void **state)
     fake_env = env;
     struct config c;
     char err[512];
-    assert_int_equal(config_load(&c, fake_get, err, sizeof(err)), 0);
-    assert_int_equal(config_load_delivery(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), 0);
+    assert_int_equal(dr_config_load_delivery(&c, fake_get, err, sizeof(err)), 0);
     assert_string_equal(c.smtp_password, "from-file"); /* newline stripped */
     assert_int_equal(c.smtp_tls, SMTP_TLS_NONE);
     assert_int_equal(c.smtp_port, 2525);
-    config_free(&c);
+    dr_config_free(&c);
     unlink(path);
 }
 

@@ -19,11 +19,11 @@ static void text_lines_and_counts(void **state)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     struct report r;
-    report_init(&r, f);
-    report_pass(&r, "env.file", "read %d variables", 3);
-    report_fail(&r, "env.permissions", "chmod 600 .env", "mode %04o", 0644);
-    report_skip(&r, "dns.grafana-domain", "no %s", "domain");
-    report_fail(&r, "x.multi", "fix\nwith newline", "two\nlines");
+    doc_report_init(&r, f);
+    doc_report_pass(&r, "env.file", "read %d variables", 3);
+    doc_report_fail(&r, "env.permissions", "chmod 600 .env", "mode %04o", 0644);
+    doc_report_skip(&r, "dns.grafana-domain", "no %s", "domain");
+    doc_report_fail(&r, "x.multi", "fix\nwith newline", "two\nlines");
     fclose(f);
     assert_string_equal(buf, "\u2713 env.file                   read 3 variables\n"
                              "\u2717 env.permissions            mode 0644\n"
@@ -34,7 +34,7 @@ static void text_lines_and_counts(void **state)
     assert_int_equal(r.passed, 1);
     assert_int_equal(r.failed, 2);
     assert_int_equal(r.skipped, 1);
-    report_free(&r);
+    doc_report_free(&r);
     free(buf);
 }
 
@@ -42,48 +42,48 @@ static void redaction_hides_every_secret_longest_first(void **state)
 {
     (void)state;
     struct report r;
-    report_init(&r, NULL);
-    report_add_secret(&r, "hunter2");
-    report_add_secret(&r, "hunter2-long");
-    report_add_secret(&r, "abc"); /* too short to redact */
-    char *s = report_redact(&r, "a hunter2-long b hunter2 c abc");
+    doc_report_init(&r, NULL);
+    doc_report_add_secret(&r, "hunter2");
+    doc_report_add_secret(&r, "hunter2-long");
+    doc_report_add_secret(&r, "abc"); /* too short to redact */
+    char *s = doc_report_redact(&r, "a hunter2-long b hunter2 c abc");
     assert_string_equal(s, "a *** b *** c abc");
     free(s);
-    report_fail(&r, "smtp.auth", "password hunter2 wrong", "server said hunter2");
+    doc_report_fail(&r, "smtp.auth", "password hunter2 wrong", "server said hunter2");
     assert_string_equal(r.items[0].detail, "server said ***");
     assert_string_equal(r.items[0].fix, "password *** wrong");
-    report_free(&r);
+    doc_report_free(&r);
 }
 
 static void skip_list_selects_ids_groups_and_prefixes(void **state)
 {
     (void)state;
     struct report r;
-    report_init(&r, NULL);
+    doc_report_init(&r, NULL);
     r.skip = "dns,s3.probe,targets.B.*";
-    assert_true(report_skipped(&r, "dns"));
-    assert_true(report_skipped(&r, "dns.grafana-domain"));
-    assert_true(report_skipped(&r, "s3.probe"));
-    assert_false(report_skipped(&r, "s3.probe-extra"));
-    assert_false(report_skipped(&r, "s3.bucket"));
-    assert_true(report_skipped(&r, "targets.B.node"));
-    assert_false(report_skipped(&r, "targets.BB.node"));
-    report_fail(&r, "s3.probe", "fix", "failed");
+    assert_true(doc_report_skipped(&r, "dns"));
+    assert_true(doc_report_skipped(&r, "dns.grafana-domain"));
+    assert_true(doc_report_skipped(&r, "s3.probe"));
+    assert_false(doc_report_skipped(&r, "s3.probe-extra"));
+    assert_false(doc_report_skipped(&r, "s3.bucket"));
+    assert_true(doc_report_skipped(&r, "targets.B.node"));
+    assert_false(doc_report_skipped(&r, "targets.BB.node"));
+    doc_report_fail(&r, "s3.probe", "fix", "failed");
     assert_int_equal(r.items[0].status, CHECK_SKIP);
     assert_string_equal(r.items[0].detail, "skipped by --skip");
     assert_null(r.items[0].fix);
     assert_int_equal(r.failed, 0);
-    report_free(&r);
+    doc_report_free(&r);
 }
 
 static void json_document(void **state)
 {
     (void)state;
     struct report r;
-    report_init(&r, NULL);
-    report_pass(&r, "env.file", "ok");
-    report_fail(&r, "s3.bucket", "create it", "missing \"bucket\"");
-    char *js = report_json(&r, "./.env", "1.2.3");
+    doc_report_init(&r, NULL);
+    doc_report_pass(&r, "env.file", "ok");
+    doc_report_fail(&r, "s3.bucket", "create it", "missing \"bucket\"");
+    char *js = doc_report_json(&r, "./.env", "1.2.3");
     cJSON *root = cJSON_Parse(js);
     assert_non_null(root);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(root, "ok")));
@@ -99,7 +99,7 @@ static void json_document(void **state)
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(c0, "fix")));
     cJSON_Delete(root);
     free(js);
-    report_free(&r);
+    doc_report_free(&r);
 }
 
 int main(void)

@@ -3,9 +3,9 @@
  * For every program variable that compose fills from the .env (the
  * `dotenv` column of the programs' env tables), each value below is given
  *   - to the doctor, as that .env variable in an otherwise valid .env
- *     (envspec_format_issues: the env.format check), and
+ *     (doc_envspec_format_issues: the env.format check), and
  *   - to the program, in an otherwise valid environment, through its real
- *     loader (the daily report's config_load + config_load_delivery; the
+ *     loader (the daily report's dr_config_load + dr_config_load_delivery; the
  *     queue exporter's table check + libpq parameter building),
  * and both verdicts must be the same, good values and bad alike. The
  * tables' wiring is checked too: every .env name a program table gives is
@@ -104,17 +104,17 @@ static bool doctor_accepts(const char *key, const char *value, char *why, size_t
             sb_printf(&text, "%s=%s\n", BASE_DOTENV[i][0], BASE_DOTENV[i][1]);
     sb_printf(&text, "%s='%s'\n", key, value);
     struct dotenv env;
-    dotenv_init(&env);
-    dotenv_parse(&env, sb_str(&text), text.len);
+    doc_dotenv_init(&env);
+    doc_dotenv_parse(&env, sb_str(&text), text.len);
     sb_free(&text);
-    assert_string_equal(dotenv_get(&env, key), value);
+    assert_string_equal(doc_dotenv_get(&env, key), value);
     if (doc_placeholder_kind(key, value))
         fail_msg("%s=%s looks like a placeholder", key, value);
     struct format_issue *v;
-    size_t n = envspec_format_issues(&env, &v);
+    size_t n = doc_envspec_format_issues(&env, &v);
     snprintf(why, whysz, "%s", n ? v[0].message : "");
-    format_issues_free(v, n);
-    dotenv_free(&env);
+    doc_format_issues_free(v, n);
+    doc_dotenv_free(&env);
     return n == 0;
 }
 
@@ -146,9 +146,9 @@ static bool program_accepts(const struct env_table *t, char *why, size_t whysz)
                                why, whysz) == 0;
     }
     struct config c;
-    bool ok = config_load(&c, prog_get, why, whysz) == 0 &&
-              config_load_delivery(&c, prog_get, why, whysz) == 0;
-    config_free(&c);
+    bool ok = dr_config_load(&c, prog_get, why, whysz) == 0 &&
+              dr_config_load_delivery(&c, prog_get, why, whysz) == 0;
+    dr_config_free(&c);
     return ok;
 }
 
@@ -206,7 +206,7 @@ static void one_validator_per_variable(void **state)
             const struct env_var *v = &TABLES[t]->vars[i];
             if (!v->dotenv)
                 continue;
-            const struct env_var *own = var_spec_find(v->dotenv);
+            const struct env_var *own = doc_var_spec_find(v->dotenv);
             if (!own)
                 fail_msg("%s reads .env %s, which the doctor does not know", v->name, v->dotenv);
             if (own->check)

@@ -15,7 +15,7 @@ static void targets_up_down_and_unknown(void **state)
     (void)state;
     struct prom_targets t;
     char err[200];
-    assert_true(prom_parse_targets(
+    assert_true(doc_prom_parse_targets(
         "{\"status\":\"success\",\"data\":{\"activeTargets\":["
         "{\"labels\":{\"job\":\"node\",\"server\":\"A\",\"instance\":\"10.0.0.1:9100\"},"
         "\"health\":\"up\",\"lastError\":\"\"},"
@@ -29,23 +29,24 @@ static void targets_up_down_and_unknown(void **state)
     assert_string_equal(sb_str(&t.down), "node/B 10.0.0.2:9100: context deadline exceeded; "
                                          "cadvisor/B 10.0.0.2:8080: not scraped yet");
     assert_string_equal(sb_str(&t.jobs), "node 2, cadvisor 1");
-    prom_targets_free(&t);
-    assert_false(prom_parse_targets("{\"status\":\"success\",\"data\":{}}", &t, err, sizeof(err)));
+    doc_prom_targets_free(&t);
+    assert_false(
+        doc_prom_parse_targets("{\"status\":\"success\",\"data\":{}}", &t, err, sizeof(err)));
     assert_string_equal(err, "the answer has no activeTargets");
-    prom_targets_free(&t);
+    doc_prom_targets_free(&t);
 }
 
 static void alertmanagers(void **state)
 {
     (void)state;
-    assert_int_equal(prom_count_alertmanagers(
+    assert_int_equal(doc_prom_count_alertmanagers(
                          "{\"status\":\"success\",\"data\":{\"activeAlertmanagers\":[{\"url\":"
                          "\"http://am:9093/api/v2/alerts\"}],\"droppedAlertmanagers\":[]}}"),
                      1);
-    assert_int_equal(
-        prom_count_alertmanagers("{\"status\":\"success\",\"data\":{\"activeAlertmanagers\":[]}}"),
-        0);
-    assert_int_equal(prom_count_alertmanagers("nope"), -1);
+    assert_int_equal(doc_prom_count_alertmanagers(
+                         "{\"status\":\"success\",\"data\":{\"activeAlertmanagers\":[]}}"),
+                     0);
+    assert_int_equal(doc_prom_count_alertmanagers("nope"), -1);
 }
 
 int main(void)

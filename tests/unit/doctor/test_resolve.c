@@ -25,7 +25,7 @@ static void ipv6_only_without_route_fails_before_connecting(void **state)
     (void)state;
     char msg[300];
     struct resolved r = v6only(V6_ROUTE_NONE);
-    assert_false(ipv6_only_verdict("db.x.supabase.co", &r, false, false, msg, sizeof(msg)));
+    assert_false(doc_ipv6_only_verdict("db.x.supabase.co", &r, false, false, msg, sizeof(msg)));
     assert_string_equal(msg, "db.x.supabase.co has only IPv6 addresses (2a05:d014:1c06:5f00::1) "
                              "and this server has no IPv6 route");
 }
@@ -35,12 +35,12 @@ static void private_source_fails_only_when_the_connection_failed(void **state)
     (void)state;
     char msg[300];
     struct resolved r = v6only(V6_ROUTE_PRIVATE_ONLY);
-    assert_true(ipv6_only_verdict("db.x.supabase.co", &r, false, false, msg, sizeof(msg)));
-    assert_false(ipv6_only_verdict("db.x.supabase.co", &r, true, true, msg, sizeof(msg)));
+    assert_true(doc_ipv6_only_verdict("db.x.supabase.co", &r, false, false, msg, sizeof(msg)));
+    assert_false(doc_ipv6_only_verdict("db.x.supabase.co", &r, true, true, msg, sizeof(msg)));
     assert_string_equal(msg, "db.x.supabase.co has only IPv6 addresses (2a05:d014:1c06:5f00::1); "
                              "this server has only a private IPv6 address (fd00::2) and the "
                              "connection failed");
-    assert_true(ipv6_only_verdict("db.x.supabase.co", &r, true, false, msg, sizeof(msg)));
+    assert_true(doc_ipv6_only_verdict("db.x.supabase.co", &r, true, false, msg, sizeof(msg)));
     assert_string_equal(msg, "db.x.supabase.co resolves to IPv6 only (2a05:d014:1c06:5f00::1); "
                              "reachable over IPv6");
 }
@@ -51,8 +51,8 @@ static void ipv4_is_always_fine(void **state)
     char msg[300];
     struct resolved r = v6only(V6_ROUTE_NONE);
     snprintf(r.v4[r.n4++], sizeof(r.v4[0]), "3.65.1.2");
-    assert_true(ipv6_only_verdict("aws-0-eu-central-1.pooler.supabase.com", &r, true, true, msg,
-                                  sizeof(msg)));
+    assert_true(doc_ipv6_only_verdict("aws-0-eu-central-1.pooler.supabase.com", &r, true, true, msg,
+                                      sizeof(msg)));
     assert_string_equal(msg, "aws-0-eu-central-1.pooler.supabase.com resolves to 3.65.1.2, "
                              "2a05:d014:1c06:5f00::1");
 }
@@ -60,18 +60,18 @@ static void ipv4_is_always_fine(void **state)
 static void private_ranges_and_comparison(void **state)
 {
     (void)state;
-    assert_true(ipv6_is_private("fd00::2"));
-    assert_true(ipv6_is_private("fe80::1"));
-    assert_true(ipv6_is_private("::1"));
-    assert_false(ipv6_is_private("2001:db8::1"));
-    assert_false(ipv6_is_private("10.0.0.1"));
+    assert_true(doc_ipv6_is_private("fd00::2"));
+    assert_true(doc_ipv6_is_private("fe80::1"));
+    assert_true(doc_ipv6_is_private("::1"));
+    assert_false(doc_ipv6_is_private("2001:db8::1"));
+    assert_false(doc_ipv6_is_private("10.0.0.1"));
     struct resolved r;
-    assert_true(resolve_host("127.0.0.1", &r));
+    assert_true(doc_resolve_host("127.0.0.1", &r));
     assert_int_equal(r.n4, 1);
-    assert_true(resolved_contains(&r, "127.0.0.1"));
-    assert_false(resolved_contains(&r, "127.0.0.2"));
+    assert_true(doc_resolved_contains(&r, "127.0.0.1"));
+    assert_false(doc_resolved_contains(&r, "127.0.0.2"));
     struct resolved r6 = v6only(V6_ROUTE_GLOBAL);
-    assert_true(resolved_contains(&r6, "2A05:D014:1C06:5F00:0:0:0:1"));
+    assert_true(doc_resolved_contains(&r6, "2A05:D014:1C06:5F00:0:0:0:1"));
 }
 
 int main(void)

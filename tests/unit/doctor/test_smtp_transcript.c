@@ -14,11 +14,11 @@ static void feed(struct smtp_transcript *t, const char *const *lines)
     for (; *lines; lines++) {
         const char *l = *lines;
         if (l[0] == '>')
-            smtp_transcript_out(t, l + 2);
+            doc_smtp_transcript_out(t, l + 2);
         else if (l[0] == '<')
-            smtp_transcript_in(t, l + 2);
+            doc_smtp_transcript_in(t, l + 2);
         else
-            smtp_transcript_info(t, l + 2);
+            doc_smtp_transcript_info(t, l + 2);
     }
 }
 
@@ -47,7 +47,7 @@ static void starttls_then_auth_accepted(void **state)
         NULL,
     };
     struct smtp_transcript t;
-    smtp_transcript_init(&t);
+    doc_smtp_transcript_init(&t);
     feed(&t, lines);
     assert_int_equal(t.greeting_code, 220);
     assert_string_equal(t.greeting, "220 smtp.eu.mailgun.org ESMTP");
@@ -75,7 +75,7 @@ static void capabilities_are_those_of_the_latest_ehlo(void **state)
         "> STARTTLS", "< 220 ok", "> EHLO d", "< 250 hi",         NULL,
     };
     struct smtp_transcript t;
-    smtp_transcript_init(&t);
+    doc_smtp_transcript_init(&t);
     feed(&t, lines);
     assert_false(t.offers_auth);
     assert_false(t.offers_starttls);
@@ -98,14 +98,14 @@ static void auth_rejected_and_no_starttls(void **state)
         NULL,
     };
     struct smtp_transcript t;
-    smtp_transcript_init(&t);
+    doc_smtp_transcript_init(&t);
     feed(&t, rejected);
     assert_int_equal(t.auth_code, 535);
     assert_string_equal(t.auth_reply, "535 5.7.8 Authentication credentials invalid");
     assert_string_equal(t.auth_mech, "LOGIN");
 
     static const char *const plain[] = {"< 220 hi", "> EHLO d", "< 250-hi", "< 250 HELP", NULL};
-    smtp_transcript_init(&t);
+    doc_smtp_transcript_init(&t);
     feed(&t, plain);
     assert_false(t.offers_starttls);
     assert_false(t.starttls_sent);
@@ -117,7 +117,7 @@ static void refused_greeting(void **state)
     (void)state;
     static const char *const lines[] = {"< 554 no service for you", NULL};
     struct smtp_transcript t;
-    smtp_transcript_init(&t);
+    doc_smtp_transcript_init(&t);
     feed(&t, lines);
     assert_int_equal(t.greeting_code, 554);
 }
