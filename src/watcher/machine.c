@@ -111,7 +111,10 @@ enum wd_change wd_tick(struct wd_state *s, const struct wd_policy *p, wd_time no
             s->outage_end = 0;
             return WD_CHANGE_RELAPSE;
         }
-        if (now - s->recovering_since >= p->steady_s) {
+        /* Steady means heartbeats still arriving a full steady period
+         * after the first one, with no gap of a grace in between: time
+         * alone since that first one proves nothing. */
+        if (s->last_beat - s->recovering_since >= p->steady_s) {
             s->phase = WD_PHASE_OK;
             /* Also when the alert never went out (SMTP down all along):
              * the restored mail then tells of the whole outage. */
@@ -161,10 +164,8 @@ wd_time wd_next_deadline(const struct wd_state *s, const struct wd_policy *p)
     switch (s->phase) {
     case WD_PHASE_OK:
         return ref + p->grace_s;
-    case WD_PHASE_RECOVERING: {
-        wd_time relapse = ref + p->grace_s, steady = s->recovering_since + p->steady_s;
-        return relapse < steady ? relapse : steady;
-    }
+    case WD_PHASE_RECOVERING: /* the restore comes with a heartbeat */
+        return ref + p->grace_s;
     case WD_PHASE_SILENT:
         if (s->alert_delivered && s->pending == WD_MAIL_NONE)
             return s->last_mail + p->remind_s;

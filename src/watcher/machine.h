@@ -9,14 +9,12 @@
  *   OK          heartbeats arrive; silence shorter than the grace.
  *   SILENT      no heartbeat for longer than the grace: the alert mail is
  *               due once, then a reminder every remind period.
- *   RECOVERING  heartbeats came back after an outage, but not yet for the
- *               steady period. Silence again for a grace goes back to
- *               SILENT without a new alert (same outage); heartbeats for
- *               the whole steady period end the outage with one "restored"
- *               mail. This is the hysteresis: an F that flaps faster than
- *               grace + steady stays in one outage (one alert, reminders,
- *               one restored mail at the end), and a slower flapper costs
- *               at most two mails per grace + steady.
+ *   RECOVERING  heartbeats came back after an outage, but not yet over a
+ *               steady period (a heartbeat steady_s after the first one). Silence again for a grace
+ * goes back to SILENT without a new alert (same outage); heartbeats for the whole steady period end
+ * the outage with one "restored" mail. This is the hysteresis: an F that flaps faster than grace +
+ * steady stays in one outage (one alert, reminders, one restored mail at the end), and a slower
+ * flapper costs at most two mails per grace + steady.
  *
  * Silence is measured from the later of the last heartbeat and the
  * watcher's own start: the watcher's downtime is not F's silence, so any
