@@ -72,6 +72,8 @@ static int default_port(const char *role)
         return 9100;
     if (!strcmp(role, "cadvisor"))
         return 8080;
+    if (!strcmp(role, "watcher"))
+        return 9202;
     return 0;
 }
 
@@ -137,7 +139,7 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
     }
     bool self = !strcmp(addr, "self");
     char *rsave = NULL;
-    bool seen_node = false, seen_cadvisor = false;
+    bool seen_node = false, seen_cadvisor = false, seen_watcher = false;
     for (char *r = strtok_r(cols[2], ",", &rsave); r; r = strtok_r(NULL, ",", &rsave)) {
         struct inv_target t;
         memset(&t, 0, sizeof(t));
@@ -168,10 +170,12 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
             }
         }
         if (!default_port(r)) {
-            err(inv, source, lineno, "unknown role \"%s\" (known: node, cadvisor)", r);
+            err(inv, source, lineno, "unknown role \"%s\" (known: node, cadvisor, watcher)", r);
             continue;
         }
-        bool *seen = !strcmp(r, "node") ? &seen_node : &seen_cadvisor;
+        bool *seen = !strcmp(r, "node")      ? &seen_node
+                     : !strcmp(r, "watcher") ? &seen_watcher
+                                             : &seen_cadvisor;
         if (*seen) {
             err(inv, source, lineno, "role %s listed twice for server %s", r, name);
             continue;
