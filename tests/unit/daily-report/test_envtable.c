@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envtable.h"
+#include "fakeenv.h"
 
 static const struct env_table *const TABLES[] = {&dr_env_table, &dr_env_delivery_table};
 
@@ -68,16 +69,6 @@ static void every_variable_once(void **state)
     assert_string_equal(find("REPORT_TO")->dotenv, "REPORT_EMAIL_TO");
 }
 
-static const char **fake;
-static const char *get(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char **p = fake; p && *p; p++)
-        if (!strncmp(*p, name, n) && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
-
 static void image_defaults_pass(void **state)
 {
     (void)state;
@@ -85,11 +76,11 @@ static void image_defaults_pass(void **state)
     /* src/daily-report/Dockerfile's ENV */
     static const char *image[] = {"REPORT_METRICS_LISTEN=0.0.0.0:9201",
                                   "REPORT_STATE_FILE=/var/lib/daily-report/state", NULL};
-    fake = image;
-    assert_int_equal(env_table_check(&dr_env_table, get, err, sizeof(err)), 0);
+    fake_env = image;
+    assert_int_equal(env_table_check(&dr_env_table, fake_get, err, sizeof(err)), 0);
     static const char *none[] = {NULL};
-    fake = none;
-    assert_int_equal(env_table_check(&dr_env_delivery_table, get, err, sizeof(err)), -1);
+    fake_env = none;
+    assert_int_equal(env_table_check(&dr_env_delivery_table, fake_get, err, sizeof(err)), -1);
     assert_ptr_equal(strstr(err, "SMTP_HOST is not set"), err);
 }
 

@@ -10,17 +10,8 @@
 #include <string.h>
 
 #include "envtable.h"
+#include "fakeenv.h"
 #include "pgconn.h"
-
-static const char **fake;
-static const char *get(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char **p = fake; p && *p; p++)
-        if (!strncmp(*p, name, n) && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
 
 static void table(void **state)
 {
@@ -37,16 +28,16 @@ static void table(void **state)
             assert_string_not_equal(qe_env_table.vars[i].name, qe_env_table.vars[j].name);
     char err[512];
     static const char *image[] = {"QUEUE_EXPORTER_LISTEN=0.0.0.0:9200", NULL}; /* the Dockerfile */
-    fake = image;
-    assert_int_equal(env_table_check(&qe_env_table, get, err, sizeof(err)), 0);
+    fake_env = image;
+    assert_int_equal(env_table_check(&qe_env_table, fake_get, err, sizeof(err)), 0);
     static const char *bad_listen[] = {"QUEUE_EXPORTER_LISTEN=9200", NULL};
-    fake = bad_listen;
-    assert_int_equal(env_table_check(&qe_env_table, get, err, sizeof(err)), -1);
+    fake_env = bad_listen;
+    assert_int_equal(env_table_check(&qe_env_table, fake_get, err, sizeof(err)), -1);
     assert_ptr_equal(strstr(err, "QUEUE_EXPORTER_LISTEN=9200 "), err);
     static const char *plain_remote[] = {
         "QUEUE_EXPORTER_DSN=host=db.x.supabase.co password=hunter2 sslmode=disable", NULL};
-    fake = plain_remote;
-    assert_int_equal(env_table_check(&qe_env_table, get, err, sizeof(err)), -1);
+    fake_env = plain_remote;
+    assert_int_equal(env_table_check(&qe_env_table, fake_get, err, sizeof(err)), -1);
     assert_null(strstr(err, "hunter2"));
     assert_non_null(strstr(err, "unencrypted"));
 }
