@@ -37,11 +37,6 @@ static int build_params(struct pg_params *p, const char *dsn, double timeout_s, 
     return pg_params_build(p, dsn, "QUEUE_EXPORTER_DSN", &d, (env_get_fn)getenv, err, errsz);
 }
 
-static void pq_message(const char *msg, char *out, size_t outsz)
-{
-    pg_error_line(msg, PG_ERR_KEEP_WHERE, out, outsz);
-}
-
 struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err, size_t errsz)
 {
     struct pg_params ci;
@@ -85,7 +80,7 @@ char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz)
     char *q = PQescapeIdentifier(conn, ident, strlen(ident));
     if (!q) {
         char msg[256];
-        pq_message(PQerrorMessage(conn), msg, sizeof(msg));
+        pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, msg, sizeof(msg));
         snprintf(err, errsz, "cannot quote identifier: %s", msg);
         return NULL;
     }
@@ -111,7 +106,8 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
     PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, ci.dsn != NULL);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         char msg[256];
-        pq_message(conn ? PQerrorMessage(conn) : "out of memory", msg, sizeof(msg));
+        pg_error_line(conn ? PQerrorMessage(conn) : "out of memory", PG_ERR_KEEP_WHERE, msg,
+                      sizeof(msg));
         PQfinish(conn);
         db->backoff_s = db->backoff_s > 0 ? db->backoff_s * 2 : 1;
         if (db->backoff_s > db->cfg->reconnect_max_seconds)
@@ -159,7 +155,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
                 return -1;
             }
             if (!PQconsumeInput(conn)) {
-                pq_message(PQerrorMessage(conn), err, errsz);
+                pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
                 return -1;
             }
         }
@@ -169,7 +165,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
         ExecStatusType st = PQresultStatus(res);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             if (rc == 0)
-                pq_message(PQresultErrorMessage(res), err, errsz);
+                pg_error_line(PQresultErrorMessage(res), PG_ERR_KEEP_WHERE, err, errsz);
             rc = -1;
         }
         if (last && rc == 0 && st == PGRES_TUPLES_OK) {
@@ -189,7 +185,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
 static int simple(PGconn *conn, const char *sql, double deadline, char *err, size_t errsz)
 {
     if (!PQsendQuery(conn, sql)) {
-        pq_message(PQerrorMessage(conn), err, errsz);
+        pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
         return -1;
     }
     return await_results(conn, deadline, NULL, err, errsz);
@@ -249,7 +245,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
     if (rc == 0) {
         if (!PQsendQueryParams(conn, db->query.text, (int)db->query.n_params, NULL,
                                db->query.params, NULL, NULL, 0)) {
-            pq_message(PQerrorMessage(conn), err, errsz);
+            pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
             rc = -1;
         } else {
             rc = await_results(conn, deadline, &res, err, errsz);

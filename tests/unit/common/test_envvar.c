@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envvar.h"
+#include "fakeenv.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -25,38 +26,28 @@ static const struct env_var VARS[] = {
 };
 static const struct env_table TABLE = {"test", VARS, N(VARS)};
 
-static const char **fake;
-static const char *get(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char **p = fake; p && *p; p++)
-        if (!strncmp(*p, name, n) && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
-
 static void tables(void **state)
 {
     (void)state;
     char err[256];
     static const char *ok[] = {"NEEDED=42", "TOKEN=443", "FREE=x y", NULL};
-    fake = ok;
-    assert_int_equal(env_table_check(&TABLE, get, err, sizeof(err)), 0);
+    fake_env = ok;
+    assert_int_equal(env_table_check(&TABLE, fake_get, err, sizeof(err)), 0);
     static const char *missing[] = {"NEEDED=", "TOKEN=443", NULL}; /* empty = unset */
-    fake = missing;
-    assert_int_equal(env_table_check(&TABLE, get, err, sizeof(err)), -1);
+    fake_env = missing;
+    assert_int_equal(env_table_check(&TABLE, fake_get, err, sizeof(err)), -1);
     assert_string_equal(err, "NEEDED is not set (e.g. NEEDED=42)");
     static const char *bad[] = {"NEEDED=7", NULL};
-    fake = bad;
-    assert_int_equal(env_table_check(&TABLE, get, err, sizeof(err)), -1);
+    fake_env = bad;
+    assert_int_equal(env_table_check(&TABLE, fake_get, err, sizeof(err)), -1);
     assert_string_equal(err, "NEEDED=7 is not a number 10-99 (e.g. NEEDED=42)");
     static const char *secret[] = {"NEEDED=42", "TOKEN=hunter2", NULL};
-    fake = secret;
-    assert_int_equal(env_table_check(&TABLE, get, err, sizeof(err)), -1);
+    fake_env = secret;
+    assert_int_equal(env_table_check(&TABLE, fake_get, err, sizeof(err)), -1);
     assert_string_equal(err, "TOKEN is not a port number (1-65535) (the port)");
     assert_ptr_equal(env_table_find(&TABLE, "FREE"), &VARS[2]);
     assert_null(env_table_find(&TABLE, "NOPE"));
-    assert_null(env_nonempty(get, "NOPE"));
+    assert_null(env_nonempty(fake_get, "NOPE"));
 }
 
 static void generic_validators(void **state)

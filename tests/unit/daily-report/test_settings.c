@@ -11,19 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fakeenv.h"
 #include "settings.h"
-
-/* A fake environment: NULL-terminated name=value pairs. */
-static const char **fake_env;
-
-static const char *fake_get(const char *name)
-{
-    size_t n = strlen(name);
-    for (const char **p = fake_env; p && *p; p++)
-        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
-            return *p + n + 1;
-    return NULL;
-}
 
 static const char *GOOD[] = {"SMTP_HOST=smtp.eu.mailgun.org",
                              "SMTP_USER=postmaster@mg.example.eu",

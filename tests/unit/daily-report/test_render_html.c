@@ -1,5 +1,6 @@
-/* Rendering: HTML escaping of every source value, unavailable sections,
- * the plain-text part and the subject line. */
+/* Rendering (render_html.c, render_text.c): every source value escaped in
+ * the HTML, unavailable sections, the plain-text part and the subject
+ * line. (The escapers alone: test_escape.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,62 +17,6 @@
 #include "report.h"
 #include "schedule.h"
 #include "strbuf.h"
-
-static char *html_of(const char *in)
-{
-    struct strbuf b;
-    sb_init(&b);
-    dr_sb_append_html(&b, in);
-    return b.data ? b.data : strdup("");
-}
-
-static void escapes_markup_characters(void **state)
-{
-    (void)state;
-    char *s = html_of("<script>alert('x')</script> & \"q\"");
-    assert_string_equal(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
-    free(s);
-}
-
-static void drops_controls_and_repairs_utf8(void **state)
-{
-    (void)state;
-    char *s = html_of("a\x01\x1b[31mb\tc\nd\x7f");
-    assert_string_equal(s, "a[31mb\tc\nd");
-    free(s);
-    /* valid UTF-8 kept; a lone continuation byte, a truncated sequence, an
-     * overlong '/' and a UTF-16 surrogate become U+FFFD */
-    s = html_of("caf\xC3\xA9 \x80 \xE2\x82 \xC0\xAF \xED\xA0\x80 \xF0\x9F\x98\x80");
-    assert_string_equal(s, "caf\xC3\xA9 \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD "
-                           "\xEF\xBF\xBD\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
-                           "\xF0\x9F\x98\x80");
-    free(s);
-}
-
-static void formats_values(void **state)
-{
-    (void)state;
-    char b[64];
-    dr_fmt_pct(12.345, b, sizeof(b));
-    assert_string_equal(b, "12.3 %");
-    dr_fmt_pct(NAN, b, sizeof(b));
-    assert_string_equal(b, "n/a");
-    dr_fmt_count(42, b, sizeof(b));
-    assert_string_equal(b, "42");
-    dr_fmt_duration(30, b, sizeof(b));
-    assert_string_equal(b, "<1 min");
-    dr_fmt_duration(48 * 60 + 5, b, sizeof(b));
-    assert_string_equal(b, "48 min");
-    dr_fmt_duration(2 * 3600 + 5 * 60, b, sizeof(b));
-    assert_string_equal(b, "2 h 05 min");
-    dr_fmt_duration(3 * 86400 + 4 * 3600 + 59, b, sizeof(b));
-    assert_string_equal(b, "3 d 4 h");
-    dr_fmt_local(1795762800, b, sizeof(b));
-    assert_string_equal(b, "2026-11-27 08:00 CET");
-    assert_int_equal(dr_fmt_pct_level(79.9), 0);
-    assert_int_equal(dr_fmt_pct_level(80), 1);
-    assert_int_equal(dr_fmt_pct_level(90), 2);
-}
 
 /* A report whose every text field comes from "outside" and is hostile. */
 static void hostile_report(struct report *r)
@@ -249,9 +194,6 @@ int main(void)
 {
     dr_schedule_use_tz("Europe/Paris");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(escapes_markup_characters),
-        cmocka_unit_test(drops_controls_and_repairs_utf8),
-        cmocka_unit_test(formats_values),
         cmocka_unit_test(html_escapes_every_value),
         cmocka_unit_test(unavailable_sections_are_visible),
         cmocka_unit_test(text_part_and_subject),
