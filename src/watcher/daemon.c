@@ -276,7 +276,7 @@ static int load_state(struct wd_daemon *d)
     return 0;
 }
 
-int wd_daemon_run(const struct wd_settings *cfg, const char *version)
+int wd_daemon_run(struct wd_settings *cfg, const char *version)
 {
     static struct wd_daemon d; /* static: the signal thread may outlive a stack frame */
     memset(&d, 0, sizeof(d));
@@ -288,7 +288,7 @@ int wd_daemon_run(const struct wd_settings *cfg, const char *version)
     pthread_cond_init(&d.cv, NULL);
     if (load_state(&d) != 0)
         return 1;
-    ((struct wd_settings *)cfg)->smtp.progress = abort_transfer;
+    cfg->smtp.progress = abort_transfer; /* a stop request aborts a transfer */
 
     sigset_t set;
     sigemptyset(&set);

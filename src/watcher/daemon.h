@@ -10,8 +10,8 @@
 
 #include "settings.h"
 
-/* Runs until SIGTERM or SIGINT. Returns the exit status (0 on a clean
- * stop), having logged why when it is not 0. */
-int wd_daemon_run(const struct wd_settings *cfg, const char *version);
+/* Runs until SIGTERM or SIGINT (it installs its stop hook in cfg->smtp). Returns the exit status (0
+ * on a clean stop), having logged why when it is not 0. */
+int wd_daemon_run(struct wd_settings *cfg, const char *version);
 
 #endif
