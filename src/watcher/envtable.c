@@ -22,15 +22,6 @@ static bool check_backoff(const char *v, struct strbuf *why)
     return env_check_int(v, 1, 3600, why);
 }
 
-static bool check_user(const char *v, struct strbuf *why)
-{
-    if (strpbrk(v, " \t\r\n")) {
-        sb_puts(why, "contains whitespace");
-        return false;
-    }
-    return true;
-}
-
 static const struct env_var vars[] = {
     {"WATCHER_LISTEN", ENV_OPTIONAL, listen_addr_check,
      "ADDR:PORT reachable from Server F, e.g. WATCHER_LISTEN=203.0.113.10:9202", NULL},
@@ -53,7 +44,7 @@ static const struct env_var vars[] = {
      "starttls, tls or none; unset: tls on port 465, starttls otherwise", "SMTP_TLS"},
     {"SMTP_PORT", ENV_OPTIONAL, env_check_port, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)",
      "SMTP_PORT"},
-    {"SMTP_USER", ENV_OPTIONAL, check_user, "the SMTP login, e.g. postmaster@mg.example.eu",
+    {"SMTP_USER", ENV_OPTIONAL, smtp_check_user, "the SMTP login, e.g. postmaster@mg.example.eu",
      "SMTP_USER"},
     {"SMTP_PASSWORD_FILE", ENV_OPTIONAL, NULL, "a file holding the SMTP password", NULL},
     {"SMTP_CA_FILE", ENV_OPTIONAL, NULL, "a PEM file of CA certificates", NULL},

@@ -1,14 +1,13 @@
 #include "statefile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
-#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "atomicfile.h"
 
 #define MAGIC "watcher-state 1"
 #define MAX_FILE 4096
@@ -161,57 +160,16 @@ int wd_statefile_load(const char *path, struct wd_state *s, char *err, size_t er
     return 1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-static void fsync_dir(const char *path)
-{
-    char copy[PATH_MAX];
-    snprintf(copy, sizeof(copy), "%s", path);
-    int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-}
-
 int wd_statefile_save(const char *path, const struct wd_state *s, char *err, size_t errsz)
 {
     struct strbuf b;
     sb_init(&b);
     wd_state_format(s, &b);
-    char tmp[PATH_MAX];
-    if (sb_failed(&b) || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-        sb_free(&b);
-        snprintf(err, errsz, "%s: out of memory or path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = -1;
-    if (fd < 0) {
-        snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
-    } else if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
-        snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-    } else if (close(fd) != 0 || rename(tmp, path) != 0) {
-        snprintf(err, errsz, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-    } else {
-        fsync_dir(path);
-        rc = 0;
-    }
+    if (sb_failed(&b))
+        snprintf(err, errsz, "%s: out of memory", path);
+    else
+        rc = atomic_file_replace(path, b.data, b.len, 0600, err, errsz);
     sb_free(&b);
     return rc;
 }

@@ -7,9 +7,9 @@
  *     last_beat=1764496800
  *     ...
  *
- * Written atomically (a temporary file in the same directory, fsync,
- * rename, fsync of the directory), so a crash or a power cut leaves either
- * the old or the new state, never half of one. Formatting and parsing are
+ * Written atomically (src/common/atomicfile.h: a temporary file in the
+ * same directory, fsync, rename, fsync of the directory), so a crash or a
+ * power cut leaves either the old or the new state, never half of one. Formatting and parsing are
  * pure (unit-tested); only wd_statefile_save/load touch the disk. */
 #ifndef WD_STATEFILE_H
 #define WD_STATEFILE_H

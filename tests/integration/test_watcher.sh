@@ -288,14 +288,7 @@ if command -v valgrind >/dev/null; then
     rc=$?
     rm -f "$P/watcher-vg.pid"
     assert_eq "under valgrind: clean exit after SIGTERM (99 would be a valgrind error)" 0 "$rc"
-    vg=$(cat "$T/valgrind.log")
-    assert_contains "valgrind: ERROR SUMMARY: 0 errors" "$vg" "ERROR SUMMARY: 0 errors from 0 contexts"
-    if grep -q "All heap blocks were freed" <<<"$vg"; then
-        ok "valgrind: all heap blocks were freed"
-    else
-        assert_contains "valgrind: definitely lost: 0 bytes" "$vg" "definitely lost: 0 bytes in 0 blocks"
-        assert_contains "valgrind: indirectly lost: 0 bytes" "$vg" "indirectly lost: 0 bytes in 0 blocks"
-    fi
+    assert_valgrind_clean "$T/valgrind.log"
 else
     not_ok "valgrind is installed (tests/install-deps.sh)"
 fi

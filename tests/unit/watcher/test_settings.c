@@ -144,6 +144,10 @@ static void refused(void **state)
     set("SMTP_TLS", "none");
     assert_int_equal(load(), -1); /* credentials in clear over the network */
     set("SMTP_TLS", NULL);
+    set("SMTP_USER", "postmaster @mg.example.eu");
+    assert_int_equal(load(), -1);
+    assert_non_null(strstr(err, "SMTP_USER"));
+    set("SMTP_USER", "postmaster@mg.example.eu");
     set("ALERT_EMAIL_TO", "not-an-address");
     assert_int_equal(load(), -1);
     assert_non_null(strstr(err, "ALERT_EMAIL_TO"));
