@@ -70,16 +70,7 @@ set_root "$ROOT_OPT"
 [ -n "$ENV_FILE" ] || usage_error "--env-file is required: Server F's .env (SMTP settings, WATCHER_TOKEN, MONITORING_CLUSTER)"
 [ -n "$LISTEN" ] || usage_error "--listen-address is required: this server's address that Server F reaches"
 if [ ! -f "$ENV_FILE" ] || [ ! -r "$ENV_FILE" ]; then die "--env-file $ENV_FILE: no such readable file"; fi
-case $LISTEN in
-\[*\]:*) host=${LISTEN%]:*}; host=${host#[}; port=${LISTEN##*]:} ;;
-\[*\]) host=${LISTEN#[}; host=${host%]}; port=$DEFAULT_PORT ;;
-*:*:*) usage_error "--listen-address '$LISTEN': write an IPv6 address in brackets, e.g. [2001:db8::1]:$DEFAULT_PORT" ;;
-*:*) host=${LISTEN%:*}; port=${LISTEN##*:} ;;
-*) host=$LISTEN; port=$DEFAULT_PORT ;;
-esac
-valid_ip "$host" || usage_error "--listen-address '$LISTEN': '$host' is not an IP address"
-valid_port "$port" || usage_error "--listen-address '$LISTEN': '$port' is not a port number"
-if valid_ipv6 "$host"; then LISTEN="[$host]:$port"; else LISTEN="$host:$port"; fi
+split_listen_address "$LISTEN" $DEFAULT_PORT
 [[ $GRACE =~ ^([0-9]+[dhms])+$ ]] || usage_error "--grace '$GRACE' is not a period such as 10m or 1h30m"
 
 # env_value KEY: the value of KEY in the env file, as docker compose reads
