@@ -1,36 +1,11 @@
 #include "settings.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "duration.h"
 #include "envtable.h"
-
-int wd_read_secret(const char *what, const char *path, char *out, size_t outsz, char *err,
-                   size_t errsz)
-{
-    FILE *f = fopen(path, "re");
-    if (!f) {
-        snprintf(err, errsz, "%s: %s: %s", what, path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(out, 1, outsz - 1, f);
-    int bad = ferror(f) || !feof(f);
-    fclose(f);
-    out[n] = '\0';
-    if (bad) {
-        snprintf(err, errsz, "%s: %s: unreadable or longer than %zu bytes", what, path, outsz - 2);
-        return -1;
-    }
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        out[--n] = '\0';
-    if (n == 0 || strlen(out) != n) {
-        snprintf(err, errsz, "%s: %s: %s", what, path, n ? "contains a NUL byte" : "is empty");
-        return -1;
-    }
-    return 0;
-}
+#include "secretfile.h"
 
 static int64_t period(env_get_fn get, const char *name, int64_t dflt)
 {
@@ -82,8 +57,8 @@ static int load_smtp(struct wd_settings *c, env_get_fn get, char *err, size_t er
         snprintf(err, errsz, "SMTP_USER and SMTP_PASSWORD_FILE go together: set both or neither");
         return -1;
     }
-    if (pwfile && wd_read_secret("SMTP_PASSWORD_FILE", pwfile, c->smtp_password,
-                                 sizeof(c->smtp_password), err, errsz) != 0)
+    if (pwfile && secret_file_read("SMTP_PASSWORD_FILE", pwfile, c->smtp_password,
+                                   sizeof(c->smtp_password), err, errsz) != 0)
         return -1;
     s->password = pwfile ? c->smtp_password : NULL;
     s->ca_file = env_nonempty(get, "SMTP_CA_FILE");
@@ -107,8 +82,8 @@ int wd_settings_load(struct wd_settings *c, env_get_fn get, char *err, size_t er
     if (listen_addr_parse(listen ? listen : "127.0.0.1:9202", &c->listen, err, errsz) != 0)
         return -1;
     char why[160];
-    if (wd_read_secret("WATCHER_TOKEN_FILE", env_nonempty(get, "WATCHER_TOKEN_FILE"), c->token,
-                       sizeof(c->token), err, errsz) != 0)
+    if (secret_file_read("WATCHER_TOKEN_FILE", env_nonempty(get, "WATCHER_TOKEN_FILE"), c->token,
+                         sizeof(c->token), err, errsz) != 0)
         return -1;
     if (wd_token_clean(c->token, why, sizeof(why)) != 0) {
         snprintf(err, errsz, "WATCHER_TOKEN_FILE: the token %s", why);

@@ -42,9 +42,4 @@ int wd_settings_load(struct wd_settings *c, env_get_fn get, char *err, size_t er
 /* Overwrites the secrets. */
 void wd_settings_wipe(struct wd_settings *c);
 
-/* Reads a secret file: at most outsz - 1 bytes, trailing newlines removed,
- * non-empty. Returns 0, or -1 with "WHAT: path: reason" in err. */
-int wd_read_secret(const char *what, const char *path, char *out, size_t outsz, char *err,
-                   size_t errsz);
-
 #endif
