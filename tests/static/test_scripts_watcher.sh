@@ -17,6 +17,7 @@ BIN=$R/usr/local/bin/watcher
 TOKEN=tok-$RANDOM$RANDOM-0123456789abcdef
 PASSWORD=pw-$RANDOM$RANDOM-secret
 # A fake watcher binary (the real one is tested in tests/unit and integration).
+# shellcheck disable=SC2016 # $1 belongs to the fake binary, not to this script
 printf '#!/bin/sh\n[ "$1" = --version ] && echo "watcher 9.9.9"\n' >"$T/watcher"
 chmod 755 "$T/watcher"
 # F's .env as an operator writes it: comments, inline comments, quotes, and
