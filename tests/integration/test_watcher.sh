@@ -187,6 +187,16 @@ chmod 600 "$T/f-bad.env"
 out=$("$REPO/build/doctor" --env-file "$T/f-bad.env" --only watcher 2>&1)
 assert_contains "doctor: a wrong WATCHER_TOKEN fails with the fix" "$out" "refuses WATCHER_TOKEN"
 assert_eq "doctor probes were not heartbeats" 1 "$(metric watcher_heartbeats_total)"
+# The env group: the watcher receiver needs its URL and token.
+sed 's/^WATCHDOG_RECEIVER=.*/WATCHDOG_RECEIVER=watchdog-watcher/' "$REPO/tests/fixtures/doctor/good.env" >"$T/g.env"
+chmod 600 "$T/g.env"
+out=$("$REPO/build/doctor" --env-file "$T/g.env" --only env 2>&1)
+assert_contains "doctor env: watchdog-watcher without WATCHER_URL/WATCHER_TOKEN is named" "$out" \
+    "WATCHDOG_RECEIVER=watchdog-watcher needs WATCHER_URL and WATCHER_TOKEN"
+printf 'WATCHER_URL=%s/webhook\nWATCHER_TOKEN=%s\n' "$W" "$TOKEN" >>"$T/g.env"
+out=$("$REPO/build/doctor" --env-file "$T/g.env" --only env 2>&1)
+assert_not_contains "doctor env: with both set, no watcher issue" "$out" "needs WATCHER_URL"
+assert_not_contains "doctor env: the token is not printed" "$out" "$TOKEN"
 
 # ---- 3. the pair: heartbeats flow --------------------------------------------------------
 check "Alertmanager up" start_am
