@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envtable.h"
 #include "util.h"
 
 static const struct {
@@ -222,6 +223,8 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
                                       size_t errlen)
 {
     options_defaults(opt);
+    if (env_table_check(&doc_env_table, (env_get_fn)getenv, err, errlen) != 0)
+        return OPTIONS_ERROR;
     static const struct option longopts[] = {
         {"env-file", required_argument, NULL, O_ENV},
         {"inventory", required_argument, NULL, O_INV},
