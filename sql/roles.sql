@@ -92,4 +92,74 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Functions. PostgreSQL grants EXECUTE on every new function to PUBLIC, so
+-- both roles could call any function in a schema they can use -- including
+-- SECURITY DEFINER functions (Supabase RPCs), which run with their owner's
+-- rights and can read tables these roles cannot. A Grafana viewer can send
+-- raw SQL through /api/ds/query, so this matters. A grant to PUBLIC cannot
+-- be revoked from one role only (PostgreSQL has no "deny"), hence, for every
+-- function in a schema either role can use (pg_catalog and
+-- information_schema aside: built-ins):
+--   * Supabase's API roles (anon, authenticated, service_role, where they
+--     exist) that can execute it now get an explicit grant, so they keep
+--     exactly what they have;
+--   * the grant to PUBLIC and any direct grant to our two roles go;
+--   * functions in the allow-list below are granted to the role explicitly.
+-- Other roles that relied on PUBLIC's grant lose it; name them in
+-- keep_roles if they need it. Functions this user may not alter (owned by
+-- another role, e.g. supabase_admin in schema extensions) are reported as a
+-- WARNING and left alone.
+DO $$
+DECLARE
+    -- The contract's allow-lists, as regprocedure text, e.g.
+    -- 'public.queue_depth(text)'. Today the dashboards and the exporter
+    -- call no function outside pg_catalog.
+    allow_grafana  text[] := ARRAY[]::text[];
+    allow_exporter text[] := ARRAY[]::text[];
+    keep_roles     text[] := ARRAY['anon', 'authenticated', 'service_role'];
+    f record;
+    r text;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure AS sig, p.proowner
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+          AND (has_schema_privilege('grafana_readonly', n.oid, 'USAGE')
+               OR has_schema_privilege('queue_exporter', n.oid, 'USAGE'))
+          AND (has_function_privilege('grafana_readonly', p.oid, 'EXECUTE')
+               OR has_function_privilege('queue_exporter', p.oid, 'EXECUTE'))
+          AND NOT (p.oid::regprocedure::text = ANY (allow_grafana || allow_exporter))
+        ORDER BY 1::text
+    LOOP
+        IF NOT pg_has_role(current_user, f.proowner, 'USAGE') THEN
+            RAISE WARNING 'sql/roles.sql: % is owned by % and stays callable by the monitoring roles; as its owner run: REVOKE EXECUTE ON ROUTINE % FROM PUBLIC (grant it back to the roles that need it)',
+                f.sig, f.proowner::regrole, f.sig;
+            CONTINUE;
+        END IF;
+        FOREACH r IN ARRAY keep_roles LOOP
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
+               AND has_function_privilege(r, f.sig, 'EXECUTE') THEN
+                EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', f.sig, r);
+            END IF;
+        END LOOP;
+        EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC, grafana_readonly, queue_exporter', f.sig);
+    END LOOP;
+    FOR f IN SELECT unnest(allow_grafana) AS sig LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO grafana_readonly', f.sig);
+    END LOOP;
+    FOR f IN SELECT unnest(allow_exporter) AS sig LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO queue_exporter', f.sig);
+    END LOOP;
+    -- Functions this user creates from now on: no EXECUTE for PUBLIC (a
+    -- default that can only be changed for all schemas at once), but the
+    -- Supabase API roles still get it in schema public, as before.
+    -- Functions created by other roles are checked by re-running this file.
+    ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON ROUTINES FROM PUBLIC;
+    FOREACH r IN ARRAY keep_roles LOOP
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON ROUTINES TO %I', r);
+        END IF;
+    END LOOP;
+END $$;
+
 COMMIT;

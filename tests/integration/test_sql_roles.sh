@@ -50,6 +50,17 @@ assert_contains "empty grafana_password: refused" "$out" "grafana_password is em
 assert_eq "empty password: no role created" "0" "$(role_count)"
 check_fails "sql/roles.sql contains no PASSWORD literal" grep -Eiq "PASSWORD[[:space:]]+'" "$REPO/sql/roles.sql"
 
+# Supabase's API roles and its style of RPCs, before roles.sql runs: a
+# SECURITY DEFINER function in public reading a table the monitoring roles
+# cannot read (PUBLIC may execute it, PostgreSQL's default), one granted to
+# anon only, one in a second schema everyone may use, and a procedure.
+su_sql -c "CREATE ROLE anon NOLOGIN; CREATE ROLE authenticated NOLOGIN; CREATE ROLE service_role NOLOGIN;
+    CREATE FUNCTION public.leak_billing() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT iban FROM public.billing_secrets LIMIT 1';
+    CREATE FUNCTION public.rpc_anon_only() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*)::int FROM public.billing_secrets';
+    REVOKE EXECUTE ON FUNCTION public.rpc_anon_only() FROM PUBLIC; GRANT EXECUTE ON FUNCTION public.rpc_anon_only() TO anon;
+    CREATE SCHEMA api; GRANT USAGE ON SCHEMA api TO PUBLIC;
+    CREATE FUNCTION api.billing_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER AS 'SELECT count(*) FROM public.billing_secrets';
+    CREATE PROCEDURE public.wipe_billing() LANGUAGE sql SECURITY DEFINER AS 'DELETE FROM public.billing_secrets'" >/dev/null
 GPW=$(openssl rand -hex 16)
 EPW=$(openssl rand -hex 16)
 check "roles.sql with both passwords" roles_sql -v grafana_password="$GPW" -v exporter_password="$EPW"
@@ -115,6 +126,34 @@ for t in incidents fleet_positions whatsapp_messages; do
     denied "queue_exporter cannot read $t" queue_exporter "$EPW" "SELECT count(*) FROM $t" "permission denied for table $t"
 done
 assert_eq "grafana_readonly: statement_timeout 30s" "30s" "$(as_role grafana_readonly "$GPW" "SHOW statement_timeout")"
+
+# --- functions: nothing callable outside the allow-list (empty today) ------------------------------
+for r in "grafana_readonly $GPW" "queue_exporter $EPW"; do
+    read -r role pw <<<"$r"
+    denied "$role: SECURITY DEFINER function in public reading billing_secrets denied" "$role" "$pw" \
+        "SELECT public.leak_billing()" "permission denied for function leak_billing"
+    denied "$role: SECURITY DEFINER function in another usable schema denied" "$role" "$pw" \
+        "SELECT api.billing_count()" "permission denied for function billing_count"
+    denied "$role: procedure denied" "$role" "$pw" \
+        "BEGIN READ WRITE; CALL public.wipe_billing(); COMMIT" "permission denied for procedure wipe_billing"
+    assert_eq "$role: executes no function outside pg_catalog/information_schema" "" \
+        "$(su_sql -c "SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND has_schema_privilege('$role', n.oid, 'USAGE')
+              AND has_function_privilege('$role', p.oid, 'EXECUTE')")"
+    assert_eq "$role: built-in functions still work" "1" "$(as_role "$role" "$pw" "SELECT abs(-1)")"
+done
+as_api() { su_sql -c "SET ROLE $1; $2" 2>&1; }
+for r in anon authenticated service_role; do
+    assert_eq "$r keeps EXECUTE on public.leak_billing()" "x" "$(as_api "$r" "SELECT public.leak_billing()")"
+    assert_eq "$r keeps EXECUTE on api.billing_count()" "1" "$(as_api "$r" "SELECT api.billing_count()")"
+done
+assert_eq "anon keeps its explicit grant on rpc_anon_only()" "1" "$(as_api anon "SELECT public.rpc_anon_only()")"
+assert_contains "authenticated still cannot run rpc_anon_only() (gets nothing new)" \
+    "$(as_api authenticated "SELECT public.rpc_anon_only()")" "permission denied for function rpc_anon_only"
+su_sql -c "CREATE FUNCTION public.new_rpc() RETURNS text LANGUAGE sql SECURITY DEFINER AS 'SELECT iban FROM public.billing_secrets LIMIT 1'" >/dev/null
+denied "a function created after roles.sql is not callable by grafana_readonly" grafana_readonly "$GPW" \
+    "SELECT public.new_rpc()" "permission denied for function new_rpc"
+assert_eq "... while anon can call it (Supabase's RPC default kept)" "x" "$(as_api anon "SELECT public.new_rpc()")"
 
 # --- row level security (on by default for Supabase tables) ------------------------------------
 su_sql -c "ALTER TABLE incidents ENABLE ROW LEVEL SECURITY; ALTER TABLE pending_transcriptions ENABLE ROW LEVEL SECURITY;
