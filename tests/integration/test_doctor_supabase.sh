@@ -33,7 +33,7 @@ CONF
 check "the cluster (TLS on) starts" pg_cluster_start "$PGD"
 psql_su() { pg_psql "$PGD" "$PGP" "$@"; }
 check "schema loaded" psql_su -f "$REPO/sql/schema.sql"
-check "roles loaded" psql_su -v grafana_password="$GPW" -v exporter_password="$EPW" -f "$REPO/sql/roles.sql"
+check "roles loaded" psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$GPW")" -v exporter_verifier="$(roles_verifier queue_exporter "$EPW")" -f "$REPO/sql/roles.sql"
 
 pgenv() {
     local f=$1
@@ -107,7 +107,7 @@ assert_check "RLS without a read policy is found, with all other problems" "✗"
 
 # sql/roles.sql repairs what it owns; the extra table grant and the write
 # grant are revoked by it (it starts from nothing on public).
-check "re-running sql/roles.sql" psql_su -v grafana_password="$GPW" -v exporter_password="$EPW" -f "$REPO/sql/roles.sql"
+check "re-running sql/roles.sql" psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$GPW")" -v exporter_verifier="$(roles_verifier queue_exporter "$EPW")" -f "$REPO/sql/roles.sql"
 run_doctor --env-file "$DT/good.env" --only supabase
 assert_rc "after sql/roles.sql both roles pass again" 0
 assert_check "grafana_readonly is back to exactly its grants" "✓" supabase.grafana-role "$GRAFANA_OK"
