@@ -284,7 +284,7 @@ start_prometheus() {
         --storage.tsdb.retention.time=15d \
         --storage.tsdb.min-block-duration=2h \
         --storage.tsdb.max-block-duration=2h \
-        --web.enable-lifecycle \
+        --storage.tsdb.retention.size=16GB \
         --web.listen-address="127.0.0.1:$(port_of prometheus)" \
         --enable-feature=expand-external-labels
     wait_http "http://127.0.0.1:$(port_of prometheus)/-/ready" 30 ||

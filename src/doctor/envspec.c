@@ -353,7 +353,10 @@ const struct var_spec var_specs[] = {
     {"MONITORING_CLUSTER", VAR_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod"},
     {"PROMETHEUS_REPLICA", VAR_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0"},
     {"GRAFANA_ADMIN_PASSWORD", VAR_REQUIRED | VAR_SECRET, chk_password16,
-     "generate one: openssl rand -base64 24"},
+     "generate one: openssl rand -base64 24 (Grafana applies it at its first start only; to "
+     "change it later: docker compose up -d config-init && docker compose exec -T grafana sh "
+     "-c 'grafana cli admin reset-admin-password --password-from-stdin < "
+     "/run/monitoring/admin_password')"},
     {"GRAFANA_DOMAIN", VAR_REQUIRED, chk_hostname, "e.g. GRAFANA_DOMAIN=monitoring.ecotrans.eu"},
     {"GRAFANA_SITE", VAR_REQUIRED, chk_site,
      "the domain in production, https://<test-vps-ip> on the test VPS"},
