@@ -218,12 +218,32 @@ conninfo_to_service() {
     }'
 }
 
+# supabase_tls: sets SUPABASE_TLS_MODE and SUPABASE_CA_SRC. With a CA
+# certificate (SUPABASE_CA_CERT, a path relative to the repository, which
+# compose mounts at /run/deploy) verify-full is the default: require is
+# upgraded (with a root certificate libpq would verify the chain anyway),
+# verify-ca is kept when asked for.
+supabase_tls() {
+    SUPABASE_CA_SRC=
+    SUPABASE_TLS_MODE=${SUPABASE_SSLMODE:-require}
+    [ -n "${SUPABASE_CA_CERT:-}" ] || return 0
+    case $SUPABASE_CA_CERT in
+    /*) SUPABASE_CA_SRC=$SUPABASE_CA_CERT ;;
+    *) SUPABASE_CA_SRC=${DEPLOY_DIR:-/run/deploy}/${SUPABASE_CA_CERT#./} ;;
+    esac
+    [ -r "$SUPABASE_CA_SRC" ] || fail "SUPABASE_CA_CERT=$SUPABASE_CA_CERT: file not found (put Supabase's CA certificate in the repository directory and name it relative to it)"
+    grep -q -- '-----BEGIN CERTIFICATE-----' "$SUPABASE_CA_SRC" ||
+        fail "SUPABASE_CA_CERT=$SUPABASE_CA_CERT: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+    case $SUPABASE_TLS_MODE in require | '') SUPABASE_TLS_MODE=verify-full ;; esac
+}
+
 # render_secrets DEST: one volume per consumer, each file 0440 and owned by
 # the user its image runs as, so a service reads only its own secrets.
 #   DEST/grafana/admin_password, supabase_password   (Grafana, uid 472)
 #   DEST/queue-exporter/pg_service.conf               ([queue_exporter], uid 10001)
 #   DEST/daily-report/pg_service.conf, smtp_password  ([daily_report], uid 10002)
 #   DEST/thanos/objstore.yml gets the Wasabi keys     (uid 65534)
+#   DEST/{grafana,queue-exporter,daily-report}/supabase-ca.crt with SUPABASE_CA_CERT
 render_secrets() {
     sdest=$1
     for v in GRAFANA_ADMIN_PASSWORD SUPABASE_GRAFANA_PASSWORD WASABI_ACCESS_KEY WASABI_SECRET_KEY QUEUE_EXPORTER_DSN; do
@@ -235,11 +255,31 @@ render_secrets() {
 "*) fail "WASABI_ACCESS_KEY/WASABI_SECRET_KEY: a key with a quote, backslash or newline cannot be right" ;; esac
     done
     mkdir -p "$sdest/grafana" "$sdest/queue-exporter" "$sdest/daily-report"
+    supabase_tls
+    # The CA certificate goes next to each consumer's secrets, mounted at
+    # /run/monitoring; Grafana reads the mode and the path from files
+    # (provisioning cannot branch on whether a CA is configured).
+    ca_in=/run/monitoring/supabase-ca.crt
+    for c in grafana queue-exporter daily-report; do
+        rm -f "$sdest/$c/supabase-ca.crt"
+        [ -z "$SUPABASE_CA_SRC" ] || cp "$SUPABASE_CA_SRC" "$sdest/$c/supabase-ca.crt"
+    done
+    printf '%s' "$SUPABASE_TLS_MODE" >"$sdest/grafana/supabase_sslmode"
+    if [ -n "$SUPABASE_CA_SRC" ]; then printf '%s' "$ca_in" >"$sdest/grafana/supabase_ca_path"; else : >"$sdest/grafana/supabase_ca_path"; fi
     umask 027
     printf '%s' "$GRAFANA_ADMIN_PASSWORD" >"$sdest/grafana/admin_password"
     printf '%s' "$SUPABASE_GRAFANA_PASSWORD" >"$sdest/grafana/supabase_password"
-    conninfo_to_service queue_exporter "$QUEUE_EXPORTER_DSN" >"$sdest/queue-exporter/pg_service.conf" ||
+    conninfo_to_service queue_exporter "$QUEUE_EXPORTER_DSN" >"$sdest/queue-exporter/pg_service.conf.tmp" ||
         fail "QUEUE_EXPORTER_DSN: cannot be turned into a libpq service file (see above)"
+    # The DSN's own sslmode/sslrootcert are kept, except that a CA upgrades
+    # require to verify-full; what it lacks comes from SUPABASE_SSLMODE/_CA_CERT.
+    awk -v mode="$SUPABASE_TLS_MODE" -v ca="${SUPABASE_CA_SRC:+$ca_in}" '
+        /^sslmode=/ { m = 1; if (ca != "" && $0 == "sslmode=require") $0 = "sslmode=verify-full" }
+        /^sslrootcert=/ { r = 1 }
+        { print }
+        END { if (!m) print "sslmode=" mode; if (!r && ca != "") print "sslrootcert=" ca }' \
+        "$sdest/queue-exporter/pg_service.conf.tmp" >"$sdest/queue-exporter/pg_service.conf"
+    rm -f "$sdest/queue-exporter/pg_service.conf.tmp"
     {
         echo "[daily_report]"
         echo "host=$SUPABASE_DB_HOST"
@@ -247,11 +287,13 @@ render_secrets() {
         echo "dbname=postgres"
         echo "user=${SUPABASE_GRAFANA_USER:-grafana_readonly}"
         echo "password=$SUPABASE_GRAFANA_PASSWORD"
-        echo "sslmode=${SUPABASE_SSLMODE:-require}"
+        echo "sslmode=$SUPABASE_TLS_MODE"
+        [ -z "$SUPABASE_CA_SRC" ] || echo "sslrootcert=$ca_in"
         echo "connect_timeout=10"
     } >"$sdest/daily-report/pg_service.conf"
     printf '%s' "$SMTP_PASSWORD" >"$sdest/daily-report/smtp_password"
     umask 022
+    chmod 0444 "$sdest"/*/supabase-ca.crt "$sdest/grafana/supabase_sslmode" "$sdest/grafana/supabase_ca_path" 2>/dev/null || true
     chown -R 472:0 "$sdest/grafana" 2>/dev/null || true
     chown -R 10001:10001 "$sdest/queue-exporter" 2>/dev/null || true
     chown -R 10002:10002 "$sdest/daily-report" 2>/dev/null || true

@@ -312,6 +312,50 @@ static void resolve_verdict(struct doctor *d, const char *host, const struct res
         report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
 }
 
+/* SUPABASE_CA_CERT, as config-init applies it to Grafana, the queue
+ * exporter and the daily report (scripts/render-config.sh, supabase_tls):
+ * with a CA, sslmode=require becomes verify-full and libpq checks the
+ * chain against that CA and the host name against the certificate. Returns
+ * the sslmode to use; *ca is the CA file or NULL. A CA that cannot be read
+ * is reported here (supabase.tls) and returns NULL. */
+static const char *supabase_tls_mode(struct doctor *d, const char *sslmode, const char **ca)
+{
+    *ca = doctor_raw(d, "SUPABASE_CA_CERT");
+    if (!*ca || !**ca) {
+        *ca = NULL;
+        return sslmode;
+    }
+    FILE *f = fopen(*ca, "r");
+    char head[4096] = "";
+    size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0;
+    head[n] = '\0';
+    if (f)
+        fclose(f);
+    if (!f || !strstr(head, "-----BEGIN CERTIFICATE-----")) {
+        report_fail(d->rep, "supabase.tls",
+                    "download Supabase's CA certificate (Project Settings > Database > SSL "
+                    "Configuration) into the repository directory and name it in "
+                    "SUPABASE_CA_CERT",
+                    "SUPABASE_CA_CERT=%s %s", *ca,
+                    f ? "is not a PEM certificate" : "cannot be read");
+        return NULL;
+    }
+    return !strcmp(sslmode, "require") ? "verify-full" : sslmode;
+}
+
+/* The fix for a failed verify-full/verify-ca handshake, from libpq's words. */
+static const char *tls_fix(const char *error, const char *ca)
+{
+    if (contains(error, "does not match host name"))
+        return "SUPABASE_DB_HOST must be a name on Supabase's certificate "
+               "(db.<ref>.supabase.co, or the pooler's host), not an address or an alias";
+    if (ca)
+        return "SUPABASE_CA_CERT must be Supabase's CA certificate (Project Settings > "
+               "Database > SSL Configuration): the server's certificate chain does not lead to it";
+    return "for verify-ca/verify-full name Supabase's CA certificate in SUPABASE_CA_CERT "
+           "(Project Settings > Database > SSL), or use sslmode=require";
+}
+
 void doctor_check_supabase(struct doctor *d)
 {
     struct report *r = d->rep;
@@ -328,6 +372,9 @@ void doctor_check_supabase(struct doctor *d)
         report_skip(r, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
     }
     sb_free(&why);
+    const char *ca = NULL;
+    if (sslmode && !(sslmode = supabase_tls_mode(d, sslmode, &ca)))
+        report_skip(r, "supabase.grafana-role", "no usable CA certificate (see supabase.tls)");
 
     char timeout[32];
     snprintf(timeout, sizeof(timeout), "%ld", d->opt->timeout);
@@ -341,11 +388,18 @@ void doctor_check_supabase(struct doctor *d)
             report_skip(r, "supabase.tls", "the host does not resolve");
             report_skip(r, "supabase.grafana-role", "the host does not resolve");
         } else {
-            const char *keys[] = {"host",     "port",    "dbname",          "user",
-                                  "password", "sslmode", "connect_timeout", "application_name",
+            const char *keys[] = {"host",
+                                  "port",
+                                  "dbname",
+                                  "user",
+                                  "password",
+                                  "sslmode",
+                                  "connect_timeout",
+                                  "application_name",
+                                  ca ? "sslrootcert" : NULL,
                                   NULL};
             const char *vals[] = {host,    port,    "postgres",        user, password,
-                                  sslmode, timeout, "ecotrans-doctor", NULL};
+                                  sslmode, timeout, "ecotrans-doctor", ca,   NULL};
             char msg[1024];
             if (!ipv6_only_verdict(host, &res, false, false, msg, sizeof(msg))) {
                 /* Unreachable for sure: no connection attempt. */
@@ -366,8 +420,8 @@ void doctor_check_supabase(struct doctor *d)
                                 "check the certificate)",
                                 a.tls_info);
                 else
-                    report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)",
-                                a.tls_info, sslmode);
+                    report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s%s%s)",
+                                a.tls_info, sslmode, ca ? ", CA " : "", ca ? ca : "");
                 judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a.conn,
                            grafana_tables, sizeof(grafana_tables) / sizeof(grafana_tables[0]));
                 PQfinish(a.conn);
@@ -384,9 +438,7 @@ void doctor_check_supabase(struct doctor *d)
                             !strcmp(sslmode, "require")
                                 ? "the server must offer TLS: is SUPABASE_DB_HOST really "
                                   "Supabase?"
-                                : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
-                                  "CA certificate (Project Settings > Database > SSL), or use "
-                                  "sslmode=require",
+                                : tls_fix(a.error, ca),
                             "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a.error);
                 report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
             } else {
@@ -423,9 +475,9 @@ exporter:
                     "QUEUE_EXPORTER_DSN is not a libpq connection string");
         return;
     }
-    const char *keys[40], *vals[40];
+    const char *keys[44], *vals[44];
     size_t n = 0;
-    bool have_timeout = false, have_appname = false;
+    bool have_timeout = false, have_appname = false, have_rootcert = false, have_mode = false;
     const char *ehost = "?", *euser = "?";
     for (PQconninfoOption *o = opts; o->keyword && n < 36; o++) {
         if (!o->val)
@@ -439,7 +491,23 @@ exporter:
         if (!strcmp(o->keyword, "user"))
             euser = o->val;
         keys[n] = o->keyword;
-        vals[n++] = o->val;
+        vals[n] = o->val;
+        /* As config-init renders the exporter's service file. */
+        if (ca && !strcmp(o->keyword, "sslmode") && !strcmp(o->val, "require"))
+            vals[n] = "verify-full";
+        if (!strcmp(o->keyword, "sslrootcert"))
+            have_rootcert = true;
+        if (!strcmp(o->keyword, "sslmode"))
+            have_mode = true;
+        n++;
+    }
+    if (ca && !have_rootcert) {
+        keys[n] = "sslrootcert";
+        vals[n++] = ca;
+    }
+    if (!have_mode && sslmode) {
+        keys[n] = "sslmode";
+        vals[n++] = sslmode;
     }
     if (!have_timeout) {
         keys[n] = "connect_timeout";
@@ -456,8 +524,7 @@ exporter:
     if (!a.conn) {
         const char *fix = a.network ? "check host/port in QUEUE_EXPORTER_DSN (IPv4-only server: "
                                       "the session pooler) and outbound TCP"
-                          : a.tls   ? "check sslmode in QUEUE_EXPORTER_DSN (PGSSLROOTCERT for "
-                                      "verify-full)"
+                          : a.tls   ? tls_fix(a.error, ca)
                                     : "check user/password in QUEUE_EXPORTER_DSN (the password "
                                       "given to sql/roles.sql; .<ref> suffix with the pooler)";
         report_fail(r, "supabase.exporter-role", fix,

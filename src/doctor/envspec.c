@@ -398,7 +398,11 @@ const struct var_spec var_specs[] = {
      "grafana_readonly (direct host) or grafana_readonly.<ref> (pooler)"},
     {"SUPABASE_GRAFANA_PASSWORD", VAR_REQUIRED | VAR_SECRET, NULL,
      "the password given to sql/roles.sql for grafana_readonly"},
-    {"SUPABASE_SSLMODE", VAR_REQUIRED, chk_sslmode, "SUPABASE_SSLMODE=require (or verify-full)"},
+    {"SUPABASE_SSLMODE", VAR_REQUIRED, chk_sslmode,
+     "SUPABASE_SSLMODE=verify-full (with SUPABASE_CA_CERT), or require"},
+    {"SUPABASE_CA_CERT", VAR_OPTIONAL, chk_nonblank,
+     "SUPABASE_CA_CERT=./supabase-ca.crt (Supabase's CA certificate, in the repository "
+     "directory)"},
     {"QUEUE_EXPORTER_DSN", VAR_REQUIRED | VAR_SECRET, chk_dsn,
      "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... "
      "sslmode=require"},

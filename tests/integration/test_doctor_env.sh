@@ -93,7 +93,7 @@ assert_check "broken: transaction pooler port" "✗" env.format.SUPABASE_DB_PORT
     "SUPABASE_DB_PORT=5432"
 assert_check "broken: sslmode" "✗" env.format.SUPABASE_SSLMODE \
     "SUPABASE_SSLMODE=disable must be require, verify-ca or verify-full (the connection leaves this server)" \
-    "SUPABASE_SSLMODE=require (or verify-full)"
+    "SUPABASE_SSLMODE=verify-full (with SUPABASE_CA_CERT), or require"
 assert_check "broken: DSN fields and pooler suffix; DSN not shown" "✗" env.format.QUEUE_EXPORTER_DSN \
     "QUEUE_EXPORTER_DSN lacks dbname, sslmode; QUEUE_EXPORTER_DSN: user queue_exporter has no .<project-ref> suffix, which the session pooler needs to find the project" \
     "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... sslmode=require; use user queue_exporter.<project-ref> with the pooler"

@@ -70,7 +70,7 @@ pgenv "$DT/vf.env" "SUPABASE_SSLMODE=verify-full"
 HOME=$DT run_doctor --env-file "$DT/vf.env" --only supabase --skip supabase.exporter-role
 assert_check "verify-full without the CA fails TLS" "✗" supabase.tls \
     "TLS with 127.0.0.1:$PGP failed (sslmode=verify-full): root certificate file \"$DT/.postgresql/root.crt\" does not exist; Either provide the file or change sslmode to disable server certificate verification." \
-    "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's CA certificate (Project Settings > Database > SSL), or use sslmode=require"
+    "for verify-ca/verify-full name Supabase's CA certificate in SUPABASE_CA_CERT (Project Settings > Database > SSL), or use sslmode=require"
 PGSSLROOTCERT=$DT/tls/ca.crt run_doctor --env-file "$DT/vf.env" --only supabase --skip supabase.exporter-role
 assert_rc "verify-full with the CA passes" 0
 assert_contains "verify-full checks the certificate" "$OUT" "certificate verified (sslmode=verify-full)"

@@ -15,7 +15,8 @@ assert_eq "Thanos Query is the only default data source" "thanos" \
 assert_eq "Thanos Query is reached inside the compose network" "http://thanos-query:10902" \
     "$(q 'print([s for s in d["datasources"] if s["uid"] == "thanos"][0]["url"])')"
 sb=$(q 'import json; print(json.dumps([s for s in d["datasources"] if s["uid"] == "supabase"][0], sort_keys=True))')
-for kv in '"sslmode": "${SUPABASE_SSLMODE}"' '"maxOpenConns": 5' '"maxIdleConns": 2' '"connMaxLifetime": 14400' \
+for kv in '"sslmode": "$__file{/run/monitoring/supabase_sslmode}"' '"tlsConfigurationMethod": "file-path"' \
+    '"sslRootCertFile": "$__file{/run/monitoring/supabase_ca_path}"' '"maxOpenConns": 5' '"maxIdleConns": 2' '"connMaxLifetime": 14400' \
     '"postgresVersion": 1500' '"timescaledb": false' '"database": "postgres"' '"password": "$__file{/run/monitoring/supabase_password}"' \
     '"url": "${SUPABASE_DB_HOST}:${SUPABASE_DB_PORT}"' '"type": "grafana-postgresql-datasource"'; do
     assert_contains "Supabase data source: $kv" "$sb" "$kv"

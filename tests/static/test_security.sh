@@ -77,7 +77,7 @@ for svc in $(jq -r '.services | keys[]' <<<"$C"); do
 done
 assert_eq "config-init reads the secrets from the mounted .env" "/run/deploy/.env" \
     "$(jq -r '.services["config-init"].environment.SECRETS_ENV_FILE' <<<"$C")"
-assert_contains "config-init mounts .env read-only" "$(jq -r '.services["config-init"].volumes[]' <<<"$C")" "./.env:/run/deploy/.env:ro"
+assert_contains "config-init mounts the repository (.env, the CA file) read-only" "$(jq -r '.services["config-init"].volumes[]' <<<"$C")" ".:/run/deploy:ro"
 for pair in grafana:rendered-grafana queue-exporter:rendered-queue-exporter daily-report:rendered-daily-report; do
     svc=${pair%%:*}
     assert_contains "$svc reads its secrets from its own volume ($svc)" "$(jq -r --arg s "$svc" '.services[$s].volumes[]' <<<"$C")" "${pair#*:}:/run/monitoring:ro"
@@ -125,8 +125,43 @@ assert_contains "the daily report's libpq service file: the read-only role and s
     "$(cat "$T/r/daily-report/pg_service.conf" 2>&1)" "user=grafana_readonly
 password=graf ana#pw
 sslmode=verify-full"
-modes=$(cd "$T/r" && stat -c '%a %n' grafana/* queue-exporter/* daily-report/* thanos/objstore.yml alertmanager/smtp_password | sort)
+modes=$(cd "$T/r" && stat -c '%a %n' grafana/*password queue-exporter/pg_service.conf daily-report/pg_service.conf \
+    daily-report/smtp_password thanos/objstore.yml alertmanager/smtp_password | sort)
 assert_eq "every secret file is 0440" "" "$(grep -v '^440 ' <<<"$modes")"
+
+# TLS to Supabase: SUPABASE_SSLMODE unset; a CA named in .env makes
+# verify-full the default for Grafana, the queue exporter and the daily report.
+render_tls() { # NAME=VALUE... (extra environment)
+    rm -rf "$T/r"
+    env -i "${nonsecret[@]}" SUPABASE_SSLMODE= DEPLOY_DIR="$T" "$@" sh scripts/render-config.sh compose 2>&1
+}
+sed -i 's/ sslmode=verify-full$/ sslmode=require/' "$T/env"
+out=$(render_tls) || not_ok "render without a CA" "$out"
+assert_eq "without SUPABASE_CA_CERT: Grafana's sslmode is require" "require" "$(cat "$T/r/grafana/supabase_sslmode" 2>&1)"
+assert_eq "... and Grafana gets no CA path" "" "$(cat "$T/r/grafana/supabase_ca_path" 2>&1)"
+assert_contains "... the daily report: require" "$(cat "$T/r/daily-report/pg_service.conf")" "sslmode=require"
+assert_not_contains "... without sslrootcert" "$(cat "$T/r/daily-report/pg_service.conf")" "sslrootcert"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/supabase-ca.crt" -days 2 -subj /CN=test-ca >/dev/null 2>&1
+out=$(render_tls SUPABASE_CA_CERT=./supabase-ca.crt) || not_ok "render with a CA" "$out"
+assert_eq "with SUPABASE_CA_CERT: Grafana's sslmode is verify-full" "verify-full" "$(cat "$T/r/grafana/supabase_sslmode" 2>&1)"
+assert_eq "... and its sslRootCertFile is the mounted copy" "/run/monitoring/supabase-ca.crt" "$(cat "$T/r/grafana/supabase_ca_path" 2>&1)"
+for c in grafana queue-exporter daily-report; do
+    check "... the CA is copied for $c" cmp "$T/supabase-ca.crt" "$T/r/$c/supabase-ca.crt"
+done
+assert_contains "... the daily report: verify-full with sslrootcert" "$(cat "$T/r/daily-report/pg_service.conf")" "sslmode=verify-full
+sslrootcert=/run/monitoring/supabase-ca.crt"
+qs=$(cat "$T/r/queue-exporter/pg_service.conf")
+assert_contains "... the queue exporter: the DSN's require becomes verify-full" "$qs" "sslmode=verify-full"
+assert_contains "... with sslrootcert" "$qs" "sslrootcert=/run/monitoring/supabase-ca.crt"
+assert_not_contains "... and no require left" "$qs" "sslmode=require"
+out=$(render_tls SUPABASE_CA_CERT=./supabase-ca.crt SUPABASE_SSLMODE=verify-ca) || not_ok "render with verify-ca" "$out"
+assert_eq "an explicit SUPABASE_SSLMODE=verify-ca is kept" "verify-ca" "$(cat "$T/r/grafana/supabase_sslmode" 2>&1)"
+out=$(render_tls SUPABASE_CA_CERT=./missing.crt) && rc=0 || rc=$?
+assert_contains "a missing CA file stops config-init, named" "$out" "SUPABASE_CA_CERT=./missing.crt: file not found"
+echo "not a cert" >"$T/bad.crt"
+out=$(render_tls SUPABASE_CA_CERT=bad.crt) && rc=0 || rc=$?
+assert_contains "a file that is no PEM certificate is refused" "$out" "SUPABASE_CA_CERT=bad.crt: not a PEM certificate"
+
 sed -i '/^GRAFANA_ADMIN_PASSWORD=/d' "$T/env"
 rm -rf "$T/r"
 out=$(env -i "${nonsecret[@]}" sh scripts/render-config.sh compose 2>&1) && rc=0 || rc=$?
