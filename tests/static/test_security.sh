@@ -174,6 +174,14 @@ out=$(env -i "${nonsecret[@]}" sh scripts/render-config.sh compose 2>&1)
 assert_contains "a URI QUEUE_EXPORTER_DSN is refused with what to write instead" "$out" "write it as key=value pairs"
 assert_not_contains "... without echoing the password" "$out" ":pw@"
 
+# --- sql/roles.sh: passwords never as arguments -------------------------------------------------
+check "shellcheck sql/roles.sh" shellcheck -x sql/roles.sh
+out=$(DOCTOR=/bin/true sql/roles.sh apply --grafana-password s3cret -- "host=x" 2>&1) && rc=0 || rc=$?
+assert_eq "sql/roles.sh refuses a password given as an argument (exit 2)" "2" "$rc"
+assert_contains "... and says where passwords come from" "$out" "passwords are never arguments"
+out=$(DOCTOR=/bin/true sql/roles.sh apply --grafana-password-file "$T/none" -- "host=x" 2>&1)
+assert_contains "sql/roles.sh names an unreadable password file" "$out" "cannot read the password file $T/none"
+
 # --- Prometheus ---------------------------------------------------------------------------------
 pcmd=$(jq -r '.services.prometheus.command[]' <<<"$C")
 assert_not_contains "Prometheus runs without the lifecycle API (/-/quit, /-/reload)" "$pcmd" "--web.enable-lifecycle"
