@@ -132,7 +132,7 @@ config_error() { # DESC WANT-IN-MESSAGE VAR=VALUE...
     shift 2
     out=$(env "${base_env[@]}" "$@" "$BIN" --once --state-file "$WORK/state5" 2>&1)
     rc=$?
-    if [ "$rc" = 3 ] && printf '%s' "$out" | grep -qF -- "$want"; then ok "$desc"; else
+    if [ "$rc" = 3 ] && printf '%s' "$out" | grep -F -- "$want" >/dev/null; then ok "$desc"; else
         not_ok "$desc" "exit $rc (want 3), output: $out"
     fi
 }
