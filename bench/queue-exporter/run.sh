@@ -76,7 +76,10 @@ CONF
 pg_cluster_start "$PGDIR"
 PW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null
-psql_su -v grafana_password="$(openssl rand -hex 16)" -v exporter_password="$PW" -f "$REPO/sql/roles.sql" >/dev/null
+# sql/roles.sql takes SCRAM verifiers, computed here by build/doctor (local/lib.sh).
+make -C "$REPO" -s build/doctor >/dev/null || die "make build/doctor failed"
+psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$(openssl rand -hex 16)")" \
+    -v exporter_verifier="$(roles_verifier queue_exporter "$PW")" -f "$REPO/sql/roles.sql" >/dev/null
 psql_su -f "$REPO/sql/indexes.sql" >/dev/null
 DSN="host=127.0.0.1 port=$PGP dbname=postgres user=queue_exporter password=$PW sslmode=disable"
 
