@@ -31,8 +31,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -71,7 +71,8 @@ struct fs_opts {
 static struct fs_fixture fs_node, fs_cadv;
 static volatile sig_atomic_t fs_stop;
 
-static void fs_die(const char *fmt, ...) {
+static void fs_die(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
     fputs("fleet-sim: error: ", stderr);
@@ -81,7 +82,8 @@ static void fs_die(const char *fmt, ...) {
     exit(2);
 }
 
-static char *fs_strndup(const char *p, size_t n) {
+static char *fs_strndup(const char *p, size_t n)
+{
     char *r = malloc(n + 1);
     if (!r)
         fs_die("out of memory");
@@ -91,7 +93,8 @@ static char *fs_strndup(const char *p, size_t n) {
 }
 
 /* Value of label KEY in a label text, or NULL (static buffer). */
-static const char *fs_label(const char *labels, const char *key) {
+static const char *fs_label(const char *labels, const char *key)
+{
     static char buf[512];
     size_t kl = strlen(key);
     const char *p = labels;
@@ -119,10 +122,12 @@ static const char *fs_label(const char *labels, const char *key) {
     return NULL;
 }
 
-static int fs_static_gauge(const char *name, double v) {
-    static const char *keep[] = {"_info",       "size_bytes", "MemTotal", "_limit", "start_time", "boot_time",
-                                 "_max",        "version",    "_cores",   "_spec_", "last_seen",  "SwapTotal",
-                                 "node_time_s", "readonly",   "_up",      NULL};
+static int fs_static_gauge(const char *name, double v)
+{
+    static const char *keep[] = {"_info",       "size_bytes", "MemTotal",  "_limit",
+                                 "start_time",  "boot_time",  "_max",      "version",
+                                 "_cores",      "_spec_",     "last_seen", "SwapTotal",
+                                 "node_time_s", "readonly",   "_up",       NULL};
     if (v == 0.0 || v == 1.0)
         return 1;
     for (int i = 0; keep[i]; i++)
@@ -131,7 +136,8 @@ static int fs_static_gauge(const char *name, double v) {
     return 0;
 }
 
-static void fs_add_comment(struct fs_fixture *f, const char *line) {
+static void fs_add_comment(struct fs_fixture *f, const char *line)
+{
     if (f->nc == f->ccap) {
         f->ccap = f->ccap ? 2 * f->ccap : 256;
         f->comments = realloc(f->comments, f->ccap * sizeof *f->comments);
@@ -144,7 +150,8 @@ static void fs_add_comment(struct fs_fixture *f, const char *line) {
 }
 
 /* Parses one sample line into F; returns 0 or -1 when malformed. */
-static int fs_parse_sample(struct fs_fixture *f, const char *line) {
+static int fs_parse_sample(struct fs_fixture *f, const char *line)
+{
     const char *p = line, *lb = NULL, *le = NULL;
     while (*p && *p != '{' && *p != ' ')
         p++;
@@ -184,7 +191,8 @@ static int fs_parse_sample(struct fs_fixture *f, const char *line) {
 
 /* Counter rates: average since boot (node) or since the container started
  * (cAdvisor, per cgroup id); TYPE lines say which samples are counters. */
-static void fs_model(struct fs_fixture *f, int cadvisor) {
+static void fs_model(struct fs_fixture *f, int cadvisor)
+{
     double boot = 0, now = 0, last_seen = 0;
     for (size_t i = 0; i < f->n; i++) {
         if (!strcmp(f->s[i].name, "node_boot_time_seconds"))
@@ -204,7 +212,8 @@ static void fs_model(struct fs_fixture *f, int cadvisor) {
             if (sscanf(f->comments[c], "# TYPE %255s %31s", fam, t) == 2)
                 type = strstr(t, "counter") ? "counter" : "gauge";
         }
-        int counter = !strcmp(type, "counter") || (strlen(s->name) > 6 && !strcmp(s->name + strlen(s->name) - 6, "_total"));
+        int counter = !strcmp(type, "counter") ||
+                      (strlen(s->name) > 6 && !strcmp(s->name + strlen(s->name) - 6, "_total"));
         double up = uptime;
         if (cadvisor) {
             char id[512] = "";
@@ -230,7 +239,8 @@ static void fs_model(struct fs_fixture *f, int cadvisor) {
     }
 }
 
-static void fs_load(struct fs_fixture *f, const char *path, int cadvisor) {
+static void fs_load(struct fs_fixture *f, const char *path, int cadvisor)
+{
     FILE *in = fopen(path, "r");
     if (!in)
         fs_die("%s: cannot open the fixture: %s", path, strerror(errno));
@@ -256,7 +266,8 @@ static void fs_load(struct fs_fixture *f, const char *path, int cadvisor) {
     fs_model(f, cadvisor);
 }
 
-static uint32_t fs_hash(uint32_t a, uint32_t b) {
+static uint32_t fs_hash(uint32_t a, uint32_t b)
+{
     uint32_t h = a * 2654435761u ^ (b + 0x9e3779b9u + (a << 6) + (a >> 2));
     h ^= h >> 15;
     h *= 2246822519u;
@@ -264,7 +275,8 @@ static uint32_t fs_hash(uint32_t a, uint32_t b) {
     return h;
 }
 
-static double fs_value(const struct fs_sample *s, size_t idx, int server, double t) {
+static double fs_value(const struct fs_sample *s, size_t idx, int server, double t)
+{
     if (s->rate > 0)
         return s->v0 + s->rate * (t - FS_T0);
     if (!s->moves)
@@ -279,7 +291,8 @@ struct fs_buf {
     size_t len, cap;
 };
 
-static void fs_printf(struct fs_buf *b, const char *fmt, ...) {
+static void fs_printf(struct fs_buf *b, const char *fmt, ...)
+{
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
@@ -298,10 +311,14 @@ static void fs_printf(struct fs_buf *b, const char *fmt, ...) {
     }
 }
 
-static void fs_server_name(int server, char *out, size_t n) { snprintf(out, n, "S%03d", server); }
+static void fs_server_name(int server, char *out, size_t n)
+{
+    snprintf(out, n, "S%03d", server);
+}
 
 /* One exposition, as node_exporter or cAdvisor would answer at time T. */
-static void fs_render(struct fs_buf *b, const struct fs_fixture *f, int server, double t) {
+static void fs_render(struct fs_buf *b, const struct fs_fixture *f, int server, double t)
+{
     char sname[16];
     fs_server_name(server, sname, sizeof sname);
     size_t c = 0;
@@ -311,9 +328,11 @@ static void fs_render(struct fs_buf *b, const struct fs_fixture *f, int server, 
         const struct fs_sample *s = &f->s[i];
         double v = fs_value(s, i, server, t);
         if (!strcmp(s->name, "node_uname_info"))
-            fs_printf(b, "%s{domainname=\"(none)\",machine=\"x86_64\",nodename=\"%s\",release=\"6.1.0\","
-                         "sysname=\"Linux\",version=\"#1 SMP\"} %.17g\n",
-                      s->name, sname, v);
+            fs_printf(
+                b,
+                "%s{domainname=\"(none)\",machine=\"x86_64\",nodename=\"%s\",release=\"6.1.0\","
+                "sysname=\"Linux\",version=\"#1 SMP\"} %.17g\n",
+                s->name, sname, v);
         else if (s->labels[0])
             fs_printf(b, "%s{%s} %.17g\n", s->name, s->labels, v);
         else
@@ -328,8 +347,10 @@ struct fs_target {
     int server, cadvisor;
 };
 
-static enum MHD_Result fs_handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                 const char *version, const char *upload, size_t *upload_len, void **state) {
+static enum MHD_Result fs_handle(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_len, void **state)
+{
     (void)version, (void)upload, (void)upload_len, (void)state;
     const struct fs_target *tg = cls;
     struct MHD_Response *r;
@@ -352,14 +373,19 @@ static enum MHD_Result fs_handle(void *cls, struct MHD_Connection *conn, const c
     return ret;
 }
 
-static void fs_on_signal(int sig) {
+static void fs_on_signal(int sig)
+{
     (void)sig;
     fs_stop = 1;
 }
 
-static int fs_is_docker(const struct fs_opts *o, int server) { return o->docker_every > 0 && server % o->docker_every == 0; }
+static int fs_is_docker(const struct fs_opts *o, int server)
+{
+    return o->docker_every > 0 && server % o->docker_every == 0;
+}
 
-static int fs_serve(const struct fs_opts *o) {
+static int fs_serve(const struct fs_opts *o)
+{
     int max = 2 * o->servers, nd = 0;
     struct MHD_Daemon **d = calloc((size_t)max, sizeof *d);
     struct fs_target *tg = calloc((size_t)max, sizeof *tg);
@@ -373,15 +399,18 @@ static int fs_serve(const struct fs_opts *o) {
             struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
             sa.sin_addr.s_addr = htonl(0x7f000001);
             tg[nd] = (struct fs_target){i, cad};
-            d[nd] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
-                                     fs_handle, &tg[nd], MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT,
-                                     30u, MHD_OPTION_END);
+            d[nd] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                                     (uint16_t)port, NULL, NULL, fs_handle, &tg[nd],
+                                     MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                                     MHD_OPTION_END);
             if (!d[nd])
                 fs_die("cannot listen on 127.0.0.1:%d", port);
             nd++;
         }
-    fprintf(stderr, "fleet-sim: serving %d servers (%d targets; %zu node samples, %zu cAdvisor samples each)\n",
-            o->servers, nd, fs_node.n, fs_cadv.n);
+    fprintf(
+        stderr,
+        "fleet-sim: serving %d servers (%d targets; %zu node samples, %zu cAdvisor samples each)\n",
+        o->servers, nd, fs_node.n, fs_cadv.n);
     signal(SIGTERM, fs_on_signal);
     signal(SIGINT, fs_on_signal);
     while (!fs_stop)
@@ -395,7 +424,8 @@ static int fs_serve(const struct fs_opts *o) {
 }
 
 /* ------------------------------------------------------------ backfill */
-static void fs_mark_wanted(struct fs_fixture *f, const char *only) {
+static void fs_mark_wanted(struct fs_fixture *f, const char *only)
+{
     char **names = NULL;
     size_t nn = 0;
     if (only) {
@@ -427,17 +457,20 @@ static void fs_mark_wanted(struct fs_fixture *f, const char *only) {
 /* OpenMetrics for promtool: series-major, timestamps ascending per series;
  * no TYPE lines (untyped samples keep their names as scraped). Labels are
  * those Prometheus attaches when scraping (job, instance, server). */
-static void fs_series(FILE *out, const char *name, const char *labels, const char *job, int port, const char *sname,
-                      const struct fs_sample *s, size_t idx, int server, const struct fs_opts *o) {
+static void fs_series(FILE *out, const char *name, const char *labels, const char *job, int port,
+                      const char *sname, const struct fs_sample *s, size_t idx, int server,
+                      const struct fs_opts *o)
+{
     for (double t = o->from; t < o->to; t += o->step) {
         double v = s ? fs_value(s, idx, server, t) : (!strcmp(name, "up") ? 1.0 : 0.012);
-        fprintf(out, "%s{%s%sinstance=\"127.0.0.1:%d\",job=\"%s\",server=\"%s\"} %.10g %.3f\n", name, labels,
-                labels[0] ? "," : "", port, job, sname, v, t);
+        fprintf(out, "%s{%s%sinstance=\"127.0.0.1:%d\",job=\"%s\",server=\"%s\"} %.10g %.3f\n",
+                name, labels, labels[0] ? "," : "", port, job, sname, v, t);
     }
 }
 
-static void fs_family(FILE *out, const struct fs_fixture *f, const char *job, int base, const char *fam,
-                      const struct fs_opts *o) {
+static void fs_family(FILE *out, const struct fs_fixture *f, const char *job, int base,
+                      const char *fam, const struct fs_opts *o)
+{
     for (int i = 1; i <= o->servers; i++) {
         int cad = f == &fs_cadv;
         if (cad && !fs_is_docker(o, i))
@@ -458,7 +491,8 @@ static void fs_family(FILE *out, const struct fs_fixture *f, const char *job, in
     }
 }
 
-static int fs_backfill(const struct fs_opts *o) {
+static int fs_backfill(const struct fs_opts *o)
+{
     FILE *out = stdout;
     static char obuf[1 << 20];
     setvbuf(out, obuf, _IOFBF, sizeof obuf);
@@ -480,21 +514,23 @@ static int fs_backfill(const struct fs_opts *o) {
                     continue;
                 char sname[16];
                 fs_server_name(i, sname, sizeof sname);
-                fs_series(out, m ? "scrape_duration_seconds" : "up", "", jobs[r], bases[r] + i - 1, sname, NULL, 0, i,
-                          o);
+                fs_series(out, m ? "scrape_duration_seconds" : "up", "", jobs[r], bases[r] + i - 1,
+                          sname, NULL, 0, i, o);
             }
     }
     fputs("# EOF\n", out);
     return fflush(out) == 0 ? 0 : 1;
 }
 
-static int fs_inventory(const struct fs_opts *o) {
+static int fs_inventory(const struct fs_opts *o)
+{
     printf("# fleet-sim inventory: %d simulated servers on 127.0.0.1\n", o->servers);
     for (int i = 1; i <= o->servers; i++) {
         char sname[16];
         fs_server_name(i, sname, sizeof sname);
         if (fs_is_docker(o, i))
-            printf("%s 127.0.0.1 node:%d,cadvisor:%d\n", sname, o->node_port + i - 1, o->cadvisor_port + i - 1);
+            printf("%s 127.0.0.1 node:%d,cadvisor:%d\n", sname, o->node_port + i - 1,
+                   o->cadvisor_port + i - 1);
         else
             printf("%s 127.0.0.1 node:%d\n", sname, o->node_port + i - 1);
     }
@@ -502,14 +538,16 @@ static int fs_inventory(const struct fs_opts *o) {
 }
 
 /* ------------------------------------------------------------ main */
-static void fs_usage(void) {
+static void fs_usage(void)
+{
     fputs("usage: fleet-sim serve|backfill|inventory --servers N [--docker-every K] --node-port P\n"
           "       --cadvisor-port Q [--node-fixture F --cadvisor-fixture F]\n"
           "       [--from EPOCH --to EPOCH --step SECONDS] [--only NAMES_FILE]\n",
           stderr);
 }
 
-static double fs_num(const char *opt, const char *v) {
+static double fs_num(const char *opt, const char *v)
+{
     char *end;
     double d = strtod(v, &end);
     if (end == v || *end)
@@ -517,7 +555,8 @@ static double fs_num(const char *opt, const char *v) {
     return d;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         fs_usage();
         return argc < 2 ? 2 : 0;

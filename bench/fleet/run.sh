@@ -44,7 +44,7 @@ CADV_FIX=$REPO/local/fixtures/cadvisor-metrics.txt
 MAXN=0
 for n in $SIZES; do
     case $n in '' | *[!0-9]*) die "FLEET_SIZES: \"$n\" is not a number of servers" ;; esac
-    [ "$n" -ge 1 ] && [ "$n" -le 200 ] || die "FLEET_SIZES: $n is outside 1-200 (the port layout)"
+    if [ "$n" -lt 1 ] || [ "$n" -gt 200 ]; then die "FLEET_SIZES: $n is outside 1-200 (the port layout)"; fi
     [ "$n" -gt "$MAXN" ] && MAXN=$n
 done
 
@@ -57,7 +57,7 @@ pkg-config --exists libmicrohttpd || die "libmicrohttpd-dev is missing (apt-get 
 mkdir -p "$REPO/build/bench" "$(dirname "$OUT")"
 SIM=$REPO/build/bench/fleet-sim
 # shellcheck disable=SC2046 # pkg-config prints several words
-cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -O2 \
+cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -O2 \
     -o "$SIM" "$HERE/fleet-sim.c" $(pkg-config --cflags --libs libmicrohttpd) -lm ||
     die "building fleet-sim failed"
 
@@ -130,6 +130,35 @@ prom_config() {
         { cat "$T/promtool-check.log" >&2; die "promtool rejects the bench configuration"; }
 }
 
+# backfill_recording_rules N DIR: the recording rules' history, computed by
+# promtool from the backfilled raw series through the running Prometheus
+# (60 s for the older days, 15 s for the last 24 h, as the raw history), then
+# handed to Prometheus, which loads new blocks within a minute.
+backfill_recording_rules() {
+    local n=$1 d=$2 files=() f now loaded
+    for f in "$d"/rules/*.yml; do grep -q '^ *- record:' "$f" && files+=("$f"); done
+    [ ${#files[@]} -gt 0 ] || return 0
+    now=$(date +%s)
+    local week=$(((now - 7 * 86400) / SLICE * SLICE)) day=$(((now - 86400) / SLICE * SLICE))
+    log "N=$n: backfilling the recording rules of ${files[*]##*/}"
+    if ! promtool tsdb create-blocks-from rules --quiet --url "http://127.0.0.1:$P_PROM" --start "$week" \
+        --end "$day" --eval-interval "${COARSE_STEP}s" --output-dir "$d/rec" "${files[@]}" >>"$T/promtool.log" 2>&1 ||
+        ! promtool tsdb create-blocks-from rules --quiet --url "http://127.0.0.1:$P_PROM" --start "$day" \
+            --end "$PROM_STARTED" --eval-interval "${FINE_STEP}s" --output-dir "$d/rec" "${files[@]}" \
+            >>"$T/promtool.log" 2>&1; then
+        die "promtool create-blocks-from rules failed (see $T/promtool.log)"
+    fi
+    loaded=$(prom_q 'prometheus_tsdb_blocks_loaded')
+    local nrec
+    nrec=$(find "$d/rec" -mindepth 1 -maxdepth 1 -type d | wc -l)
+    mv "$d"/rec/* "$d/data/"
+    for _ in $(seq 1 90); do # Prometheus scans its directory for new blocks every minute
+        [ "$(prom_q 'prometheus_tsdb_blocks_loaded')" -ge $((loaded + nrec)) ] && return 0
+        sleep 1
+    done
+    die "N=$n: Prometheus did not load the $nrec recording-rule blocks (see $d/prometheus.log)"
+}
+
 prom_q() { curl -fsS --max-time 10 "http://127.0.0.1:$P_PROM/api/v1/query" --data-urlencode "query=$1" | jq -r '.data.result[0].value[1] // 0'; }
 
 RESULTS=()
@@ -148,12 +177,14 @@ for n in $SIZES; do
         --storage.tsdb.min-block-duration=2h --storage.tsdb.max-block-duration=2h \
         --web.listen-address="127.0.0.1:$P_PROM" --enable-feature=expand-external-labels
     wait_http "http://127.0.0.1:$P_PROM/-/ready" 120 || die "Prometheus did not start (see $W/prometheus.log)"
+    PROM_STARTED=$(date +%s)
     want=$((n + n / 3 + 1))
     for _ in $(seq 1 60); do
         [ "$(prom_q 'count(up == 1)')" = "$want" ] && break
         sleep 1
     done
     [ "$(prom_q 'count(up == 1)')" = "$want" ] || die "N=$n: not all $want targets are up (see $W/prometheus.log)"
+    backfill_recording_rules "$n" "$W"
     log "N=$n: $want targets up; warming up ${WARMUP} s, then measuring over ${WINDOW} s and $REPS query runs"
     sleep "$WARMUP"
     "$PY3" "$HERE/measure.py" measure --prom-url "http://127.0.0.1:$P_PROM" --pid "$(cat "$T/prometheus.pid")" \
