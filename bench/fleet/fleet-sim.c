@@ -71,7 +71,7 @@ struct fs_opts {
 static struct fs_fixture fs_node, fs_cadv;
 static volatile sig_atomic_t fs_stop;
 
-static void fs_die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void fs_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -291,7 +291,7 @@ struct fs_buf {
     size_t len, cap;
 };
 
-static void fs_printf(struct fs_buf *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void fs_printf(struct fs_buf *b, const char *fmt, ...)
 {
     for (;;) {
         va_list ap;
