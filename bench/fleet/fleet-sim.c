@@ -22,7 +22,7 @@
  *                   --node-fixture F --cadvisor-fixture F
  *   fleet-sim backfill --servers N --docker-every K --node-port P --cadvisor-port Q
  *                   --node-fixture F --cadvisor-fixture F --from S --to S --step S
- *                   [--only NAMES_FILE]
+ *                   [--only NAMES_FILE] [--recorded 1]
  *   fleet-sim inventory --servers N --docker-every K --node-port P --cadvisor-port Q
  *
  * Server i (1-based) is named S001..; it serves node on P+i-1 and, when
@@ -33,6 +33,7 @@
 #include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -65,6 +66,7 @@ struct fs_fixture {
 struct fs_opts {
     int servers, docker_every, node_port, cadvisor_port;
     const char *node_fixture, *cadvisor_fixture, *only;
+    int recorded; /* backfill: also the recording rules' series */
     double from, to, step;
 };
 
@@ -519,6 +521,143 @@ static void fs_family(FILE *out, const struct fs_fixture *f, const char *job, in
     }
 }
 
+/* ------------------------------------------------------------ recorded series
+ * The history of prometheus/rules/dashboards.yml's recording rules, from the
+ * same value model: a counter's rate over any window is its constant rate r,
+ * a gauge is its value at t. run.sh checks these against the rules' own
+ * expressions evaluated by Prometheus on the raw history, so a rule changed
+ * without this code fails the benchmark instead of skewing it. */
+struct fs_match {
+    const char *name;      /* metric name */
+    const char *label;     /* label to test, or NULL */
+    const char *value;     /* wanted value (NULL: any) */
+    const regex_t *not_re; /* label value must not match (NULL: no test) */
+};
+
+/* Sum over a server's samples matching M of r (rate) or v(t); *n counts them. */
+static double fs_sum(const struct fs_fixture *f, const struct fs_match *m, int rate, int server,
+                     double t, int *n)
+{
+    double sum = 0;
+    *n = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        const struct fs_sample *s = &f->s[k];
+        if (s->dropped || strcmp(s->name, m->name) != 0)
+            continue;
+        if (m->label) {
+            const char *v = fs_label(s->labels, m->label);
+            if (!v || (m->value && strcmp(v, m->value) != 0) ||
+                (m->not_re && regexec(m->not_re, v, 0, NULL, 0) == 0))
+                continue;
+        }
+        double v = rate ? s->rate : fs_value(s, k, server, t);
+        if (!rate && !strcmp(m->name, "container_spec_memory_limit_bytes") && v <= 0)
+            continue; /* the rule's `> 0` */
+        sum += v;
+        (*n)++;
+    }
+    return sum;
+}
+
+enum fs_rec_kind { FS_CPU_BUSY, FS_MEM_USED, FS_SUM_RATE8, FS_SUM_RATE, FS_SUM_VALUE };
+
+struct fs_rec {
+    const char *record, *job, *source;
+    enum fs_rec_kind kind;
+};
+
+static const struct fs_rec fs_recs[] = {
+    {"server:node_cpu_busy:ratio_rate5m", "node", "node_cpu_seconds_total", FS_CPU_BUSY},
+    {"server:node_memory_used:ratio", "node", "node_memory_MemAvailable_bytes", FS_MEM_USED},
+    {"server:node_network_receive_bits:rate5m", "node", "node_network_receive_bytes_total",
+     FS_SUM_RATE8},
+    {"server:node_network_transmit_bits:rate5m", "node", "node_network_transmit_bytes_total",
+     FS_SUM_RATE8},
+    {"server_name:container_cpu_usage:rate5m", "cadvisor", "container_cpu_usage_seconds_total",
+     FS_SUM_RATE},
+    {"server_name:container_memory_working_set_bytes:sum", "cadvisor",
+     "container_memory_working_set_bytes", FS_SUM_VALUE},
+    {"server_name:container_spec_memory_limit_bytes:sum", "cadvisor",
+     "container_spec_memory_limit_bytes", FS_SUM_VALUE},
+    {"server_name:container_network_receive_bits:rate5m", "cadvisor",
+     "container_network_receive_bytes_total", FS_SUM_RATE8},
+    {"server_name:container_network_transmit_bits:rate5m", "cadvisor",
+     "container_network_transmit_bytes_total", FS_SUM_RATE8},
+};
+
+static double fs_rec_value(const struct fs_rec *r, const char *cname, const regex_t *dev_re,
+                           int server, double t, int *n)
+{
+    const struct fs_fixture *f = cname ? &fs_cadv : &fs_node;
+    struct fs_match m = {r->source, cname ? "name" : NULL, cname, NULL};
+    if (!cname && r->kind == FS_SUM_RATE8)
+        m = (struct fs_match){r->source, "device", NULL, dev_re};
+    if (r->kind == FS_CPU_BUSY) {
+        m = (struct fs_match){r->source, "mode", "idle", NULL};
+        double idle = fs_sum(f, &m, 1, server, t, n);
+        return *n ? 1 - idle / *n : 0;
+    }
+    if (r->kind == FS_MEM_USED) {
+        int n2;
+        struct fs_match tot = {"node_memory_MemTotal_bytes", NULL, NULL, NULL};
+        double avail = fs_sum(f, &m, 0, server, t, n), total = fs_sum(f, &tot, 0, server, t, &n2);
+        *n = *n && n2 && total > 0;
+        return *n ? 1 - avail / total : 0;
+    }
+    double v = fs_sum(f, &m, r->kind != FS_SUM_VALUE, server, t, n);
+    return r->kind == FS_SUM_RATE8 ? 8 * v : v;
+}
+
+static void fs_recorded(FILE *out, const struct fs_opts *o)
+{
+    regex_t dev_re;
+    if (regcomp(&dev_re, "^(lo|veth.*|docker.*|br-.*|virbr.*|ifb.*|cali.*|flannel.*)$",
+                REG_EXTENDED | REG_NOSUB) != 0)
+        fs_die("cannot compile the device regex");
+    const char *names[64];
+    size_t nn = 0;
+    for (size_t k = 0; k < fs_cadv.n && nn < 64; k++) {
+        const char *nm = fs_label(fs_cadv.s[k].labels, "name");
+        if (!nm || !*nm || fs_cadv.s[k].dropped)
+            continue;
+        size_t j = 0;
+        while (j < nn && strcmp(names[j], nm) != 0)
+            j++;
+        if (j == nn)
+            names[nn++] = strdup(nm);
+    }
+    for (size_t r = 0; r < sizeof fs_recs / sizeof fs_recs[0]; r++) {
+        const struct fs_rec *rec = &fs_recs[r];
+        int cad = !strcmp(rec->job, "cadvisor");
+        for (int i = 1; i <= o->servers; i++) {
+            if (cad && !fs_is_docker(o, i))
+                continue;
+            char sname[16];
+            fs_server_name(i, sname, sizeof sname);
+            for (size_t c = 0; c < (cad ? nn : 1); c++)
+                for (double t = o->from; t < o->to; t += o->step) {
+                    int n;
+                    double v = fs_rec_value(rec, cad ? names[c] : NULL, &dev_re, i, t, &n);
+                    if (!n)
+                        break;
+                    if (cad)
+                        fprintf(out, "%s{job=\"cadvisor\",name=\"%s\",server=\"%s\"} %.10g %.3f\n",
+                                rec->record, names[c], sname, v, t);
+                    else
+                        fprintf(out, "%s{job=\"node\",server=\"%s\"} %.10g %.3f\n", rec->record,
+                                sname, v, t);
+                }
+        }
+    }
+    for (int j = 0; j < 2; j++) /* the history's scrape_duration_seconds is 0.012 everywhere */
+        for (double t = o->from; t < o->to; t += o->step)
+            fprintf(out, "job:scrape_duration_seconds:max{job=\"%s\"} 0.012 %.3f\n",
+                    j ? "cadvisor" : "node", t);
+    for (size_t j = 0; j < nn; j++)
+        free((void *)names[j]);
+    regfree(&dev_re);
+}
+
 static int fs_backfill(const struct fs_opts *o)
 {
     FILE *out = stdout;
@@ -546,6 +685,8 @@ static int fs_backfill(const struct fs_opts *o)
                           sname, NULL, 0, i, o);
             }
     }
+    if (o->recorded)
+        fs_recorded(out, o);
     fputs("# EOF\n", out);
     return fflush(out) == 0 ? 0 : 1;
 }
@@ -570,7 +711,7 @@ static void fs_usage(void)
 {
     fputs("usage: fleet-sim serve|backfill|inventory --servers N [--docker-every K] --node-port P\n"
           "       --cadvisor-port Q [--node-fixture F --cadvisor-fixture F]\n"
-          "       [--from EPOCH --to EPOCH --step SECONDS] [--only NAMES_FILE]\n",
+          "       [--from EPOCH --to EPOCH --step SECONDS] [--only NAMES_FILE] [--recorded 1]\n",
           stderr);
 }
 
@@ -611,6 +752,8 @@ int main(int argc, char **argv)
             o.node_fixture = v;
         else if (!strcmp(a, "--cadvisor-fixture"))
             o.cadvisor_fixture = v;
+        else if (!strcmp(a, "--recorded"))
+            o.recorded = (int)fs_num(a, v);
         else if (!strcmp(a, "--only"))
             o.only = v;
         else if (!strcmp(a, "--from"))

@@ -152,6 +152,10 @@ def cmd_measure(a):
         prom, "max_over_time(prometheus_rule_group_last_duration_seconds[%s])" % win)}
     res["rule_interval"] = {r["metric"].get("rule_group", "?").split(";")[-1]: float(r["value"][1]) for r in instant(
         prom, "prometheus_rule_group_interval_seconds")}
+    data, err = prom.call("/api/v1/rules", {})
+    res["slowest_rules"] = sorted(((r.get("evaluationTime", 0), g["name"], r.get("name"))
+                                   for g in (data or {}).get("groups", []) for r in g.get("rules", [])),
+                                  reverse=True)[:3]
     by_job = {}
     for q, k in (("sum by (job) (scrape_samples_scraped)", "scraped"),
                  ("sum by (job) (scrape_samples_post_metric_relabeling)", "kept"),
@@ -266,6 +270,9 @@ def cmd_report(a):
     print("- [%s] rule evaluation <= 1 %% of the 15 s interval at %d servers: all groups together %.1f ms "
           "(%.2f %%), slowest group %s %.1f ms" % ("x" if ok else " ", hi["servers"], tot * 1000, tot / 15 * 100,
                                                    g, gd * 1000))
+    if hi.get("slowest_rules"):
+        print("- slowest rules at %d servers (last evaluation): %s" % (hi["servers"], ", ".join(
+            "%s/%s %.1f ms" % (g, n, t * 1000) for t, g, n in hi["slowest_rules"])))
     cad = hi["jobs"].get("cadvisor", {})
     if cad:
         print("- cAdvisor: %.0f samples scraped per Docker host, %.0f kept after metric_relabel_configs (%d "
