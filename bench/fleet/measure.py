@@ -164,7 +164,7 @@ def cmd_measure(a):
             by_job.setdefault(r["metric"].get("job", "?"), {})[k] = float(r["value"][1])
     res["jobs"] = by_job
     res["cadvisor_kept_families"] = sorted(
-        r["metric"]["__name__"] for r in instant(prom, 'count by (__name__) ({job="cadvisor"})'))
+        r["metric"]["__name__"] for r in instant(prom, 'count by (__name__) ({job="cadvisor", __name__=~"container_.+|machine_.+|cadvisor_.+"})'))
     # Dashboard latency, with a sampler of the peak RSS while queries run.
     peak = [res["rss"]]
     stop = threading.Event()
