@@ -11,7 +11,7 @@
  *   counters  v(t) = v0 + r * (t - T0), r = v0 / uptime at capture (the
  *             average rate since boot or since the container started), so
  *             rate() is plausible and counters never go backwards;
- *   gauges    v0 * (1 + 5 % sine with a one-hour period and a phase per
+ *   gauges    v0 * (1 - a 0-5 % sine with a one-hour period and a phase per
  *             server and series), except 0/1 flags, *_info, sizes, limits
  *             and start times, which stay as captured.
  *
@@ -284,7 +284,7 @@ static double fs_value(const struct fs_sample *s, size_t idx, int server, double
     if (!s->moves)
         return s->v0;
     double phase = (fs_hash((uint32_t)server, (uint32_t)idx) % 3600) / 3600.0;
-    return s->v0 * (1.0 + 0.05 * sin(2 * M_PI * (t / 3600.0 + phase)));
+    return s->v0 * (1.0 - 0.05 * (0.5 + 0.5 * sin(2 * M_PI * (t / 3600.0 + phase))));
 }
 
 /* ------------------------------------------------------------ buffer */
