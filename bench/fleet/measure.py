@@ -273,6 +273,8 @@ def cmd_report(a):
     if hi.get("slowest_rules"):
         print("- slowest rules at %d servers (last evaluation): %s" % (hi["servers"], ", ".join(
             "%s/%s %.1f ms" % (g, n, t * 1000) for t, g, n in hi["slowest_rules"])))
+    if len(runs) > 1:
+        capacity(lo, hi)
     cad = hi["jobs"].get("cadvisor", {})
     if cad:
         print("- cAdvisor: %.0f samples scraped per Docker host, %.0f kept after metric_relabel_configs (%d "
@@ -280,6 +282,59 @@ def cmd_report(a):
                                  cad.get("targets", 1), len(hi["cadvisor_kept_families"]),
                                  ", ".join(hi["cadvisor_kept_families"])))
     return 0
+
+
+def prometheus_limit():
+    """Prometheus' memory limit in compose.yaml, in bytes."""
+    import yaml
+    with open(os.path.join(REPO, "compose.yaml"), encoding="utf-8") as f:
+        svc = yaml.safe_load(f)["services"]["prometheus"]
+    text = str(svc["deploy"]["resources"]["limits"]["memory"])
+    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    num = text.rstrip("bBkKmMgGiI")
+    unit = text[len(num):].lower().rstrip("ib")[:1]
+    return float(num) * units.get(unit, 1), text
+
+
+def linear_n(lo, hi, y_lo, y_hi, target):
+    """N where a quantity measured at lo and hi servers reaches target (linear)."""
+    slope = (y_hi - y_lo) / (hi - lo)
+    if slope <= 0:
+        return float("inf")
+    return lo + (target - y_lo) / slope
+
+
+def capacity(lo, hi):
+    """How many servers the current limits hold, from the two ends (linear)."""
+    limit, text = prometheus_limit()
+    n_lo, n_hi = lo["servers"], hi["servers"]
+    per_series = (hi["rss_peak_queries"] - lo["rss_peak_queries"]) / (hi["head_series"] - lo["head_series"])
+    heap_series = (hi["heap_inuse"] - lo["heap_inuse"]) / (hi["head_series"] - lo["head_series"])
+    per_server = per_series * hi["head_series"] / n_hi
+    # 20 % of the limit kept for what minutes of running do not show: full
+    # head chunks, compaction, a heavier query than the dashboards'.
+    n_mem = linear_n(n_lo, n_hi, lo["rss_peak_queries"], hi["rss_peak_queries"], 0.8 * limit)
+    rules_lo, rules_hi = sum(lo["rule_groups"].values()), sum(hi["rule_groups"].values())
+    n_rules = linear_n(n_lo, n_hi, rules_lo, rules_hi, 0.15)
+    out = ["- marginal cost: %.1f KiB RSS (peak under queries) and %.1f KiB Go heap per active series, "
+           "%.1f MiB RSS per server (%d series a server)"
+           % (per_series / 1024, heap_series / 1024, per_server / MIB, hi["head_series"] / n_hi),
+           "- Prometheus memory limit %s (compose.yaml): 80 %% of it is reached at about **%d servers**"
+           % (text, n_mem),
+           "- rule evaluation reaches 1 %% of the interval (150 ms) at about **%d servers**" % n_rules]
+    firsts = [(n_mem, "Prometheus' memory limit"), (n_rules, "rule evaluation at 1 % of the interval")]
+    for rng in RANGES:
+        k, p_hi = worst(hi, rng)
+        p_lo = lo["queries"][rng][k]["p95"]
+        n_q = linear_n(n_lo, n_hi, p_lo, p_hi, 500) if p_hi < 500 else n_hi * 500 / p_hi
+        out.append("- the slowest dashboard query over %s (%s) reaches 500 ms at about **%d servers**"
+                   % (rng, k, n_q))
+        firsts.append((n_q, "dashboard latency over %s" % rng))
+    n, what = min(firsts)
+    out.append("- first limit reached: **%s, at about %d servers** (linear from %d and %d servers)"
+               % (what, n, n_lo, n_hi))
+    print("\nCapacity (extrapolated):\n")
+    print("\n".join(out))
 
 
 def main():
