@@ -50,7 +50,7 @@ import yaml
 
 repo, work = sys.argv[1], sys.argv[2]
 RUNBOOK = "https://github.com/ecotrans/monitoring/blob/main/docs/alerts.md#"
-DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health"}
+DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health", "host-detail"}
 ANNOTATIONS = {"summary", "description", "value", "dashboard", "runbook_url"}
 # Alerts whose value is a state (down, absent, alive), not a quantity: their
 # description says the state instead of quoting $value.
@@ -92,6 +92,39 @@ for f, gi, ri, r in rules:
     if name not in STATE_ONLY:
         out("$value" in ann.get("description", ""), "%s: description quotes the value" % tag, ann.get("description", ""))
     out("for" in r, "%s: states its for: explicitly" % tag)
+
+# The panel an alert's description names ((Dashboard, panel "X")) exists on
+# the dashboard its `dashboard` annotation links, and queries a metric of
+# the alert's expression: the email leads to a graph of the problem. The
+# rules files below name one for every alert.
+import json
+PANEL_FILES = {"hosts-extra.yml", "containers-extra.yml", "stack-extra.yml", "thanos.yml", "supabase.yml", "probes.yml"}
+def dash_exprs(uid):
+    path = os.path.join(repo, "grafana/dashboards/%s.json" % uid)
+    if not os.path.exists(path):
+        return None
+    out = {}
+    def walk(panels):
+        for p in panels or []:
+            out.setdefault(p.get("title", ""), []).extend(t.get("expr", "") for t in p.get("targets") or [])
+            walk(p.get("panels"))
+    walk(json.load(open(path)).get("panels"))
+    return out
+for f, gi, ri, r in rules:
+    name, ann = r["alert"], r.get("annotations", {})
+    titles = re.findall(r'(?:panel|table) "([^"]+)"', ann.get("description", ""))
+    if os.path.basename(f) in PANEL_FILES:
+        out(bool(titles), "%s (%s): description names the dashboard panel showing the problem" % (name, r["labels"].get("severity")),
+            ann.get("description", ""))
+    panels = dash_exprs(ann.get("dashboard", "")) if titles else None
+    metrics = set(re.findall(r"\b([a-z_][a-z0-9_]*_(?:total|bytes|seconds|count|up|error|entries|limit|length|capacity|discovered|targets|connections|halted|success|status_code|expiry|ratio|info))\b", r["expr"]))
+    for t in titles:
+        exprs = (panels or {}).get(t)
+        out(exprs is not None, "%s: panel %r exists on dashboard %s" % (name, t, ann.get("dashboard")),
+            "panels: %s" % sorted(panels or {}))
+        if exprs is not None:
+            out(any(m in e for m in metrics for e in exprs), "%s: panel %r queries a metric of the alert (%s)"
+                % (name, t, ", ".join(sorted(metrics))), " | ".join(exprs)[:300])
 
 # Every alert (its first rule) has a comment right above it explaining it.
 for f in rule_files:
@@ -211,6 +244,15 @@ EXPR = [
     ("DailyReportNotSent", None, " and daily_report_last_success_timestamp_seconds > 0", "", "never sent yet"),
 ]
 
+# More entries, one list per line, in tests/rules/mutations.yml:
+# [alert, severity or null, old, new, why] with an optional 6th item "all"
+# (replace every occurrence).
+EXPR_ALL = set()
+for m in yaml.safe_load(open(os.path.join(repo, "tests/rules/mutations.yml"))) or []:
+    EXPR.append(tuple(m[:5]))
+    if len(m) > 5 and m[5] == "all":
+        EXPR_ALL.add(tuple(m[:5]))
+
 def dur_s(d):
     n = 0
     for v, u in re.findall(r"(\d+)([smhdw])", str(d)):
@@ -260,8 +302,9 @@ for name, sev, old, new, why in EXPR:
         continue
     for f, gi, ri, r in hits:
         desc = "%s (%s): %r -> %r (%s)" % (name, r["labels"]["severity"], old.strip(), new.strip(), why)
+        count = -1 if (name, sev, old, new, why) in EXPR_ALL else 1
         jobs.append((desc, f, gi, ri, name,
-                     lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n, 1))))
+                     lambda rule, o=old, n=new, c=count: rule.__setitem__("expr", rule["expr"].replace(o, n, c))))
 
 with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
     futs = [(desc, ex.submit(run_mutant, i, f, gi, ri, mutate, name))
