@@ -87,7 +87,7 @@ for f, gi, ri, r in rules:
         str(ann.get("runbook_url")))
     summ = ann.get("summary", "")
     if name != "Watchdog":
-        out(re.search(r"\$labels\.(server|name|queue)", summ) is not None,
+        out(re.search(r"\$labels\.(server|name|queue|probe)", summ) is not None,
             "%s: summary names the server, container or queue" % tag, summ)
     if name not in STATE_ONLY:
         out("$value" in ann.get("description", ""), "%s: description quotes the value" % tag, ann.get("description", ""))
@@ -117,7 +117,7 @@ for f, gi, ri, r in rules:
         out(bool(titles), "%s (%s): description names the dashboard panel showing the problem" % (name, r["labels"].get("severity")),
             ann.get("description", ""))
     panels = dash_exprs(ann.get("dashboard", "")) if titles else None
-    metrics = set(re.findall(r"\b([a-z_][a-z0-9_]*_(?:total|bytes|seconds|count|up|error|entries|limit|length|capacity|discovered|targets|connections|halted|success|status_code|expiry|ratio|info))\b", r["expr"]))
+    metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", r["expr"]))
     for t in titles:
         exprs = (panels or {}).get(t)
         out(exprs is not None, "%s: panel %r exists on dashboard %s" % (name, t, ann.get("dashboard")),
