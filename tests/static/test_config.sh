@@ -50,8 +50,8 @@ for f in prometheus/targets/services/*.json; do
 done
 assert_eq "every compose service target carries server=F" "" "${bad_sd:-}"
 jobs=$(grep -E '^  - job_name:' prometheus/prometheus.yml | awk '{print $3}' | sort | tr '\n' ' ')
-assert_eq "scrape jobs: node, cadvisor, the stack's components, optional supabase" \
-    "alertmanager caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store " "$jobs"
+assert_eq "scrape jobs: node, cadvisor, the stack's components, optional supabase, blackbox probes" \
+    "alertmanager blackbox caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store " "$jobs"
 
 # --- Alertmanager, rendered as config-init does.
 check "amtool check-config accepts the rendered alertmanager.yml" amtool check-config "$T/compose/alertmanager/alertmanager.yml"
