@@ -61,6 +61,11 @@ in_am() {
 if eventually 30 in_am; then ok "Alertmanager received EndpointDown for caddy-broken"; else
     not_ok "Alertmanager received EndpointDown for caddy-broken" "$(curl -s "$AM_URL/api/v2/alerts" | jq -c '[.[].labels]')"
 fi
+certsoon() { is 'count(ALERTS{alertname="CertificateExpiringSoon", alertstate="firing", probe="caddy", severity="critical"})' 1; }
+if eventually 60 certsoon; then ok "CertificateExpiringSoon (critical) fires for Caddy's 12-hour internal certificate"; else
+    not_ok "CertificateExpiringSoon (critical) fires for Caddy's 12-hour internal certificate" \
+        "$(prom_query 'ALERTS{alertname="CertificateExpiringSoon"}' | jq -c .data.result)"
+fi
 assert_eq "CertificateInvalid stays silent: the certificates verify" "" \
     "$(value 'ALERTS{alertname="CertificateInvalid"}')"
 check "shellcheck: probe test and renderer" shellcheck -x "$REPO/tests/integration/test_probes.sh" "$REPO/scripts/render-probes.sh"
