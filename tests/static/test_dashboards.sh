@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # literal $ in jq filters and PromQL are what is tested
-# Grafana cannot run here: check the five provisioned dashboards as Grafana
+# Grafana cannot run here: check the six provisioned dashboards as Grafana
 # would load them. Structure and the plan's requirements (tests/dashboards/
 # dashq.py static), Grafana's own schema for the pinned release
 # (tests/dashboards/validate-schema.js, from @grafana/schema's types), the
