@@ -36,7 +36,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unset PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE PGAPPNAME QUEUE_EXPORTER_LISTEN QUEUE_EXPORTER_CONFIG
 
-LOCK_HOLDER= LOCK_PID=
+LOCK_HOLDER='' LOCK_PID=''
 cleanup() {
     local n
     [ -n "$LOCK_HOLDER" ] && kill "$LOCK_HOLDER" 2>/dev/null
@@ -79,7 +79,7 @@ unlock_table() {
     kill "$LOCK_HOLDER"
     wait "$LOCK_HOLDER" 2>/dev/null
     wait "$LOCK_PID"
-    LOCK_HOLDER= LOCK_PID=
+    LOCK_HOLDER='' LOCK_PID=''
 }
 # A queue-exporter statement waits for a lock.
 collection_waits_on_lock() {
