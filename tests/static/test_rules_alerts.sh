@@ -247,11 +247,9 @@ EXPR = [
 # More entries, one list per line, in tests/rules/mutations.yml:
 # [alert, severity or null, old, new, why] with an optional 6th item "all"
 # (replace every occurrence).
-EXPR_ALL = set()
+EXPR_ALL = []
 for m in yaml.safe_load(open(os.path.join(repo, "tests/rules/mutations.yml"))) or []:
-    EXPR.append(tuple(m[:5]))
-    if len(m) > 5 and m[5] == "all":
-        EXPR_ALL.add(tuple(m[:5]))
+    (EXPR_ALL if len(m) > 5 and m[5] == "all" else EXPR).append(tuple(m[:5]))
 
 def dur_s(d):
     n = 0
@@ -295,6 +293,11 @@ for f, gi, ri, r in rules:
     else:
         jobs.append(("%s (%s): for 0m (fires at once) made 5m" % (name, sev), f, gi, ri, name,
                      lambda rule: rule.__setitem__("for", "5m")))
+for name, sev, old, new, why in EXPR_ALL:  # every occurrence replaced
+    for f, gi, ri, r in [h for h in rules if h[3]["alert"] == name and (sev is None or h[3]["labels"]["severity"] == sev)]:
+        out(old in r["expr"], "mutation table: %s (%s) has %r in its expr" % (name, r["labels"]["severity"], old))
+        jobs.append(("%s (%s): every %r -> %r (%s)" % (name, r["labels"]["severity"], old, new, why), f, gi, ri, name,
+                     lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n))))
 for name, sev, old, new, why in EXPR:
     hits = [(f, gi, ri, r) for f, gi, ri, r in rules if r["alert"] == name and (sev is None or r["labels"]["severity"] == sev)]
     if not hits or any(old not in r["expr"] for _, _, _, r in hits):
@@ -302,9 +305,8 @@ for name, sev, old, new, why in EXPR:
         continue
     for f, gi, ri, r in hits:
         desc = "%s (%s): %r -> %r (%s)" % (name, r["labels"]["severity"], old.strip(), new.strip(), why)
-        count = -1 if (name, sev, old, new, why) in EXPR_ALL else 1
         jobs.append((desc, f, gi, ri, name,
-                     lambda rule, o=old, n=new, c=count: rule.__setitem__("expr", rule["expr"].replace(o, n, c))))
+                     lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n, 1))))
 
 with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
     futs = [(desc, ex.submit(run_mutant, i, f, gi, ri, mutate, name))
