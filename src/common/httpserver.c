@@ -94,6 +94,17 @@ static enum MHD_Result handle_readyz(struct http_server *s, struct MHD_Connectio
     return reply_printf(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: %s\n", why);
 }
 
+static enum MHD_Result handle_healthz(struct http_server *s, struct MHD_Connection *conn)
+{
+    bool ok = true;
+    char why[400] = "";
+    if (s->ep->healthy && s->ep->healthy(s->ep->ctx, &ok, why, sizeof(why)) != 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+    if (ok)
+        return reply_text(conn, MHD_HTTP_OK, "ok\n", NULL);
+    return reply_printf(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "unhealthy: %s\n", why);
+}
+
 /* Per-request state without allocation: *req_cls points at one of these. */
 static int request_seen, request_has_body;
 
@@ -128,7 +139,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     case HTTP_ROUTE_METRICS:
         return handle_metrics(s, conn);
     case HTTP_ROUTE_HEALTHZ:
-        return reply_text(conn, MHD_HTTP_OK, "ok\n", NULL);
+        return handle_healthz(s, conn);
     case HTTP_ROUTE_READYZ:
         return handle_readyz(s, conn);
     case HTTP_ROUTE_METHOD_NOT_ALLOWED:

@@ -33,6 +33,10 @@ struct http_endpoints {
     /* GET /readyz: 200 when ready (why may say what answered), else 503
      * with why. NULL: ready whenever alive. Returns 0 or -1 (500). */
     int (*ready)(void *ctx, bool *ready, char *why, size_t whysz);
+    /* GET /healthz and /-/healthy: 200 "ok", or 503 with why when the
+     * program knows it is stuck (a run past its time bound). Must not
+     * block. NULL: healthy whenever the server answers. */
+    int (*healthy)(void *ctx, bool *ok, char *why, size_t whysz);
     double default_wait_s;
 };
 

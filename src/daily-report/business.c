@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "pgconn.h"
 
 /* One round trip, read-only. GPS coverage follows the dashboards'
@@ -35,13 +36,6 @@ const char BUSINESS_SQL[] =
     "   AND updated_at > r.t - interval '24 hours' AND updated_at <= r.t),\n"
     " (SELECT count(*) FROM pending_pdf_processing WHERE status = 'failed')";
 
-static void copy_pq_error(const char *what, const char *msg, char *err, size_t errsz)
-{
-    char line[512];
-    pg_error_line(msg, PG_ERR_KEEP_WHERE, line, sizeof(line));
-    snprintf(err, errsz, "%s: %s", what, line);
-}
-
 static int to_long(const char *s, long *out)
 {
     char *end;
@@ -53,30 +47,48 @@ static int to_long(const char *s, long *out)
     return 0;
 }
 
-int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz)
+static int stop_requested(void *ctx)
+{
+    (void)ctx;
+    return dr_cancel_requested();
+}
+
+int dr_business_fetch(const char *dsn, double t, double timeout_s, struct business *out, char *err,
+                      size_t errsz)
 {
     memset(out, 0, sizeof(*out));
+    const struct pg_deadline dl = {.at = pg_mono_now() + timeout_s, .stop = stop_requested};
     /* The shared defaults (sslmode=require, keepalives, a bounded
      * connect_timeout) that the DSN may override. */
-    const struct pg_defaults d = {.application_name = "daily-report", .connect_timeout_s = 10};
+    const struct pg_defaults d = {.application_name = "daily-report",
+                                  .connect_timeout_s = timeout_s};
     struct pg_params p;
     char why[512];
     if (pg_params_build(&p, dsn, "REPORT_DB_DSN", &d, (env_get_fn)getenv, why, sizeof(why)) != 0) {
         snprintf(err, errsz, "Supabase: %s", why);
         return -1;
     }
-    PGconn *conn = pg_connect(&p, why, sizeof(why));
+    int how = PG_FAILED;
+    PGconn *conn = pg_connect_by(&p, &dl, &how, why, sizeof(why));
     if (!conn) {
-        snprintf(err, errsz, "Supabase: cannot connect: %s", why);
+        if (how == PG_TIMED_OUT)
+            snprintf(err, errsz, "Supabase: cannot connect within %g s: %s", timeout_s, why);
+        else
+            snprintf(err, errsz, "Supabase: cannot connect: %s", why);
         return -1;
     }
     char tbuf[64];
     snprintf(tbuf, sizeof(tbuf), "%.3f", t);
     const char *params[] = {tbuf};
-    PGresult *res = PQexecParams(conn, BUSINESS_SQL, 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = NULL;
     int rc = -1;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        copy_pq_error("Supabase: query failed", PQresultErrorMessage(res), err, errsz);
+    int q = pg_exec_by(conn, BUSINESS_SQL, 1, params, &dl, &res, why, sizeof(why));
+    if (q == PG_TIMED_OUT) {
+        snprintf(err, errsz, "Supabase: no answer to the query within %g s", timeout_s);
+        goto done;
+    }
+    if (q != PG_OK) {
+        snprintf(err, errsz, "Supabase: query failed: %s", why);
         goto done;
     }
     if (PQntuples(res) != 1 || PQnfields(res) != 11) {

@@ -25,7 +25,13 @@ struct business {
 extern const char BUSINESS_SQL[];
 
 /* Connects with dsn (libpq conninfo or URI), runs BUSINESS_SQL at time t.
+ * Connecting and the query together end within timeout_s seconds, or as
+ * soon as a stop is requested (cancel.h): a database or proxy that stops
+ * answering costs the business section, never the run. (No server-side
+ * statement_timeout: poolers such as PgBouncer refuse an "options" startup
+ * parameter; closing the connection ends the query server-side.)
  * Returns 0, or -1 with err set (never containing the password). */
-int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz);
+int dr_business_fetch(const char *dsn, double t, double timeout_s, struct business *out, char *err,
+                      size_t errsz);
 
 #endif

@@ -227,7 +227,8 @@ void dr_collect_report(const struct config *cfg, struct report *r)
 
     if (!cfg->db_dsn) {
         dr_report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
-    } else if (dr_business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
+    } else if (dr_business_fetch(cfg->db_dsn, (double)r->at, cfg->db_timeout_s, &r->biz, err,
+                                 sizeof(err)) != 0) {
         dr_report_set_unavailable(r, SEC_BUSINESS, "%s", err);
         log_warn("business section unavailable: %s", err);
     } else {

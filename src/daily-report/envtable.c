@@ -10,6 +10,11 @@ static bool check_catchup(const char *v, struct strbuf *why)
     return env_check_int(v, 0, 720, why);
 }
 
+static bool check_db_timeout(const char *v, struct strbuf *why)
+{
+    return env_check_int(v, 1, 600, why);
+}
+
 static bool check_attempts(const char *v, struct strbuf *why)
 {
     return env_check_int(v, 1, 20, why);
@@ -37,6 +42,10 @@ static const struct env_var sources[] = {
      "the Alertmanager base URL, e.g. http://alertmanager:9093", NULL},
     {"REPORT_DB_DSN", ENV_SECRET, pg_check_conninfo,
      "host=... port=5432 dbname=postgres user=grafana_readonly password=... sslmode=require", NULL},
+    {"REPORT_DB_TIMEOUT_SECONDS", ENV_OPTIONAL, check_db_timeout,
+     "seconds for connecting and the business query together, e.g. "
+     "REPORT_DB_TIMEOUT_SECONDS=30",
+     NULL},
     {"GRAFANA_URL", ENV_OPTIONAL, env_check_http_url,
      "e.g. GRAFANA_URL=https://monitoring.example.eu", NULL},
     {"REPORT_TZ", ENV_OPTIONAL, time_zone_check,

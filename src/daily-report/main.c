@@ -20,6 +20,7 @@
 #include "schedule.h"
 #include "selfmetrics.h"
 #include "settings.h"
+#include "smtpsend.h"
 #include "state.h"
 
 static sigset_t g_sigs; /* signals the daemon takes synchronously */
@@ -185,6 +186,17 @@ static bool wait_for_next_run(const struct config *c, struct metrics *m)
     return true;
 }
 
+/* The longest a run can take when every call keeps its deadline: the
+ * Prometheus and Alertmanager requests (30 s each), the database, and
+ * every SMTP attempt (120 s) with its backoff, plus a minute of slack. */
+static double run_limit_s(const struct config *c)
+{
+    double limit = 12 * 30.0 + c->db_timeout_s + 60;
+    for (int a = 1; a <= c->smtp_attempts; a++)
+        limit += 120 + (a > 1 ? smtp_backoff_delay(c->smtp_backoff_s, a) : 0);
+    return limit;
+}
+
 static int daemon_loop(const struct config *c)
 {
     char err[512];
@@ -193,6 +205,7 @@ static int daemon_loop(const struct config *c)
         log_warn("%s; starting from 0", err);
     struct metrics m;
     dr_metrics_init(&m, (double)time(NULL), (double)last_success);
+    m.run_limit_s = run_limit_s(c);
 
     /* Block the signals before MHD starts its thread, so they are only
      * ever taken here with sigtimedwait. */
@@ -236,7 +249,9 @@ static int daemon_loop(const struct config *c)
             break;
         g_run_now = 0;
         struct run_outcome o;
+        dr_metrics_run_begin(&m, (double)time(NULL));
         enum run_status st = dr_run_send(c, retry_sleep, &o);
+        dr_metrics_run_end(&m);
         if (g_stop && st == RUN_NOT_SENT)
             break; /* abandoned for the stop: not a delivery failure */
         record(&m, &o, st, c->state_file);

@@ -32,6 +32,10 @@ int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t err
         c->tz = "Europe/Paris";
     const char *t = env(get, "REPORT_TIME");
     time_of_day_parse(t ? t : "08:00", &c->hour, &c->minute);
+    c->db_timeout_s = 30;
+    const char *dt = env(get, "REPORT_DB_TIMEOUT_SECONDS");
+    if (dt)
+        env_parse_int(dt, 1, 600, &c->db_timeout_s);
     c->catchup_minutes = 60;
     const char *cu = env(get, "REPORT_CATCHUP_MINUTES");
     if (cu)

@@ -19,6 +19,7 @@ struct config {
     const char *alertmanager_url;
     const char *db_dsn;
     const char *grafana_url; /* optional link to the dashboards in the email */
+    int db_timeout_s;        /* connecting + the business query, together */
 
     /* schedule */
     const char *tz;
