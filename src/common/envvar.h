@@ -56,6 +56,8 @@ int env_table_check(const struct env_table *t, env_get_fn get, char *err, size_t
 
 /* Generic validators. */
 bool env_check_port(const char *v, struct strbuf *why);
+/* An http(s) URL as libcurl's URL API parses it (defined in httpclient.c:
+ * it needs libcurl). */
 bool env_check_http_url(const char *v, struct strbuf *why);
 bool env_check_hostname(const char *v, struct strbuf *why);
 /* An integer lo..hi, for a program's own range validators. */

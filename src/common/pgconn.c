@@ -13,25 +13,27 @@
 
 void pg_redact_quoted(const char *msg, char *out, size_t outsz)
 {
-    size_t n = 0;
-    int in_quote = 0;
     if (outsz == 0)
         return;
-    for (const char *p = msg; *p && n + 1 < outsz; p++) {
-        if (*p == '"') {
-            if (!in_quote && n + 5 < outsz) {
-                memcpy(out + n, "\"...\"", 5);
-                n += 5;
-            }
-            in_quote = !in_quote;
-            continue;
-        }
-        if (!in_quote)
-            out[n++] = (*p == '\n') ? ' ' : *p;
+    /* libpq quotes DSN fragments inside fixed message templates, and a
+     * fragment may itself hold quotes (a password with a "): so keep only
+     * the text before the first quote and after the last one, never try
+     * to pair them. */
+    const char *first = strchr(msg, '"'), *last = strrchr(msg, '"');
+    struct strbuf b;
+    sb_init(&b);
+    if (!first) {
+        sb_puts(&b, msg);
+    } else {
+        sb_printf(&b, "%.*s\"...\"%s", (int)(first - msg), msg, last > first ? last + 1 : "");
     }
+    size_t n = 0;
+    for (const char *p = sb_str(&b); *p && n + 1 < outsz; p++)
+        out[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
     while (n > 0 && out[n - 1] == ' ')
         n--;
     out[n] = '\0';
+    sb_free(&b);
 }
 
 void pg_error_line(const char *msg, unsigned flags, char *out, size_t outsz)
