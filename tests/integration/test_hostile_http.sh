@@ -215,6 +215,18 @@ assert_eq "the exporter still answers after the framing attacks" 200 "$(code_of 
 assert_eq "/metrics%00 is not served" "nul_served 0" "$(grep '^nul_served' "$T/framing")"
 check "/metrics%00 -> 404 ($(grep '^nul_status' "$T/framing"))" grep -q '^nul_status HTTP/1.1 404' "$T/framing"
 
+# ------------------------------------------ infinite timestamps (item 10)
+# One row at created_at = '-infinity' made "now() - min(created_at)" fail
+# the whole collection ("cannot subtract infinite timestamps").
+psql_su -c "INSERT INTO pending_transcriptions (audio_url, status, created_at, updated_at)
+    VALUES ('x', 'pending', '-infinity', '-infinity'), ('x', 'processing', 'infinity', '-infinity')" >/dev/null
+check "rows with infinite timestamps inserted" test $? -eq 0
+curl -s --max-time 60 "http://127.0.0.1:$P_QE/metrics" >"$T/inf.metrics"
+check "with infinite timestamps the collection still succeeds" grep -qx 'queue_exporter_up 1' "$T/inf.metrics"
+age=$(awk '$1 == "supabase_queue_oldest_age_seconds{queue=\"pending_transcriptions\",status=\"pending\"}" { print $2 }' "$T/inf.metrics")
+check "the oldest pending age is a finite number of seconds (${age:-absent})" \
+    awk -v a="${age:-x}" 'BEGIN { exit !(a ~ /^[0-9.e+]+$/) }'
+
 stop_daemon "$PIDS" qe
 assert_not_contains "no sanitizer report" "$(cat "$T/qe.log")" "Sanitizer"
 finish
