@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,10 +83,36 @@ const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, cons
     return NULL;
 }
 
-/* Prometheus sends sample values as strings ("12.5", "NaN", "+Inf"). */
+/* Prometheus sends sample values as strings: decimal ("12.5", "1e-05"),
+ * "NaN", "+Inf" or "-Inf". strtod alone also takes hex floats, "inf",
+ * "nan(...)" and leading blanks, none of which Prometheus writes. */
+static bool value_syntax_ok(const char *s)
+{
+    if (!strcmp(s, "NaN") || !strcmp(s, "+Inf") || !strcmp(s, "-Inf"))
+        return true;
+    const char *p = s + (*s == '-' || *s == '+');
+    size_t digits = strspn(p, "0123456789");
+    p += digits;
+    if (*p == '.') {
+        size_t frac = strspn(p + 1, "0123456789");
+        digits += frac;
+        p += 1 + frac;
+    }
+    if (digits == 0)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p += 1 + (p[1] == '-' || p[1] == '+');
+        size_t exp = strspn(p, "0123456789");
+        if (exp == 0)
+            return false;
+        p += exp;
+    }
+    return *p == '\0';
+}
+
 static int parse_value(const cJSON *s, double *out)
 {
-    if (!cJSON_IsString(s))
+    if (!cJSON_IsString(s) || !value_syntax_ok(s->valuestring))
         return -1;
     const char *str = s->valuestring;
     char *end;
@@ -282,9 +309,9 @@ done:
     return rc;
 }
 
-/* GET base/path?params and hand the body to the caller. A non-2xx answer
- * from Prometheus still carries a JSON error envelope worth reporting, so
- * only a body that is not JSON turns into an HTTP-status error here. */
+/* GET base/path?params and hand the body of a 200 answer to the caller;
+ * anything else is an error (with the message of Prometheus' error
+ * envelope when there is one). */
 static int api_get(const struct prom_client *c, const char *path_and_query,
                    struct http_response *resp, char *err, size_t errsz)
 {
@@ -309,9 +336,16 @@ static int api_get(const struct prom_client *c, const char *path_and_query,
         snprintf(err, errsz, "GET %s: %s", shown,
                  resp->truncated ? "response too large" : resp->error);
         rc = -1;
-    } else if ((resp->status < 200 || resp->status > 299) && sb_str(&resp->body)[0] != '{') {
+    } else if (resp->status != 200) {
+        /* Only 200 carries data: a 500 or a redirect with a "success"
+         * envelope (a proxy, a misconfigured path) is not an answer. An
+         * error envelope's message is kept. */
         http_redact_url(sb_str(&url), shown, sizeof(shown));
-        snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp->status);
+        cJSON *root = cJSON_ParseWithLength(sb_str(&resp->body), resp->body.len);
+        const cJSON *em = cJSON_GetObjectItemCaseSensitive(root, "error");
+        snprintf(err, errsz, "GET %s: HTTP %ld%s%.300s", shown, resp->status,
+                 cJSON_IsString(em) ? ": " : "", cJSON_IsString(em) ? em->valuestring : "");
+        cJSON_Delete(root);
         rc = -1;
     }
     if (rc != 0)

@@ -31,6 +31,15 @@ void dr_chart_global_cleanup(void)
     FcFini();
 }
 
+/* Values beyond this are a broken source, not data: drawn as gaps, so the
+ * axis never reads "inf" and cairo never gets coordinates it rejects. */
+#define CHART_VALUE_MAX 1e15
+
+static int plottable(double v)
+{
+    return isfinite(v) && fabs(v) <= CHART_VALUE_MAX;
+}
+
 double dr_chart_nice_ceiling(double max)
 {
     if (!(max > 0) || !isfinite(max))
@@ -163,7 +172,7 @@ static void draw_line(cairo_t *cr, const struct chart_spec *s, const struct char
     size_t run = 0; /* points in the current unbroken run */
     double lastx = 0, lasty = 0, prev_t = -INFINITY;
     for (size_t i = 0; i <= l->n; i++) {
-        int have = i < l->n && isfinite(l->v[i]) && l->t[i] >= s->t0 && l->t[i] <= s->t1;
+        int have = i < l->n && plottable(l->v[i]) && l->t[i] >= s->t0 && l->t[i] <= s->t1;
         int broken = !have || (run > 0 && l->t[i] - prev_t > gap);
         if (broken && run > 0) {
             if (run == 1) { /* a lone sample would be invisible as a path */
@@ -226,7 +235,7 @@ int dr_chart_render_png(const struct chart_spec *s, struct chart_png *out, char 
         double m = 0;
         for (size_t i = 0; i < s->nlines; i++)
             for (size_t j = 0; j < s->lines[i].n; j++)
-                if (isfinite(s->lines[i].v[j]) && s->lines[i].v[j] > m)
+                if (plottable(s->lines[i].v[j]) && s->lines[i].v[j] > m)
                     m = s->lines[i].v[j];
         ymax = dr_chart_nice_ceiling(m);
     }
