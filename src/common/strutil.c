@@ -80,3 +80,28 @@ bool str_valid_utf8(const char *s)
     }
     return true;
 }
+
+bool str_utf8_sanitize(const char *in, char *out, size_t outsz)
+{
+    size_t n = strlen(in), o = 0;
+    bool clean = true;
+    for (size_t i = 0; i < n;) {
+        size_t l = str_utf8_seq_len(in + i, n - i);
+        size_t w = l ? l : 1;
+        /* Room for this character, and for "..." unless it is the last. */
+        size_t need = o + w + (i + w < n ? 3 : 0);
+        if (need > outsz - 1) {
+            memcpy(out + o, "...", 4);
+            return false;
+        }
+        if (l)
+            memcpy(out + o, in + i, l);
+        else
+            out[o] = '?';
+        clean = clean && l;
+        o += w;
+        i += w;
+    }
+    out[o] = '\0';
+    return clean;
+}

@@ -19,5 +19,10 @@ bool str_icontains(const char *haystack, const char *needle);
 size_t str_utf8_seq_len(const char *s, size_t n);
 /* The whole string is well-formed UTF-8. */
 bool str_valid_utf8(const char *s);
+/* Copies in to out (outsz >= 4) as well-formed UTF-8: each byte that does
+ * not start a valid sequence becomes '?', and a string longer than
+ * outsz - 1 bytes is cut on a character boundary and ends in "...".
+ * Returns true when nothing was replaced or cut. */
+bool str_utf8_sanitize(const char *in, char *out, size_t outsz);
 
 #endif

@@ -35,6 +35,19 @@ static void strict_utf8(void **state)
     assert_false(str_valid_utf8("\xe2\x82"));         /* cut */
     assert_int_equal(str_utf8_seq_len("\xe2\x82\xac", 2), 0);
     assert_int_equal(str_utf8_seq_len("\xe2\x82\xac", 3), 3);
+    char out[8];
+    assert_true(str_utf8_sanitize("ab\xc3\xa9", out, sizeof(out)));
+    assert_string_equal(out, "ab\xc3\xa9");
+    assert_false(str_utf8_sanitize("a\xff"
+                                   "b",
+                                   out, sizeof(out)));
+    assert_string_equal(out, "a?b");
+    /* 7 bytes of room: "abc" + "..." would split the euro sign: it goes whole */
+    assert_false(str_utf8_sanitize("abc\xe2\x82\xac"
+                                   "defgh",
+                                   out, sizeof(out)));
+    assert_string_equal(out, "abc...");
+    assert_true(str_valid_utf8(out));
 }
 
 int main(void)
