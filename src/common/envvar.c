@@ -30,7 +30,7 @@ bool env_var_validate(const struct env_var *v, const char *value, struct strbuf 
     sb_init(&why);
     bool ok = v->check(value, &why);
     if (!ok) {
-        if (v->flags & ENV_SECRET)
+        if (v->flags & (ENV_SECRET | ENV_NO_ECHO))
             sb_printf(out, "%s %s", v->name, sb_str(&why));
         else
             sb_printf(out, "%s=%s %s", v->name, value, sb_str(&why));

@@ -18,7 +18,9 @@
 
 #include "strbuf.h"
 
-enum { ENV_OPTIONAL = 0, ENV_REQUIRED = 1, ENV_SECRET = 2 };
+/* ENV_NO_ECHO: not a secret, but the value may carry one (a URL with
+ * credentials): a message names the variable, never the value. */
+enum { ENV_OPTIONAL = 0, ENV_REQUIRED = 1, ENV_SECRET = 2, ENV_NO_ECHO = 4 };
 
 typedef bool (*env_check_fn)(const char *value, struct strbuf *why);
 /* getenv-like look-up, replaceable in tests. */
@@ -26,7 +28,7 @@ typedef const char *(*env_get_fn)(const char *name);
 
 struct env_var {
     const char *name;   /* as the program reads it */
-    unsigned flags;     /* ENV_REQUIRED | ENV_SECRET */
+    unsigned flags;     /* ENV_REQUIRED | ENV_SECRET | ENV_NO_ECHO */
     env_check_fn check; /* NULL: any value */
     const char *fix;    /* one line: what a good value looks like */
     /* The .env variable compose fills this one from (often the same name),

@@ -36,9 +36,9 @@ static bool check_user(const char *v, struct strbuf *why)
 }
 
 static const struct env_var sources[] = {
-    {"PROMETHEUS_URL", ENV_OPTIONAL, env_check_http_url,
+    {"PROMETHEUS_URL", ENV_NO_ECHO, env_check_http_url,
      "the Prometheus (or Thanos Query) base URL, e.g. http://thanos-query:10902", NULL},
-    {"ALERTMANAGER_URL", ENV_OPTIONAL, env_check_http_url,
+    {"ALERTMANAGER_URL", ENV_NO_ECHO, env_check_http_url,
      "the Alertmanager base URL, e.g. http://alertmanager:9093", NULL},
     {"REPORT_DB_DSN", ENV_SECRET, pg_check_conninfo,
      "host=... port=5432 dbname=postgres user=grafana_readonly password=... sslmode=require", NULL},
@@ -46,7 +46,7 @@ static const struct env_var sources[] = {
      "seconds for connecting and the business query together, e.g. "
      "REPORT_DB_TIMEOUT_SECONDS=30",
      NULL},
-    {"GRAFANA_URL", ENV_OPTIONAL, env_check_http_url,
+    {"GRAFANA_URL", ENV_NO_ECHO, env_check_http_url,
      "e.g. GRAFANA_URL=https://monitoring.example.eu", NULL},
     {"REPORT_TZ", ENV_OPTIONAL, time_zone_check,
      "e.g. REPORT_TZ=Europe/Paris (a zoneinfo name or a POSIX TZ string)", "REPORT_TZ"},
