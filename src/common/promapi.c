@@ -15,7 +15,24 @@ struct prom_client {
     char *base; /* without trailing slashes */
     long timeout_s;
     char *cacert;
+    size_t max_body;   /* 0: HTTP_DEFAULT_MAX_BODY */
+    size_t max_series; /* 0: no limit */
 };
+
+void prom_client_set_limits(struct prom_client *c, size_t max_body, size_t max_series)
+{
+    c->max_body = max_body;
+    c->max_series = max_series;
+}
+
+static int too_many(const struct prom_client *c, size_t n, char *err, size_t errsz)
+{
+    if (!c->max_series || n <= c->max_series)
+        return 0;
+    snprintf(err, errsz, "Prometheus: %zu series, more than the %zu this program handles", n,
+             c->max_series);
+    return 1;
+}
 
 struct prom_client *prom_client_new(const char *base_url, long timeout_s, const char *cacert)
 {
@@ -70,12 +87,48 @@ void prom_matrix_free(struct prom_matrix *m)
     memset(m, 0, sizeof(*m));
 }
 
+static int cmp_opt(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_row(const void *x, const void *y)
+{
+    const struct prom_sample_row *a = x, *b = y;
+    int d = strcmp(a->l1, b->l1);
+    return d ? d : cmp_opt(a->l2, b->l2);
+}
+
+void prom_vector_sort(struct prom_vector *v)
+{
+    if (v->n > 1)
+        qsort(v->rows, v->n, sizeof(*v->rows), cmp_row);
+    v->sorted = 1;
+}
+
 const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, const char *l1,
                                                const char *l2)
 {
-    for (size_t i = 0; i < v->n; i++) {
-        if (strcmp(v->rows[i].l1, l1) != 0)
+    size_t lo = 0, hi = v->n;
+    if (v->sorted) {
+        /* The first row whose l1 is not below l1: O(log n) per look-up,
+         * so a report over n servers is not O(n^2). */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(v->rows[mid].l1, l1) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        hi = v->n;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        int d = strcmp(v->rows[i].l1, l1);
+        if (d != 0) {
+            if (v->sorted)
+                break;
             continue;
+        }
         if (l2 && (!v->rows[i].l2 || strcmp(v->rows[i].l2, l2) != 0))
             continue;
         return &v->rows[i];
@@ -326,6 +379,7 @@ static int api_get(const struct prom_client *c, const char *path_and_query,
                                     .timeout = c->timeout_s,
                                     .connect_timeout = c->timeout_s < 5 ? c->timeout_s : 5,
                                     .fail_on_cap = true,
+                                    .max_body = c->max_body,
                                     .compressed = true,
                                     .cacert = c->cacert};
     http_response_init(resp);
@@ -333,8 +387,11 @@ static int api_get(const struct prom_client *c, const char *path_and_query,
     char shown[1024];
     if (http_perform(&rq, resp) != CURLE_OK) {
         http_redact_url(sb_str(&url), shown, sizeof(shown));
-        snprintf(err, errsz, "GET %s: %s", shown,
-                 resp->truncated ? "response too large" : resp->error);
+        if (resp->truncated)
+            snprintf(err, errsz, "GET %s: response larger than %zu bytes", shown,
+                     c->max_body ? c->max_body : (size_t)HTTP_DEFAULT_MAX_BODY);
+        else
+            snprintf(err, errsz, "GET %s: %s", shown, resp->error);
         rc = -1;
     } else if (resp->status != 200) {
         /* Only 200 carries data: a 500 or a redirect with a "success"
@@ -402,6 +459,10 @@ int prom_query(const struct prom_client *c, const char *expr, double at, const c
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
+    else if (too_many(c, out->n, err, errsz)) {
+        prom_vector_free(out);
+        rc = -1;
+    }
     return rc;
 }
 
@@ -419,5 +480,9 @@ int prom_query_range(const struct prom_client *c, const char *expr, double start
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
+    else if (too_many(c, out->n, err, errsz)) {
+        prom_matrix_free(out);
+        rc = -1;
+    }
     return rc;
 }

@@ -66,6 +66,17 @@ static int section_available(struct strbuf *b, const struct report *r, enum sect
     return 0;
 }
 
+/* "and N more servers" under a table cut at REPORT_TABLE_ROWS. */
+static void more_rows(struct strbuf *b, const char *what, size_t n, const char *which)
+{
+    if (n <= REPORT_TABLE_ROWS)
+        return;
+    sb_printf(b,
+              "<p data-more=\"%s\" style=\"margin:6px 0 0 0;color:" C_MUTED ";\">"
+              "and %zu more %s not listed (%s).</p>\n",
+              what, n - REPORT_TABLE_ROWS, what, which);
+}
+
 static void pct_cell(struct strbuf *b, const char *field, double v)
 {
     char s[32];
@@ -121,7 +132,7 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
                    "<th style=\"" TH "text-align:right;\">RAM 24 h max</th>"
                    "<th style=\"" TH "text-align:right;\">Disk</th>"
                    "<th style=\"" TH "text-align:right;\">Disk 24 h max</th></tr>\n");
-        for (size_t i = 0; i < r->nservers; i++) {
+        for (size_t i = 0; i < r->nservers && i < REPORT_TABLE_ROWS; i++) {
             const struct server_row *s = &r->servers[i];
             sb_puts(b, "<tr data-server=\"");
             dr_sb_append_html(b, s->name);
@@ -138,7 +149,9 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
             pct_cell(b, "disk_max", s->disk_max);
             sb_puts(b, "</tr>\n");
         }
-        sb_puts(b, "</table>\n<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
+        sb_puts(b, "</table>\n");
+        more_rows(b, "servers", r->nservers, "those shown are the ones down or most used");
+        sb_puts(b, "<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
                    "CPU: 5-minute average. Disk: the fullest real filesystem.</p>\n");
         chart_img(b, &r->cpu_chart, mode, CID_CPU_CHART, "CPU per server, last 24 hours", "cpu");
     }
@@ -157,7 +170,7 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
                    "<th style=\"" TH "text-align:right;\">Failed</th>"
                    "<th style=\"" TH "text-align:right;\">Stuck &gt; 35 min</th>"
                    "<th style=\"" TH "text-align:right;\">Failed, last 24 h</th></tr>\n");
-        for (size_t i = 0; i < r->nqueues; i++) {
+        for (size_t i = 0; i < r->nqueues && i < REPORT_TABLE_ROWS; i++) {
             const struct queue_row *q = &r->queues[i];
             sb_puts(b, "<tr data-queue=\"");
             dr_sb_append_html(b, q->name);
@@ -172,6 +185,8 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
             sb_puts(b, "</tr>\n");
         }
         sb_puts(b, "</table>\n");
+        more_rows(b, "queues", r->nqueues,
+                  "those shown have the most stuck, failed or pending jobs");
         chart_img(b, &r->queue_chart, mode, CID_QUEUE_CHART,
                   "Pending jobs per queue, last 24 hours", "queue");
     }
@@ -263,7 +278,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                        "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n"
                        "<tr><th style=\"" TH "\">Severity</th><th style=\"" TH "\">Alert</th>"
                        "<th style=\"" TH "\">Server</th><th style=\"" TH "\">Since</th></tr>\n");
-            for (size_t i = 0; i < r->alerts.n; i++) {
+            for (size_t i = 0; i < r->alerts.n && i < REPORT_TABLE_ROWS; i++) {
                 const struct am_alert *a = &r->alerts.items[i];
                 char since[64], dur[32];
                 dr_fmt_local(a->since, since, sizeof(since));
@@ -291,6 +306,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                 sb_puts(b, "</span></td></tr>\n");
             }
             sb_puts(b, "</table>\n");
+            more_rows(b, "alerts", r->alerts.n, "those shown are the most severe");
         }
     }
     section_close(b);

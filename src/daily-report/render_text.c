@@ -18,11 +18,17 @@ static int section(struct strbuf *b, const struct report *r, enum section_id id,
     return 0;
 }
 
+static void more_rows(struct strbuf *b, const char *what, size_t n)
+{
+    if (n > REPORT_TABLE_ROWS)
+        sb_printf(b, "  ... and %zu more %s not listed.\n", n - REPORT_TABLE_ROWS, what);
+}
+
 static void infra(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_INFRA, "INFRASTRUCTURE (Prometheus)"))
         return;
-    for (size_t i = 0; i < r->nservers; i++) {
+    for (size_t i = 0; i < r->nservers && i < REPORT_TABLE_ROWS; i++) {
         const struct server_row *s = &r->servers[i];
         char c[32], cm[32], m[32], mm[32], d[32], dm[32];
         dr_fmt_pct(s->cpu, c, sizeof(c));
@@ -36,13 +42,14 @@ static void infra(struct strbuf *b, const struct report *r)
         sb_printf(b, ": %s, CPU %s (24 h max %s), RAM %s (24 h max %s), disk %s (24 h max %s)\n",
                   s->up ? "UP" : "DOWN", c, cm, m, mm, d, dm);
     }
+    more_rows(b, "servers", r->nservers);
 }
 
 static void queues(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_QUEUES, "PROCESSING QUEUES (Prometheus, queue-exporter)"))
         return;
-    for (size_t i = 0; i < r->nqueues; i++) {
+    for (size_t i = 0; i < r->nqueues && i < REPORT_TABLE_ROWS; i++) {
         const struct queue_row *q = &r->queues[i];
         char p[32], pr[32], f[32], s[32], f24[32];
         dr_fmt_count(q->pending, p, sizeof(p));
@@ -57,6 +64,7 @@ static void queues(struct strbuf *b, const struct report *r)
                   "failed in the last 24 h %s\n",
                   p, pr, f, s, f24);
     }
+    more_rows(b, "queues", r->nqueues);
 }
 
 static void business(struct strbuf *b, const struct report *r)
@@ -91,7 +99,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                    "  or cannot reach Alertmanager, so other alerts may be missing too.\n");
     if (r->alerts.n == 0)
         sb_puts(b, "  No active alerts.\n");
-    for (size_t i = 0; i < r->alerts.n; i++) {
+    for (size_t i = 0; i < r->alerts.n && i < REPORT_TABLE_ROWS; i++) {
         const struct am_alert *a = &r->alerts.items[i];
         char since[64], dur[32];
         dr_fmt_local(a->since, since, sizeof(since));
@@ -111,6 +119,7 @@ static void alerts(struct strbuf *b, const struct report *r)
         }
         sb_puts(b, "\n");
     }
+    more_rows(b, "alerts", r->alerts.n);
 }
 
 void dr_render_text(const struct report *r, struct strbuf *b)

@@ -14,7 +14,8 @@ case: PROMETHEUS_URL=http://127.0.0.1:PORT/MODE.
     s302      HTTP 302 carrying a "success" envelope with data
     badutf8   server and queue names of invalid UTF-8 (surrogates, bytes
               cut inside a character), 40 bytes long so the legend cuts them
-    many      N series per query (N from the second segment: /many/3000)
+    many      N series per query and N alerts (N from the second segment:
+              /many/3000); a query wrapped in topk(16, ...) gets 16
 
 /MODE/api/v2/alerts answers as Alertmanager: hostile labels for badutf8,
 N alerts for many, two plausible alerts otherwise. Runs until killed.
@@ -65,6 +66,8 @@ def vector(mode, query, n):
 
 def matrix(mode, query, n, start, end, step):
     label = "queue" if "supabase_queue" in query else "server"
+    if query.startswith("topk(16,"):
+        n = min(n, 16)  # what Prometheus would return
     pts = []
     t = start
     while t <= end and len(pts) < 800:
