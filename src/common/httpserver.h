@@ -3,11 +3,12 @@
  * than GET and HEAD, 400 for a request with a body or a malformed
  * X-Prometheus-Scrape-Timeout-Seconds, a non-numeric Content-Length, or a
  * path holding %00 (404; libmicrohttpd itself answers 4xx to malformed
- * HTTP). Each connection has its own thread, so a scrape waiting for a
- * collection never delays /healthz; connection count (hence threads),
- * per-IP connection count, idle time, request size and the time to send a
- * complete request (idle_timeout_s from connect or from the previous
- * answer, however slowly bytes trickle) are bounded. Routing is
+ * HTTP); optionally one bounded, authenticated POST route. Each connection
+ * has its own thread, so a scrape waiting for a collection never delays
+ * /healthz; connection count (hence threads), per-IP connection count,
+ * idle time, request size and the time to send a complete request
+ * (idle_timeout_s from connect or from the previous answer, however slowly
+ * bytes trickle) are bounded. Routing is
  * httproute.h (testable without a server); the program supplies what
  * /metrics and /readyz answer. The socket is opened by listenaddr.h, so a
  * bind error comes back with its reason. */
@@ -41,6 +42,16 @@ struct http_endpoints {
      * block. NULL: healthy whenever the server answers. */
     int (*healthy)(void *ctx, bool *ok, char *why, size_t whysz);
     double default_wait_s;
+    /* Optional POST route (the watcher's webhook); post NULL: none. A
+     * request to post_path is checked by authorized() as soon as its
+     * headers are in (401 before any body is read), refused with 413
+     * unread when its Content-Length exceeds post_max_body (or once the
+     * body does, when it comes chunked), else handed whole to post(),
+     * which returns 0 or -1 (500). Other methods on post_path get 405. */
+    const char *post_path;
+    size_t post_max_body;
+    bool (*authorized)(void *ctx, const char *authorization_header);
+    int (*post)(void *ctx, const char *body, size_t len, struct http_reply *out);
 };
 
 struct http_limits {
