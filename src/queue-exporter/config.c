@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "regfile.h"
 #include "strutil.h"
 
 /* inih truncates section names to 49 bytes without telling; the reader below
@@ -541,33 +539,14 @@ static int validate(struct parse_ctx *ctx)
     return 0;
 }
 
-/* Opens path for reading only if it is a regular file: a FIFO (or a
- * device) would block the exporter before it ever listens. O_NONBLOCK
- * makes the open itself return at once. */
-static FILE *open_regular(const char *path, char *err, size_t errsz)
-{
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errsz, "%s: not a regular file", path);
-    } else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0) {
-        FILE *fp = fdopen(fd, "r");
-        if (fp)
-            return fp;
-        snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
-    }
-    if (fd >= 0)
-        close(fd);
-    return NULL;
-}
-
 int qe_config_load(struct qe_config *cfg, const char *path, char *err, size_t errsz)
 {
-    FILE *fp = open_regular(path, err, errsz);
-    if (!fp)
+    char why[512];
+    FILE *fp = regfile_open(path, why, sizeof(why));
+    if (!fp) {
+        snprintf(err, errsz, "%s: cannot open: %s", path, why);
         return -1;
+    }
     struct parse_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) {
         fclose(fp);

@@ -45,7 +45,8 @@ pg_cluster_init "$PGDIR" "$PGP" && pg_cluster_start "$PGDIR" || { not_ok "Postgr
 EPW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null &&
     psql_su -f "$REPO/sql/demo-data.sql" >/dev/null &&
-    psql_su -v grafana_password="$(openssl rand -hex 16)" -v exporter_password="$EPW" \
+    psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$(openssl rand -hex 16)")" \
+        -v exporter_verifier="$(roles_verifier queue_exporter "$EPW")" \
         -f "$REPO/sql/roles.sql" >/dev/null
 check "schema, demo data and roles load" test $? -eq 0
 

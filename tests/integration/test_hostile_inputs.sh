@@ -219,6 +219,8 @@ hostile "doctor: escapes, invalid UTF-8 and broken lines in .env" 1 "env.require
 head -c 65536 /dev/urandom >"$T/binenv"
 chmod 600 "$T/binenv"
 hostile "doctor: 64 KB of random bytes as .env" 1 "env." "$DOC" --env-file "$T/binenv" --only env
-hostile "doctor: a directory as .env" 1 "is not a regular file" "$DOC" --env-file "$T" --only env
+hostile "doctor: a directory as .env" 1 "not a regular file" "$DOC" --env-file "$T" --only env
+mkfifo "$T/env.fifo"
+hostile "doctor: a FIFO as .env (item 11: it blocked)" 1 "not a regular file" "$DOC" --env-file "$T/env.fifo" --only env
 hostile "doctor: a missing .env" 1 "cannot read" "$DOC" --env-file "$T/none" --only env
 finish
