@@ -39,22 +39,27 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-[ -x "$DR" ] && [ -x "$QE" ] || { not_ok "the ASan builds exist (make asan)"; finish; }
+if [ ! -x "$DR" ] || [ ! -x "$QE" ]; then
+    not_ok "the ASan builds exist (make asan)"
+    finish
+fi
 
 psql_su() { pg_psql "$PGDIR" "$PGP" "$@"; }
-marks() { cat "$1" 2>/dev/null | wc -l; }
+marks() { { wc -l <"$1"; } 2>/dev/null || echo 0; }
 more_marks() { [ "$(marks "$1")" -gt "$2" ]; } # FILE N: more than N lines now
 # exited_within PID SECONDS: the process ended within the bound.
 exited_within() {
-    local i
-    for i in $(seq 1 $(($2 * 10))); do
+    for _ in $(seq 1 $(($2 * 10))); do
         pid_alive "$1" || return 0
         sleep 0.1
     done
     return 1
 }
 
-pg_cluster_init "$PGDIR" "$PGP" && pg_cluster_start "$PGDIR" || { not_ok "PostgreSQL starts"; finish; }
+if ! { pg_cluster_init "$PGDIR" "$PGP" && pg_cluster_start "$PGDIR"; }; then
+    not_ok "PostgreSQL starts"
+    finish
+fi
 GPW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null &&
     psql_su -f "$REPO/sql/demo-data.sql" >/dev/null &&

@@ -41,7 +41,10 @@ trap cleanup EXIT
 psql_su() { pg_psql "$PGDIR" "$PGP" "$@"; }
 code_of() { curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$@"; }
 
-pg_cluster_init "$PGDIR" "$PGP" && pg_cluster_start "$PGDIR" || { not_ok "PostgreSQL starts"; finish; }
+if ! { pg_cluster_init "$PGDIR" "$PGP" && pg_cluster_start "$PGDIR"; }; then
+    not_ok "PostgreSQL starts"
+    finish
+fi
 EPW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null &&
     psql_su -f "$REPO/sql/demo-data.sql" >/dev/null &&
