@@ -223,4 +223,13 @@ hostile "doctor: a directory as .env" 1 "not a regular file" "$DOC" --env-file "
 mkfifo "$T/env.fifo"
 hostile "doctor: a FIFO as .env (item 11: it blocked)" 1 "not a regular file" "$DOC" --env-file "$T/env.fifo" --only env
 hostile "doctor: a missing .env" 1 "cannot read" "$DOC" --env-file "$T/none" --only env
+# ------------------------------------------------ doctor: inventories
+"$PY3" -c "import sys; sys.stdout.write(''.join(f's{i} 10.0.{i // 250 % 250}.{i % 250 + 1} node\n' for i in range(60000)))" >"$T/inv.big"
+printf 'X=1\n' >"$T/env.min"
+chmod 600 "$T/env.min"
+hostile "doctor: a 1.4 MiB inventory is refused, not cut (item 11)" 1 "larger than 1048576 bytes" \
+    "$DOC" --env-file "$T/env.min" --inventory "$T/inv.big" --only targets
+printf '\xef\xbb\xbfA 127.0.0.1 ,,,\n' >"$T/inv.commas"
+hostile "doctor: a BOM and a roles column of only commas" 1 'no role in' \
+    "$DOC" --env-file "$T/env.min" --inventory "$T/inv.commas" --only targets
 finish
