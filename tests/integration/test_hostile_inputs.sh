@@ -212,10 +212,13 @@ DR=$DR_ASAN
 MAX_RSS_KB=600000
 
 # ------------------------------------------------ doctor: .env files
-printf 'A=\033[31mred\033]0;title\007\nB=\xff\xfe\nC\n=x\n' >"$T/env"
+printf 'A=\033[31mred\033]0;title\007\nREPORT_TZ=\033[31mEurope/\xff\xfe\nREPORT_TIME=\033]0;x\007\nC\n=x\n' >"$T/env"
 chmod 600 "$T/env"
 hostile "doctor: escapes, invalid UTF-8 and broken lines in .env" 1 "env.required" \
     "$DOC" --env-file "$T/env" --only env
+check "... no terminal escape reaches the output (item 11)" bash -c "! grep -q \$'\\x1b' '$T/out.$N'"
+"$DOC" --env-file "$T/env" --only env --json >"$T/doc.json" 2>/dev/null
+check "... and --json is valid UTF-8 JSON" "$PY3" -c "import json, sys; json.loads(open(sys.argv[1], 'rb').read().decode('utf-8'))" "$T/doc.json"
 head -c 65536 /dev/urandom >"$T/binenv"
 chmod 600 "$T/binenv"
 hostile "doctor: 64 KB of random bytes as .env" 1 "env." "$DOC" --env-file "$T/binenv" --only env
