@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "contract.h"
 #include "doctor.h"
 #include "envspec.h"
 #include "httpclient.h"
@@ -32,6 +33,23 @@ static void register_secrets(struct doctor *d)
     }
 }
 
+/* --print-contract: the contract as JSON for sql/roles.sh and the tests. */
+static int doc_print_contract(const char *path)
+{
+    struct contract c;
+    char err[512];
+    if (ct_load_file(path, &c, err, sizeof(err)) != 0) {
+        fprintf(stderr, "doctor: %s\n", err);
+        return 2;
+    }
+    struct strbuf b;
+    sb_init(&b);
+    ct_to_json(&c, &b);
+    fputs(sb_str(&b), stdout);
+    sb_free(&b);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
@@ -53,6 +71,11 @@ int main(int argc, char **argv)
         return 2;
     case OPTIONS_RUN:
         break;
+    }
+    if (opt.print_contract) {
+        int rc = doc_print_contract(opt.contract);
+        doc_options_free(&opt);
+        return rc;
     }
     if (http_global_init("ecotrans-doctor/" VERSION, NULL) != 0) {
         fprintf(stderr, "doctor: libcurl could not initialise\n");

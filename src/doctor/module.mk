@@ -1,7 +1,7 @@
 # build/doctor: the preflight doctor (checks .env, Wasabi, SMTP, Supabase,
 # inventory targets, DNS and the running stack; see docs/doctor.md).
 PROGRAMS += doctor
-doctor_PKGS := libcurl libpq libcjson openssl
+doctor_PKGS := libcurl libpq libcjson openssl yaml-0.1
 doctor_EXTRA_LIBS :=
 # The env tables of the programs it checks the .env for (src/common/envvar.h):
 # objects of other programs linked into this one.
