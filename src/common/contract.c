@@ -7,15 +7,15 @@
 #include <string.h>
 #include <yaml.h>
 
-static const char *const table_keys[CT_NTABLES] = {
-    "pending_transcriptions", "pending_pdf_processing", "incidents", "fleet_positions",
-    "whatsapp_messages"};
+static const char *const table_keys[CT_NTABLES] = {"pending_transcriptions",
+                                                   "pending_pdf_processing", "incidents",
+                                                   "fleet_positions", "whatsapp_messages"};
 static const char *const role_keys[CT_NROLES] = {
     "id",         "status",     "attempts", "error",    "created_at",
     "updated_at", "vehicle_id", "severity", "category", "direction"};
-static const char *const value_keys[CT_NVALUES] = {
-    "pending", "processing", "completed", "failed", "critical", "major", "minor", "inbound",
-    "outbound"};
+static const char *const value_keys[CT_NVALUES] = {"pending", "processing", "completed",
+                                                   "failed",  "critical",   "major",
+                                                   "minor",   "inbound",    "outbound"};
 
 #define R(x) (1u << (x))
 #define JOB_ROLES                                                                                  \
@@ -29,9 +29,9 @@ static const unsigned roles_of[CT_NTABLES] = {
     R(CT_ID) | R(CT_DIRECTION) | R(CT_CREATED_AT) | R(CT_STATUS),
 };
 #define JOB_VALUES (R(CT_PENDING) | R(CT_PROCESSING) | R(CT_COMPLETED) | R(CT_FAILED))
-static const unsigned values_of[CT_NTABLES] = {
-    JOB_VALUES, JOB_VALUES, R(CT_CRITICAL) | R(CT_MAJOR) | R(CT_MINOR), 0,
-    R(CT_INBOUND) | R(CT_OUTBOUND)};
+static const unsigned values_of[CT_NTABLES] = {JOB_VALUES, JOB_VALUES,
+                                               R(CT_CRITICAL) | R(CT_MAJOR) | R(CT_MINOR), 0,
+                                               R(CT_INBOUND) | R(CT_OUTBOUND)};
 
 const char *ct_table_key(enum ct_table t)
 {
@@ -152,8 +152,8 @@ static void list_allowed(char *out, size_t outsz, const char *const *keys, int n
 }
 
 /* columns: or values: of one table, into dst[role or value]. */
-static int parse_names(struct pctx *p, const yaml_node_t *map, int t, bool values,
-                       const char *path, char (*dst)[CT_NAME_MAX])
+static int parse_names(struct pctx *p, const yaml_node_t *map, int t, bool values, const char *path,
+                       char (*dst)[CT_NAME_MAX])
 {
     char key[256];
     if (map->type != YAML_MAPPING_NODE)
@@ -222,8 +222,9 @@ static int parse_assume(struct pctx *p, const yaml_node_t *map, int t, const cha
         char key[256];
         snprintf(key, sizeof(key), "%.150s.%.60s", path, k ? k : "?");
         if (!k || strcmp(k, "one_row_per_vehicle") || t != CT_FLEET)
-            return fail(p, kn, key, "unknown assumption (known: one_row_per_vehicle, on "
-                                    "fleet_positions)");
+            return fail(p, kn, key,
+                        "unknown assumption (known: one_row_per_vehicle, on "
+                        "fleet_positions)");
         if (v && !strcmp(v, "true"))
             d->one_row_per_vehicle = true;
         else if (v && !strcmp(v, "false"))
@@ -278,8 +279,8 @@ static int parse_root(struct pctx *p, struct contract *c)
     if (!root || root->type != YAML_MAPPING_NODE)
         return fail(p, root, "(top)", "must be a mapping with version and tables");
     bool seen[CT_NTABLES] = {false}, version = false;
-    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
-         pr < root->data.mapping.pairs.top; pr++) {
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top;
+         pr++) {
         yaml_node_t *kn = yaml_document_get_node(p->doc, pr->key);
         yaml_node_t *vn = yaml_document_get_node(p->doc, pr->value);
         const char *k = scalar(kn);
@@ -293,8 +294,8 @@ static int parse_root(struct pctx *p, struct contract *c)
             return fail(p, kn, k ? k : "?", "unknown key (version, tables)");
         if (vn->type != YAML_MAPPING_NODE)
             return fail(p, vn, "tables", "must be a mapping of the five tables");
-        for (yaml_node_pair_t *tp = vn->data.mapping.pairs.start;
-             tp < vn->data.mapping.pairs.top; tp++) {
+        for (yaml_node_pair_t *tp = vn->data.mapping.pairs.start; tp < vn->data.mapping.pairs.top;
+             tp++) {
             yaml_node_t *tk = yaml_document_get_node(p->doc, tp->key);
             const char *tn = scalar(tk);
             int t = tn ? lookup(table_keys, CT_NTABLES, tn) : -1;
@@ -390,8 +391,7 @@ void ct_to_json(const struct contract *c, struct strbuf *o)
         sb_printf(o, "%s\"%s\":{\"table\":\"%s\",\"readers\":[", t ? "," : "", table_keys[t],
                   d->name);
         sb_printf(o, "%s%s%s", d->readers & CT_READER_GRAFANA ? "\"grafana_readonly\"" : "",
-                  (d->readers & CT_READER_GRAFANA) && (d->readers & CT_READER_EXPORTER) ? ","
-                                                                                         : "",
+                  (d->readers & CT_READER_GRAFANA) && (d->readers & CT_READER_EXPORTER) ? "," : "",
                   d->readers & CT_READER_EXPORTER ? "\"queue_exporter\"" : "");
         sb_puts(o, "],\"columns\":{");
         int n = 0;

@@ -16,14 +16,7 @@
 
 #include "strbuf.h"
 
-enum ct_table {
-    CT_TRANSCRIPTIONS,
-    CT_PDF,
-    CT_INCIDENTS,
-    CT_FLEET,
-    CT_WHATSAPP,
-    CT_NTABLES
-};
+enum ct_table { CT_TRANSCRIPTIONS, CT_PDF, CT_INCIDENTS, CT_FLEET, CT_WHATSAPP, CT_NTABLES };
 
 /* The role a column plays. */
 enum ct_role {

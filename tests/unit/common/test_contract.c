@@ -101,8 +101,7 @@ static void malformed_named(void **state)
                  "tables.fleet_positions: has no columns");
     expect_error("  whatsapp_messages:\n    columns: {direction: direction}\n", "",
                  "tables.whatsapp_messages: is missing");
-    expect_error("columns: {status: status}", "columns: {status: [a]",
-                 "c.yaml:9: not valid YAML");
+    expect_error("columns: {status: status}", "columns: {status: [a]", "c.yaml:9: not valid YAML");
     expect_error("columns: {created_at: created_at}", "colums: {created_at: created_at}",
                  "c.yaml:11: tables.incidents.colums: unknown key");
 }
