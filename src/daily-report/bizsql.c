@@ -108,8 +108,7 @@ static void fig_expr(const struct contract *c, enum dr_fig f, struct strbuf *o)
         if (d->one_row_per_vehicle)
             sb_printf(o, "(SELECT count(*) FROM %s)", d->name);
         else
-            sb_printf(o, "(SELECT count(DISTINCT %s) FROM %s)", d->column[CT_VEHICLE_ID],
-                      d->name);
+            sb_printf(o, "(SELECT count(DISTINCT %s) FROM %s)", d->column[CT_VEHICLE_ID], d->name);
         break;
     case DR_FIG_FLEET_REPORTING:
         sb_printf(o, "(SELECT count(%s%s) FROM %s, r WHERE %s > r.t - interval '10 minutes')",

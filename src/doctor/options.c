@@ -89,6 +89,8 @@ void doc_options_usage(FILE *out)
           "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"
           "  --contract FILE         the Supabase schema contract (default\n"
           "                          sql/contract.yaml; env DOCTOR_CONTRACT)\n"
+          "  --dashboards DIR        the dashboards whose SQL the supabase group EXPLAINs\n"
+          "                          (default grafana/dashboards; env DOCTOR_DASHBOARDS)\n"
           "  --print-contract        print the contract as JSON and exit (2 if malformed)\n"
           "  --scram-verifier ROLE   print the SCRAM-SHA-256 verifier of a password read\n"
           "                          from --password-file FILE, stdin or a prompt\n"
@@ -138,6 +140,7 @@ enum {
     O_CERTDAYS,
     O_CONTRACT,
     O_PRINT_CONTRACT,
+    O_DASHBOARDS,
     O_HELP,
     O_VERSION
 };
@@ -148,6 +151,7 @@ static void options_defaults(struct options *opt)
     opt->env_file = "./.env";
     opt->inventory = "inventory/servers.txt";
     opt->contract = env_or("DOCTOR_CONTRACT", "sql/contract.yaml");
+    opt->dashboards = env_or("DOCTOR_DASHBOARDS", "grafana/dashboards");
     opt->groups = GROUP_ALL;
     opt->timeout = 10;
     opt->cacert = getenv("DOCTOR_CA_FILE");
@@ -218,6 +222,9 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
     case O_CONTRACT:
         opt->contract = optarg;
         return 0;
+    case O_DASHBOARDS:
+        opt->dashboards = optarg;
+        return 0;
     case O_PRINT_CONTRACT:
         opt->print_contract = true;
         return 0;
@@ -252,6 +259,7 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
         {"cert-min-days", required_argument, NULL, O_CERTDAYS},
         {"contract", required_argument, NULL, O_CONTRACT},
         {"print-contract", no_argument, NULL, O_PRINT_CONTRACT},
+        {"dashboards", required_argument, NULL, O_DASHBOARDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
