@@ -16,10 +16,10 @@ static const char CATALOG_SQL[] =
     "SELECT u.t, u.c, r IS NOT NULL, a.attname IS NOT NULL,"
     " CASE WHEN a.attname IS NOT NULL THEN has_column_privilege(r, a.attnum, 'SELECT')"
     " ELSE false END "
-    "FROM unnest($1::text[], $2::text[]) AS u(t, c)"
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(t, c, i)"
     " LEFT JOIN LATERAL to_regclass(format('public.%I', u.t)) AS r ON true"
     " LEFT JOIN pg_attribute a ON a.attrelid = r AND a.attname = u.c AND a.attnum > 0"
-    " AND NOT a.attisdropped";
+    " AND NOT a.attisdropped ORDER BY u.i";
 
 static void copy_pq_error(const char *what, const char *msg, char *err, size_t errsz)
 {

@@ -37,6 +37,40 @@ static const char *table_key(const struct contract *c, const char *table)
     return NULL;
 }
 
+/* The contract key of col on the first table the statement names (word
+ * match) whose real table lacks that column: the table the error is about
+ * when a statement reads several. NULL when none. */
+static const char *missing_key(PGconn *conn, const struct contract *c, const char *sql,
+                               const char *col, char *buf, size_t bufsz)
+{
+    for (int t = 0; t < CT_NTABLES; t++) {
+        const char *name = c->t[t].name;
+        const char *p = strstr(sql, name);
+        if (!p)
+            continue;
+        for (int r = 0; r < CT_NROLES; r++) {
+            if (strcmp(c->t[t].column[r], col))
+                continue;
+            const char *params[] = {name, col};
+            PGresult *res = PQexecParams(
+                conn,
+                "SELECT NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                "to_regclass(format('public.%I', $1::text)) AND attname = $2 AND attnum > 0 "
+                "AND NOT attisdropped)",
+                2, NULL, params, NULL, NULL, 0);
+            bool missing =
+                PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+            PQclear(res);
+            if (missing) {
+                snprintf(buf, bufsz, "tables.%s.columns.%s", ct_table_key((enum ct_table)t),
+                         ct_role_key((enum ct_role)r));
+                return buf;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* The first quoted or bare name after `prefix` in msg, into out. */
 static int name_after(const char *msg, const char *prefix, char *out, size_t outsz)
 {
@@ -80,15 +114,22 @@ static void diagnose(const struct contract *c, const char *file, PGconn *conn, c
         /* "column x does not exist" or "column t.x does not exist" */
         const char *dot = strrchr(name, '.');
         const char *col = dot ? dot + 1 : name;
-        snprintf(what, whatsz, "column %s does not exist", col);
-        if (declared_key(c, NULL, col, key, sizeof(key)))
+        const char *k = missing_key(conn, c, s->sql, col, key, sizeof(key));
+        if (k) /* "tables.incidents.columns.severity" -> "incidents.severity" */
+            snprintf(what, whatsz, "column %.*s.%s does not exist", (int)strcspn(k + 7, "."), k + 7,
+                     col);
+        else
+            snprintf(what, whatsz, "column %s does not exist", col);
+        if (k || declared_key(c, NULL, col, key, sizeof(key)))
             snprintf(fix, fixsz,
                      "set %s in %s to the column's real name (or delete that line: what needs "
                      "it becomes unavailable), then re-run sql/roles.sh",
                      key, file);
         else
-            snprintf(fix, fixsz, "the statement reads %s, which %s does not declare: declare it "
-                     "with its role, or fix the statement", col, file);
+            snprintf(fix, fixsz,
+                     "the statement reads %s, which %s does not declare: declare it "
+                     "with its role, or fix the statement",
+                     col, file);
     } else if (state && !strcmp(state, "42501") &&
                name_after(msg, "permission denied for table ", name, sizeof(name)) == 0) {
         char *cols = denied_columns(conn, name, s->sql);
@@ -137,9 +178,13 @@ static void explain_all(struct doctor *d, const struct contract *c, PGconn *conn
             continue;
         char id[64], what[600], fix[600];
         snprintf(id, sizeof(id), "supabase.sql.%s", s->source);
+        if (s->unavailable) {
+            doc_report_skip(d->rep, id, "%s %s: %s", s->source, s->label, s->unavailable);
+            continue;
+        }
         if (!s->sql) {
-            doc_report_fail(d->rep, id, "edit the contract or the statement's source",
-                            "%s %s: %s", s->source, s->label, s->error);
+            doc_report_fail(d->rep, id, "edit the contract or the statement's source", "%s %s: %s",
+                            s->source, s->label, s->error);
             failed++;
             continue;
         }
@@ -154,14 +199,14 @@ static void explain_all(struct doctor *d, const struct contract *c, PGconn *conn
             pg_error_line(PQresultErrorMessage(res), PG_ERR_DROP_WHERE, msg, sizeof(msg));
             diagnose(c, d->opt->contract, conn, s, PQresultErrorField(res, PG_DIAG_SQLSTATE), msg,
                      what, sizeof(what), fix, sizeof(fix));
-            doc_report_fail(d->rep, id, fix, "%s %s (as %s): %s", s->source, s->label, role,
-                            what);
+            doc_report_fail(d->rep, id, fix, "%s %s (as %s): %s", s->source, s->label, role, what);
             failed++;
         }
         PQclear(res);
     }
     if (!failed)
-        doc_report_pass(d->rep, runner == STMT_GRAFANA ? "supabase.sql.grafana" : "supabase.sql.exporter",
+        doc_report_pass(d->rep,
+                        runner == STMT_GRAFANA ? "supabase.sql.grafana" : "supabase.sql.exporter",
                         "%zu statement(s) the stack runs as %s plan on this database (EXPLAIN, "
                         "no row read)",
                         ok, role);
@@ -175,7 +220,7 @@ static void check_one_row(struct doctor *d, const struct contract *c, PGconn *co
     const struct ct_table_decl *f = &c->t[CT_FLEET];
     const char *id = "supabase.assume.one-row-per-vehicle";
     if (!f->one_row_per_vehicle) {
-        doc_report_pass(d->rep, id, "not assumed: the stack counts distinct %s", 
+        doc_report_pass(d->rep, id, "not assumed: the stack counts distinct %s",
                         f->column[CT_VEHICLE_ID][0] ? f->column[CT_VEHICLE_ID] : "vehicles");
         return;
     }
@@ -194,8 +239,8 @@ static void check_one_row(struct doctor *d, const struct contract *c, PGconn *co
     bool unique = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
     if (unique) {
-        doc_report_pass(d->rep, id, "%s has one row per %s (a unique index guarantees it)",
-                        f->name, vcol);
+        doc_report_pass(d->rep, id, "%s has one row per %s (a unique index guarantees it)", f->name,
+                        vcol);
         return;
     }
     char *sql = doc_xasprintf("SELECT \"%s\"::text, count(*) FROM \"%s\" GROUP BY 1 "
@@ -231,8 +276,8 @@ int doc_contract_load(struct doctor *d, struct contract *c)
 {
     char err[512];
     if (ct_load_file(d->opt->contract, c, err, sizeof(err)) != 0) {
-        doc_report_fail(d->rep, "supabase.contract", "fix the file (see sql/contract.yaml's header)",
-                        "%s", err);
+        doc_report_fail(d->rep, "supabase.contract",
+                        "fix the file (see sql/contract.yaml's header)", "%s", err);
         return -1;
     }
     return 0;

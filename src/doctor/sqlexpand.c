@@ -2,8 +2,8 @@
 
 #include <ctype.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -123,8 +123,7 @@ static int macro(const char *name, char *args, int alias_next, const struct graf
     return 0;
 }
 
-static const char *var_value(const struct grafana_var *vars, size_t n, const char *name,
-                             size_t len)
+static const char *var_value(const struct grafana_var *vars, size_t n, const char *name, size_t len)
 {
     for (size_t i = 0; i < n; i++)
         if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len))
@@ -171,8 +170,7 @@ static void variables(const char *raw, const struct grafana_var *vars, size_t nv
 }
 
 int doc_grafana_expand(const char *raw, const struct grafana_var *vars, size_t nvars,
-                       const struct grafana_range *r, struct strbuf *out, char *err,
-                       size_t errsz)
+                       const struct grafana_range *r, struct strbuf *out, char *err, size_t errsz)
 {
     struct strbuf a;
     sb_init(&a);

@@ -18,8 +18,8 @@ struct grafana_var {
 };
 
 struct grafana_range {
-    long from_s, to_s;   /* Unix seconds */
-    long interval_ms;    /* $__interval */
+    long from_s, to_s; /* Unix seconds */
+    long interval_ms;  /* $__interval */
 };
 
 /* Expands raw into out. Returns 0, or -1 with err naming the macro. */

@@ -8,8 +8,8 @@
 
 #include "../daily-report/bizsql.h"
 #include "../queue-exporter/config.h"
-#include "readfile.h"
 #include "../queue-exporter/sql.h"
+#include "readfile.h"
 #include "sqlexpand.h"
 #include "util.h"
 
@@ -36,6 +36,7 @@ void doc_stmts_free(struct stmt_list *l)
         free(s->label);
         free(s->sql);
         free(s->error);
+        free(s->unavailable);
         for (size_t k = 0; k < s->nparams; k++)
             free(s->params[k]);
         free(s->params);
@@ -79,11 +80,11 @@ static void panel_targets(struct stmt_list *l, const char *uid, const cJSON *pan
         const cJSON *ref = cJSON_GetObjectItemCaseSensitive(t, "refId");
         if (!cJSON_IsString(raw))
             continue;
-        struct stmt *s = add(l, "dashboard",
-                             doc_xasprintf("%s / %s (%s)", uid,
-                                           cJSON_IsString(title) ? title->valuestring : "?",
-                                           cJSON_IsString(ref) ? ref->valuestring : "?"),
-                             STMT_GRAFANA);
+        struct stmt *s =
+            add(l, "dashboard",
+                doc_xasprintf("%s / %s (%s)", uid, cJSON_IsString(title) ? title->valuestring : "?",
+                              cJSON_IsString(ref) ? ref->valuestring : "?"),
+                STMT_GRAFANA);
         struct strbuf b;
         char err[256];
         sb_init(&b);
@@ -176,8 +177,8 @@ void doc_stmts_dashboards(struct stmt_list *l, const char *dir, long to_s)
 void doc_stmts_report(struct stmt_list *l, const struct contract *c, long t)
 {
     for (int f = 0; f < DR_NFIGS; f++) {
-        struct stmt *s = add(l, "report", doc_xasprintf("figure %s", dr_fig_key((enum dr_fig)f)),
-                             STMT_GRAFANA);
+        struct stmt *s =
+            add(l, "report", doc_xasprintf("figure %s", dr_fig_key((enum dr_fig)f)), STMT_GRAFANA);
         struct strbuf b;
         char why[DR_WHY_MAX];
         sb_init(&b);
@@ -187,7 +188,7 @@ void doc_stmts_report(struct stmt_list *l, const struct contract *c, long t)
             s->params = doc_xcalloc(1, sizeof(char *));
             s->params[0] = doc_xasprintf("%ld", t);
         } else {
-            s->error = doc_xstrdup(why);
+            s->unavailable = doc_xstrdup(why);
         }
         sb_free(&b);
     }

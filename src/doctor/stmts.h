@@ -18,6 +18,7 @@ struct stmt {
     char *label;  /* "business-kpis / Incidents per day (A)", "figure incidents_24h" */
     char *sql;    /* NULL when it could not be built (error says why) */
     char *error;
+    char *unavailable; /* the contract leaves it out on purpose: a note, not a failure */
     enum stmt_runner runner;
     size_t nparams;
     char **params;
