@@ -92,6 +92,8 @@ void doc_options_usage(FILE *out)
           "  --dashboards DIR        the dashboards whose SQL the supabase group EXPLAINs\n"
           "                          (default grafana/dashboards; env DOCTOR_DASHBOARDS)\n"
           "  --print-contract        print the contract as JSON and exit (2 if malformed)\n"
+          "  --print-exporter-config print the queue exporter's [queue] sections for the\n"
+          "                          contract (its QUEUE_EXPORTER_CONFIG) and exit\n"
           "  --scram-verifier ROLE   print the SCRAM-SHA-256 verifier of a password read\n"
           "                          from --password-file FILE, stdin or a prompt\n"
           "                          (sql/roles.sh uses it); never from the command line\n"
@@ -140,6 +142,7 @@ enum {
     O_CERTDAYS,
     O_CONTRACT,
     O_PRINT_CONTRACT,
+    O_PRINT_EXPORTER,
     O_DASHBOARDS,
     O_HELP,
     O_VERSION
@@ -225,6 +228,9 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
     case O_DASHBOARDS:
         opt->dashboards = optarg;
         return 0;
+    case O_PRINT_EXPORTER:
+        opt->print_exporter_config = true;
+        return 0;
     case O_PRINT_CONTRACT:
         opt->print_contract = true;
         return 0;
@@ -259,6 +265,7 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
         {"cert-min-days", required_argument, NULL, O_CERTDAYS},
         {"contract", required_argument, NULL, O_CONTRACT},
         {"print-contract", no_argument, NULL, O_PRINT_CONTRACT},
+        {"print-exporter-config", no_argument, NULL, O_PRINT_EXPORTER},
         {"dashboards", required_argument, NULL, O_DASHBOARDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},

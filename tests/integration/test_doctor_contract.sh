@@ -176,6 +176,32 @@ assert_eq "edited contract: the severity split says the contract has no severity
     "unavailable: the contract declares no incidents.severity (sql/contract.yaml tables.incidents.columns.severity)" \
     "$(field "$DT/edited.html" incidents_24h_critical)"
 
+# The queue exporter, configured from the edited contract, against the same schema.
+QEP=$(dport 651)
+"$REPO/build/doctor" --print-exporter-config --contract "$DT/contract.yaml" >"$DT/qe.ini"
+assert_contains "the exporter's config from the contract renames the status column" "$(cat "$DT/qe.ini")" \
+    "[queue pending_pdf_processing]
+table = pending_pdf_processing
+status_column = state"
+mkdir -p "$DT/pids"
+QUEUE_EXPORTER_DSN="host=127.0.0.1 port=$PGP dbname=postgres user=queue_exporter password=$EPW sslmode=require" \
+    start_daemon "$DT/pids" qe "$DT/qe.log" "$REPO/build/asan/queue-exporter" --listen "127.0.0.1:$QEP" --config "$DT/qe.ini"
+exporter_up() { curl -fsS --max-time 5 "http://127.0.0.1:$QEP/metrics" | grep -q '^queue_exporter_up 1'; }
+if check "the exporter answers with the edited contract's config" eventually 30 exporter_up; then
+    metrics=$(curl -fsS --max-time 10 "http://127.0.0.1:$QEP/metrics")
+    metric() { awk -v k="$1" '$1 == k { print $2 + 0 }' <<<"$metrics"; }
+    for q in 'supabase_queue_depth{queue="pending_pdf_processing",status="failed"}|SELECT count(*) FROM pending_pdf_processing WHERE state = '"'failed'" \
+        'supabase_queue_depth{queue="pending_pdf_processing",status="pending"}|SELECT count(*) FROM pending_pdf_processing WHERE state = '"'pending'" \
+        'supabase_queue_failed_last_24h{queue="pending_pdf_processing"}|SELECT count(*) FROM pending_pdf_processing WHERE state = '"'failed'"' AND updated_at > now() - interval '"'24 hours'" \
+        'supabase_queue_depth{queue="pending_transcriptions",status="failed"}|SELECT count(*) FROM pending_transcriptions WHERE status = '"'failed'"; do
+        want=$(su_sql -c "${q#*|}")
+        assert_eq "edited contract: exporter ${q%%|*} = hand-written SQL ($want)" "$want" "$(metric "${q%%|*}")"
+    done
+else
+    sed 's/^/    # /' "$DT/qe.log"
+fi
+stop_daemon "$DT/pids" qe
+
 # ---- a malformed contract is named with file, line and key ----------------------------
 sed 's/^    columns:$/    colums:/' "$REPO/sql/contract.yaml" >"$DT/bad.yaml"
 out=$("$REPO/build/doctor" --print-contract --contract "$DT/bad.yaml" 2>&1) && rc=0 || rc=$?
