@@ -37,38 +37,87 @@ static const char *table_key(const struct contract *c, const char *table)
     return NULL;
 }
 
-/* The contract key of col on the first table the statement names (word
- * match) whose real table lacks that column: the table the error is about
- * when a statement reads several. NULL when none. */
-static const char *missing_key(PGconn *conn, const struct contract *c, const char *sql,
-                               const char *col, char *buf, size_t bufsz)
+/* The first contract table the statement names (word match) whose real
+ * table lacks col: the table the error is about when a statement reads
+ * several. -1 when none. */
+static int lacking_table(PGconn *conn, const struct contract *c, const char *sql, const char *col)
 {
     for (int t = 0; t < CT_NTABLES; t++) {
         const char *name = c->t[t].name;
-        const char *p = strstr(sql, name);
-        if (!p)
+        if (!strstr(sql, name))
             continue;
-        for (int r = 0; r < CT_NROLES; r++) {
-            if (strcmp(c->t[t].column[r], col))
-                continue;
-            const char *params[] = {name, col};
-            PGresult *res = PQexecParams(
-                conn,
-                "SELECT NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                "to_regclass(format('public.%I', $1::text)) AND attname = $2 AND attnum > 0 "
-                "AND NOT attisdropped)",
-                2, NULL, params, NULL, NULL, 0);
-            bool missing =
-                PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
-            PQclear(res);
-            if (missing) {
-                snprintf(buf, bufsz, "tables.%s.columns.%s", ct_table_key((enum ct_table)t),
-                         ct_role_key((enum ct_role)r));
-                return buf;
-            }
-        }
+        const char *params[] = {name, col};
+        PGresult *res =
+            PQexecParams(conn,
+                         "SELECT to_regclass(format('public.%I', $1::text)) IS NOT NULL AND NOT "
+                         "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                         "to_regclass(format('public.%I', $1::text)) AND attname = $2 AND "
+                         "attnum > 0 AND NOT attisdropped)",
+                         2, NULL, params, NULL, NULL, 0);
+        bool missing = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        if (missing)
+            return t;
     }
-    return NULL;
+    return -1;
+}
+
+/* The role of table t whose declared column is col, or -1. */
+static int role_declaring(const struct contract *c, int t, const char *col)
+{
+    for (int r = 0; r < CT_NROLES; r++)
+        if (!strcmp(c->t[t].column[r], col))
+            return r;
+    return -1;
+}
+
+/* The role named like col (the reference schema's name), or -1. */
+static int role_named(int t, const char *col)
+{
+    for (int r = 0; r < CT_NROLES; r++)
+        if (ct_role_allowed((enum ct_table)t, (enum ct_role)r) &&
+            !strcmp(ct_role_key((enum ct_role)r), col))
+            return r;
+    return -1;
+}
+
+/* What and fix for "column col does not exist". */
+static void missing_column(PGconn *conn, const struct contract *c, const char *file,
+                           const struct stmt *s, const char *col, char *what, size_t whatsz,
+                           char *fix, size_t fixsz)
+{
+    int t = lacking_table(conn, c, s->sql, col);
+    if (t < 0) {
+        snprintf(what, whatsz, "column %s does not exist", col);
+        snprintf(fix, fixsz,
+                 "the statement reads %s, which %s does not declare: declare it with "
+                 "its role, or fix the statement",
+                 col, file);
+        return;
+    }
+    const char *tk = ct_table_key((enum ct_table)t);
+    snprintf(what, whatsz, "column %s.%s does not exist", c->t[t].name, col);
+    int r = role_declaring(c, t, col), rk = role_named(t, col);
+    if (r >= 0)
+        snprintf(fix, fixsz,
+                 "set tables.%s.columns.%s in %s to the column's real name (or delete that line: "
+                 "what needs it becomes unavailable), then re-run sql/roles.sh",
+                 tk, ct_role_key((enum ct_role)r), file);
+    else if (rk >= 0 && c->t[t].column[rk][0])
+        snprintf(fix, fixsz,
+                 "%s maps tables.%s.columns.%s to %s: make this statement read %s (dashboards are "
+                 "not generated from the contract)",
+                 file, tk, col, c->t[t].column[rk], c->t[t].column[rk]);
+    else if (rk >= 0)
+        snprintf(fix, fixsz,
+                 "%s declares no tables.%s.columns.%s: change this statement so it does not need "
+                 "it (dashboards are not generated from the contract), or declare the column",
+                 file, tk, col);
+    else
+        snprintf(fix, fixsz,
+                 "the statement reads %s.%s, which %s does not declare: fix the "
+                 "statement",
+                 c->t[t].name, col, file);
 }
 
 /* The first quoted or bare name after `prefix` in msg, into out. */
@@ -114,22 +163,7 @@ static void diagnose(const struct contract *c, const char *file, PGconn *conn, c
         /* "column x does not exist" or "column t.x does not exist" */
         const char *dot = strrchr(name, '.');
         const char *col = dot ? dot + 1 : name;
-        const char *k = missing_key(conn, c, s->sql, col, key, sizeof(key));
-        if (k) /* "tables.incidents.columns.severity" -> "incidents.severity" */
-            snprintf(what, whatsz, "column %.*s.%s does not exist", (int)strcspn(k + 7, "."), k + 7,
-                     col);
-        else
-            snprintf(what, whatsz, "column %s does not exist", col);
-        if (k || declared_key(c, NULL, col, key, sizeof(key)))
-            snprintf(fix, fixsz,
-                     "set %s in %s to the column's real name (or delete that line: what needs "
-                     "it becomes unavailable), then re-run sql/roles.sh",
-                     key, file);
-        else
-            snprintf(fix, fixsz,
-                     "the statement reads %s, which %s does not declare: declare it "
-                     "with its role, or fix the statement",
-                     col, file);
+        missing_column(conn, c, file, s, col, what, whatsz, fix, fixsz);
     } else if (state && !strcmp(state, "42501") &&
                name_after(msg, "permission denied for table ", name, sizeof(name)) == 0) {
         char *cols = denied_columns(conn, name, s->sql);
