@@ -137,7 +137,7 @@ int dr_business_fetch(const char *dsn, const struct contract *c, double t, struc
         snprintf(err, errsz, "Supabase: cannot connect: %s", why);
         return -1;
     }
-    static dr_colwhy cw;
+    dr_colwhy cw; /* 10 KB: one run at a time, never shared */
     int rc = -1;
     PGresult *res = NULL;
     struct strbuf sql;
