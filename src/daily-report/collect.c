@@ -255,6 +255,31 @@ done:
     prom_matrix_free(&chart);
 }
 
+/* The business figures, built from the schema contract; a figure whose
+ * column is missing is blanked alone (r->biz.why) and logged. */
+static void collect_business(const struct config *cfg, struct report *r)
+{
+    char err[ERRSZ];
+    struct contract c;
+    if (!cfg->contract_file)
+        ct_defaults(&c);
+    else if (ct_load_file(cfg->contract_file, &c, err, sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_BUSINESS, "REPORT_SCHEMA_CONTRACT: %s", err);
+        log_warn("business section unavailable: %s", err);
+        return;
+    }
+    if (dr_business_fetch(cfg->db_dsn, &c, (double)r->at, cfg->db_timeout_s, &r->biz, err,
+                          sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_BUSINESS, "%s", err);
+        log_warn("business section unavailable: %s", err);
+        return;
+    }
+    r->sec[SEC_BUSINESS].available = 1;
+    for (int f = 0; f < DR_NFIGS; f++)
+        if (r->biz.why[f][0])
+            log_warn("business figure %s %s", dr_fig_key((enum dr_fig)f), r->biz.why[f]);
+}
+
 void dr_collect_report(const struct config *cfg, struct report *r)
 {
     char err[ERRSZ];
@@ -275,12 +300,8 @@ void dr_collect_report(const struct config *cfg, struct report *r)
 
     if (!cfg->db_dsn) {
         dr_report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
-    } else if (dr_business_fetch(cfg->db_dsn, (double)r->at, cfg->db_timeout_s, &r->biz, err,
-                                 sizeof(err)) != 0) {
-        dr_report_set_unavailable(r, SEC_BUSINESS, "%s", err);
-        log_warn("business section unavailable: %s", err);
     } else {
-        r->sec[SEC_BUSINESS].available = 1;
+        collect_business(cfg, r);
     }
 
     if (!cfg->alertmanager_url) {

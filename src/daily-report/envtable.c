@@ -1,5 +1,6 @@
 #include "envtable.h"
 
+#include "contract.h"
 #include "listenaddr.h"
 #include "pgconn.h"
 #include "smtpconf.h"
@@ -13,6 +14,17 @@ static bool check_catchup(const char *v, struct strbuf *why)
 static bool check_db_timeout(const char *v, struct strbuf *why)
 {
     return env_check_int(v, 1, 600, why);
+}
+
+/* The schema contract must parse: its errors name the file, line and key. */
+static bool check_contract(const char *v, struct strbuf *why)
+{
+    struct contract c;
+    char err[512];
+    if (ct_load_file(v, &c, err, sizeof(err)) == 0)
+        return true;
+    sb_puts(why, err);
+    return false;
 }
 
 static bool check_attempts(const char *v, struct strbuf *why)
@@ -45,6 +57,10 @@ static const struct env_var sources[] = {
     {"REPORT_DB_TIMEOUT_SECONDS", ENV_OPTIONAL, check_db_timeout,
      "seconds for connecting and the business query together, e.g. "
      "REPORT_DB_TIMEOUT_SECONDS=30",
+     NULL},
+    {"REPORT_SCHEMA_CONTRACT", ENV_OPTIONAL, check_contract,
+     "the schema contract file, e.g. REPORT_SCHEMA_CONTRACT=/etc/daily-report/contract.yaml "
+     "(default: the reference schema, sql/contract.yaml as shipped)",
      NULL},
     {"GRAFANA_URL", ENV_NO_ECHO, env_check_http_url,
      "e.g. GRAFANA_URL=https://monitoring.example.eu", NULL},

@@ -193,54 +193,94 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
     section_close(b);
 }
 
-/* extra_html is trusted markup: callers build it from numbers only. */
-static void kv_row(struct strbuf *b, const char *label, const char *field, long v,
+/* One business figure: its count, or why it is unavailable (escaped). */
+static void fig(struct strbuf *o, const struct business *z, enum dr_fig f, long v)
+{
+    const char *why = z->why[f];
+    if (!why[0]) {
+        sb_printf(o, "<span data-field=\"%s\">%ld</span>", dr_fig_key(f), v);
+        return;
+    }
+    sb_printf(o,
+              "<span data-field=\"%s\" data-figure-unavailable=\"%s\" style=\"color:" C_MUTED
+              ";font-weight:normal;\">",
+              dr_fig_key(f), dr_fig_key(f));
+    dr_sb_append_html(o, why);
+    sb_puts(o, "</span>");
+}
+
+/* value_html and extra_html are built by fig() and from numbers only. */
+static void kv_row(struct strbuf *b, const char *label, const char *value_html,
                    const char *extra_html)
 {
     sb_puts(b, "<tr><td style=\"" TD "\">");
     dr_sb_append_html(b, label);
-    sb_printf(b, "</td><td data-field=\"%s\" style=\"" TDN "font-weight:bold;\">%ld</td>", field,
-              v);
+    sb_printf(b, "</td><td style=\"" TDN "font-weight:bold;\">%s</td>", value_html);
     sb_puts(b, "<td style=\"" TD "color:" C_MUTED ";\">");
     sb_puts(b, extra_html);
     sb_puts(b, "</td></tr>\n");
+}
+
+static void business_rows(struct strbuf *b, const struct business *z)
+{
+    struct strbuf v, x;
+    sb_init(&v);
+    sb_init(&x);
+    fig(&v, z, DR_FIG_INCIDENTS_24H, z->incidents_24h);
+    sb_puts(&x, "critical ");
+    fig(&x, z, DR_FIG_INCIDENTS_CRITICAL, z->incidents_24h_critical);
+    sb_puts(&x, ", major ");
+    fig(&x, z, DR_FIG_INCIDENTS_MAJOR, z->incidents_24h_major);
+    sb_puts(&x, ", minor ");
+    fig(&x, z, DR_FIG_INCIDENTS_MINOR, z->incidents_24h_minor);
+    kv_row(b, "Incidents, last 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_INCIDENTS_PREV_24H, z->incidents_prev_24h);
+    if (!z->why[DR_FIG_INCIDENTS_24H][0] && !z->why[DR_FIG_INCIDENTS_PREV_24H][0]) {
+        long d = z->incidents_24h - z->incidents_prev_24h;
+        sb_printf(&x, "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
+    }
+    kv_row(b, "Incidents, previous 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    bool cov_ok = !z->why[DR_FIG_FLEET_TOTAL][0] && !z->why[DR_FIG_FLEET_REPORTING][0];
+    char pct[32];
+    dr_fmt_pct(cov_ok && z->fleet_total > 0
+                   ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                   : NAN,
+               pct, sizeof(pct));
+    fig(&v, z, DR_FIG_FLEET_REPORTING, z->fleet_reporting);
+    sb_puts(&x, "of ");
+    fig(&x, z, DR_FIG_FLEET_TOTAL, z->fleet_total);
+    sb_printf(&x,
+              " vehicles reported a position in the last 10 min (<span "
+              "data-field=\"gps_coverage\">%s</span>)",
+              pct);
+    kv_row(b, "GPS coverage", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_TRANSCRIPTIONS_FAILED_24H, z->transcriptions_failed_24h);
+    fig(&x, z, DR_FIG_TRANSCRIPTIONS_FAILED_TOTAL, z->transcriptions_failed_total);
+    sb_puts(&x, " failed in total");
+    kv_row(b, "Failed transcriptions, last 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_PDF_FAILED_24H, z->pdf_failed_24h);
+    fig(&x, z, DR_FIG_PDF_FAILED_TOTAL, z->pdf_failed_total);
+    sb_puts(&x, " failed in total");
+    kv_row(b, "Failed PDF jobs, last 24 h", sb_str(&v), sb_str(&x));
+    sb_free(&v);
+    sb_free(&x);
 }
 
 static void business(struct strbuf *b, const struct report *r)
 {
     section_open(b, "Business", "Supabase");
     if (section_available(b, r, SEC_BUSINESS)) {
-        const struct business *z = &r->biz;
-        char extra[400];
         sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
                    "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n");
-        snprintf(extra, sizeof(extra),
-                 "critical <span data-field=\"incidents_24h_critical\">%ld</span>, "
-                 "major <span data-field=\"incidents_24h_major\">%ld</span>, "
-                 "minor <span data-field=\"incidents_24h_minor\">%ld</span>",
-                 z->incidents_24h_critical, z->incidents_24h_major, z->incidents_24h_minor);
-        kv_row(b, "Incidents, last 24 h", "incidents_24h", z->incidents_24h, extra);
-        long d = z->incidents_24h - z->incidents_prev_24h;
-        snprintf(extra, sizeof(extra), "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
-        kv_row(b, "Incidents, previous 24 h", "incidents_prev_24h", z->incidents_prev_24h, extra);
-        double cov =
-            z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN;
-        char pct[32];
-        dr_fmt_pct(cov, pct, sizeof(pct));
-        snprintf(extra, sizeof(extra),
-                 "of <span data-field=\"fleet_total\">%ld</span> vehicles reported a position "
-                 "in the last 10 min (<span data-field=\"gps_coverage\">%s</span>)",
-                 z->fleet_total, pct);
-        kv_row(b, "GPS coverage", "fleet_reporting", z->fleet_reporting, extra);
-        snprintf(extra, sizeof(extra),
-                 "<span data-field=\"transcriptions_failed_total\">%ld</span> failed in total",
-                 z->transcriptions_failed_total);
-        kv_row(b, "Failed transcriptions, last 24 h", "transcriptions_failed_24h",
-               z->transcriptions_failed_24h, extra);
-        snprintf(extra, sizeof(extra),
-                 "<span data-field=\"pdf_failed_total\">%ld</span> failed in total",
-                 z->pdf_failed_total);
-        kv_row(b, "Failed PDF jobs, last 24 h", "pdf_failed_24h", z->pdf_failed_24h, extra);
+        business_rows(b, &r->biz);
         sb_puts(b, "</table>\n");
     }
     section_close(b);

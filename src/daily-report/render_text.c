@@ -67,25 +67,45 @@ static void queues(struct strbuf *b, const struct report *r)
     more_rows(b, "queues", r->nqueues);
 }
 
+/* One business figure: its count, or why it is unavailable. */
+static const char *fig(const struct business *z, enum dr_fig f, long v, char *buf, size_t bufsz)
+{
+    if (z->why[f][0])
+        snprintf(buf, bufsz, "%s", z->why[f]);
+    else
+        snprintf(buf, bufsz, "%ld", v);
+    return buf;
+}
+
 static void business(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_BUSINESS, "BUSINESS (Supabase)"))
         return;
     const struct business *z = &r->biz;
-    sb_printf(b, "  Incidents, last 24 h: %ld (critical %ld, major %ld, minor %ld)\n",
-              z->incidents_24h, z->incidents_24h_critical, z->incidents_24h_major,
-              z->incidents_24h_minor);
-    sb_printf(b, "  Incidents, previous 24 h: %ld\n", z->incidents_prev_24h);
+    char a1[DR_WHY_MAX], a2[DR_WHY_MAX], a3[DR_WHY_MAX], a4[DR_WHY_MAX];
+    sb_printf(b, "  Incidents, last 24 h: %s (critical %s, major %s, minor %s)\n",
+              fig(z, DR_FIG_INCIDENTS_24H, z->incidents_24h, a1, sizeof(a1)),
+              fig(z, DR_FIG_INCIDENTS_CRITICAL, z->incidents_24h_critical, a2, sizeof(a2)),
+              fig(z, DR_FIG_INCIDENTS_MAJOR, z->incidents_24h_major, a3, sizeof(a3)),
+              fig(z, DR_FIG_INCIDENTS_MINOR, z->incidents_24h_minor, a4, sizeof(a4)));
+    sb_printf(b, "  Incidents, previous 24 h: %s\n",
+              fig(z, DR_FIG_INCIDENTS_PREV_24H, z->incidents_prev_24h, a1, sizeof(a1)));
     char pct[32];
-    dr_fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
-                                  : NAN,
+    bool cov_ok = !z->why[DR_FIG_FLEET_TOTAL][0] && !z->why[DR_FIG_FLEET_REPORTING][0];
+    dr_fmt_pct(cov_ok && z->fleet_total > 0
+                   ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                   : NAN,
                pct, sizeof(pct));
-    sb_printf(b, "  GPS coverage: %ld of %ld vehicles reported in the last 10 min (%s)\n",
-              z->fleet_reporting, z->fleet_total, pct);
-    sb_printf(b, "  Failed transcriptions: %ld in the last 24 h, %ld in total\n",
-              z->transcriptions_failed_24h, z->transcriptions_failed_total);
-    sb_printf(b, "  Failed PDF jobs: %ld in the last 24 h, %ld in total\n", z->pdf_failed_24h,
-              z->pdf_failed_total);
+    sb_printf(b, "  GPS coverage: %s of %s vehicles reported in the last 10 min (%s)\n",
+              fig(z, DR_FIG_FLEET_REPORTING, z->fleet_reporting, a1, sizeof(a1)),
+              fig(z, DR_FIG_FLEET_TOTAL, z->fleet_total, a2, sizeof(a2)), pct);
+    sb_printf(
+        b, "  Failed transcriptions: %s in the last 24 h, %s in total\n",
+        fig(z, DR_FIG_TRANSCRIPTIONS_FAILED_24H, z->transcriptions_failed_24h, a1, sizeof(a1)),
+        fig(z, DR_FIG_TRANSCRIPTIONS_FAILED_TOTAL, z->transcriptions_failed_total, a2, sizeof(a2)));
+    sb_printf(b, "  Failed PDF jobs: %s in the last 24 h, %s in total\n",
+              fig(z, DR_FIG_PDF_FAILED_24H, z->pdf_failed_24h, a1, sizeof(a1)),
+              fig(z, DR_FIG_PDF_FAILED_TOTAL, z->pdf_failed_total, a2, sizeof(a2)));
 }
 
 static void alerts(struct strbuf *b, const struct report *r)

@@ -26,6 +26,7 @@ int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t err
     c->prometheus_url = env(get, "PROMETHEUS_URL");
     c->alertmanager_url = env(get, "ALERTMANAGER_URL");
     c->db_dsn = env(get, "REPORT_DB_DSN");
+    c->contract_file = env(get, "REPORT_SCHEMA_CONTRACT");
     c->grafana_url = env(get, "GRAFANA_URL");
     c->tz = env(get, "REPORT_TZ");
     if (!c->tz)

@@ -32,6 +32,7 @@ static void every_variable_once(void **state)
                           "ALERTMANAGER_URL",
                           "REPORT_DB_DSN",
                           "REPORT_DB_TIMEOUT_SECONDS",
+                          "REPORT_SCHEMA_CONTRACT",
                           "GRAFANA_URL",
                           "REPORT_TZ",
                           "REPORT_TIME",
