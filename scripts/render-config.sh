@@ -320,6 +320,9 @@ render_compose() {
     am=$rdest/alertmanager
     mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
     render_targets "$src/inventory/servers.txt" "$prom/targets"
+    # External probes: file_sd for the blackbox job, and blackbox_exporter's modules.
+    sh "$src/scripts/render-probes.sh" "$src/inventory/probes.txt" "$prom/targets" \
+        "$rdest/blackbox/blackbox.yml" blackbox:9115
 
     load_secret SMTP_PASSWORD
     load_secret SUPABASE_SERVICE_KEY optional
