@@ -32,6 +32,7 @@ stderr; stops cleanly on SIGTERM/SIGINT.
 import argparse
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -214,8 +215,15 @@ def make_handler(fixture):
 def parse_listen(value):
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError("--listen wants HOST:PORT, e.g. 127.0.0.1:19180 (got %r)" % value)
+        raise argparse.ArgumentTypeError("--listen wants HOST:PORT or [IPV6]:PORT, e.g. 127.0.0.1:19180 (got %r)" % value)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     return host, int(port)
+
+
+class Server6(ThreadingHTTPServer):
+    """[::]:PORT also accepts IPv4 (dual stack), as cAdvisor's own listener does."""
+    address_family = socket.AF_INET6
 
 
 def main():
@@ -233,7 +241,8 @@ def main():
         print("cadvisor-fixture: error: %s" % e, file=sys.stderr)
         return 1
     try:
-        server = ThreadingHTTPServer(args.listen, make_handler(fixture))
+        cls = Server6 if ":" in args.listen[0] else ThreadingHTTPServer
+        server = cls(args.listen, make_handler(fixture))
     except OSError as e:
         print("cadvisor-fixture: error: cannot listen on %s:%d: %s" % (args.listen[0], args.listen[1], e.strerror),
               file=sys.stderr)
