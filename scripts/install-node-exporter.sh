@@ -192,7 +192,12 @@ ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
-ProtectClock=yes
+# No ProtectClock: systemd implements it with a seccomp filter that denies
+# the whole @clock group, adjtimex() included even when it only reads
+# (modes=0). The timex collector reads the clock's offset and sync state
+# that way; without it node_timex_* vanish and HostClockSkew and
+# HostClockNotSynchronising can never fire. CapabilityBoundingSet= above
+# already takes CAP_SYS_TIME away, so the clock cannot be set anyway.
 ProtectHostname=yes
 RestrictNamespaces=yes
 RestrictRealtime=yes

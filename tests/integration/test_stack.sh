@@ -24,6 +24,11 @@ expect=$(echo "$expect" | tr ' ' '\n' | sort | tr '\n' ' ')
 assert_eq "the expected targets (job/server) are scraped and healthy" "$expect" "$targets"
 unlabelled=$(prom_query 'count by (job) ({job=~".+", server=""})' | jq -r '.data.result[].metric.job')
 assert_eq "every scraped series carries a server label" "" "$unlabelled"
+# The clock alerts' input: the timex collector works on every loopback node_exporter.
+for m in node_timex_offset_seconds node_timex_sync_status node_timex_maxerror_seconds; do
+    assert_eq "$m scraped from every node_exporter (F and B)" "B F" \
+        "$(prom_query "count by (server) ($m{job=\"node\"})" | jq -r '[.data.result[].metric.server] | sort | join(" ")')"
+done
 ext=$(curl -fsS "$PROM_URL/api/v1/status/config" | jq -r .data.yaml)
 assert_contains "external labels are expanded from the environment (cluster)" "$ext" "cluster: loopback"
 assert_contains "Prometheus evaluates the loopback intervals" "$ext" "evaluation_interval: 2s"
