@@ -5,6 +5,11 @@
 #
 #   render-config.sh targets INVENTORY OUTDIR
 #       inventory -> OUTDIR/node.json, OUTDIR/cadvisor.json (Prometheus file_sd)
+#   render-config.sh containers SERVERS CONTAINERS OUTFILE
+#       the containers each server must run (CONTAINERS, next to the
+#       inventory) -> recording rules inventory_expected_container{server,name}
+#       for ContainerAbsent; every server named must be in SERVERS with the
+#       cadvisor role
 #   render-config.sh template IN OUT [DEFAULTS_FILE...]
 #       copy IN to OUT replacing ${NAME} with the environment's value; a NAME
 #       unset or empty in the environment is taken from the DEFAULTS_FILEs
@@ -82,6 +87,47 @@ render_targets() {
     done
 }
 
+# ---- inventory -> expected containers (recording rules) ---------------------
+render_containers() {
+    cinv=$1
+    ccont=$2
+    cout=$3
+    [ -f "$cinv" ] || fail "$cinv: inventory file not found"
+    [ -e "$ccont" ] || fail "$ccont: containers file not found (an empty file means: no container is expected)"
+    mkdir -p "$(dirname "$cout")"
+    awk -v inv="$cinv" -v cf="$ccont" -v out="$cout.tmp" '
+    function err(msg) { printf "%s:%d: %s\n", cf, FNR, msg > "/dev/stderr"; bad = 1 }
+    # The inventory first: which servers exist, which run cAdvisor.
+    FILENAME == inv {
+        if ($0 ~ /^[ \t]*(#|$)/) next
+        known[$1] = 1
+        if ($3 ~ /(^|,)cadvisor([:@,]|$)/) cadv[$1] = 1
+        next
+    }
+    /^[ \t]*(#|$)/ { next }
+    {
+        if (NF < 2) { err("expected a server name and at least one container"); next }
+        if (!($1 in known)) { err("server \"" $1 "\" is not in " inv); next }
+        if (!($1 in cadv)) { err("server \"" $1 "\" has no cadvisor role in " inv ": nothing could report its containers"); next }
+        if ($1 in seen) { err("server \"" $1 "\" is listed twice (first on line " seen[$1] ")"); next }
+        seen[$1] = FNR
+        for (i = 2; i <= NF; i++) {
+            if ($i ~ /^#/) break
+            if ($i !~ /^[A-Za-z0-9][A-Za-z0-9_.-]*$/) { err("container \"" $i "\" is not a compose service or container name"); continue }
+            rule[++n] = sprintf("      - record: inventory_expected_container\n        expr: vector(1)\n        labels:\n          server: \"%s\"\n          name: \"%s\"", $1, $i)
+        }
+    }
+    END {
+        if (bad) exit 1
+        printf "# Rendered by scripts/render-config.sh from %s: the containers each\n", cf > out
+        printf "# server must run (ContainerAbsent in prometheus/rules/containers.yml).\n" > out
+        if (n == 0) { printf "groups: []\n" > out; exit 0 }
+        printf "groups:\n  - name: inventory\n    rules:\n" > out
+        for (i = 1; i <= n; i++) printf "%s\n", rule[i] > out
+    }' "$cinv" "$ccont" || { rm -f "$cout.tmp"; fail "$ccont: expected containers rejected (see above)"; }
+    mv "$cout.tmp" "$cout"
+}
+
 # ---- ${NAME} templates ------------------------------------------------------
 render_template() {
     tmpl_in=$1
@@ -128,6 +174,7 @@ render_template() {
 # config-init mounts one volume per consumer, so each service sees only its
 # own rendered files (Alertmanager never sees Prometheus' secrets, and so on):
 #   $RENDER_OUT/prometheus/targets/{node,cadvisor,supabase}.json   file_sd
+#   $RENDER_OUT/prometheus/rules/inventory.yml                     expected containers
 #   $RENDER_OUT/prometheus/secrets/supabase_service_key            basic-auth password
 #   $RENDER_OUT/alertmanager/alertmanager.yml                      routing, .env addresses
 #   $RENDER_OUT/alertmanager/smtp_password                         smtp_auth_password_file
@@ -140,8 +187,11 @@ render_compose() {
     rdest=${RENDER_OUT:-/rendered}
     prom=$rdest/prometheus
     am=$rdest/alertmanager
-    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
-    render_targets "$src/inventory/servers.txt" "$prom/targets"
+    mkdir -p "$prom/targets" "$prom/secrets" "$prom/rules" "$am" "$rdest/thanos"
+    # INVENTORY_DIR: inventory (production) or inventory/test-vps.
+    invdir=$src/${INVENTORY_DIR:-inventory}
+    render_targets "$invdir/servers.txt" "$prom/targets"
+    render_containers "$invdir/servers.txt" "$invdir/containers.txt" "$prom/rules/inventory.yml"
 
     umask 027
     # Supabase's own metrics endpoint: on only when both variables are set.
@@ -183,11 +233,15 @@ targets)
     [ $# -eq 3 ] || fail "usage: $prog targets INVENTORY OUTDIR"
     render_targets "$2" "$3"
     ;;
+containers)
+    [ $# -eq 4 ] || fail "usage: $prog containers SERVERS CONTAINERS OUTFILE"
+    render_containers "$2" "$3" "$4"
+    ;;
 template)
     [ $# -ge 3 ] || fail "usage: $prog template IN OUT [DEFAULTS_FILE...]"
     shift
     render_template "$@"
     ;;
 compose) render_compose ;;
-*) fail "usage: $prog targets INVENTORY OUTDIR | template IN OUT [DEFAULTS...] | compose" ;;
+*) fail "usage: $prog targets INVENTORY OUTDIR | containers SERVERS CONTAINERS OUTFILE | template IN OUT [DEFAULTS...] | compose" ;;
 esac
