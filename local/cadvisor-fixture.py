@@ -20,6 +20,7 @@ What it does to the snapshot on every GET /metrics:
   * gauges (memory, limits, ...) are served as captured.
 
 POST /fixture/restart?name=NAME simulates Docker restarting that container
+(NAME: its container name or its compose service)
 (restart policy): its start time becomes now and its counters restart from
 zero, as cAdvisor reports for the new cgroup. Used by the dashboard tests to
 exercise the restart panels; answers 404 for an unknown name.
@@ -78,7 +79,7 @@ class Fixture:
         self.lines = []  # ("raw", text) or ("sample", dict)
         types = {}
         starts = {}  # id -> start time at capture
-        names = {}  # id -> container name
+        names = {}  # id -> {container name, compose service}
         capture = None
         try:
             with open(path, encoding="utf-8") as f:
@@ -110,7 +111,8 @@ class Fixture:
             if name == "container_start_time_seconds" and "id" in labels:
                 starts[labels["id"]] = value
                 if labels.get("name"):
-                    names[labels["id"]] = labels["name"]
+                    names[labels["id"]] = {labels["name"],
+                                           labels.get("container_label_com_docker_compose_service") or labels["name"]}
             self.lines.append(("sample", {
                 "name": name, "labels_text": "{%s}" % m.group("labels") if m.group("labels") is not None else "",
                 "labels": labels, "value": value, "has_ts": ts is not None,
@@ -134,7 +136,7 @@ class Fixture:
         self.n_samples = sum(1 for kind, _ in self.lines if kind == "sample")
 
     def restart(self, name, now):
-        ids = [cid for cid, n in self.names.items() if n == name]
+        ids = [cid for cid, n in self.names.items() if name in n]
         with self.lock:
             for cid in ids:
                 self.start[cid] = now
