@@ -32,9 +32,10 @@ USER_=n8n-report
 PASS=test-only-$RANDOM-password
 HASH=$(caddy hash-password --plaintext "$PASS")
 
-# caddy_env VAR=VALUE...: the environment compose would give Caddy, here.
+# caddy_env VAR=VALUE... CMD...: CMD with the environment compose would give
+# Caddy, here (exec: in the background, $! is Caddy's own PID).
 caddy_env() {
-    env XDG_DATA_HOME="$T/data" XDG_CONFIG_HOME="$T/config" \
+    exec env XDG_DATA_HOME="$T/data" XDG_CONFIG_HOME="$T/config" \
         GRAFANA_SITE="https://127.0.0.1:$HTTPS" CADDY_TLS=internal CADDY_BIND="bind 127.0.0.1" \
         CADDY_GLOBAL_OPTIONS=skip_install_trust CADDY_ADMIN="127.0.0.1:$ADMIN" \
         CADDY_HTTP_PORT="$HTTP" CADDY_HTTPS_PORT="$HTTPS" CADDY_METRICS_ADDR="127.0.0.1:$METRICS" \
@@ -42,7 +43,7 @@ caddy_env() {
         MONITORING_API_PROMETHEUS="${PROM_URL#http://}" MONITORING_API_ALERTMANAGER="${AM_URL#http://}" "$@"
 }
 start_caddy() { # VAR=VALUE...
-    caddy_env "$@" caddy run --adapter caddyfile --config "$REPO/caddy/Caddyfile" >"$T/caddy.log" 2>&1 &
+    (caddy_env "$@" caddy run --adapter caddyfile --config "$REPO/caddy/Caddyfile") >"$T/caddy.log" 2>&1 &
     PID=$!
     eventually 20 curl -fsS -o /dev/null "http://127.0.0.1:$METRICS/metrics" &&
         eventually 20 curl -s -o /dev/null --cacert "$T/data/caddy/pki/authorities/local/root.crt" "https://127.0.0.1:$HTTPS/"
@@ -85,12 +86,15 @@ if start_caddy MONITORING_API=on MONITORING_API_USER="$USER_" MONITORING_API_PAS
     assert_eq "on: the right credentials reach Prometheus' query API" 200 "$(req -u "$USER_:$PASS" "$Q")"
     assert_eq "on: Prometheus answers the n8n workflow's query" success "$(jq -r .status "$T/body" 2>/dev/null)"
     assert_eq "on: Alertmanager's alert list" 200 "$(req -u "$USER_:$PASS" '/monitoring-api/alertmanager/api/v2/alerts?active=true')"
-    check "on: Alertmanager answers a JSON list" jq -e 'type == "array"' "$T/body"
-    assert_eq "on: POST to Prometheus is refused (405)" 405 "$(req -u "$USER_:$PASS" -X POST -d 'query=up' /monitoring-api/prometheus/api/v1/query)"
+    check "on: Alertmanager answers a JSON list" jq -se 'length == 1 and (.[0] | type == "array")' "$T/body"
+    # Writes over HTTP/1.1: Caddy answers 405 before reading the body, and
+    # over HTTP/2 Go then resets the stream, which curl may report as a
+    # framing error instead of the status (it is still a refusal).
+    assert_eq "on: POST to Prometheus is refused (405)" 405 "$(req --http1.1 -u "$USER_:$PASS" -X POST -d 'query=up' /monitoring-api/prometheus/api/v1/query)"
     assert_eq "on: creating a silence is refused (405)" 405 \
-        "$(req -u "$USER_:$PASS" -X POST -H 'Content-Type: application/json' -d '{}' /monitoring-api/alertmanager/api/v2/silences)"
+        "$(req --http1.1 -u "$USER_:$PASS" -X POST -H 'Content-Type: application/json' -d '{}' /monitoring-api/alertmanager/api/v2/silences)"
     assert_eq "on: Prometheus' admin API cannot be reached (405)" 405 \
-        "$(req -u "$USER_:$PASS" -X POST /monitoring-api/prometheus/api/v1/admin/tsdb/snapshot)"
+        "$(req --http1.1 -u "$USER_:$PASS" -X POST /monitoring-api/prometheus/api/v1/admin/tsdb/snapshot)"
     assert_eq "on: other /monitoring-api/ paths answer 404" 404 "$(req -u "$USER_:$PASS" /monitoring-api/grafana/)"
     assert_not_contains "the password is in no log line" "$(cat "$T/caddy.log")" "$PASS"
 else
