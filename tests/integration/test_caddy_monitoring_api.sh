@@ -13,7 +13,7 @@ REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=../lib.sh
 . "$REPO/tests/lib.sh"
 START=$SECONDS
-[ -n "${PROM_URL:-}" ] && [ -n "${AM_URL:-}" ] || { not_ok "the loopback stack is running (STACK_ENV)"; finish; }
+if [ -z "${PROM_URL:-}" ] || [ -z "${AM_URL:-}" ]; then not_ok "the loopback stack is running (STACK_ENV)"; finish; fi
 command -v caddy >/dev/null || { not_ok "caddy is installed"; finish; }
 
 HTTPS=$((PORT_BASE + 650)) HTTP=$((PORT_BASE + 651)) ADMIN=$((PORT_BASE + 652)) METRICS=$((PORT_BASE + 653))
@@ -54,7 +54,7 @@ req() {
     curl -s -o "$T/body" -w '%{http_code}' --max-time 10 --cacert "$T/data/caddy/pki/authorities/local/root.crt" \
         "${@:1:$#-1}" "https://127.0.0.1:$HTTPS$path"
 }
-Q=/monitoring-api/prometheus/api/v1/query?query=up
+Q='/monitoring-api/prometheus/api/v1/query?query=up'
 
 # --- off (the default) --------------------------------------------------------------------
 if start_caddy MONITORING_API=off; then
