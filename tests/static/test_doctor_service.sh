@@ -33,6 +33,7 @@ assert_eq "runtime image is debian:12-slim" "FROM debian:12-slim" "$(tail -1 <<<
 mkdir -p "$T/ctx"
 while read -r _ src dst; do
     mkdir -p "$T/ctx/$(dirname "$dst")"
+    case $dst in */) mkdir -p "$T/ctx/$dst" ;; esac
     if [ -d "$REPO/$src" ]; then
         mkdir -p "$T/ctx/$dst" && cp -r "$REPO/$src/." "$T/ctx/$dst"
     else

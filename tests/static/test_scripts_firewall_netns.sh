@@ -51,9 +51,12 @@ ip -n "${P}lan" link add br0 type bridge
 ip -n "${P}lan" link set br0 up
 # add_host NAME IPV4 IPV6: a namespace with eth0 on the LAN.
 add_host() {
-    local n=$1
+    local n=$1 mac
+    # One fixed MAC per host name: a re-created host keeps its address, so
+    # its neighbours' caches stay right.
+    mac=$(printf '%s' "$n" | sha256sum | sed 's/^\(..\)\(..\)\(..\).*/02:77:00:\1:\2:\3/')
     ip netns add "$P$n"
-    ip link add eth0 netns "$P$n" type veth peer name "v$n" netns "${P}lan"
+    ip link add eth0 address "$mac" netns "$P$n" type veth peer name "v$n" netns "${P}lan"
     ip -n "${P}lan" link set "v$n" master br0 up
     ip -n "$P$n" link set lo up
     ip -n "$P$n" addr add "$2/24" dev eth0
@@ -117,8 +120,13 @@ expect_http() { # open|dropped FROM FROM_ADDR ADDR PORT WHAT
 # expect_ssh FROM ADDR PORT HOST: ssh-keyscan completes the key exchange and
 # gets that host's key.
 expect_ssh() {
-    local out key
-    out=$(ip netns exec "$P$1" ssh-keyscan -T 10 -t ed25519 -p "$3" "$2" 2>/dev/null)
+    local out='' key try
+    # Up to three attempts (a busy machine): a firewall that drops SSH fails all three.
+    for try in 1 2 3; do
+        out=$(ip netns exec "$P$1" ssh-keyscan -T 10 -t ed25519 -p "$3" "$2" 2>/dev/null)
+        [ -n "$out" ] && break
+        echo "# ssh-keyscan attempt $try from $1 to $2 port $3: no answer"
+    done
     key=$(cut -d' ' -f2 "$T/$4/etc/ssh/ssh_host_ed25519_key.pub")
     echo "# tried: ssh-keyscan from $1 to $2 port $3: $([ -n "$out" ] && echo 'host key received' || echo 'no answer')"
     assert_contains "SSH on $4 reachable from $1 at $2 port $3 (host key of $4)" "$out$(tail -3 "$T/$4.log")" "$key"
