@@ -122,6 +122,12 @@ pg_psql() {
     psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
 }
 
+# roles_verifier ROLE PASSWORD: the SCRAM-SHA-256 verifier sql/roles.sql
+# takes (build/doctor --scram-verifier; the password goes on its stdin).
+roles_verifier() {
+    printf '%s\n' "$2" | "${DOCTOR:-$REPO/build/doctor}" --scram-verifier "$1"
+}
+
 # start_daemon PIDDIR NAME LOG cmd... : start cmd in the background, record its PID.
 start_daemon() {
     local piddir=$1 name=$2 logf=$3

@@ -206,8 +206,8 @@ start_postgres() {
             pg_psql "$d" "$port" -f "$REPO/sql/schema.sql" &&
                 pg_psql "$d" "$port" -f "$REPO/sql/demo-data.sql" &&
                 { [ ! -f "$REPO/sql/indexes.sql" ] || pg_psql "$d" "$port" -f "$REPO/sql/indexes.sql"; } &&
-                pg_psql "$d" "$port" -v grafana_password="$GRAFANA_DB_PASSWORD" \
-                    -v exporter_password="$QUEUE_EXPORTER_DB_PASSWORD" -f "$REPO/sql/roles.sql"
+                pg_psql "$d" "$port" -v grafana_verifier="$(roles_verifier grafana_readonly "$GRAFANA_DB_PASSWORD")" \
+                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" -f "$REPO/sql/roles.sql"
         } >"$LOGS/sql.log" 2>&1 || { cat "$LOGS/sql.log" >&2; die "loading sql/ into PostgreSQL failed"; }
     else
         pg_cluster_start "$d" || die "PostgreSQL did not start (see $d/postgres.log)"
@@ -288,7 +288,7 @@ start_prometheus() {
         --storage.tsdb.retention.time=15d \
         --storage.tsdb.min-block-duration=2h \
         --storage.tsdb.max-block-duration=2h \
-        --web.enable-lifecycle \
+        --storage.tsdb.retention.size=16GB \
         --web.listen-address="127.0.0.1:$(port_of prometheus)" \
         --enable-feature=expand-external-labels
     wait_http "http://127.0.0.1:$(port_of prometheus)/-/ready" 30 ||

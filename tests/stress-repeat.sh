@@ -11,8 +11,10 @@ case $RUNS in '' | *[!0-9]*) echo "usage: $0 [runs]" >&2; exit 2 ;; esac
 if ! command -v stress-ng >/dev/null; then
     SUDO=
     [ "$(id -u)" = 0 ] || SUDO=sudo
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends stress-ng >/dev/null ||
-        { echo "stress-ng could not be installed" >&2; exit 2; }
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends stress-ng >/dev/null; }; then
+        echo "stress-ng could not be installed" >&2
+        exit 2
+    fi
 fi
 LOGDIR=$REPO/build/stress-logs
 mkdir -p "$LOGDIR"

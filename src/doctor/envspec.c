@@ -263,7 +263,11 @@ const struct env_var doc_var_specs[] = {
     {"MONITORING_CLUSTER", ENV_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod", NULL},
     {"PROMETHEUS_REPLICA", ENV_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0", NULL},
     {"GRAFANA_ADMIN_PASSWORD", ENV_REQUIRED | ENV_SECRET, chk_password16,
-     "generate one: openssl rand -base64 24", NULL},
+     "generate one: openssl rand -base64 24 (Grafana applies it at its first start only; to "
+     "change it later: docker compose up -d config-init && docker compose exec -T grafana sh "
+     "-c 'grafana cli admin reset-admin-password --password-from-stdin < "
+     "/run/monitoring/admin_password')",
+     NULL},
     {"GRAFANA_DOMAIN", ENV_REQUIRED, env_check_hostname,
      "e.g. GRAFANA_DOMAIN=monitoring.ecotrans.eu", NULL},
     {"GRAFANA_SITE", ENV_REQUIRED, chk_site,
@@ -316,7 +320,11 @@ const struct env_var doc_var_specs[] = {
      "grafana_readonly (direct host) or grafana_readonly.<ref> (pooler)", NULL},
     {"SUPABASE_GRAFANA_PASSWORD", ENV_REQUIRED | ENV_SECRET, NULL,
      "the password given to sql/roles.sql for grafana_readonly", NULL},
-    {"SUPABASE_SSLMODE", ENV_REQUIRED, chk_sslmode, "SUPABASE_SSLMODE=require (or verify-full)",
+    {"SUPABASE_SSLMODE", ENV_REQUIRED, chk_sslmode,
+     "SUPABASE_SSLMODE=verify-full (with SUPABASE_CA_CERT), or require", NULL},
+    {"SUPABASE_CA_CERT", ENV_OPTIONAL, chk_nonblank,
+     "SUPABASE_CA_CERT=./supabase-ca.crt (Supabase's CA certificate, in the repository "
+     "directory)",
      NULL},
     {"QUEUE_EXPORTER_DSN", ENV_REQUIRED | ENV_SECRET, NULL,
      "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... "

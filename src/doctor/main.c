@@ -8,6 +8,7 @@
 #include "doctor.h"
 #include "envspec.h"
 #include "httpclient.h"
+#include "scram.h"
 
 /* Every secret value the .env holds, so the report can redact it wherever
  * it might surface. */
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 {
     struct options opt;
     char err[512] = "";
+    if (argc > 1 && !strcmp(argv[1], "--scram-verifier"))
+        return doc_scram_main(argc - 1, argv + 1);
     switch (doc_options_parse(&opt, argc, argv, err, sizeof(err))) {
     case OPTIONS_HELP:
         doc_options_usage(stdout);

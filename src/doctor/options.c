@@ -87,6 +87,9 @@ void doc_options_usage(FILE *out)
           "                          (an empty URL skips that component's check)\n"
           "  --max-upload-age HOURS  Thanos sidecar upload age that fails (default 3)\n"
           "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"
+          "  --scram-verifier ROLE   print the SCRAM-SHA-256 verifier of a password read\n"
+          "                          from --password-file FILE, stdin or a prompt\n"
+          "                          (sql/roles.sh uses it); never from the command line\n"
           "  --help, --version\n"
           "\n"
           "Secrets from the .env are never printed. See docs/doctor.md.\n",

@@ -36,7 +36,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unset PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE PGAPPNAME QUEUE_EXPORTER_LISTEN QUEUE_EXPORTER_CONFIG
 
-LOCK_HOLDER= LOCK_PID=
+LOCK_HOLDER='' LOCK_PID=''
 cleanup() {
     local n
     [ -n "$LOCK_HOLDER" ] && kill "$LOCK_HOLDER" 2>/dev/null
@@ -79,7 +79,7 @@ unlock_table() {
     kill "$LOCK_HOLDER"
     wait "$LOCK_HOLDER" 2>/dev/null
     wait "$LOCK_PID"
-    LOCK_HOLDER= LOCK_PID=
+    LOCK_HOLDER='' LOCK_PID=''
 }
 # A queue-exporter statement waits for a lock.
 collection_waits_on_lock() {
@@ -141,7 +141,7 @@ pg_cluster_start "$PGDIR" || { not_ok "PostgreSQL start"; finish; }
 PW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null &&
     psql_su -f "$REPO/sql/demo-data.sql" >/dev/null &&
-    psql_su -v grafana_password="$(openssl rand -hex 16)" -v exporter_password="$PW" \
+    psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$(openssl rand -hex 16)")" -v exporter_verifier="$(roles_verifier queue_exporter "$PW")" \
         -f "$REPO/sql/roles.sql" >/dev/null &&
     psql_su -f "$REPO/sql/indexes.sql" >/dev/null
 check "schema, demo data, roles and indexes load" test $? -eq 0

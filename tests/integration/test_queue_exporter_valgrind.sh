@@ -36,7 +36,7 @@ pg_cluster_start "$PGDIR" || { not_ok "PostgreSQL start"; finish; }
 PW=$(openssl rand -hex 16)
 pg_psql "$PGDIR" "$PGP" -f "$REPO/sql/schema.sql" >/dev/null &&
     pg_psql "$PGDIR" "$PGP" -f "$REPO/sql/demo-data.sql" >/dev/null &&
-    pg_psql "$PGDIR" "$PGP" -v grafana_password="$(openssl rand -hex 16)" -v exporter_password="$PW" \
+    pg_psql "$PGDIR" "$PGP" -v grafana_verifier="$(roles_verifier grafana_readonly "$(openssl rand -hex 16)")" -v exporter_verifier="$(roles_verifier queue_exporter "$PW")" \
         -f "$REPO/sql/roles.sql" >/dev/null &&
     pg_psql "$PGDIR" "$PGP" -f "$REPO/sql/indexes.sql" >/dev/null
 check "database loaded" test $? -eq 0

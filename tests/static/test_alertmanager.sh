@@ -39,6 +39,9 @@ prod_env=(
     SMTP_PASSWORD="$smtp_secret" SMTP_FROM=monitoring@mg.ecotrans.eu SMTP_REQUIRE_TLS=true
     ALERT_EMAIL_TO=ops@ecotrans.eu GRAFANA_DOMAIN=monitoring.ecotrans.eu
     WASABI_BUCKET=ecotrans-monitoring WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1
+    # config-init renders every secret file; these are placeholders.
+    GRAFANA_ADMIN_PASSWORD=x1 SUPABASE_GRAFANA_PASSWORD=x2 WASABI_ACCESS_KEY=x3 WASABI_SECRET_KEY=x4
+    SUPABASE_DB_HOST=db.example.supabase.co QUEUE_EXPORTER_DSN="host=db.example.supabase.co password=x5"
 )
 if out=$(env -i PATH="$PATH" "${prod_env[@]}" sh "$RENDER" compose 2>&1); then
     ok "render-config.sh compose renders alertmanager.yml with production values"
