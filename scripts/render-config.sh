@@ -5,6 +5,9 @@
 #
 #   render-config.sh targets INVENTORY OUTDIR
 #       inventory -> OUTDIR/node.json, OUTDIR/cadvisor.json (Prometheus file_sd)
+#   render-config.sh caddy-auth OUTFILE
+#       the basic-auth block of Caddy's /monitoring-api/ route (see
+#       render_caddy_auth)
 #   render-config.sh containers SERVERS CONTAINERS OUTFILE
 #       the containers each server must run (CONTAINERS, next to the
 #       inventory) -> recording rules inventory_expected_container{server,name}
@@ -359,6 +362,39 @@ render_secrets() {
 #   $RENDER_OUT/{grafana,queue-exporter,daily-report}/...   see render_secrets
 # Secret files are 0440, owned by the user the consuming image runs as
 # (65534 for Prometheus, Alertmanager and Thanos).
+# ---- Caddy: the n8n report route's basic-auth account -------------------------
+# render_caddy_auth OUTFILE: the basicauth block caddy/Caddyfile imports on
+# /monitoring-api/ (MONITORING_API=on), from MONITORING_API_USER and
+# MONITORING_API_PASSWORD_HASH (environment, else SECRETS_ENV_FILE). Always
+# written: without them the block names what is missing, which Caddy rejects
+# at start (it cannot decode it as a hash), so the route never opens without
+# an account; a malformed value stops the render here.
+render_caddy_auth() {
+    cadest=$1
+    load_secret MONITORING_API_USER optional
+    load_secret MONITORING_API_PASSWORD_HASH optional
+    causer=${MONITORING_API_USER:-MONITORING_API_USER-is-not-set}
+    cahash=${MONITORING_API_PASSWORD_HASH:-MONITORING_API_PASSWORD_HASH-is-not-set}
+    case $causer in
+    *[!A-Za-z0-9_.-]*) fail "MONITORING_API_USER=$causer: use letters, digits, '.', '-' and '_'" ;;
+    esac
+    if [ -n "${MONITORING_API_PASSWORD_HASH:-}" ]; then
+        # What caddy hash-password prints: $2a$, $2b$ or $2y$, 60 characters.
+        cabad=1
+        case $cahash in
+        ?2[aby]?*) [ ${#cahash} -eq 60 ] && [ "$(printf '%s' "$cahash" | cut -c1)" = '$' ] && cabad=0 ;;
+        esac
+        [ "$cabad" = 0 ] || fail "MONITORING_API_PASSWORD_HASH is not a bcrypt hash (60 characters): use the output of caddy hash-password, in single quotes in .env"
+    fi
+    mkdir -p "$(dirname "$cadest")"
+    (
+        umask 077
+        printf '# Rendered by config-init from .env (MONITORING_API_USER, MONITORING_API_PASSWORD_HASH).\nbasicauth {\n\t%s %s\n}\n' \
+            "$causer" "$cahash" >"$cadest.tmp"
+    )
+    mv "$cadest.tmp" "$cadest"
+}
+
 render_compose() {
     src=${REPO_DIR:-/repo}
     rdest=${RENDER_OUT:-/rendered}
@@ -401,18 +437,23 @@ render_compose() {
         ALERTMANAGER_URL="${ALERTMANAGER_EXTERNAL_URL:-http://127.0.0.1:9093}" \
         render_template "$src/alertmanager/alertmanager.yml" "$am/alertmanager.yml" \
         "$src/alertmanager/defaults.env"
+    render_caddy_auth "$rdest/caddy/monitoring-api-auth.caddy"
     # It holds the Wasabi keys: readable by the Thanos user only.
     (umask 077 && render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml")
 
     chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
     chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key" "$rdest/thanos/objstore.yml"
-    echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter and daily report files into $rdest"
+    echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter, daily report and Caddy files into $rdest"
 }
 
 case ${1:-} in
 targets)
     [ $# -eq 3 ] || fail "usage: $prog targets INVENTORY OUTDIR"
     render_targets "$2" "$3"
+    ;;
+caddy-auth)
+    [ $# -eq 2 ] || fail "usage: $prog caddy-auth OUTFILE"
+    render_caddy_auth "$2"
     ;;
 containers)
     [ $# -eq 4 ] || fail "usage: $prog containers SERVERS CONTAINERS OUTFILE"
@@ -424,5 +465,5 @@ template)
     render_template "$@"
     ;;
 compose) render_compose ;;
-*) fail "usage: $prog targets INVENTORY OUTDIR | containers SERVERS CONTAINERS OUTFILE | template IN OUT [DEFAULTS...] | compose" ;;
+*) fail "usage: $prog targets INVENTORY OUTDIR | caddy-auth OUTFILE | containers SERVERS CONTAINERS OUTFILE | template IN OUT [DEFAULTS...] | compose" ;;
 esac

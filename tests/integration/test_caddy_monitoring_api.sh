@@ -5,7 +5,9 @@
 # Prometheus (standing in for Thanos Query, the same HTTP API) and
 # Alertmanager:
 #   - off by default: /monitoring-api/* answers 404 and never reaches Grafana;
-#   - MONITORING_API=on without credentials: Caddy refuses to start;
+#   - the account reaches Caddy as the file config-init renders from .env
+#     (scripts/render-config.sh caddy-auth, the same code), never by
+#     environment; MONITORING_API=on without credentials: Caddy refuses;
 #   - on: 401 without or with wrong credentials, the Prometheus query API and
 #     Alertmanager's alert list with them, 405 for anything but GET/HEAD
 #     (no silence can be created, no admin API reached).
@@ -39,7 +41,7 @@ caddy_env() {
         GRAFANA_SITE="https://127.0.0.1:$HTTPS" CADDY_TLS=internal CADDY_BIND="bind 127.0.0.1" \
         CADDY_GLOBAL_OPTIONS=skip_install_trust CADDY_ADMIN="127.0.0.1:$ADMIN" \
         CADDY_HTTP_PORT="$HTTP" CADDY_HTTPS_PORT="$HTTPS" CADDY_METRICS_ADDR="127.0.0.1:$METRICS" \
-        GRAFANA_UPSTREAM="127.0.0.1:$((PORT_BASE + 699))" \
+        GRAFANA_UPSTREAM="127.0.0.1:$((PORT_BASE + 699))" MONITORING_API_AUTH_FILE="$T/auth.caddy" \
         MONITORING_API_PROMETHEUS="${PROM_URL#http://}" MONITORING_API_ALERTMANAGER="${AM_URL#http://}" "$@"
 }
 start_caddy() { # VAR=VALUE...
@@ -71,15 +73,28 @@ fi
 stop_caddy
 
 # --- on, without credentials: refused at start ----------------------------------------------------
+# render_auth DOTENV-LINES...: the account file, as config-init writes it from .env.
+render_auth() {
+    printf '%s\n' "$@" >"$T/dotenv"
+    env -u MONITORING_API_USER -u MONITORING_API_PASSWORD_HASH SECRETS_ENV_FILE="$T/dotenv" \
+        sh "$REPO/scripts/render-config.sh" caddy-auth "$T/auth.caddy"
+}
+out=$(caddy_env MONITORING_API=on caddy validate --adapter caddyfile --config "$REPO/caddy/Caddyfile" 2>&1)
+assert_contains "on, and config-init's account file missing: Caddy refuses" "$out" "File to import not found"
+check "config-init renders an account file even without credentials" render_auth '# nothing set'
 out=$(caddy_env MONITORING_API=on caddy validate --adapter caddyfile --config "$REPO/caddy/Caddyfile" 2>&1)
 rc=$?
 assert_eq "on without MONITORING_API_USER/PASSWORD_HASH: Caddy rejects the configuration" 1 "$rc"
 assert_contains "on without credentials: the error is basic auth's" "$out" "http_basic"
+check_fails "a MONITORING_API_PASSWORD_HASH that is no bcrypt hash stops config-init" \
+    render_auth "MONITORING_API_USER=$USER_" "MONITORING_API_PASSWORD_HASH=$PASS"
 out=$(caddy_env MONITORING_API=yes caddy validate --adapter caddyfile --config "$REPO/caddy/Caddyfile" 2>&1)
 assert_contains "MONITORING_API neither on nor off: rejected, naming the value" "$out" "monitoring_api_yes"
 
 # --- on, with credentials ---------------------------------------------------------------------------
-if start_caddy MONITORING_API=on MONITORING_API_USER="$USER_" MONITORING_API_PASSWORD_HASH="$HASH"; then
+check "config-init renders the account from .env (hash in single quotes, as documented)" \
+    render_auth "MONITORING_API_USER=$USER_" "MONITORING_API_PASSWORD_HASH='$HASH'"
+if start_caddy MONITORING_API=on; then
     ok "Caddy starts with the route on and credentials"
     assert_eq "on: no credentials, 401" 401 "$(req "$Q")"
     assert_eq "on: a wrong password, 401" 401 "$(req -u "$USER_:wrong" "$Q")"
@@ -97,6 +112,8 @@ if start_caddy MONITORING_API=on MONITORING_API_USER="$USER_" MONITORING_API_PAS
         "$(req --http1.1 -u "$USER_:$PASS" -X POST /monitoring-api/prometheus/api/v1/admin/tsdb/snapshot)"
     assert_eq "on: other /monitoring-api/ paths answer 404" 404 "$(req -u "$USER_:$PASS" /monitoring-api/grafana/)"
     assert_not_contains "the password is in no log line" "$(cat "$T/caddy.log")" "$PASS"
+    assert_not_contains "the account is in no Caddy environment variable" \
+        "$(tr '\0' '\n' <"/proc/$PID/environ" 2>/dev/null)" "$HASH"
 else
     not_ok "Caddy starts with the route on and credentials" "$(tail -5 "$T/caddy.log")"
 fi

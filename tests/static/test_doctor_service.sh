@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The doctor as a compose service (docker compose run --rm doctor), checked
 # without a Docker engine:
-#   - src/doctor/Dockerfile: pinned bases, the build stage's COPY set builds
+#   - src/doctor/Dockerfile: the other images' dated Debian 12 base, the build stage's COPY set builds
 #     the doctor, the runtime packages are exactly the libraries it links
 #     (plus the CA certificates its TLS checks need), a non-root user;
 #   - compose.yaml's doctor service: under a profile (never started by
@@ -27,7 +27,9 @@ instructions >"$T/df"
 froms=$(grep -E '^FROM ' "$T/df")
 assert_eq "two stages" "2" "$(wc -l <<<"$froms")"
 assert_not_contains "no image uses the latest tag" "$froms" ":latest"
-assert_eq "runtime image is debian:12-slim" "FROM debian:12-slim" "$(tail -1 <<<"$froms")"
+qe_base=$(grep -m1 '^FROM ' src/queue-exporter/Dockerfile | awk '{print $2}')
+assert_eq "both stages on the queue exporter's base (Debian 12 slim, dated)" "FROM $qe_base AS build
+FROM $qe_base" "$froms"
 
 # Build stage: its COPY lines into an empty tree, its make there.
 mkdir -p "$T/ctx"

@@ -34,7 +34,10 @@ check "the test VPS inventory renders (containers)" sh $R containers inventory/t
 if (
     export SMTP_HOST=smtp.eu.mailgun.org SMTP_USER=u SMTP_PASSWORD=not-a-real-password SMTP_FROM=a@b.c \
         ALERT_EMAIL_TO=ops@b.c GRAFANA_DOMAIN=198.51.100.77 WASABI_BUCKET=ecotrans-monitoring-test \
-        WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1 INVENTORY_DIR=inventory/test-vps
+        WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1 INVENTORY_DIR=inventory/test-vps \
+        GRAFANA_ADMIN_PASSWORD=not-a-real-admin-pw SUPABASE_GRAFANA_PASSWORD=not-a-real-db-pw \
+        WASABI_ACCESS_KEY=NOTAREALKEY WASABI_SECRET_KEY=not/a+real=secret SUPABASE_DB_HOST=aws-0-eu-central-1.pooler.supabase.com \
+        QUEUE_EXPORTER_DSN="host=aws-0-eu-central-1.pooler.supabase.com user=queue_exporter.abc password=not-a-real-qe-pw"
     REPO_DIR=$REPO RENDER_OUT=$T/compose sh $R compose >"$T/compose.log" 2>&1
 ); then
     ok "config-init renders with INVENTORY_DIR=inventory/test-vps"
