@@ -17,6 +17,7 @@ port_of() {
     cadvisor-fixture) off=180 ;;
     queue-exporter) off=200 ;;
     daily-report) off=201 ;;
+    watcher) off=202 ;;
     smtp) off=25 ;;
     postgres) off=432 ;;
     caddy-https) off=443 ;;

@@ -4,7 +4,7 @@
 # "config-init" container (busybox) and natively for the loopback stack.
 #
 #   render-config.sh targets INVENTORY OUTDIR
-#       inventory -> OUTDIR/node.json, OUTDIR/cadvisor.json (Prometheus file_sd)
+#       inventory -> OUTDIR/node.json, cadvisor.json, watcher.json (Prometheus file_sd)
 #   render-config.sh caddy-auth OUTFILE
 #       the basic-auth block of Caddy's /monitoring-api/ route (see
 #       render_caddy_auth)
@@ -43,7 +43,7 @@ render_targets() {
         n[role]++
         t[role, n[role]] = sprintf("  {\"targets\": [\"%s\"], \"labels\": {\"server\": \"%s\"}}", target, server)
     }
-    BEGIN { defport["node"] = 9100; defport["cadvisor"] = 8080 }
+    BEGIN { defport["node"] = 9100; defport["cadvisor"] = 8080; defport["watcher"] = 9202 }
     /^[ \t]*(#|$)/ { next }
     {
         if (NF != 3) { err("expected 3 columns (name address roles), found " NF); next }
@@ -61,13 +61,13 @@ render_targets() {
                 target = ep
             } else {
                 if (index(r, ":") > 0) { port = substr(r, index(r, ":") + 1); r = substr(r, 1, index(r, ":") - 1) }
-                if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor)"); continue }
+                if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor, watcher)"); continue }
                 if (port == "") port = defport[r]
                 if (port !~ /^[0-9]+$/ || port + 0 < 1 || port + 0 > 65535) { err("port \"" port "\" of role " r " is not 1-65535"); continue }
                 if (addr == "self") { err("address \"self\" needs explicit endpoints (role@HOST:PORT)"); continue }
                 target = host ":" port
             }
-            if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor)"); continue }
+            if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor, watcher)"); continue }
             if ((r, name) in dup) { err("role " r " listed twice for server " name); continue }
             dup[r, name] = 1
             add(r, target, name)
@@ -85,7 +85,7 @@ render_targets() {
         }
     }' "$inv" || fail "$inv: inventory rejected (see above)"
     # Atomic replace: Prometheus watches these files and must never read half of one.
-    for role in node cadvisor; do
+    for role in node cadvisor watcher; do
         mv "$out/$role.json.tmp" "$out/$role.json"
     done
 }
@@ -358,6 +358,7 @@ render_secrets() {
 #   $RENDER_OUT/prometheus/secrets/supabase_service_key            basic-auth password
 #   $RENDER_OUT/alertmanager/alertmanager.yml                      routing, .env addresses
 #   $RENDER_OUT/alertmanager/smtp_password                         smtp_auth_password_file
+#   $RENDER_OUT/alertmanager/watcher_token                         the watcher's bearer token
 #   $RENDER_OUT/thanos/objstore.yml      bucket, endpoint, region and the keys
 #   $RENDER_OUT/{grafana,queue-exporter,daily-report}/...   see render_secrets
 # Secret files are 0440, owned by the user the consuming image runs as
@@ -408,6 +409,7 @@ render_compose() {
 
     load_secret SMTP_PASSWORD
     load_secret SUPABASE_SERVICE_KEY optional
+    load_secret WATCHER_TOKEN optional
     render_secrets "$rdest"
     umask 027
     # Supabase's own metrics endpoint: on only when both variables are set.
@@ -426,12 +428,17 @@ render_compose() {
     fi
     [ -n "${SMTP_PASSWORD:-}" ] || fail "SMTP_PASSWORD is not set (add it to .env)"
     printf '%s' "$SMTP_PASSWORD" >"$am/smtp_password"
+    # The watcher's bearer token (credentials_file of watchdog-watcher). An
+    # empty one makes the watcher answer 401: AlertmanagerNotificationsFailing
+    # then says so, and build/doctor names WATCHER_TOKEN.
+    printf '%s' "${WATCHER_TOKEN:-}" >"$am/watcher_token"
     umask 022
 
     [ -n "${SMTP_HOST:-}" ] || fail "SMTP_HOST is not set (add it to .env)"
     [ -n "${GRAFANA_DOMAIN:-}" ] || fail "GRAFANA_DOMAIN is not set (add it to .env)"
     SMTP_SMARTHOST="$SMTP_HOST:${SMTP_PORT:-587}" \
         SMTP_PASSWORD_FILE=/etc/alertmanager/rendered/smtp_password \
+        WATCHER_CREDENTIALS_FILE=/etc/alertmanager/rendered/watcher_token \
         ALERTMANAGER_TEMPLATES_DIR=/etc/alertmanager/templates \
         GRAFANA_URL="https://$GRAFANA_DOMAIN" \
         ALERTMANAGER_URL="${ALERTMANAGER_EXTERNAL_URL:-http://127.0.0.1:9093}" \
@@ -442,7 +449,7 @@ render_compose() {
     (umask 077 && render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml")
 
     chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
-    chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key" "$rdest/thanos/objstore.yml"
+    chmod 0440 "$am/smtp_password" "$am/watcher_token" "$prom/secrets/supabase_service_key" "$rdest/thanos/objstore.yml"
     echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter, daily report and Caddy files into $rdest"
 }
 

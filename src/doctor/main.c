@@ -75,7 +75,7 @@ int main(int argc, char **argv)
         {GROUP_ENV, doc_check_env},         {GROUP_S3, doc_check_s3},
         {GROUP_SMTP, doc_check_smtp},       {GROUP_SUPABASE, doc_check_supabase},
         {GROUP_TARGETS, doc_check_targets}, {GROUP_DNS, doc_check_dns},
-        {GROUP_STACK, doc_check_stack},
+        {GROUP_STACK, doc_check_stack},     {GROUP_WATCHER, doc_check_watcher},
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
         if (!(opt.groups & groups[i].group))

@@ -18,7 +18,7 @@ assert_eq "an unknown option is named" "doctor: unknown option: --frobnicate" "$
 run_doctor --only env,bogus
 assert_rc "an unknown group exits 2" 2
 assert_eq "an unknown group is named" \
-    "doctor: --only: unknown group 'bogus' (groups: env, s3, smtp, supabase, targets, dns, stack)" "$OUT"
+    "doctor: --only: unknown group 'bogus' (groups: env, s3, smtp, supabase, targets, dns, stack, watcher)" "$OUT"
 
 # --- a good .env --------------------------------------------------------------
 GOOD=$DT/good.env

@@ -20,8 +20,14 @@ expect="alertmanager/F/up caddy/F/up node/B/up node/F/up prometheus/F/up"
 [ -x "$REPO/build/queue-exporter" ] && expect="$expect queue-exporter/F/up"
 [ -x "$REPO/build/daily-report" ] && expect="$expect daily-report/F/up"
 [ -f "$REPO/local/cadvisor-fixture.py" ] && expect="$expect cadvisor/B/up"
+[ -x "$REPO/build/watcher" ] && expect="$expect watcher/B/up"
 expect=$(echo "$expect" | tr ' ' '\n' | sort | tr '\n' ' ')
 assert_eq "the expected targets (job/server) are scraped and healthy" "$expect" "$targets"
+if [ -x "$REPO/build/watcher" ]; then
+    # The stack's Watchdog reaches its watcher (WATCHDOG_RECEIVER=watchdog-watcher, bearer token).
+    check "the loopback watcher receives the Watchdog from the stack's Alertmanager" eventually 60 bash -c \
+        "curl -fsS '$WATCHER_URL/metrics' | awk '\$1 == \"watcher_heartbeats_total\" && \$2 > 0 { f = 1 } END { exit !f }'"
+fi
 unlabelled=$(prom_query 'count by (job) ({job=~".+", server=""})' | jq -r '.data.result[].metric.job')
 assert_eq "every scraped series carries a server label" "" "$unlabelled"
 # The clock alerts' input: the timex collector works on every loopback node_exporter.
