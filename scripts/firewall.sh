@@ -181,7 +181,7 @@ elif [ "${LISTEN_PORTS[*]}" != "${CONFIG_PORTS[*]}" ]; then
 else
     SSH_PORTS=("${LISTEN_PORTS[@]}")
 fi
-if [ -n "$SSH_PORT" ] && ! printf '%s\n' "${SSH_PORTS[@]}" | grep -qxF -- "$SSH_PORT"; then
+if [ -n "$SSH_PORT" ] && ! grep -qxF -- "$SSH_PORT" <<<"$(printf '%s\n' "${SSH_PORTS[@]}")"; then
     die "refusing to touch the firewall: --ssh-port $SSH_PORT, but sshd listens on ${SSH_PORTS[*]}; nothing was changed"
 fi
 
@@ -218,13 +218,13 @@ ufw show added >"$WORKDIR/added" 2>&1 || die "'ufw show added' failed: $(head -1
 sed -n "s/^ufw //p" "$WORKDIR/added" | sed "s/ comment '.*'\$//" >"$WORKDIR/existing"
 has_rule() { grep -qxF -- "$1" "$WORKDIR/existing"; }
 ACTIVE=0
-ufw status 2>/dev/null | grep -q '^Status: active' && ACTIVE=1
+grep -q '^Status: active' <<<"$(ufw status 2>/dev/null)" && ACTIVE=1
 
 # SSH rules this script made earlier for a port sshd no longer uses.
 while IFS= read -r r; do
     r=${r#ufw }
     r=${r% comment *}
-    printf '%s\n' "${RULES[@]}" | grep -qxF -- "$r" ||
+    grep -qxF -- "$r" <<<"$(printf '%s\n' "${RULES[@]}")" ||
         warn "rule 'ufw $r' was made for SSH, but sshd listens on ${SSH_PORTS[*]}; once you have logged in on the new port: ufw delete $r"
 done < <(grep -F "comment 'monitoring: ssh'" "$WORKDIR/added" || true)
 
@@ -244,7 +244,7 @@ alt=$(IFS='|'; printf '%s' "${MANAGED_PORTS[*]}")
 port_re="(port ($alt)( |\$)|^(allow|limit) ($alt)(/tcp|/udp)?\$)"
 while IFS= read -r r; do
     [ -n "$r" ] || continue
-    printf '%s\n' "${RULES[@]}" | grep -qxF -- "$r" && continue
+    grep -qxF -- "$r" <<<"$(printf '%s\n' "${RULES[@]}")" && continue
     if [ "$PRUNE" = 1 ]; then
         # shellcheck disable=SC2086
         act ufw delete $r

@@ -223,7 +223,7 @@ if systemctl is-active --quiet prometheus-node-exporter.service 2>/dev/null; the
     warn "the distribution's prometheus-node-exporter.service is running too and competes for port $port: systemctl disable --now prometheus-node-exporter"
 fi
 if [ "$host" = 0.0.0.0 ] || [ "$host" = :: ]; then
-    if ! command -v ufw >/dev/null || ! ufw status 2>/dev/null | grep -q '^Status: active'; then
+    if ! command -v ufw >/dev/null || ! grep -q '^Status: active' <<<"$(ufw status 2>/dev/null)"; then
         warn "node_exporter listens on all addresses but UFW is not active: port $port is open to anyone until scripts/firewall.sh runs"
     fi
 fi

@@ -197,13 +197,13 @@ sshd_check() {
     out=$(sshd_effective "$file" "$ADMIN") || { printf '%s' "sshd -T -C user=$ADMIN: $out"; return 1; }
     root=$(sshd_effective "$file" root) || { printf '%s' "sshd -T -C user=root: $out"; return 1; }
     for want in "passwordauthentication no" "kbdinteractiveauthentication no" "permitrootlogin no" "pubkeyauthentication yes"; do
-        printf '%s\n' "$out" | grep -qix "$want" || {
+        grep -qix "$want" <<<"$out" || {
             printf '%s' "for $ADMIN from $ADMIN_FROM the effective setting is '$(printf '%s\n' "$out" | grep -i "^${want% *} " | head -1)', not '$want': an earlier file or a Match block sets it (sshd keeps the first value): grep -ri -e '${want% *}' -e '^ *match' /etc/ssh/sshd_config /etc/ssh/sshd_config.d"
             return 1
         }
     done
     for want in "permitrootlogin no" "passwordauthentication no"; do
-        printf '%s\n' "$root" | grep -qix "$want" || {
+        grep -qix "$want" <<<"$root" || {
             printf '%s' "for root the effective setting is '$(printf '%s\n' "$root" | grep -i "^${want% *} " | head -1)', not '$want': a Match block re-enables it: grep -ri '^ *match' /etc/ssh/sshd_config /etc/ssh/sshd_config.d"
             return 1
         }
@@ -246,7 +246,7 @@ if [ "$DRY_RUN" = 0 ]; then
     fi
 fi
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+installed() { grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)"; }
 
 # --- 1. Docker Engine and the Compose plugin -----------------------------------------
 step "Docker Engine from Docker's apt repository ($OS_ID $OS_CODENAME)"
@@ -276,7 +276,7 @@ ensure_dir /etc/apt/keyrings 0755 0:0
 mkdir -m 0700 "$WORKDIR/gnupg"
 # key_fpr FILE: the fingerprints in an armored key file (no keyring touched).
 key_fpr() { GNUPGHOME=$WORKDIR/gnupg gpg --batch --show-keys --with-colons "$1" 2>/dev/null | awk -F: '$1 == "fpr" { print $10 }'; }
-if [ -f "$(rp $KEYRING)" ] && key_fpr "$(rp $KEYRING)" | grep -qx "$DOCKER_KEY_FPR"; then
+if [ -f "$(rp $KEYRING)" ] && grep -qx "$DOCKER_KEY_FPR" <<<"$(key_fpr "$(rp $KEYRING)")"; then
     say "present: $KEYRING (fingerprint $DOCKER_KEY_FPR)"
 elif [ "$DRY_RUN" = 1 ]; then
     note_change "download https://download.docker.com/linux/$OS_ID/gpg to $KEYRING after checking its fingerprint is $DOCKER_KEY_FPR"
