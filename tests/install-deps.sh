@@ -14,6 +14,7 @@ DEMO_PACKAGES=(
     libinih-dev libyaml-dev libcairo2-dev libpng-dev
     prometheus prometheus-alertmanager prometheus-node-exporter postgresql postgresql-client
     caddy python3-aiosmtpd curl jq ca-certificates openssl iproute2 procps bsdextrautils
+    prometheus-blackbox-exporter
 )
 APT_PACKAGES=(
     # build
@@ -23,6 +24,7 @@ APT_PACKAGES=(
     # the real components run on loopback
     prometheus prometheus-alertmanager prometheus-node-exporter
     prometheus-postgres-exporter postgresql postgresql-client caddy
+    prometheus-blackbox-exporter # external probes (local/probes.txt)
     python3-aiosmtpd python3-prometheus-client python3-psycopg2 python3-yaml
     openssh-server sudo
     # tools the tests call

@@ -21,6 +21,8 @@ expect="alertmanager/F/up caddy/F/up node/B/up node/F/up prometheus/F/up"
 [ -x "$REPO/build/daily-report" ] && expect="$expect daily-report/F/up"
 [ -f "$REPO/local/cadvisor-fixture.py" ] && expect="$expect cadvisor/B/up"
 [ -x "$REPO/build/watcher" ] && expect="$expect watcher/B/up"
+# Two probes of local/probes.txt, each an HTTP and a certificate probe.
+expect="$expect blackbox/F/up blackbox/F/up blackbox/F/up blackbox/F/up"
 expect=$(echo "$expect" | tr ' ' '\n' | sort | tr '\n' ' ')
 assert_eq "the expected targets (job/server) are scraped and healthy" "$expect" "$targets"
 if [ -x "$REPO/build/watcher" ]; then

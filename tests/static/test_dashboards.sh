@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # literal $ in jq filters and PromQL are what is tested
-# Grafana cannot run here: check the five provisioned dashboards as Grafana
+# Grafana cannot run here: check the six provisioned dashboards as Grafana
 # would load them. Structure and the plan's requirements (tests/dashboards/
 # dashq.py static), Grafana's own schema for the pinned release
 # (tests/dashboards/validate-schema.js, from @grafana/schema's types), the
@@ -82,6 +82,13 @@ mutant "a stuck-jobs stat that never turns red" processing-queues.json \
     "stuck jobs (processing > 35 min) stat turns red from 1"
 mutant "a single-select server variable" docker-containers.json '.templating.list[0].multi = false' \
     "has a multi-select \`server\` variable with All"
+mutant "a multi-select variable on the one-server dashboard" host-detail.json '.templating.list[0].multi = true' \
+    "has a single-select \`server\` variable"
+mutant "a host-detail query that ignores \$server" host-detail.json \
+    '.panels[4].targets[0].expr |= gsub(", server=~\"\\$server\""; "")' "filters by the server variable"
+mutant "no link from the overview to the host detail" infra-overview.json \
+    '.links |= map(select(.url | test("host-detail") | not)) | .panels[0].fieldConfig.defaults.links |= map(select(.url | test("host-detail") | not))' \
+    "infra-overview links to host-detail"
 mutant "a host query that ignores \$server" infra-overview.json \
     '.panels[1].targets[0].expr |= sub(", server=~\"\\$server\""; "")' "filters by the server variable"
 mutant "no link from the overview to the containers" infra-overview.json \

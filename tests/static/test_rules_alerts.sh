@@ -50,7 +50,7 @@ import yaml
 
 repo, work = sys.argv[1], sys.argv[2]
 RUNBOOK = "https://github.com/ecotrans/monitoring/blob/main/docs/alerts.md#"
-DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health"}
+DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health", "host-detail"}
 ANNOTATIONS = {"summary", "description", "value", "dashboard", "runbook_url"}
 # Alerts whose value is a state (down, absent, alive), not a quantity: their
 # description says the state instead of quoting $value.
@@ -88,11 +88,44 @@ for f, gi, ri, r in rules:
         str(ann.get("runbook_url")))
     summ = ann.get("summary", "")
     if name != "Watchdog":
-        out(re.search(r"\$labels\.(server|name|queue)", summ) is not None,
+        out(re.search(r"\$labels\.(server|name|queue|probe)", summ) is not None,
             "%s: summary names the server, container or queue" % tag, summ)
     if name not in STATE_ONLY:
         out("$value" in ann.get("description", ""), "%s: description quotes the value" % tag, ann.get("description", ""))
     out("for" in r, "%s: states its for: explicitly" % tag)
+
+# The panel an alert's description names ((Dashboard, panel "X")) exists on
+# the dashboard its `dashboard` annotation links, and queries a metric of
+# the alert's expression: the email leads to a graph of the problem. The
+# rules files below name one for every alert.
+import json
+PANEL_FILES = {"hosts-extra.yml", "containers-extra.yml", "stack-extra.yml", "thanos.yml", "supabase.yml", "probes.yml"}
+def dash_exprs(uid):
+    path = os.path.join(repo, "grafana/dashboards/%s.json" % uid)
+    if not os.path.exists(path):
+        return None
+    out = {}
+    def walk(panels):
+        for p in panels or []:
+            out.setdefault(p.get("title", ""), []).extend(t.get("expr", "") for t in p.get("targets") or [])
+            walk(p.get("panels"))
+    walk(json.load(open(path)).get("panels"))
+    return out
+for f, gi, ri, r in rules:
+    name, ann = r["alert"], r.get("annotations", {})
+    titles = re.findall(r'(?:panel|table) "([^"]+)"', ann.get("description", ""))
+    if os.path.basename(f) in PANEL_FILES:
+        out(bool(titles), "%s (%s): description names the dashboard panel showing the problem" % (name, r["labels"].get("severity")),
+            ann.get("description", ""))
+    panels = dash_exprs(ann.get("dashboard", "")) if titles else None
+    metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", r["expr"]))
+    for t in titles:
+        exprs = (panels or {}).get(t)
+        out(exprs is not None, "%s: panel %r exists on dashboard %s" % (name, t, ann.get("dashboard")),
+            "panels: %s" % sorted(panels or {}))
+        if exprs is not None:
+            out(any(m in e for m in metrics for e in exprs), "%s: panel %r queries a metric of the alert (%s)"
+                % (name, t, ", ".join(sorted(metrics))), " | ".join(exprs)[:300])
 
 # Every alert (its first rule) has a comment right above it explaining it.
 for f in rule_files:
@@ -228,6 +261,13 @@ EXPR = [
     ("WatcherMailFailing", None, "[15m])) > 0", "[15m])) > 6", "six failed attempts"),
 ]
 
+# More entries, one list per line, in tests/rules/mutations.yml:
+# [alert, severity or null, old, new, why] with an optional 6th item "all"
+# (replace every occurrence).
+EXPR_ALL = []
+for m in yaml.safe_load(open(os.path.join(repo, "tests/rules/mutations.yml"))) or []:
+    (EXPR_ALL if len(m) > 5 and m[5] == "all" else EXPR).append(tuple(m[:5]))
+
 def dur_s(d):
     n = 0
     for v, u in re.findall(r"(\d+)([smhdw])", str(d)):
@@ -270,6 +310,11 @@ for f, gi, ri, r in rules:
     else:
         jobs.append(("%s (%s): for 0m (fires at once) made 5m" % (name, sev), f, gi, ri, name,
                      lambda rule: rule.__setitem__("for", "5m")))
+for name, sev, old, new, why in EXPR_ALL:  # every occurrence replaced
+    for f, gi, ri, r in [h for h in rules if h[3]["alert"] == name and (sev is None or h[3]["labels"]["severity"] == sev)]:
+        out(old in r["expr"], "mutation table: %s (%s) has %r in its expr" % (name, r["labels"]["severity"], old))
+        jobs.append(("%s (%s): every %r -> %r (%s)" % (name, r["labels"]["severity"], old, new, why), f, gi, ri, name,
+                     lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n))))
 for name, sev, old, new, why in EXPR:
     hits = [(f, gi, ri, r) for f, gi, ri, r in rules if r["alert"] == name and (sev is None or r["labels"]["severity"] == sev)]
     if not hits or any(old not in r["expr"] for _, _, _, r in hits):
