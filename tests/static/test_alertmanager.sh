@@ -135,7 +135,7 @@ fi
 # severity promises; every rule but the Watchdog says its scope.
 while IFS=$'\t' read -r alert sev scope server; do
     [ "$alert" = Watchdog ] || case $scope in
-    host | stack | supabase) ok "rule $alert ($sev) has a scope label ($scope)" ;;
+    host | stack | supabase | endpoint) ok "rule $alert ($sev) has a scope label ($scope)" ;;
     *) not_ok "rule $alert ($sev) has a scope label" "scope='$scope'" ;;
     esac
     case $sev in
