@@ -230,7 +230,8 @@ start_postgres() {
                 pg_psql "$d" "$port" -f "$REPO/sql/demo-data.sql" &&
                 { [ ! -f "$REPO/sql/indexes.sql" ] || pg_psql "$d" "$port" -f "$REPO/sql/indexes.sql"; } &&
                 pg_psql "$d" "$port" -v grafana_verifier="$(roles_verifier grafana_readonly "$GRAFANA_DB_PASSWORD")" \
-                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" -f "$REPO/sql/roles.sql"
+                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" \
+                    -v contract="$("$REPO/build/doctor" --print-contract --contract "$REPO/sql/contract.yaml")" -f "$REPO/sql/roles.sql"
         } >"$LOGS/sql.log" 2>&1 || { cat "$LOGS/sql.log" >&2; die "loading sql/ into PostgreSQL failed"; }
     else
         pg_cluster_start "$d" || die "PostgreSQL did not start (see $d/postgres.log)"
