@@ -88,8 +88,14 @@ assert_eq "doctor: one-shot (no restart policy)" '"no"' "$(sv .service.restart)"
 assert_eq "doctor: built from src/doctor/Dockerfile" '"src/doctor/Dockerfile"' "$(sv .service.build.dockerfile)"
 assert_eq "doctor: publishes no port" "null" "$(sv .service.ports)"
 assert_eq "doctor: no capability but reading files" '["ALL"] ["DAC_READ_SEARCH"]' "$(sv .service.cap_drop) $(sv .service.cap_add)"
-assert_eq "doctor: .env and the inventory mounted read-only" '["./.env:/repo/.env:ro","./inventory:/repo/inventory:ro"]' \
+assert_eq "doctor: .env, inventory, contract and dashboards mounted read-only" \
+    '["./.env:/repo/.env:ro","./inventory:/repo/inventory:ro","./sql:/repo/sql:ro","./grafana/dashboards:/repo/grafana/dashboards:ro"]' \
     "$(sv .service.volumes)"
+# The doctor's default paths, relative to the image's WORKDIR /repo, are those mounts.
+assert_eq "the image works in /repo" "WORKDIR /repo" "$(grep '^WORKDIR /repo' "$T/df")"
+for path in sql/contract.yaml grafana/dashboards; do
+    assert_contains "the doctor's default $path is under a mount" "$("$BIN" --help)" "$path"
+done
 ep=$(jq -r '.service.entrypoint | join(" ")' <<<"$svc")
 # shellcheck disable=SC2016 # compose's own ${...}, literally
 assert_eq "doctor: reads /repo/.env and the INVENTORY_DIR inventory" \
