@@ -143,7 +143,7 @@ $(printf '%s\n' "$out" | grep '^not ok' | head -5)"
     fi
 }
 broken prom "a misspelt metric" infra-overview.json \
-    '.panels[1].targets[0].expr |= sub("node_cpu_seconds_total"; "node_cpu_second_total")' \
+    '.panels[1].targets[0].expr |= sub("server:node_cpu_busy:ratio_rate5m"; "server:node_cpu_busy:ratio_rate_5m")' \
     "CPU used (5 min average)/A [all variables = All]: returns data"
 broken prom "invalid PromQL" stack-health.json '.panels[0].targets[0].expr = "count(up == )"' \
     "Targets down/A [no variables]: Prometheus evaluates the query"
