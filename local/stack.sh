@@ -110,7 +110,7 @@ EOF
 
 render_prometheus() {
     local d=$STACK_DIR/prometheus svc f
-    mkdir -p "$d/targets/services" "$d/rendered/targets" "$d/rendered/secrets" "$d/rules" "$d/data"
+    mkdir -p "$d/targets/services" "$d/rendered/targets" "$d/rendered/secrets" "$d/rendered/rules" "$d/rules" "$d/data"
     # The production file with only the global intervals shortened, so the
     # tests see changes in seconds. Rules, jobs and labels are untouched.
     sed -e '0,/^  scrape_interval: .*/s//  scrape_interval: 2s/' \
@@ -145,6 +145,10 @@ render_prometheus() {
         sed -i 's/,cadvisor:[0-9]*//' "$STACK_DIR/inventory.txt"
     fi
     "$REPO/scripts/render-config.sh" targets "$STACK_DIR/inventory.txt" "$d/rendered/targets" || return 1
+    # The containers B must run (the fixture's); none without the fixture.
+    local containers=$REPO/local/containers.txt
+    service_enabled cadvisor-fixture || containers=/dev/null
+    "$REPO/scripts/render-config.sh" containers "$STACK_DIR/inventory.txt" "$containers" "$d/rendered/rules/inventory.yml" || return 1
     echo '[]' >"$d/rendered/targets/supabase.json"
     # External probes: Caddy's HTTPS, trusting Caddy's internal CA, and one
     # that fails on purpose (local/probes.txt).

@@ -32,6 +32,8 @@ APT_PACKAGES=(
     wrk hyperfine chromium poppler-utils file
     python3-pil fonts-dejavu-core # daily-report: decode PNGs/screenshots; the charts' font
     git util-linux # host-script tests: deploy ships git-tracked files; unshare for sshd -t
+    ufw iptables openssh-client systemd # firewall.sh on real netfilter in network namespaces
+    python3-seccomp # the node_exporter unit's clock filter, reproduced
 )
 
 [ "$MODE" = --demo ] && APT_PACKAGES=("${DEMO_PACKAGES[@]}")

@@ -66,7 +66,8 @@ static int read_catalog(PGconn *conn, const struct contract *c, const struct pg_
     sb_free(&ts);
     sb_free(&cs);
     if (q == PG_TIMED_OUT)
-        snprintf(err, errsz, "Supabase: no answer to the catalog query within %g s", timeout_s);
+        snprintf(err, errsz, "Supabase: no answer to the query within %g s (reading the catalog)",
+                 timeout_s);
     else if (q != PG_OK)
         snprintf(err, errsz, "Supabase: reading the catalog failed: %s", pgerr);
     else if (PQntuples(res) != n)

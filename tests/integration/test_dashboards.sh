@@ -65,13 +65,13 @@ fi
 # ---- the cAdvisor stand-in ----------------------------------------------------------
 ctype=$(curl -fsS --max-time 5 -o /dev/null -w '%{content_type}' "$CADVISOR_URL/metrics")
 assert_eq "the cAdvisor stand-in serves the text exposition format" "text/plain; version=0.0.4; charset=utf-8" "$ctype"
-n8n_cpu() { curl -fsS --max-time 5 "$CADVISOR_URL/metrics" | awk '/^container_cpu_usage_seconds_total\{.*name="n8n"/ { print $2 }'; }
+n8n_cpu() { curl -fsS --max-time 5 "$CADVISOR_URL/metrics" | awk '/^container_cpu_usage_seconds_total\{.*name="n8n-n8n-1"/ { print $2 }'; }
 c1=$(n8n_cpu)
 sleep 1.5
 c2=$(n8n_cpu)
 check "the stand-in's CPU counters advance (rate() is not zero)" awk -v a="$c1" -v b="$c2" 'BEGIN { exit !(a != "" && b > a) }'
 before=$(date +%s)
-seen=$(curl -fsS --max-time 5 "$CADVISOR_URL/metrics" | awk '/^container_last_seen\{.*name="flask-pdf"/ { print $2 }')
+seen=$(curl -fsS --max-time 5 "$CADVISOR_URL/metrics" | awk '/^container_last_seen\{.*name="processing_flask-pdf_1"/ { print $2 }')
 after=$(date +%s)
 check "container_last_seen is the time of the scrape" between "$seen" "$before" "$((after + 1))"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$CADVISOR_URL/fixture/restart?name=no-such-container")
@@ -79,7 +79,7 @@ assert_eq "restarting an unknown container is refused" 404 "$code"
 
 # Prometheus must keep what cAdvisor reports for Docker containers.
 have_containers() {
-    [ "$(prom_query 'count(container_last_seen{job="cadvisor", name=~"n8n|flask-pdf|faster-whisper"})' |
+    [ "$(prom_query 'count(container_last_seen{job="cadvisor", container_label_com_docker_compose_service=~"n8n|flask-pdf|faster-whisper"})' |
         jq -r '.data.result[0].value[1] // 0')" = 3 ]
 }
 if eventually 20 have_containers; then
@@ -102,7 +102,7 @@ eventually 30 enough_data || not_ok "Prometheus has two samples of every job to 
 # The value checks below compare rates with the fixture's: the containers'
 # series must cover a whole rate window (1 min) first, or rate() reads low.
 full_window() {
-    [ "$(prom_query 'count_over_time(container_last_seen{job="cadvisor", name="faster-whisper"}[1m])' |
+    [ "$(prom_query 'count_over_time(container_last_seen{job="cadvisor", container_label_com_docker_compose_service="faster-whisper"}[1m])' |
         jq -r '.data.result[0].value[1] // 0')" -ge 30 ]
 }
 eventually 75 full_window || not_ok "cAdvisor's series cover a whole minute" "$(prom_query 'count_over_time(container_last_seen{job="cadvisor"}[1m])' | jq -c .data.result)"
@@ -208,7 +208,7 @@ check "Disk free is a percentage ($disk %)" between "$disk" 0.01 100
 
 table=(docker-containers Containers)
 status=$(prom_query "$(exp_q "${table[@]}" A)" | jq -r '[.data.result[] | select(.value[1] | tonumber < 60) | .metric.name] | sort | join(" ")')
-assert_eq "the container table shows every container of the stand-in as running" \
+assert_eq "the container table shows every container of the stand-in as running, by compose service (else name)" \
     "caddy cadvisor faster-whisper flask-pdf n8n postgres" "$status"
 whisper=$(value_of "$(exp_q "${table[@]}" C)" name faster-whisper)
 check "faster-whisper's CPU column shows its 1.38 cores as about 138 % ($whisper)" between "$whisper" 125 150

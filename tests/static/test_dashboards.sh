@@ -129,7 +129,7 @@ check "the provisioning YAML passes yamllint" yamllint -d relaxed "$REPO/grafana
 assert_contains "the fixture says it stands in for cAdvisor" "$(head -3 "$FIXTURE")" "cAdvisor STAND-IN FIXTURE"
 assert_contains "the fixture server says it stands in for cAdvisor" "$(sed -n 1,5p "$REPO/local/cadvisor-fixture.py")" "THIS IS NOT cAdvisor"
 fx=$("$PY3" - "$FIXTURE" <<'PY' 2>&1
-import sys
+import re, sys
 from prometheus_client.parser import text_string_to_metric_families
 fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
 # the parser drops counters' _total suffix from family names
@@ -149,13 +149,20 @@ print("series without id/image/name:", len(bad))
 ids = sorted({s.labels["id"] for s in cpu if s.labels.get("name")})
 print("docker ids:", all(i.startswith("/system.slice/docker-") and i.endswith(".scope") for i in ids))
 print("compose service label:", sorted({s.labels.get("container_label_com_docker_compose_service") for s in cpu
-                                         if s.labels.get("name") in ("n8n", "flask-pdf", "faster-whisper")}))
+                                         if s.labels.get("name") in ("n8n-n8n-1", "processing_flask-pdf_1", "processing_faster-whisper_1")}))
+# Both compose naming styles: v2 project-service-N and v1 project_service_N.
+print("compose v2 names:", sorted(n for n in named if re.fullmatch(r"[a-z0-9]+-[a-z0-9-]+-[0-9]+", n)))
+print("compose v1 names:", sorted(n for n in named if re.fullmatch(r"[a-z0-9]+_[a-z0-9-]+_[0-9]+", n)))
 print("timestamps on usage samples:", all(s.timestamp for s in cpu))
 PY
 )
 assert_contains "the fixture parses as Prometheus text exposition with cAdvisor's metric families" "$fx" "missing families: []"
 assert_contains "the fixture has the containers n8n, flask-pdf and faster-whisper (and others)" "$fx" \
-    "containers: caddy cadvisor faster-whisper flask-pdf n8n postgres"
+    "containers: caddy cadvisor n8n-n8n-1 n8n-postgres-1 processing_faster-whisper_1 processing_flask-pdf_1"
+assert_contains "the fixture names containers the Compose v2 way (project-service-1)" "$fx" \
+    "compose v2 names: ['n8n-n8n-1', 'n8n-postgres-1']"
+assert_contains "the fixture names containers the Compose v1 way (project_service_1)" "$fx" \
+    "compose v1 names: ['processing_faster-whisper_1', 'processing_flask-pdf_1']"
 assert_contains "CPU is per container, cpu=\"total\" as cAdvisor does with per-CPU metrics off" "$fx" "cpu labels: ['total']"
 assert_contains "every container series carries id, image and name" "$fx" "series without id/image/name: 0"
 assert_contains "container ids are cgroup v2 systemd scopes, as on Ubuntu 24.04" "$fx" "docker ids: True"

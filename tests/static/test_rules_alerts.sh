@@ -188,8 +188,8 @@ EXPR = [
     ("HostMemoryHigh", "critical", "> 0.95", "> 0.93", "94 % used"), ("HostMemoryHigh", "critical", "> 0.95", "> 0.97", "96 % used"),
     ("HostDiskSpaceLow", "warning", "< 0.20", "< 0.22", "21 % free"), ("HostDiskSpaceLow", "warning", "< 0.20", "< 0.18", "19 % free"),
     ("HostDiskSpaceLow", "critical", "< 0.10", "< 0.12", "11 % free"), ("HostDiskSpaceLow", "critical", "< 0.10", "< 0.08", "9 % free"),
-    ("HostDiskSpaceLow", "warning", '{fstype!~"tmpfs|ramfs|overlay|squashfs"}', "", "tmpfs/overlay/squashfs ignored"),
-    ("HostDiskSpaceLow", "warning", "and node_filesystem_readonly == 0", "", "read-only filesystems ignored"),
+    ("HostDiskSpaceLow", "warning", ', fstype!~"tmpfs|ramfs|overlay|squashfs"', "", "tmpfs/overlay/squashfs ignored"),
+    ("HostDiskSpaceLow", "warning", 'and node_filesystem_readonly{job="node"} == 0', "", "read-only filesystems ignored"),
     ("HostDiskWillFillIn24Hours", None, "< 0.40", "< 0.70", "60 % free is too early"),
     ("HostDiskWillFillIn24Hours", None, "< 0.40", "< 0.30", "34 % free"),
     ("HostDiskWillFillIn24Hours", None, "24 * 3600", "12 * 3600", "full in 19 h"),
@@ -198,7 +198,7 @@ EXPR = [
     ("HostCpuStealHigh", None, "> 0.10", "> 0.08", "9 % steal"), ("HostCpuStealHigh", None, "> 0.10", "> 0.12", "11 % steal"),
     ("HostOomKill", None, "> 0", "> 1", "one kill"), ("HostOomKill", None, "> 0", "> -1", "no kill"),
     ("HostClockSkew", None, "> 0.05", "> 0.03", "40 ms"), ("HostClockSkew", None, "> 0.05", "> 0.07", "60 ms"),
-    ("HostClockSkew", None, "abs(node_timex_offset_seconds)", "node_timex_offset_seconds", "a clock behind"),
+    ("HostClockSkew", None, 'abs(node_timex_offset_seconds{job="node"})', 'node_timex_offset_seconds{job="node"}', "a clock behind"),
     ("HostClockNotSynchronising", None, ">= 16", ">= 15", "15.9 s max error"),
     ("HostClockNotSynchronising", None, ">= 16", ">= 17", "16 s max error"),
     ("HostClockNotSynchronising", None, "max_over_time", "min_over_time", "intermittent sync"),
@@ -208,7 +208,14 @@ EXPR = [
     ("ContainerAbsent", None, 'unless on (server) (up{job="cadvisor"} == 0)', "", "silent while cAdvisor is down"),
     ("ContainerMemoryNearLimit", None, "> 0.90", "> 0.88", "89 % of the limit"),
     ("ContainerMemoryNearLimit", None, "> 0.90", "> 0.92", "91 % of the limit"),
-    ("ContainerMemoryNearLimit", None, '{name!=""} > 0)', '{name!=""})', "containers without a limit"),
+    ("ContainerMemoryNearLimit", None, '{name!=""} > 0,', '{name!=""},', "containers without a limit"),
+    # The compose service name (container_label_com_docker_compose_service) over the container name.
+    ("ContainerAbsent", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "a Compose v1/v2 container name"),
+    ("ContainerRestarting", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "alert named by compose service"),
+    ("ContainerMemoryNearLimit", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "a Compose v2 container name"),
     ("QueueBacklogGrowing", None, "> 30", "> 29", "30 pending"), ("QueueBacklogGrowing", None, "> 30", "> 31", "31 pending"),
     ("QueueBacklogGrowing", None, "> 20", "> 19", "grew by 20"), ("QueueBacklogGrowing", None, "> 20", "> 21", "grew by 21"),
     ("QueueStalled", None, '{status="pending"} > 0', '{status="pending"} >= 0', "an idle queue"),
@@ -317,6 +324,20 @@ for name, sev, old, new, why in EXPR:
         desc = "%s (%s): %r -> %r (%s)" % (name, r["labels"]["severity"], old.strip(), new.strip(), why)
         jobs.append((desc, f, gi, ri, name,
                      lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n, 1))))
+
+# Host rules read job="node" only: the optional supabase job's node_* series
+# (server="supabase") must not feed them. Removing every job="node" matcher
+# of a rule must make its tests fail.
+JOB_FILTERED = ["HostHighCpuLoad", "HostMemoryHigh", "HostDiskSpaceLow", "HostDiskWillFillIn24Hours", "HostSwapFilling",
+                "HostCpuStealHigh", "HostOomKill", "HostClockSkew", "HostClockNotSynchronising", "HostSystemdUnitFailed"]
+def drop_job_filter(rule):
+    rule["expr"] = re.sub(r'\{job="node"\}', "", re.sub(r'job="node",\s*', "", rule["expr"]))
+for f, gi, ri, r in rules:
+    if r["alert"] in JOB_FILTERED:
+        sev = r["labels"]["severity"]
+        out('job="node"' in r["expr"], '%s (%s): reads job="node" only' % (r["alert"], sev), r["expr"])
+        jobs.append(('%s (%s): job="node" matchers removed (Supabase\'s node_* series)' % (r["alert"], sev),
+                     f, gi, ri, r["alert"], drop_job_filter))
 
 with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
     futs = [(desc, ex.submit(run_mutant, i, f, gi, ri, mutate, name))
