@@ -44,10 +44,11 @@ cname() { printf '%s_%s_1' "$PROJECT" "$1"; }
 prom_api() { in_ns curl -fsS --max-time 10 "http://127.0.0.1:$ENGINE_PORT_PROMETHEUS$1" "${@:2}"; }
 
 cleanup() {
+    # ENGINE_KEEP=1 (debugging): leave the engine and the stack running.
+    [ "${ENGINE_KEEP:-0}" = 1 ] && { elog "ENGINE_KEEP=1: engine and stack left running ($DOCKER_HOST)"; return; }
     if [ -f "$W/test-compose.yml" ] && "${DOCKER[@]}" version >/dev/null 2>&1; then
         dc down -v --remove-orphans >/dev/null 2>&1
     fi
-    [ "${ENGINE_KEEP:-0}" = 1 ] && { elog "ENGINE_KEEP=1: engine left running ($DOCKER_HOST)"; return; }
     engine_stop
 }
 # A previous run that was killed: its engine, namespace and directories go first.
@@ -298,4 +299,84 @@ if [ -z "$leaks" ]; then
     ok "no secret value of the test .env appears in any container's docker inspect"
 else
     not_ok "no secret value of the test .env appears in any container's docker inspect" "$leaks"
+fi
+
+# ---- the alert pipeline through the containers ------------------------------------------
+# mail_count PATTERN: messages in the sink's mail directory whose headers match.
+mail_count() {
+    "${DOCKER[@]}" exec "$(cname smtp-sink)" sh -c 'cat /var/mail/sink/*.eml 2>/dev/null' |
+        grep -c -- "$1"
+}
+FIRING='^Subject: \[FIRING:1\] CRITICAL InstanceDown on server F'
+RESOLVED='^Subject: \[RESOLVED\] CRITICAL InstanceDown on server F'
+t=$(date +%s)
+"${DOCKER[@]}" stop "$(cname node-exporter)" >/dev/null
+elog "node-exporter stopped; InstanceDown needs 3 min (for: 3m) before it fires"
+
+# Meanwhile: one daily report, through the sink, so that its state file exists.
+# A one-off container of the same service and volume; the only additions are
+# the test CA (the project's image trusts public CAs, as Mailgun needs) and
+# a 1 s retry backoff.
+cp "$ENGINE_CACHE_DIR/tls/test-ca.crt" "$W/test-ca.crt" && chmod 644 "$W/test-ca.crt"
+out=$(timeout 180 "${COMPOSE[@]}" -p "$PROJECT" --project-directory "$REPO" --env-file "$W/test.env" \
+    -f "$W/test-compose.yml" run --rm -e SMTP_CA_FILE=/run/test-ca.crt -e REPORT_SMTP_BACKOFF_SECONDS=1 \
+    -v "$W/test-ca.crt:/run/test-ca.crt:ro" daily-report --once 2>&1)
+assert_contains "a daily report is delivered through the sink container (sections needing Thanos Query unavailable)" \
+    "$out" "report delivered"
+report_state=$("${DOCKER[@]}" run --rm --network none -v "${PROJECT}_daily-report-state:/s:ro" engine-standin/config-init \
+    sh -c 'cat /s/state' 2>/dev/null | awk '$1 == "last_success_timestamp_seconds" { print $2 }')
+
+firing() { [ "$(mail_count "$FIRING")" -ge 1 ]; }
+if eventually 330 firing; then
+    ok "node-exporter container stopped: an InstanceDown email for server F lands in the sink container ($(($(date +%s) - t)) s)"
+else
+    not_ok "node-exporter container stopped: an InstanceDown email lands in the sink container" \
+        "$("${DOCKER[@]}" exec "$(cname smtp-sink)" sh -c 'grep -h ^Subject /var/mail/sink/*.eml' 2>&1)"
+fi
+t=$(date +%s)
+"${DOCKER[@]}" start "$(cname node-exporter)" >/dev/null
+resolved() { [ "$(mail_count "$RESOLVED")" -ge 1 ]; }
+if eventually 180 resolved; then
+    ok "node-exporter started again: a resolved email follows ($(($(date +%s) - t)) s)"
+else
+    not_ok "node-exporter started again: a resolved email follows" \
+        "$("${DOCKER[@]}" exec "$(cname smtp-sink)" sh -c 'grep -h ^Subject /var/mail/sink/*.eml' 2>&1)"
+fi
+
+# ---- data survives down (without -v) and up ----------------------------------------------
+amtool() { "${DOCKER[@]}" exec "$(cname alertmanager)" amtool --alertmanager.url=http://127.0.0.1:9093 "$@"; }
+silence=$(amtool silence add -a engine-test -c "persistence probe" -d 2h alertname=EnginePersistenceProbe 2>&1)
+before=$(date +%s)
+nflog_has() { # the notification log on the volume names the group that was notified
+    "${DOCKER[@]}" run --rm --network none -v "${PROJECT}_alertmanager-data:/a:ro" engine-standin/config-init \
+        grep -qa 'InstanceDown' /a/nflog
+}
+if ! out=$(dc down 2>&1); then not_ok "docker-compose down (volumes kept)" "$out"; fi
+check "Alertmanager wrote its notification log to its volume on the way down" nflog_has
+if ! out=$(dc up -d --no-color 2>&1); then not_ok "docker-compose up -d after down" "$out"; fi
+eventually 240 all_healthy || not_ok "the stack is healthy again after down/up" "$(dc ps 2>&1)"
+silences() { amtool silence query -q 2>/dev/null | grep -qx "$silence"; }
+if [ -n "$silence" ] && eventually 60 silences; then
+    ok "Alertmanager's silence survives down/up"
+else
+    not_ok "Alertmanager's silence survives down/up" "silence: $silence; now: $(amtool silence query 2>&1)"
+fi
+check "Alertmanager's notification log survives down/up" nflog_has
+old_samples() {
+    prom_api /api/v1/query --data-urlencode "query=count_over_time(up{job=\"prometheus\"}[10m] @ $before)" |
+        jq -e '.data.result[0].value[1] | tonumber > 0' >/dev/null
+}
+if eventually 60 old_samples; then
+    ok "Prometheus' TSDB survives down/up (samples from before the down are queryable)"
+else
+    not_ok "Prometheus' TSDB survives down/up" "$(prom_api /api/v1/query --data-urlencode "query=count_over_time(up{job=\"prometheus\"}[10m] @ $before)" 2>&1)"
+fi
+report_metric() {
+    prom_api /api/v1/query --data-urlencode 'query=daily_report_last_success_timestamp_seconds' |
+        jq -e --arg v "$report_state" '.data.result[0].value[1] == $v' >/dev/null
+}
+if [ -n "$report_state" ] && eventually 90 report_metric; then
+    ok "the daily report's state survives down/up (last success $report_state read back by the daemon)"
+else
+    not_ok "the daily report's state survives down/up" "state before: '$report_state'; metric now: $(prom_api /api/v1/query --data-urlencode 'query=daily_report_last_success_timestamp_seconds' 2>&1)"
 fi
