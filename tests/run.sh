@@ -8,6 +8,8 @@
 #      (TEST_STACK_DIR / TEST_PORT_BASE override both),
 #      runs tests/integration/test_*.sh against it, stops it, and checks
 #      that no process it started is left
+#   6. runs tests/engine/test_*.sh: the production stack on a private Docker
+#      engine (SKIP_ENGINE=1 skips it, visibly)
 # and prints "N passed, N failed". Select scripts with ONLY=pattern.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +29,7 @@ run_tap() {
     local name=$1 logf p f rc
     shift
     logf="$LOGDIR/$(echo "$name" | tr '/' '_').log"
-    timeout --kill-after=10 900 "$@" >"$logf" 2>&1
+    timeout --kill-after=10 "${TAP_TIMEOUT:-900}" "$@" >"$logf" 2>&1
     rc=$?
     p=$(grep -c '^ok ' "$logf")
     f=$(grep -c '^not ok ' "$logf")
@@ -95,6 +97,17 @@ if [ ${#integration[@]} -gt 0 ]; then
     fi
     run_tap "stack stop leaves no process" tests/stack-stop-check.sh
 fi
+
+# The production stack on a private Docker engine (tests/engine/engine.sh);
+# SKIP_ENGINE=1 skips it visibly.
+for t in tests/engine/test_*.sh; do
+    { [ -f "$t" ] && selected "$t"; } || continue
+    note "the production stack on a container engine (compose.yaml, Dockerfiles, deploy.sh)"
+    engine_t0=$(date +%s)
+    PORT_BASE=${TEST_PORT_BASE:-29000} TAP_TIMEOUT=2400 run_tap "$t" bash "$t"
+    grep -h '# SKIP' "$LOGDIR/$(echo "$t" | tr '/' '_').log"
+    echo "engine part took $(($(date +%s) - engine_t0)) s"
+done
 
 echo
 [ ${#FAILED_NAMES[@]} -gt 0 ] && printf 'failed: %s\n' "${FAILED_NAMES[*]}"

@@ -27,6 +27,9 @@
 # Needs root (network namespace, dockerd). SKIP_ENGINE=1 skips the part,
 # visibly (tests/engine/test_engine.sh prints a "skip" line and fails nothing).
 
+# Variables set here are read by the scripts that source this file.
+# shellcheck disable=SC2034
+
 PORT_BASE=${PORT_BASE:-${TEST_PORT_BASE:-29000}}
 ENGINE_DIR=${ENGINE_DIR:-$REPO/.test-engine-$PORT_BASE}
 ENGINE_CACHE_DIR=${ENGINE_CACHE_DIR:-$REPO/.engine-cache}
@@ -42,7 +45,9 @@ ENGINE_NAT_COMMENT="engine-test-$PORT_BASE"
 # Inside the namespace only; chosen away from compose.yaml's 172.31.240.0/24.
 ENGINE_BIP=172.29.0.1/24
 ENGINE_POOL=172.30.0.0/16
-# Published host ports of the engine part: PORT_BASE+800 .. +809.
+# Published host ports of the engine part: PORT_BASE+800 .. +809 (read by
+# the scripts that source this file).
+# shellcheck disable=SC2034
 ENGINE_PORT_PROMETHEUS=$((PORT_BASE + 800))
 ENGINE_PORT_ALERTMANAGER=$((PORT_BASE + 801))
 ENGINE_PORT_HTTP=$((PORT_BASE + 802))
@@ -168,28 +173,27 @@ engine_clean_state() {
 # engine_stop: dockerd stopped by its PID (bounded wait, then SIGKILL), the
 # namespace and the run directory removed.
 engine_stop() {
-    local pid='' i
+    local pid=''
     [ -f "$ENGINE_DIR/dockerd.pid" ] && pid=$(cat "$ENGINE_DIR/dockerd.pid")
     [ -z "$pid" ] && [ -f "$ENGINE_DIR/dockerd.launch-pid" ] && pid=$(cat "$ENGINE_DIR/dockerd.launch-pid")
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         "${DOCKER[@]}" version >/dev/null 2>&1 && engine_clean_state
         kill -TERM "$pid"
-        for i in $(seq 1 60); do
+        for _ in $(seq 1 60); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.5
         done
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
     fi
     # dockerd's own containerd (its pid file lives in the exec-root).
-    local cpid
-    for f in "$ENGINE_DIR"/exec/containerd/containerd.pid; do
-        [ -f "$f" ] || continue
+    local cpid f=$ENGINE_DIR/exec/containerd/containerd.pid
+    if [ -f "$f" ]; then
         cpid=$(cat "$f")
         if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then
             kill -TERM "$cpid"
-            for i in $(seq 1 20); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.5; done
+            for _ in $(seq 1 20); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.5; done
         fi
-    done
+    fi
     # Mounts dockerd may leave behind under its directories.
     grep -oE " ($ENGINE_DIR|$ENGINE_CACHE_DIR/docker)[^ ]*" /proc/mounts | sort -r | while read -r m; do
         umount -l "$m" 2>/dev/null
