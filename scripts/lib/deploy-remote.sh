@@ -187,8 +187,8 @@ run_tool() {
     local json=$1 svc=$2 rel=$3 check=$4 entry=$5 envs
     shift 5
     local -a args
-    mapfile -d '' -t args < <(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$current" "$rel" "$check" args) || return 1
-    envs=$(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$current" "$rel" "$check" env) || return 1
+    mapfile -d '' -t args < <(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$rel" "$rel" "$check" args) || return 1
+    envs=$(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$rel" "$rel" "$check" env) || return 1
     local img=${args[-1]}
     unset 'args[-1]'
     (
@@ -205,19 +205,31 @@ cmd = json.load(sys.stdin)["services"][sys.argv[1]].get("command") or []
 print(next((a.split("=", 1)[1] for a in cmd if a.startswith(sys.argv[2] + "=")), ""))' "$2" "$3"
 }
 
-# validate_release RELEASE: every check, each with its own tool; prints which failed.
+# drop_check: remove the rendered check copies; they belong to the services'
+# users (config-init chowns them), so the config-init image removes them.
+init_image=''
+drop_check() {
+    [ -e "$meta/check" ] || return 0
+    rm -rf "$meta/check" 2>/dev/null && return 0
+    [ -n "$init_image" ] && docker run --rm --network none -v "$meta:/deploy-meta" --entrypoint rm "$init_image" -rf /deploy-meta/check
+    [ ! -e "$meta/check" ] || echo "could not remove $meta/check" >&2
+}
+
+# validate_release RELEASE: every check, each with its own tool, on the new
+# release's own directory (its project directory during validation).
 validate_release() {
     local rel=$1 json out check=$meta/check conf
-    if ! out=$(compose "$current" "$rel" config -q 2>&1); then
+    if ! out=$(compose "$rel" "$rel" config -q 2>&1); then
         printf '%s\n' "$out" >&2
         echo "docker compose config rejected the new release (above)" >&2
         return 1
     fi
     echo "compose file valid (docker compose config -q)"
     # Secrets are in the resolved configuration: held in memory, never written.
-    json=$(compose "$current" "$rel" config --format json) || { echo "docker compose config --format json failed" >&2; return 1; }
+    json=$(compose "$rel" "$rel" config --format json) || { echo "docker compose config --format json failed" >&2; return 1; }
     services=$(printf '%s' "$json" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["services"]))')
-    rm -rf "$check"
+    init_image=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"].get("config-init", {}).get("image", ""))')
+    drop_check
     mkdir -m 700 "$check"
     if [[ " $services " == *" config-init "* ]]; then
         if ! out=$(run_tool "$json" config-init "$rel" "$check" sh /repo/scripts/render-config.sh compose 2>&1); then
@@ -347,10 +359,11 @@ validate)
     mv "$stage" "$dir/releases/$id"
     rel=$dir/releases/$id
     if ! validate_release "$rel"; then
-        rm -rf "$rel" "$meta/check"
+        drop_check
+        rm -rf "$rel"
         fail "the new release was rejected (above); nothing was switched, the running stack is unchanged"
     fi
-    rm -rf "$meta/check"
+    drop_check
     printf '%s\n' "$id" >"$meta/pending"
     echo "release $id validated"
     ;;
@@ -363,16 +376,20 @@ switch)
     prev=$(readlink "$current" 2>/dev/null || true)
     prev=${prev#releases/}
     (cd "$rel" && find . \( -type f -o -type l \) ! -path ./.env -print | sed 's|^\./||' | LC_ALL=C sort) >"$meta/manifest.new"
-    # Secrets are in the resolved configuration: piped, never written.
-    result=$(compose "$current" "$rel" config --format json |
-        python3 -c "$HASH_PY" "$current" "$rel" "$meta/manifest.new" "$meta/service-hashes") ||
-        fail "could not compute the service fingerprints (docker compose config --format json)"
-    mapfile -t changed < <(printf '%s\n' "$result" | sed -n 's/^changed //p')
     # Files of a deploy made before releases existed (DIR/compose.yaml ...).
     old_layout=0
     [ -z "$prev" ] && [ -f "$meta/manifest" ] && [ -f "$dir/compose.yaml" ] && old_layout=1
+    # The switch: one rename. Nothing running has been touched yet.
     point_current "$id"
     echo "switched $current -> releases/$id"
+    # Fingerprints on the project directory the stack runs from (DIR/current).
+    # Secrets are in the resolved configuration: piped, never written.
+    if ! result=$(compose "$current" "$rel" config --format json |
+        python3 -c "$HASH_PY" "$current" "$rel" "$meta/manifest.new" "$meta/service-hashes"); then
+        if [ -n "$prev" ]; then point_current "$prev"; else rm -f "$current"; fi
+        fail "could not compute the service fingerprints (docker compose config --format json); nothing was re-created"
+    fi
+    mapfile -t changed < <(printf '%s\n' "$result" | sed -n 's/^changed //p')
     cd "$dir"
     if [ ${#changed[@]} -gt 0 ]; then
         echo "environment or mounted files changed for: ${changed[*]} (re-creating them: restart would not reload them)"

@@ -2,7 +2,8 @@
 """Derive the engine test's compose file from compose.yaml.
 
     derive-compose.py derive COMPOSE_YAML PORT_BASE TEST_DIR > test-compose.yml
-    derive-compose.py compare BASE_CONFIG_JSON DERIVED_CONFIG_JSON
+    derive-compose.py compare BASE_CONFIG DERIVED_CONFIG
+    docker-compose config | derive-compose.py v2json
 
 derive: compose.yaml with ONLY these changes (docker-compose 1.29 cannot
 reset a list from an override file: `ports` would be appended, so the test
@@ -15,6 +16,9 @@ file is derived, not layered):
     and depends_on entries naming them dropped;
   - two services added that stand in for what lies outside Server F:
     smtp-sink (Mailgun) and supabase-db (Supabase's PostgreSQL).
+v2json: `docker-compose config` (1.29's YAML) as `docker compose config
+--format json` prints it (Compose v2): volumes in the long syntax. Used by
+the test harness's docker compose adapter only.
 compare: reads `docker-compose config` of both (as JSON, via PyYAML) and
 fails, naming the difference, when anything else differs.
 """
@@ -169,9 +173,30 @@ def compare(base_path, derived_path):
     return 1 if problems else 0
 
 
+def v2json():
+    doc = yaml.safe_load(sys.stdin)
+    for svc in (doc.get("services") or {}).values():
+        vols = []
+        for v in svc.get("volumes") or []:
+            if isinstance(v, str):
+                parts = v.split(":")
+                long = {"source": parts[0], "target": parts[1],
+                        "type": "bind" if parts[0].startswith("/") else "volume"}
+                if len(parts) > 2 and "ro" in parts[2].split(","):
+                    long["read_only"] = True
+                v = long
+            vols.append(v)
+        if vols:
+            svc["volumes"] = vols
+    json.dump(doc, sys.stdout, indent=2, sort_keys=True)
+    print()
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "derive":
         derive(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) == 2 and sys.argv[1] == "v2json":
+        v2json()
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:

@@ -176,6 +176,7 @@ engine_stop() {
     local pid=''
     [ -f "$ENGINE_DIR/dockerd.pid" ] && pid=$(cat "$ENGINE_DIR/dockerd.pid")
     [ -z "$pid" ] && [ -f "$ENGINE_DIR/dockerd.launch-pid" ] && pid=$(cat "$ENGINE_DIR/dockerd.launch-pid")
+    engine_sshd_stop
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         "${DOCKER[@]}" version >/dev/null 2>&1 && engine_clean_state
         kill -TERM "$pid"
@@ -292,4 +293,102 @@ engine_build_images() {
         "${DOCKER[@]}" build -q -t "engine-standin/$s" "$ctx" >"$ENGINE_DIR/build.log" 2>&1 ||
             { tail -30 "$ENGINE_DIR/build.log"; echo "docker build tests/engine/images/$s failed"; return 1; }
     done
+}
+
+# ---- a loopback "Server F" for scripts/deploy.sh -------------------------------------
+
+ENGINE_SSH_USER=engd$PORT_BASE
+ENGINE_SSH_DIR=$ENGINE_DIR/ssh
+
+# engine_adapter TEST_DIR: $ENGINE_DIR/bin/docker, the test harness's
+# `docker compose` -> docker-compose 1.29 adapter (the deploy user's PATH
+# finds it first). It hands every other command to Debian's docker, and
+# for compose: runs the file given with -f through derive-compose.py (the
+# test's image/port changes, nothing else), and answers `config --format
+# json` (a Compose v2 form) from 1.29's YAML, volumes in v2's long syntax.
+engine_adapter() {
+    local test_dir=$1
+    mkdir -p "$ENGINE_DIR/bin"
+    cat >"$ENGINE_DIR/bin/docker" <<ADAPTER
+#!/bin/bash
+# Test harness only (tests/engine/engine.sh): docker compose -> docker-compose 1.29.
+[ "\${1:-}" = compose ] || exec /usr/bin/docker "\$@"
+shift
+args=() file=''
+while [ \$# -gt 0 ]; do
+    case \$1 in
+    -f | --file) file=\$2; shift 2 ;;
+    -p | --project-name | --project-directory | --env-file) args+=("\$1" "\$2"); shift 2 ;;
+    *) break ;;
+    esac
+done
+if [ "\${1:-}" = version ]; then echo "docker-compose \$(/usr/bin/docker-compose version --short) (test adapter)"; exit 0; fi
+tmp=\$(mktemp -d)
+trap 'rm -rf "\$tmp"' EXIT
+if [ -n "\$file" ]; then
+    /usr/bin/python3 $REPO/tests/engine/derive-compose.py derive "\$file" $PORT_BASE $test_dir >"\$tmp/c.yml" 2>/dev/null || exit 1
+    args+=(-f "\$tmp/c.yml")
+fi
+if [ "\${1:-}" = config ] && [ "\${2:-}" = --format ]; then
+    /usr/bin/docker-compose "\${args[@]}" config | /usr/bin/python3 $REPO/tests/engine/derive-compose.py v2json
+    exit "\${PIPESTATUS[0]}"
+fi
+/usr/bin/docker-compose "\${args[@]}" "\$@"
+ADAPTER
+    chmod 755 "$ENGINE_DIR/bin/docker"
+}
+
+# engine_sshd: Debian's sshd on 127.0.0.1:$ENGINE_PORT_SSH, key-only, one
+# test user (no password: "*", not locked) in the docker group whose sessions get DOCKER_HOST and the
+# adapter on PATH. Prints nothing; the client key is $ENGINE_SSH_DIR/id.
+engine_sshd() {
+    mkdir -p "$ENGINE_SSH_DIR" /run/sshd
+    chmod 755 "$ENGINE_SSH_DIR"
+    id "$ENGINE_SSH_USER" >/dev/null 2>&1 ||
+        useradd --password '*' --no-create-home --home-dir "$ENGINE_DIR/home" --shell /bin/bash --groups docker "$ENGINE_SSH_USER" || return 1
+    mkdir -p "$ENGINE_DIR/home" "$ENGINE_DIR/srv"
+    chown "$ENGINE_SSH_USER:" "$ENGINE_DIR/home" "$ENGINE_DIR/srv"
+    ssh-keygen -q -t ed25519 -N '' -f "$ENGINE_SSH_DIR/host_key" || return 1
+    ssh-keygen -q -t ed25519 -N '' -f "$ENGINE_SSH_DIR/id" || return 1
+    cp "$ENGINE_SSH_DIR/id.pub" "$ENGINE_SSH_DIR/authorized_keys"
+    chmod 644 "$ENGINE_SSH_DIR/authorized_keys"
+    cat >"$ENGINE_SSH_DIR/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $ENGINE_PORT_SSH
+HostKey $ENGINE_SSH_DIR/host_key
+PidFile $ENGINE_SSH_DIR/sshd.pid
+AuthorizedKeysFile $ENGINE_SSH_DIR/authorized_keys
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $ENGINE_SSH_USER
+UsePAM no
+StrictModes no
+SetEnv DOCKER_HOST=$DOCKER_HOST PATH=$ENGINE_DIR/bin:/usr/bin:/bin
+CONF
+    /usr/sbin/sshd -t -f "$ENGINE_SSH_DIR/sshd_config" || return 1
+    /usr/sbin/sshd -D -e -f "$ENGINE_SSH_DIR/sshd_config" >"$ENGINE_SSH_DIR/sshd.log" 2>&1 &
+    echo $! >"$ENGINE_SSH_DIR/sshd.launch-pid"
+    local _
+    for _ in $(seq 1 40); do
+        ssh -i "$ENGINE_SSH_DIR/id" -p "$ENGINE_PORT_SSH" -o BatchMode=yes -o StrictHostKeyChecking=no \
+            -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$ENGINE_SSH_USER@127.0.0.1" true 2>/dev/null && return 0
+        sleep 0.5
+    done
+    cat "$ENGINE_SSH_DIR/sshd.log"
+    return 1
+}
+
+engine_sshd_stop() {
+    local pid
+    pid=$(cat "$ENGINE_SSH_DIR/sshd.launch-pid" 2>/dev/null) || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+    # The test user's session processes are children of that sshd; the user goes too.
+    id "$ENGINE_SSH_USER" >/dev/null 2>&1 && userdel "$ENGINE_SSH_USER" 2>/dev/null
+    return 0
 }

@@ -31,14 +31,17 @@ if ! why=$(engine_preflight); then
     finish
 fi
 
-PROJECT=engt$PORT_BASE
 W=$ENGINE_DIR/work
+# The deploy target's directory: its basename is the compose project.
+SRV=$ENGINE_DIR/srv/monitoring
+PROJECT=monitoring
 SECRETS=() # name=value of every secret in the test .env
 
-# dc ARGS...: docker-compose on the derived test file, project $PROJECT.
+# dc ARGS...: compose on the deployed release, as deploy-remote.sh calls it,
+# through the harness's docker compose adapter.
 dc() {
-    "${COMPOSE[@]}" -p "$PROJECT" --project-directory "$REPO" --env-file "$W/test.env" \
-        -f "$W/test-compose.yml" "$@"
+    "$ENGINE_DIR/bin/docker" compose -p "$PROJECT" --project-directory "$SRV/current" \
+        -f "$SRV/current/compose.yaml" --env-file "$SRV/current/.env" "$@"
 }
 cname() { printf '%s_%s_1' "$PROJECT" "$1"; }
 prom_api() { in_ns curl -fsS --max-time 10 "http://127.0.0.1:$ENGINE_PORT_PROMETHEUS$1" "${@:2}"; }
@@ -46,7 +49,7 @@ prom_api() { in_ns curl -fsS --max-time 10 "http://127.0.0.1:$ENGINE_PORT_PROMET
 cleanup() {
     # ENGINE_KEEP=1 (debugging): leave the engine and the stack running.
     [ "${ENGINE_KEEP:-0}" = 1 ] && { elog "ENGINE_KEEP=1: engine and stack left running ($DOCKER_HOST)"; return; }
-    if [ -f "$W/test-compose.yml" ] && "${DOCKER[@]}" version >/dev/null 2>&1; then
+    if [ -f "$SRV/current/compose.yaml" ] && "${DOCKER[@]}" version >/dev/null 2>&1; then
         dc down -v --remove-orphans >/dev/null 2>&1
     fi
     engine_stop
@@ -153,7 +156,8 @@ fi
 /usr/bin/python3 "$REPO/tests/engine/derive-compose.py" derive "$REPO/compose.yaml" "$PORT_BASE" "$W" \
     >"$W/test-compose.yml" 2>"$W/derive.log" || { not_ok "derive the test compose file" "$(cat "$W/derive.log")"; finish; }
 elog "$(cat "$W/derive.log")"
-if ! out=$(dc config 2>&1 >"$W/test-config.yml"); then
+if ! out=$("${COMPOSE[@]}" -p "$PROJECT" --project-directory "$REPO" --env-file "$W/test.env" \
+    -f "$W/test-compose.yml" config 2>&1 >"$W/test-config.yml"); then
     not_ok "the derived test compose file parses" "$out"
     finish
 fi
@@ -167,24 +171,61 @@ check "the test file changes only images and published host ports (plus the left
 check_fails "without volume-init, uid 65534 cannot write a fresh volume on /data (the defect it fixes)" \
     "${DOCKER[@]}" run --rm -v "${PROJECT}_probe-fresh:/data" engine-standin/nodata 'touch /data/probe'
 "${DOCKER[@]}" volume rm "${PROJECT}_probe-fresh" >/dev/null
-if out=$(dc up --no-color volume-init 2>&1) && [ "$("${DOCKER[@]}" inspect -f '{{.State.ExitCode}}' "$(cname volume-init)")" = 0 ]; then
-    ok "volume-init runs and exits 0"
+
+# ---- Server F on loopback; the first deploy ---------------------------------------------
+engine_adapter "$W"
+if out=$(engine_sshd 2>&1); then
+    ok "a loopback sshd (key-only, user $ENGINE_SSH_USER in the docker group) plays Server F on 127.0.0.1:$ENGINE_PORT_SSH"
 else
-    not_ok "volume-init runs and exits 0" "$out"
+    not_ok "a loopback sshd plays Server F" "$out"
+    finish
 fi
+# deploy.sh's ssh, with a known_hosts of its own (root's is never touched).
+mkdir -p "$ENGINE_DIR/clientbin"
+printf '[127.0.0.1]:%s %s\n' "$ENGINE_PORT_SSH" "$(cut -d' ' -f1,2 "$ENGINE_SSH_DIR/host_key.pub")" >"$ENGINE_SSH_DIR/known_hosts"
+printf '#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s "$@"\n' "$ENGINE_SSH_DIR/known_hosts" >"$ENGINE_DIR/clientbin/ssh"
+chmod 755 "$ENGINE_DIR/clientbin/ssh"
+# The release: this working tree's tracked files, in a checkout made with
+# umask 077 (every file 600, every directory 700).
+SRC=$ENGINE_DIR/src
+(
+    umask 077
+    mkdir -p "$SRC"
+    git -C "$REPO" ls-files -z | while IFS= read -r -d '' f; do
+        [ -e "$REPO/$f" ] && printf '%s\0' "$f"
+    done | tar -C "$REPO" --null -T - -cf - | tar -C "$SRC" -xf - --no-same-permissions
+    git -C "$SRC" init -q && git -C "$SRC" add -A &&
+        git -C "$SRC" -c user.name=engine -c user.email=engine@test.invalid commit -qm release
+    cp "$W/test.env" "$SRC/.env"
+)
+gsrc() { git -C "$SRC" -c user.name=engine -c user.email=engine@test.invalid "$@" >/dev/null; }
+deploy() { # deploy HEALTH_TIMEOUT
+    PATH=$ENGINE_DIR/clientbin:$PATH bash "$REPO/scripts/deploy.sh" --source "$SRC" --host 127.0.0.1 \
+        --port "$ENGINE_PORT_SSH" --user "$ENGINE_SSH_USER" --key "$ENGINE_SSH_DIR/id" \
+        --remote-dir "$SRV" --health-timeout "$1" 2>&1
+}
+assert_eq "the source checkout was made with umask 077" "600" "$(stat -c %a "$SRC/prometheus/prometheus.yml")"
+t=$(date +%s)
+if out=$(deploy 300); then
+    ok "scripts/deploy.sh deploys to the loopback Server F and the stack comes up healthy ($(($(date +%s) - t)) s)"
+else
+    not_ok "scripts/deploy.sh deploys to the loopback Server F" "$(printf '%s\n' "$out" | tail -40)"
+    finish
+fi
+release1=$(readlink "$SRV/current")
+assert_contains "the release was validated with each component's tool" "$out" "Prometheus configuration and rules valid (promtool check config)"
+assert_eq "files are readable by the containers although the checkout was umask 077" "644 755" \
+    "$(stat -c %a "$SRV/current/prometheus/prometheus.yml") $(stat -c %a "$SRV/current/prometheus/rules")"
+assert_eq "the deployed .env stays private" "600" "$(stat -c %a "$SRV/current/.env")"
+
+# ---- Thanos data volumes, as the deploy created them ---------------------------------------
+assert_eq "volume-init exited 0" "exited 0" "$("${DOCKER[@]}" inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$(cname volume-init)" 2>&1)"
 for v in thanos-store thanos-compact; do
     check "$v's data volume is writable by uid 65534 on /data (Thanos' user, image without /data)" \
-        "${DOCKER[@]}" run --rm -v "${PROJECT}_$v-data:/data" engine-standin/nodata \
+        "${DOCKER[@]}" run --rm --network none -v "${PROJECT}_$v-data:/data" engine-standin/nodata \
         'mkdir -p /data/meta-syncer && touch /data/meta-syncer/probe && rm -r /data/meta-syncer'
 done
 
-# ---- the stack --------------------------------------------------------------------
-t=$(date +%s)
-if ! out=$(dc up -d --no-color 2>&1); then
-    not_ok "docker-compose up -d starts the stack" "$out"
-    finish
-fi
-ok "docker-compose up -d starts the stack"
 state() { "${DOCKER[@]}" inspect -f "$1" "$(cname "$2")" 2>/dev/null; }
 assert_eq "config-init exited 0" "exited 0" "$(state '{{.State.Status}} {{.State.ExitCode}}' config-init)"
 
@@ -199,7 +240,7 @@ all_healthy() {
     for s in "${with_hc[@]}"; do [ "$(state '{{.State.Health.Status}}' "$s")" = healthy ] || return 1; done
 }
 if eventually 240 all_healthy; then
-    ok "every healthcheck turns healthy: ${with_hc[*]} ($(($(date +%s) - t)) s)"
+    ok "every healthcheck turns healthy: ${with_hc[*]}"
 else
     bad=''
     for s in "${with_hc[@]}"; do
@@ -302,6 +343,69 @@ else
     not_ok "no secret value of the test .env appears in any container's docker inspect" "$leaks"
 fi
 
+# ---- a second deploy: one changed .env value ----------------------------------------------
+# containers: "service id started-at" of every container of the project.
+containers() {
+    "${DOCKER[@]}" ps -a --filter "label=com.docker.compose.project=$PROJECT" \
+        --filter label=com.docker.compose.oneoff=False --format '{{.Label "com.docker.compose.service"}} {{.ID}}' |
+        sort | while read -r svc id; do
+        echo "$svc $id $("${DOCKER[@]}" inspect -f '{{.State.StartedAt}}' "$id")"
+    done
+}
+recreated() { # BEFORE AFTER: services whose container changed
+    join <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '$2 != $4 || $3 != $5 { print $1 }' | tr '\n' ' '
+}
+before=$(containers)
+sed -i 's/^REPORT_TIME=.*//; $a REPORT_TIME=07:45' "$SRC/.env"
+if out=$(deploy 300); then
+    ok "a second deploy with one changed .env value (REPORT_TIME) succeeds"
+else
+    not_ok "a second deploy with one changed .env value succeeds" "$(printf '%s\n' "$out" | tail -30)"
+fi
+assert_eq "it re-creates exactly the service that reads REPORT_TIME" "daily-report " "$(recreated "$before" "$(containers)")"
+release2=$(readlink "$SRV/current")
+assert_eq "the switch made a new release current" "yes" "$([ "$release2" != "$release1" ] && echo yes)"
+
+# ---- broken releases are refused before anything running is touched -------------------------
+prom_start=$(prom_api /api/v1/query --data-urlencode 'query=process_start_time_seconds{job="prometheus"}' | jq -r '.data.result[0].value[1]')
+# refused DESC EXPECTED_MESSAGE: deploy the committed change in $SRC; it must
+# fail naming the tool, leave current, the containers and the releases alone.
+refused() {
+    local desc=$1 msg=$2 before_c n_rel out
+    before_c=$(containers)
+    n_rel=$(find "$SRV/releases" -mindepth 1 -maxdepth 1 | wc -l)
+    if out=$(deploy 300); then
+        not_ok "$desc: the deploy is refused" "$(printf '%s\n' "$out" | tail -20)"
+    else
+        assert_contains "$desc: refused by $msg" "$out" "$msg"
+    fi
+    assert_eq "$desc: the previous release is still current" "$release2" "$(readlink "$SRV/current")"
+    assert_eq "$desc: no container was stopped or re-created" "" "$(recreated "$before_c" "$(containers)")"
+    assert_eq "$desc: the rejected release was removed, the previous ones kept" "$n_rel" \
+        "$(find "$SRV/releases" -mindepth 1 -maxdepth 1 | wc -l)"
+    gsrc reset -q --hard HEAD~1
+}
+printf 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: up ==\n        labels: {severity: warning}\n' \
+    >"$SRC/prometheus/rules/broken.yml"
+gsrc add -A && gsrc commit -qm "broken rule"
+refused "a broken rule file" "promtool (prometheus' image) rejected"
+printf 'G 198.51.100.7 node,nosuchrole\n' >>"$SRC/inventory/servers.txt"
+gsrc commit -qam "broken inventory"
+refused "a broken inventory line" "the config renderer (config-init's image) rejected"
+sed -i '0,/receiver: email-warning/s//receiver: no-such-receiver/' "$SRC/alertmanager/alertmanager.yml"
+gsrc commit -qam "undefined receiver"
+refused "an alertmanager.yml that amtool rejects" "amtool (alertmanager's image) rejected"
+prom_fresh() {
+    prom_api /api/v1/query --data-urlencode 'query=up{job="prometheus"} == 1 and time() - timestamp(up{job="prometheus"}) < 30' |
+        jq -e '.data.result | length == 1' >/dev/null
+}
+if [ "$(prom_api /api/v1/query --data-urlencode 'query=process_start_time_seconds{job="prometheus"}' | jq -r '.data.result[0].value[1]')" = "$prom_start" ] &&
+    eventually 60 prom_fresh; then
+    ok "after the refused deploys Prometheus runs on (same start time) and keeps scraping"
+else
+    not_ok "after the refused deploys Prometheus runs on and keeps scraping" "start before $prom_start"
+fi
+
 # ---- the alert pipeline through the containers ------------------------------------------
 # mail_count PATTERN: messages in the sink's mail directory whose headers match.
 mail_count() {
@@ -319,8 +423,8 @@ elog "node-exporter stopped; InstanceDown needs 3 min (for: 3m) before it fires"
 # the test CA (the project's image trusts public CAs, as Mailgun needs) and
 # a 1 s retry backoff.
 cp "$ENGINE_CACHE_DIR/tls/test-ca.crt" "$W/test-ca.crt" && chmod 644 "$W/test-ca.crt"
-out=$(timeout 180 "${COMPOSE[@]}" -p "$PROJECT" --project-directory "$REPO" --env-file "$W/test.env" \
-    -f "$W/test-compose.yml" run --rm -e SMTP_CA_FILE=/run/test-ca.crt -e REPORT_SMTP_BACKOFF_SECONDS=1 \
+out=$(timeout 180 "$ENGINE_DIR/bin/docker" compose -p "$PROJECT" --project-directory "$SRV/current" \
+    -f "$SRV/current/compose.yaml" --env-file "$SRV/current/.env" run --rm -e SMTP_CA_FILE=/run/test-ca.crt -e REPORT_SMTP_BACKOFF_SECONDS=1 \
     -v "$W/test-ca.crt:/run/test-ca.crt:ro" daily-report --once 2>&1)
 assert_contains "a daily report is delivered through the sink container (sections needing Thanos Query unavailable)" \
     "$out" "report delivered"
@@ -342,6 +446,25 @@ if eventually 180 resolved; then
 else
     not_ok "node-exporter started again: a resolved email follows" \
         "$("${DOCKER[@]}" exec "$(cname smtp-sink)" sh -c 'grep -h ^Subject /var/mail/sink/*.eml' 2>&1)"
+fi
+
+# ---- a release that is not healthy in time is rolled back ------------------------------------
+# Valid for every tool, broken at run time: Prometheus refuses an unknown flag.
+sed -i 's|      - --web.enable-lifecycle|      - --web.enable-lifecycle\n      - --no-such-flag|' "$SRC/compose.yaml"
+gsrc commit -qam "prometheus with an unknown flag"
+t=$(date +%s)
+if out=$(deploy 45); then
+    not_ok "a release whose stack is not healthy in time fails the deploy" "$(printf '%s\n' "$out" | tail -20)"
+else
+    assert_contains "a release whose stack is not healthy in time is rolled back automatically ($(($(date +%s) - t)) s)" \
+        "$out" "rolled back: $SRV/current points at release ${release2#releases/} again"
+fi
+gsrc reset -q --hard HEAD~1
+assert_eq "after the rollback the previous release is current" "$release2" "$(readlink "$SRV/current")"
+if eventually 240 all_healthy; then
+    ok "after the rollback the stack is healthy again"
+else
+    not_ok "after the rollback the stack is healthy again" "$(dc ps 2>&1)"
 fi
 
 # ---- data survives down (without -v) and up ----------------------------------------------

@@ -139,7 +139,7 @@ else
     not_ok "the configuration is validated before the stack is switched" "$LOG"
 fi
 assert_contains "validation ran on the new release's own directory" "$(printf '%s\n' "$LOG" | grep 'config -q')" "-f $DEST/releases/"
-assert_contains "the project directory is the stable DIR/current" "$(printf '%s\n' "$LOG" | grep 'config -q')" "-p monitoring --project-directory $CUR "
+assert_contains "the stack runs from the stable project directory DIR/current" "$(printf '%s\n' "$LOG" | grep ' up -d')" "-p monitoring --project-directory $CUR "
 assert_eq "DIR/current is a symlink to the release" "releases/" "$(readlink "$CUR" | cut -c1-9)"
 for tool in "render-config.sh compose" "--entrypoint promtool" "--entrypoint amtool"; do
     assert_contains "validation runs $tool from the service's image" "$(printf '%s\n' "$LOG" | grep '^docker run ')" "$tool"
