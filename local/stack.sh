@@ -430,7 +430,7 @@ cmd_stop() {
 cmd_svc() {
     local action=${1:-} name=${2:-}
     [ -f "$ENVF" ] || die "no loopback stack in $STACK_DIR"
-    printf '%s\n' "${SERVICES[@]}" | grep -qx -- "$name" || die "unknown service '$name' (known: ${SERVICES[*]})"
+    printf '%s\n' "${SERVICES[@]}" | grep -x -- "$name" >/dev/null || die "unknown service '$name' (known: ${SERVICES[*]})"
     case $action in
     stop) stop_service "$name" ;;
     start)

@@ -36,7 +36,7 @@ APT_PACKAGES=(
 [ "$MODE" = --demo ] && APT_PACKAGES=("${DEMO_PACKAGES[@]}")
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$p")
 done
 # Node.js: any node/npm on PATH will do (a machine may carry its own build,
 # which Debian's npm package would conflict with); Debian's otherwise.

@@ -35,13 +35,16 @@ assert_eq() { # DESC EXPECTED ACTUAL
 actual:   $3"; fi
 }
 
+# The haystack goes to grep as a here-string, not through a pipe: under
+# pipefail, `printf | grep -q` fails at random when grep exits at its first
+# match before printf has written a haystack larger than the pipe buffer.
 assert_contains() { # DESC HAYSTACK NEEDLE
-    if printf '%s' "$2" | grep -qF -- "$3"; then ok "$1"; else not_ok "$1" "missing: $3
+    if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1" "missing: $3
 in: $2"; fi
 }
 
 assert_not_contains() { # DESC HAYSTACK NEEDLE
-    if printf '%s' "$2" | grep -qF -- "$3"; then not_ok "$1" "unexpected: $3
+    if grep -qF -- "$3" <<<"$2"; then not_ok "$1" "unexpected: $3
 in: $2"; else ok "$1"; fi
 }
 

@@ -23,14 +23,30 @@ FAILED_NAMES=()
 
 note() { printf '\n== %s\n' "$*"; }
 
+# Durations: every test file's and every part's wall time is printed, and
+# the parts again in the summary, so a slow file is visible in CI's log.
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+PARTS=()
+PART_T0=
+part() { # part NAME: closes the running part (if any), opens the next
+    [ -n "$PART_T0" ] && PARTS+=("$(printf '%-40s %7s s' "$PART_NAME" "$(since "$PART_T0")")")
+    PART_NAME=$1
+    PART_T0=$(now)
+    [ -n "$1" ] && note "$1"
+}
+SUITE_T0=$(now)
+
 # run_tap NAME cmd...: run one test program, count its ok / not ok lines.
 # A program that exits non-zero without reporting a failure counts as one.
 run_tap() {
-    local name=$1 logf p f rc
+    local name=$1 logf p f rc t0 dur
     shift
     logf="$LOGDIR/$(echo "$name" | tr '/' '_').log"
+    t0=$(now)
     timeout --kill-after=10 "${TAP_TIMEOUT:-900}" "$@" >"$logf" 2>&1
     rc=$?
+    dur=$(since "$t0")
     p=$(grep -c '^ok ' "$logf")
     f=$(grep -c '^not ok ' "$logf")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -41,20 +57,20 @@ run_tap() {
     FAILED=$((FAILED + f))
     if [ "$f" -gt 0 ]; then
         FAILED_NAMES+=("$name")
-        printf '%-55s %3d passed, %d FAILED\n' "$name" "$p" "$f"
+        printf '%-55s %4d passed, %d FAILED %7s s\n' "$name" "$p" "$f" "$dur"
         grep -A40 '^not ok ' "$logf" | grep -E '^(not ok |    # )' | head -60
         [ "$rc" -ne 0 ] && tail -15 "$logf" | sed 's/^/    | /'
     else
-        printf '%-55s %3d passed\n' "$name" "$p"
+        printf '%-55s %4d passed %16s s\n' "$name" "$p" "$dur"
     fi
 }
 
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then
-    note "installing test dependencies"
+    part "installing test dependencies"
     tests/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-note "building"
+part "building"
 if ! make -s all asan unit-tests >"$LOGDIR/build.log" 2>&1; then
     cat "$LOGDIR/build.log"
     echo "0 passed, 1 failed"
@@ -65,12 +81,12 @@ echo "build ok"
 only=${ONLY:-}
 selected() { [ -z "$only" ] || [[ "$1" == *$only* ]]; }
 
-note "static checks"
+part "static checks"
 for t in tests/static/test_*.sh; do
     [ -f "$t" ] && selected "$t" && run_tap "$t" bash "$t"
 done
 
-note "unit tests (cmocka, ASan+UBSan)"
+part "unit tests (cmocka, ASan+UBSan)"
 for t in build/tests/*/test_*; do
     [ -x "$t" ] && selected "$t" && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
 done
@@ -80,7 +96,7 @@ for t in tests/integration/test_*.sh; do
     [ -f "$t" ] && selected "$t" && integration+=("$t")
 done
 if [ ${#integration[@]} -gt 0 ]; then
-    note "integration tests on the loopback stack"
+    part "integration tests on the loopback stack"
     # TEST_PORT_BASE / TEST_STACK_DIR let several checkouts test at once.
     export PORT_BASE=${TEST_PORT_BASE:-29000} STACK_DIR=${TEST_STACK_DIR:-$REPO/.test-stack}
     export STACK_ENV=$STACK_DIR/stack.env
@@ -102,14 +118,16 @@ fi
 # SKIP_ENGINE=1 skips it visibly.
 for t in tests/engine/test_*.sh; do
     { [ -f "$t" ] && selected "$t"; } || continue
-    note "the production stack on a container engine (compose.yaml, Dockerfiles, deploy.sh)"
-    engine_t0=$(date +%s)
+    part "engine: the production stack on a container engine"
     PORT_BASE=${TEST_PORT_BASE:-29000} TAP_TIMEOUT=2400 run_tap "$t" bash "$t"
     grep -h '# SKIP' "$LOGDIR/$(echo "$t" | tr '/' '_').log"
-    echo "engine part took $(($(date +%s) - engine_t0)) s"
 done
 
+part ""
 echo
+echo "durations:"
+printf '  %s\n' "${PARTS[@]}"
+printf '  %-40s %7s s\n' "whole suite" "$(since "$SUITE_T0")"
 [ ${#FAILED_NAMES[@]} -gt 0 ] && printf 'failed: %s\n' "${FAILED_NAMES[*]}"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_client.h"
+#include "httpclient.h"
+#include "timeparse.h"
 
-void am_alerts_free(struct am_alerts *a)
+void dr_am_alerts_free(struct am_alerts *a)
 {
     for (size_t i = 0; i < a->n; i++) {
         free(a->items[i].name);
@@ -18,65 +19,6 @@ void am_alerts_free(struct am_alerts *a)
     }
     free(a->items);
     memset(a, 0, sizeof(*a));
-}
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int parse_rfc3339(const char *s, time_t *out)
-{
-    int Y, M, D, h, m, sec;
-    if (!s || strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
-        s[7] != '-' || digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
-        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
-        digits(s + 17, 2, &sec))
-        return -1;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-        return -1;
-    const char *p = s + 19;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    long off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
-            return -1;
-        off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return -1;
-    }
-    if (*p != '\0')
-        return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = Y - 1900;
-    tm.tm_mon = M - 1;
-    tm.tm_mday = D;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1 && !(Y == 1969 && M == 12 && D == 31))
-        return -1;
-    *out = t - off;
-    return 0;
 }
 
 static char *str_field(const cJSON *obj, const char *name)
@@ -108,7 +50,7 @@ static int cmp_alert(const void *a, const void *b)
     return r ? r : strcmp(x->server, y->server);
 }
 
-int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz)
+int dr_am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     cJSON *root = cJSON_ParseWithLength(json, len);
@@ -142,7 +84,7 @@ int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *e
         if (state && strcmp(state, "active") != 0)
             continue; /* suppressed or unprocessed: not something to act on */
         time_t since;
-        if (parse_rfc3339(starts, &since) != 0) {
+        if (rfc3339_parse(starts, &since) != 0) {
             snprintf(err, errsz, "Alertmanager: bad startsAt '%.64s'", starts);
             goto done;
         }
@@ -176,11 +118,11 @@ oom:
 done:
     cJSON_Delete(root);
     if (rc != 0)
-        am_alerts_free(out);
+        dr_am_alerts_free(out);
     return rc;
 }
 
-int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
+int dr_am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     size_t bl = strlen(base_url);
@@ -206,7 +148,7 @@ int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errs
     free(url);
     if (rc != 0)
         return -1;
-    rc = am_parse_alerts(resp.body, resp.len, out, err, errsz);
+    rc = dr_am_parse_alerts(sb_str(&resp.body), resp.body.len, out, err, errsz);
     http_response_free(&resp);
     return rc;
 }

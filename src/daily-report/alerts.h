@@ -1,4 +1,8 @@
-/* Active alerts from the Alertmanager API v2 (GET /api/v2/alerts). */
+/* Active alerts from the Alertmanager API v2 (GET /api/v2/alerts), for the
+ * report's "active alerts" section: fetched through src/common/httpclient,
+ * parsed strictly (a malformed answer makes the section "unavailable",
+ * never an empty list), silenced and inhibited alerts left out, sorted by
+ * severity then start time. */
 #ifndef DAILY_REPORT_ALERTS_H
 #define DAILY_REPORT_ALERTS_H
 
@@ -25,15 +29,12 @@ struct am_alerts {
  * see prometheus/rules/meta.yml) are not problems and are left out; the
  * Watchdog's presence is recorded instead, since its absence means the
  * Prometheus -> Alertmanager path is broken. */
-int am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err, size_t errsz);
+int dr_am_parse_alerts(const char *json, size_t len, struct am_alerts *out, char *err,
+                       size_t errsz);
 
 /* Fetches base/api/v2/alerts?active=true&silenced=false&inhibited=false. */
-int am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz);
+int dr_am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz);
 
-void am_alerts_free(struct am_alerts *a);
-
-/* RFC 3339 timestamp ("2026-11-26T07:12:03.123Z", "...+01:00") to Unix
- * seconds (fraction dropped). Returns 0, or -1 when malformed. */
-int parse_rfc3339(const char *s, time_t *out);
+void dr_am_alerts_free(struct am_alerts *a);
 
 #endif

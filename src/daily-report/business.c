@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgconn.h"
+
 /* One round trip, read-only. GPS coverage follows the dashboards'
  * definition: a vehicle counts as reporting when its position was updated
  * in the last 10 minutes. Failures are counted by updated_at, the moment a
@@ -33,17 +35,10 @@ const char BUSINESS_SQL[] =
     "   AND updated_at > r.t - interval '24 hours' AND updated_at <= r.t),\n"
     " (SELECT count(*) FROM pending_pdf_processing WHERE status = 'failed')";
 
-/* libpq messages end with a newline and may span lines; keep one line. */
 static void copy_pq_error(const char *what, const char *msg, char *err, size_t errsz)
 {
     char line[512];
-    snprintf(line, sizeof(line), "%s", msg ? msg : "unknown error");
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    size_t n = strlen(line);
-    while (n > 0 && line[n - 1] == ' ')
-        line[--n] = '\0';
+    pg_error_line(msg, PG_ERR_KEEP_WHERE, line, sizeof(line));
     snprintf(err, errsz, "%s: %s", what, line);
 }
 
@@ -58,21 +53,21 @@ static int to_long(const char *s, long *out)
     return 0;
 }
 
-int business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz)
+int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
-    /* Keywords before "dbname" are defaults the DSN may override
-     * (expand_dbname): never wait forever for an unreachable Supabase. */
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *vals[] = {"10", "daily-report", dsn, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    if (!conn) {
-        snprintf(err, errsz, "Supabase: out of memory");
+    /* The shared defaults (sslmode=require, keepalives, a bounded
+     * connect_timeout) that the DSN may override. */
+    const struct pg_defaults d = {.application_name = "daily-report", .connect_timeout_s = 10};
+    struct pg_params p;
+    char why[512];
+    if (pg_params_build(&p, dsn, "REPORT_DB_DSN", &d, (env_get_fn)getenv, why, sizeof(why)) != 0) {
+        snprintf(err, errsz, "Supabase: %s", why);
         return -1;
     }
-    if (PQstatus(conn) != CONNECTION_OK) {
-        copy_pq_error("Supabase: cannot connect", PQerrorMessage(conn), err, errsz);
-        PQfinish(conn);
+    PGconn *conn = pg_connect(&p, why, sizeof(why));
+    if (!conn) {
+        snprintf(err, errsz, "Supabase: cannot connect: %s", why);
         return -1;
     }
     char tbuf[64];

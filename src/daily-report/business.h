@@ -26,6 +26,6 @@ extern const char BUSINESS_SQL[];
 
 /* Connects with dsn (libpq conninfo or URI), runs BUSINESS_SQL at time t.
  * Returns 0, or -1 with err set (never containing the password). */
-int business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz);
+int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz);
 
 #endif

@@ -25,13 +25,13 @@ static const double PALETTE[][3] = {
 };
 #define NPALETTE (sizeof(PALETTE) / sizeof(PALETTE[0]))
 
-void chart_global_cleanup(void)
+void dr_chart_global_cleanup(void)
 {
     cairo_debug_reset_static_data();
     FcFini();
 }
 
-double chart_nice_ceiling(double max)
+double dr_chart_nice_ceiling(double max)
 {
     if (!(max > 0) || !isfinite(max))
         return 1.0;
@@ -194,7 +194,7 @@ static void draw_line(cairo_t *cr, const struct chart_spec *s, const struct char
     cairo_set_line_width(cr, 1.0);
 }
 
-int chart_render_png(const struct chart_spec *s, struct chart_png *out, char *err, size_t errsz)
+int dr_chart_render_png(const struct chart_spec *s, struct chart_png *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     if (s->width < 200 || s->height < 120 || !(s->t1 > s->t0)) {
@@ -228,7 +228,7 @@ int chart_render_png(const struct chart_spec *s, struct chart_png *out, char *er
             for (size_t j = 0; j < s->lines[i].n; j++)
                 if (isfinite(s->lines[i].v[j]) && s->lines[i].v[j] > m)
                     m = s->lines[i].v[j];
-        ymax = chart_nice_ceiling(m);
+        ymax = dr_chart_nice_ceiling(m);
     }
     for (size_t i = 0; i < s->nlines; i++)
         points += s->lines[i].n;

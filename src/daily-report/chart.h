@@ -28,14 +28,15 @@ struct chart_spec {
 };
 
 /* Renders to out->data (PNG bytes, malloc'd). Returns 0, or -1 with err. */
-int chart_render_png(const struct chart_spec *spec, struct chart_png *out, char *err, size_t errsz);
+int dr_chart_render_png(const struct chart_spec *spec, struct chart_png *out, char *err,
+                        size_t errsz);
 
 /* Releases cairo's and fontconfig's process-wide caches (font lists,
  * glyph caches); call once before exit so leak checkers see a clean heap. */
-void chart_global_cleanup(void);
+void dr_chart_global_cleanup(void);
 
 /* The y-axis top for a data maximum: the next of 1, 2, 2.5, 5 x 10^k at or
  * above it (1 for an empty or all-zero chart). Exposed for unit tests. */
-double chart_nice_ceiling(double max);
+double dr_chart_nice_ceiling(double max);
 
 #endif

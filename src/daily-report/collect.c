@@ -7,7 +7,7 @@
 
 #include "chart.h"
 #include "log.h"
-#include "prom_api.h"
+#include "promapi.h"
 
 #define ERRSZ 512
 
@@ -67,24 +67,27 @@ static void render_chart(const struct report *r, const struct prom_matrix *m, do
         .nlines = n,
     };
     char err[ERRSZ];
-    if (chart_render_png(&spec, out, err, sizeof(err)) != 0) {
+    if (dr_chart_render_png(&spec, out, err, sizeof(err)) != 0) {
         snprintf(out->why, sizeof(out->why), "%.200s", err);
         log_warn("%s", err);
     }
 }
 
-static int range_query(const struct config *cfg, const struct report *r, const char *q,
+/* Every request of one report: Prometheus' answers may take a while. */
+#define PROM_TIMEOUT_S 30L
+
+static int range_query(const struct prom_client *pc, const struct report *r, const char *q,
                        const char *label, struct prom_matrix *m, char *err, size_t errsz)
 {
-    if (prom_query_range(cfg->prometheus_url, q, (double)r->at - 86400.0, (double)r->at,
-                         CHART_STEP_S, label, m, err, errsz) != 0)
+    if (prom_query_range(pc, q, (double)r->at - 86400.0, (double)r->at, CHART_STEP_S, label, m, err,
+                         errsz) != 0)
         return -1;
     if (m->n > 1)
         qsort(m->series, m->n, sizeof(*m->series), cmp_series);
     return 0;
 }
 
-static void collect_infra(const struct config *cfg, struct report *r)
+static void collect_infra(const struct prom_client *pc, struct report *r)
 {
     char err[ERRSZ];
     const char *queries[] = {Q_CPU,  Q_MAX_24H(Q_CPU), Q_RAM, Q_MAX_24H(Q_RAM),
@@ -94,17 +97,16 @@ static void collect_infra(const struct config *cfg, struct report *r)
     struct prom_matrix cpu = {0};
     const double at = (double)r->at;
 
-    if (prom_query(cfg->prometheus_url, Q_UP, at, "server", NULL, &up, err, sizeof(err)) != 0)
+    if (prom_query(pc, Q_UP, at, "server", NULL, &up, err, sizeof(err)) != 0)
         goto fail;
     if (up.n == 0) {
         snprintf(err, sizeof(err), "Prometheus has no up{job=\"node\"} series");
         goto fail;
     }
     for (size_t i = 0; i < 6; i++)
-        if (prom_query(cfg->prometheus_url, queries[i], at, "server", NULL, &v[i], err,
-                       sizeof(err)) != 0)
+        if (prom_query(pc, queries[i], at, "server", NULL, &v[i], err, sizeof(err)) != 0)
             goto fail;
-    if (range_query(cfg, r, Q_CPU, "server", &cpu, err, sizeof(err)) != 0)
+    if (range_query(pc, r, Q_CPU, "server", &cpu, err, sizeof(err)) != 0)
         goto fail;
 
     r->servers = calloc(up.n, sizeof(*r->servers));
@@ -134,7 +136,7 @@ static void collect_infra(const struct config *cfg, struct report *r)
     r->sec[SEC_INFRA].available = 1;
     goto done;
 fail:
-    report_set_unavailable(r, SEC_INFRA, "%s", err);
+    dr_report_set_unavailable(r, SEC_INFRA, "%s", err);
     log_warn("infrastructure section unavailable: %s", err);
 done:
     prom_vector_free(&up);
@@ -149,20 +151,17 @@ static double depth_of(const struct prom_vector *depth, const char *queue, const
     return row ? row->value : NAN;
 }
 
-static void collect_queues(const struct config *cfg, struct report *r)
+static void collect_queues(const struct prom_client *pc, struct report *r)
 {
     char err[ERRSZ];
     struct prom_vector depth = {0}, stuck = {0}, failed = {0};
     struct prom_matrix chart = {0};
     const double at = (double)r->at;
 
-    if (prom_query(cfg->prometheus_url, Q_QUEUE_DEPTH, at, "queue", "status", &depth, err,
-                   sizeof(err)) != 0 ||
-        prom_query(cfg->prometheus_url, Q_QUEUE_STUCK, at, "queue", NULL, &stuck, err,
-                   sizeof(err)) != 0 ||
-        prom_query(cfg->prometheus_url, Q_QUEUE_FAILED, at, "queue", NULL, &failed, err,
-                   sizeof(err)) != 0 ||
-        range_query(cfg, r, Q_QUEUE_CHART, "queue", &chart, err, sizeof(err)) != 0)
+    if (prom_query(pc, Q_QUEUE_DEPTH, at, "queue", "status", &depth, err, sizeof(err)) != 0 ||
+        prom_query(pc, Q_QUEUE_STUCK, at, "queue", NULL, &stuck, err, sizeof(err)) != 0 ||
+        prom_query(pc, Q_QUEUE_FAILED, at, "queue", NULL, &failed, err, sizeof(err)) != 0 ||
+        range_query(pc, r, Q_QUEUE_CHART, "queue", &chart, err, sizeof(err)) != 0)
         goto fail;
     if (depth.n == 0) {
         snprintf(err, sizeof(err),
@@ -200,7 +199,7 @@ static void collect_queues(const struct config *cfg, struct report *r)
     r->sec[SEC_QUEUES].available = 1;
     goto done;
 fail:
-    report_set_unavailable(r, SEC_QUEUES, "%s", err);
+    dr_report_set_unavailable(r, SEC_QUEUES, "%s", err);
     log_warn("queues section unavailable: %s", err);
 done:
     prom_vector_free(&depth);
@@ -209,30 +208,36 @@ done:
     prom_matrix_free(&chart);
 }
 
-void collect_report(const struct config *cfg, struct report *r)
+void dr_collect_report(const struct config *cfg, struct report *r)
 {
     char err[ERRSZ];
-    if (cfg->prometheus_url) {
-        collect_infra(cfg, r);
-        collect_queues(cfg, r);
+    struct prom_client *pc =
+        cfg->prometheus_url ? prom_client_new(cfg->prometheus_url, PROM_TIMEOUT_S, NULL) : NULL;
+    if (pc) {
+        collect_infra(pc, r);
+        collect_queues(pc, r);
+        prom_client_free(pc);
+    } else if (cfg->prometheus_url) {
+        dr_report_set_unavailable(r, SEC_INFRA, "out of memory");
+        dr_report_set_unavailable(r, SEC_QUEUES, "out of memory");
     } else {
-        report_set_unavailable(r, SEC_INFRA, "PROMETHEUS_URL is not set");
-        report_set_unavailable(r, SEC_QUEUES, "PROMETHEUS_URL is not set");
+        dr_report_set_unavailable(r, SEC_INFRA, "PROMETHEUS_URL is not set");
+        dr_report_set_unavailable(r, SEC_QUEUES, "PROMETHEUS_URL is not set");
     }
 
     if (!cfg->db_dsn) {
-        report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
-    } else if (business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
-        report_set_unavailable(r, SEC_BUSINESS, "%s", err);
+        dr_report_set_unavailable(r, SEC_BUSINESS, "REPORT_DB_DSN is not set");
+    } else if (dr_business_fetch(cfg->db_dsn, (double)r->at, &r->biz, err, sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_BUSINESS, "%s", err);
         log_warn("business section unavailable: %s", err);
     } else {
         r->sec[SEC_BUSINESS].available = 1;
     }
 
     if (!cfg->alertmanager_url) {
-        report_set_unavailable(r, SEC_ALERTS, "ALERTMANAGER_URL is not set");
-    } else if (am_fetch(cfg->alertmanager_url, &r->alerts, err, sizeof(err)) != 0) {
-        report_set_unavailable(r, SEC_ALERTS, "%s", err);
+        dr_report_set_unavailable(r, SEC_ALERTS, "ALERTMANAGER_URL is not set");
+    } else if (dr_am_fetch(cfg->alertmanager_url, &r->alerts, err, sizeof(err)) != 0) {
+        dr_report_set_unavailable(r, SEC_ALERTS, "%s", err);
         log_warn("alerts section unavailable: %s", err);
     } else {
         r->sec[SEC_ALERTS].available = 1;

@@ -4,8 +4,8 @@
 #ifndef DAILY_REPORT_COLLECT_H
 #define DAILY_REPORT_COLLECT_H
 
-#include "config.h"
 #include "report.h"
+#include "settings.h"
 
 /* Node job filesystems that are real disks (not tmpfs, container layers...). */
 #define Q_FS_FILTER                                                                                \
@@ -31,6 +31,6 @@
 #define CHART_HEIGHT 260
 #define CHART_STEP_S 120.0
 
-void collect_report(const struct config *cfg, struct report *r);
+void dr_collect_report(const struct config *cfg, struct report *r);
 
 #endif

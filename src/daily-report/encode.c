@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-void encode_base64(struct strbuf *out, const unsigned char *d, size_t len, size_t line_len)
+void dr_encode_base64(struct strbuf *out, const unsigned char *d, size_t len, size_t line_len)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t col = 0;
@@ -32,7 +32,7 @@ static void hex_byte(struct strbuf *out, unsigned char c)
 
 #define QP_MAX 75 /* characters before the soft-break '=' (76 with it) */
 
-void encode_qp(struct strbuf *out, const char *text, size_t len)
+void dr_encode_qp(struct strbuf *out, const char *text, size_t len)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t col = 0;

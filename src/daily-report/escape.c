@@ -81,12 +81,12 @@ static void append_clean(struct strbuf *b, const char *s, int html)
     }
 }
 
-void sb_append_html(struct strbuf *b, const char *s)
+void dr_sb_append_html(struct strbuf *b, const char *s)
 {
     append_clean(b, s, 1);
 }
 
-void sb_append_text(struct strbuf *b, const char *s)
+void dr_sb_append_text(struct strbuf *b, const char *s)
 {
     append_clean(b, s, 0);
 }

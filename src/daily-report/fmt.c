@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 
-void fmt_pct(double v, char *out, size_t outsz)
+void dr_fmt_pct(double v, char *out, size_t outsz)
 {
     if (isnan(v))
         snprintf(out, outsz, "n/a");
@@ -11,7 +11,7 @@ void fmt_pct(double v, char *out, size_t outsz)
         snprintf(out, outsz, "%.1f %%", v);
 }
 
-void fmt_count(double v, char *out, size_t outsz)
+void dr_fmt_count(double v, char *out, size_t outsz)
 {
     if (isnan(v))
         snprintf(out, outsz, "n/a");
@@ -19,21 +19,21 @@ void fmt_count(double v, char *out, size_t outsz)
         snprintf(out, outsz, "%.0f", v);
 }
 
-void fmt_local(time_t t, char *out, size_t outsz)
+void dr_fmt_local(time_t t, char *out, size_t outsz)
 {
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(out, outsz, "%Y-%m-%d %H:%M %Z", &tm) == 0)
         snprintf(out, outsz, "@%lld", (long long)t);
 }
 
-void fmt_local_long(time_t t, char *out, size_t outsz)
+void dr_fmt_local_long(time_t t, char *out, size_t outsz)
 {
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(out, outsz, "%A %d %B %Y, %H:%M %Z", &tm) == 0)
         snprintf(out, outsz, "@%lld", (long long)t);
 }
 
-void fmt_duration(long s, char *out, size_t outsz)
+void dr_fmt_duration(long s, char *out, size_t outsz)
 {
     if (s < 60)
         snprintf(out, outsz, "<1 min");
@@ -45,7 +45,7 @@ void fmt_duration(long s, char *out, size_t outsz)
         snprintf(out, outsz, "%ld d %ld h", s / 86400, (s % 86400) / 3600);
 }
 
-int fmt_pct_level(double v)
+int dr_fmt_pct_level(double v)
 {
     if (isnan(v))
         return 0;

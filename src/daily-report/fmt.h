@@ -7,17 +7,17 @@
 #include <time.h>
 
 /* "12.3 %", or "n/a" for NaN. */
-void fmt_pct(double v, char *out, size_t outsz);
+void dr_fmt_pct(double v, char *out, size_t outsz);
 /* "42", or "n/a" for NaN. */
-void fmt_count(double v, char *out, size_t outsz);
+void dr_fmt_count(double v, char *out, size_t outsz);
 /* Local time in the process time zone: "2026-11-26 07:12 CET". */
-void fmt_local(time_t t, char *out, size_t outsz);
+void dr_fmt_local(time_t t, char *out, size_t outsz);
 /* Long date for headings: "Thursday 26 November 2026, 08:00 CET". */
-void fmt_local_long(time_t t, char *out, size_t outsz);
+void dr_fmt_local_long(time_t t, char *out, size_t outsz);
 /* Elapsed time: "<1 min", "48 min", "2 h 05 min", "3 d 4 h". */
-void fmt_duration(long seconds, char *out, size_t outsz);
+void dr_fmt_duration(long seconds, char *out, size_t outsz);
 /* Severity of a percentage for colouring: 0 normal, 1 warning (>= 80),
  * 2 critical (>= 90), the dashboards' disk thresholds. */
-int fmt_pct_level(double v);
+int dr_fmt_pct_level(double v);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,14 @@
 
 #include "cancel.h"
 #include "chart.h"
-#include "config.h"
 #include "fmt.h"
-#include "http_client.h"
+#include "httpclient.h"
+#include "listenaddr.h"
 #include "log.h"
-#include "metrics.h"
 #include "run.h"
 #include "schedule.h"
+#include "selfmetrics.h"
+#include "settings.h"
 #include "state.h"
 
 static sigset_t g_sigs; /* signals the daemon takes synchronously */
@@ -122,7 +124,7 @@ static void record(struct metrics *m, const struct run_outcome *o, enum run_stat
     pthread_mutex_unlock(&m->mu);
     if (st != RUN_NOT_SENT) {
         char err[512];
-        if (state_save(state_file, (time_t)ls, err, sizeof(err)) != 0)
+        if (dr_state_save(state_file, (time_t)ls, err, sizeof(err)) != 0)
             log_error("%s (the last-success time will read 0 after a restart)", err);
     }
 }
@@ -130,10 +132,10 @@ static void record(struct metrics *m, const struct run_outcome *o, enum run_stat
 static enum run_status once(const struct config *c)
 {
     struct run_outcome o;
-    enum run_status st = run_send(c, retry_sleep, &o);
+    enum run_status st = dr_run_send(c, retry_sleep, &o);
     if (st != RUN_NOT_SENT) {
         char err[512];
-        if (state_save(c->state_file, time(NULL), err, sizeof(err)) != 0)
+        if (dr_state_save(c->state_file, time(NULL), err, sizeof(err)) != 0)
             log_warn("%s", err);
     }
     return st;
@@ -149,21 +151,48 @@ static void log_sources(const struct config *c)
     log_info("sources: prometheus=%s alertmanager=%s database=%s", p, a,
              c->db_dsn ? "(set)" : "(unset)");
     log_info("delivery: %s:%d tls=%s auth=%s from=%s recipients=%zu attempts=%d backoff=%ds",
-             c->smtp_host, c->smtp_port,
-             c->smtp_tls == SMTP_TLS_STARTTLS ? "starttls"
-                                              : (c->smtp_tls == SMTP_TLS_IMPLICIT ? "tls" : "none"),
-             c->smtp_user ? "yes" : "no", c->from_addr, c->nrcpt, c->smtp_attempts,
-             c->smtp_backoff_s);
+             c->smtp_host, c->smtp_port, smtp_tls_name(c->smtp_tls), c->smtp_user ? "yes" : "no",
+             c->from_addr, c->nrcpt, c->smtp_attempts, c->smtp_backoff_s);
+}
+
+/* Sleeps until the next REPORT_TIME or SIGUSR1; false when stopping (or
+ * the next run time cannot be computed). */
+static bool wait_for_next_run(const struct config *c, struct metrics *m)
+{
+    char when[64];
+    time_t next = dr_schedule_next(time(NULL), c->hour, c->minute);
+    if (next == (time_t)-1) {
+        log_error("cannot compute the next run time");
+        return false;
+    }
+    pthread_mutex_lock(&m->mu);
+    m->next_run = (double)next;
+    pthread_mutex_unlock(&m->mu);
+    dr_fmt_local(next, when, sizeof(when));
+    log_info("next report at %s", when);
+    /* Short waits, re-reading the clock, so a suspended VM or a clock step
+     * does not make us miss the time. */
+    while (!g_stop && !g_run_now) {
+        time_t now = time(NULL);
+        if (now >= next)
+            break;
+        wait_or_signal(next - now > 60 ? 60 : (int)(next - now));
+    }
+    if (g_stop)
+        return false;
+    if (g_run_now)
+        log_info("SIGUSR1: sending a report now");
+    return true;
 }
 
 static int daemon_loop(const struct config *c)
 {
     char err[512];
     time_t last_success = 0;
-    if (state_load(c->state_file, &last_success, err, sizeof(err)) != 0)
+    if (dr_state_load(c->state_file, &last_success, err, sizeof(err)) != 0)
         log_warn("%s; starting from 0", err);
     struct metrics m;
-    metrics_init(&m, (double)time(NULL), (double)last_success);
+    dr_metrics_init(&m, (double)time(NULL), (double)last_success);
 
     /* Block the signals before MHD starts its thread, so they are only
      * ever taken here with sigtimedwait. */
@@ -173,12 +202,12 @@ static int daemon_loop(const struct config *c)
     sigaddset(&g_sigs, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &g_sigs, NULL);
     g_daemon = 1;
-    cancel_set_check(stop_pending);
+    dr_cancel_set_check(stop_pending);
 
-    struct metrics_server *srv = metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
+    struct metrics_server *srv = dr_metrics_server_start(c->metrics_listen, &m, err, sizeof(err));
     if (!srv) {
         log_error("%s", err);
-        metrics_destroy(&m);
+        dr_metrics_destroy(&m);
         return 1;
     }
     char when[64];
@@ -187,56 +216,34 @@ static int daemon_loop(const struct config *c)
              c->hour, c->minute, c->tz, c->metrics_listen, c->state_file);
     log_sources(c);
     if (last_success > 0) {
-        fmt_local(last_success, when, sizeof(when));
+        dr_fmt_local(last_success, when, sizeof(when));
         log_info("last successful report: %s", when);
     }
 
     time_t now = time(NULL);
-    time_t prev = schedule_prev(now, c->hour, c->minute);
+    time_t prev = dr_schedule_prev(now, c->hour, c->minute);
     pthread_mutex_lock(&m.mu);
-    m.next_run = (double)schedule_next(now, c->hour, c->minute);
+    m.next_run = (double)dr_schedule_next(now, c->hour, c->minute);
     pthread_mutex_unlock(&m.mu);
     /* A restart shortly after REPORT_TIME must not skip the day's report. */
     if (prev != (time_t)-1 && last_success < prev && now - prev <= c->catchup_minutes * 60L) {
-        fmt_local(prev, when, sizeof(when));
+        dr_fmt_local(prev, when, sizeof(when));
         log_info("the report due at %s was not sent; sending it now", when);
         g_run_now = 1;
     }
     while (!g_stop) {
-        if (!g_run_now) {
-            time_t next = schedule_next(time(NULL), c->hour, c->minute);
-            if (next == (time_t)-1) {
-                log_error("cannot compute the next run time");
-                break;
-            }
-            pthread_mutex_lock(&m.mu);
-            m.next_run = (double)next;
-            pthread_mutex_unlock(&m.mu);
-            fmt_local(next, when, sizeof(when));
-            log_info("next report at %s", when);
-            /* Short waits, re-reading the clock, so a suspended VM or a
-             * clock step does not make us miss the time. */
-            while (!g_stop && !g_run_now) {
-                now = time(NULL);
-                if (now >= next)
-                    break;
-                wait_or_signal(next - now > 60 ? 60 : (int)(next - now));
-            }
-            if (g_stop)
-                break;
-            if (g_run_now)
-                log_info("SIGUSR1: sending a report now");
-        }
+        if (!g_run_now && !wait_for_next_run(c, &m))
+            break;
         g_run_now = 0;
         struct run_outcome o;
-        enum run_status st = run_send(c, retry_sleep, &o);
+        enum run_status st = dr_run_send(c, retry_sleep, &o);
         if (g_stop && st == RUN_NOT_SENT)
             break; /* abandoned for the stop: not a delivery failure */
         record(&m, &o, st, c->state_file);
-        /* Past REPORT_TIME now, so schedule_next() moves to tomorrow. */
+        /* Past REPORT_TIME now, so dr_schedule_next() moves to tomorrow. */
     }
-    metrics_server_stop(srv);
-    metrics_destroy(&m);
+    dr_metrics_server_stop(srv);
+    dr_metrics_destroy(&m);
     log_info("stopped");
     return 0;
 }
@@ -248,21 +255,14 @@ static const char *env_get(const char *name)
 
 static int healthcheck(const char *listen)
 {
-    char host[128];
-    const char *colon = strrchr(listen, ':');
-    if (!colon) {
-        fprintf(stderr, "daily-report: --metrics-listen '%s': expected ADDR:PORT\n", listen);
+    struct listen_addr bound, a;
+    char url[256], err[512];
+    if (listen_addr_parse(listen, &bound, err, sizeof(err)) != 0) {
+        fprintf(stderr, "daily-report: --metrics-listen: %s\n", err);
         return RUN_CONFIG_ERROR;
     }
-    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-    /* A wildcard listener is reached through loopback. */
-    const char *h = host;
-    if (strcmp(host, "0.0.0.0") == 0)
-        h = "127.0.0.1";
-    else if (strcmp(host, "[::]") == 0)
-        h = "[::1]";
-    char url[256], err[512];
-    snprintf(url, sizeof(url), "http://%s:%s/-/healthy", h, colon + 1);
+    listen_addr_connectable(&bound, &a);
+    snprintf(url, sizeof(url), "http://%s/-/healthy", a.text);
     struct http_response r;
     if (http_get(url, 5L, &r, err, sizeof(err)) != 0) {
         fprintf(stderr, "daily-report: unhealthy: %s\n", err);
@@ -277,9 +277,15 @@ static int healthcheck(const char *listen)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line: one mode and its files. */
+struct cli {
+    int once, dry, health;
+    const char *out, *listen, *state_file;
+};
+
+/* Returns -1 to go on, or the exit status (--help, --version, errors). */
+static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    log_init("daily-report", LOG_LEVEL_INFO);
     enum { OPT_ONCE = 1, OPT_DRY, OPT_OUT, OPT_LISTEN, OPT_STATE, OPT_HEALTH, OPT_HELP, OPT_VER };
     static const struct option opts[] = {
         {"once", no_argument, NULL, OPT_ONCE},
@@ -292,27 +298,27 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, OPT_VER},
         {NULL, 0, NULL, 0},
     };
-    int once_mode = 0, dry = 0, health = 0, o;
-    const char *out = NULL, *listen = NULL, *state_file = NULL;
+    memset(c, 0, sizeof(*c));
+    int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case OPT_ONCE:
-            once_mode = 1;
+            c->once = 1;
             break;
         case OPT_DRY:
-            dry = 1;
+            c->dry = 1;
             break;
         case OPT_OUT:
-            out = optarg;
+            c->out = optarg;
             break;
         case OPT_LISTEN:
-            listen = optarg;
+            c->listen = optarg;
             break;
         case OPT_STATE:
-            state_file = optarg;
+            c->state_file = optarg;
             break;
         case OPT_HEALTH:
-            health = 1;
+            c->health = 1;
             break;
         case OPT_HELP:
             usage(stdout);
@@ -330,60 +336,68 @@ int main(int argc, char **argv)
         usage(stderr);
         return RUN_CONFIG_ERROR;
     }
-    if (once_mode + dry + health > 1) {
+    if (c->once + c->dry + c->health > 1) {
         fprintf(stderr, "daily-report: --once, --dry-run and --healthcheck exclude each other\n");
         return RUN_CONFIG_ERROR;
     }
-    if (dry != (out != NULL)) {
+    if (c->dry != (c->out != NULL)) {
         fprintf(stderr, "daily-report: --dry-run needs --out FILE.html (and --out needs "
                         "--dry-run)\n");
         return RUN_CONFIG_ERROR;
     }
+    return -1;
+}
 
-    struct config cfg;
+/* The chosen mode, once the configuration is loaded. */
+static int run_mode(const struct cli *cli, struct config *cfg)
+{
     char err[1024];
-    if (config_load(&cfg, env_get, err, sizeof(err)) != 0) {
+    if (cli->health)
+        return healthcheck(cfg->metrics_listen);
+    if (dr_schedule_use_tz(cfg->tz) != 0) {
+        log_error("REPORT_TZ: cannot set the time zone");
+        return RUN_CONFIG_ERROR;
+    }
+    if (cli->dry) {
+        struct run_outcome ro;
+        return dr_run_dry(cfg, cli->out, &ro);
+    }
+    if (dr_config_load_delivery(cfg, env_get, err, sizeof(err)) != 0) {
         log_error("configuration: %s", err);
         return RUN_CONFIG_ERROR;
     }
-    if (listen)
-        cfg.metrics_listen = listen;
-    if (state_file)
-        cfg.state_file = state_file;
-    if (http_global_init() != 0) {
+    if (!cli->once)
+        return daemon_loop(cfg);
+    log_sources(cfg);
+    return once(cfg);
+}
+
+int main(int argc, char **argv)
+{
+    log_init("daily-report", LOG_LEVEL_INFO);
+    struct cli cli;
+    int rc = parse_cli(argc, argv, &cli);
+    if (rc >= 0)
+        return rc;
+    struct config cfg;
+    char err[1024];
+    if (dr_config_load(&cfg, env_get, err, sizeof(err)) != 0) {
+        log_error("configuration: %s", err);
+        return RUN_CONFIG_ERROR;
+    }
+    if (cli.listen)
+        cfg.metrics_listen = cli.listen;
+    if (cli.state_file)
+        cfg.state_file = cli.state_file;
+    if (http_global_init("daily-report/" VERSION, dr_cancel_xferinfo) != 0) {
         log_error("cannot initialise libcurl");
+        dr_config_free(&cfg);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
-    int rc;
-    if (health) {
-        rc = healthcheck(cfg.metrics_listen);
-        goto out;
-    }
-    if (schedule_use_tz(cfg.tz) != 0) {
-        log_error("REPORT_TZ: cannot set the time zone");
-        rc = RUN_CONFIG_ERROR;
-        goto out;
-    }
-    if (dry) {
-        struct run_outcome ro;
-        rc = run_dry(&cfg, out, &ro);
-        goto out;
-    }
-    if (config_load_delivery(&cfg, env_get, err, sizeof(err)) != 0) {
-        log_error("configuration: %s", err);
-        rc = RUN_CONFIG_ERROR;
-        goto out;
-    }
-    if (once_mode) {
-        log_sources(&cfg);
-        rc = once(&cfg);
-    } else {
-        rc = daemon_loop(&cfg);
-    }
-out:
-    config_free(&cfg);
+    rc = run_mode(&cli, &cfg);
+    dr_config_free(&cfg);
     http_global_cleanup();
-    chart_global_cleanup();
+    dr_chart_global_cleanup();
     return rc;
 }

@@ -16,7 +16,7 @@ static int is_plain_ascii(const char *s)
     return 1;
 }
 
-void mime_header_text(struct strbuf *out, const char *v)
+void dr_mime_header_text(struct strbuf *out, const char *v)
 {
     if (is_plain_ascii(v) && strstr(v, "=?") == NULL) {
         sb_puts(out, v);
@@ -35,14 +35,14 @@ void mime_header_text(struct strbuf *out, const char *v)
         if (!first)
             sb_puts(out, "\r\n ");
         sb_puts(out, "=?UTF-8?B?");
-        encode_base64(out, (const unsigned char *)v + i, n, 0);
+        dr_encode_base64(out, (const unsigned char *)v + i, n, 0);
         sb_puts(out, "?=");
         first = 0;
         i += n;
     }
 }
 
-int mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr)
+int dr_mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr)
 {
     const char *lt = strrchr(from_header, '<');
     if (!lt) {
@@ -75,7 +75,7 @@ int mime_header_mailbox(struct strbuf *out, const char *from_header, const char 
         }
         sb_putc(out, '"');
     } else {
-        mime_header_text(out, name);
+        dr_mime_header_text(out, name);
     }
     sb_printf(out, " <%s>", addr);
     return 0;
@@ -103,7 +103,7 @@ static int has_crlf(const char *s)
     return s && strpbrk(s, "\r\n") != NULL;
 }
 
-int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz)
+int dr_mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz)
 {
     if (has_crlf(m->from_header) || has_crlf(m->from_addr) || has_crlf(m->subject)) {
         snprintf(err, errsz, "a mail header value contains a line break");
@@ -134,12 +134,12 @@ int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size
 
     sb_printf(out, "Date: %s\r\n", date);
     sb_puts(out, "From: ");
-    mime_header_mailbox(out, m->from_header, m->from_addr);
+    dr_mime_header_mailbox(out, m->from_header, m->from_addr);
     sb_puts(out, "\r\nTo: ");
     for (size_t i = 0; i < m->nto; i++)
         sb_printf(out, "%s%s", i ? ",\r\n " : "", m->to[i]);
     sb_puts(out, "\r\nSubject: ");
-    mime_header_text(out, m->subject);
+    dr_mime_header_text(out, m->subject);
     char mid[17];
     random_hex(mid, 8);
     sb_printf(out, "\r\nMessage-ID: <%lld.%s.daily-report@%s>\r\n", (long long)m->date, mid,
@@ -153,7 +153,7 @@ int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size
     sb_printf(out, "\r\n--%s\r\n", alt);
     sb_puts(out, "Content-Type: text/plain; charset=utf-8\r\n"
                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-    encode_qp(out, m->text, strlen(m->text));
+    dr_encode_qp(out, m->text, strlen(m->text));
 
     sb_printf(out, "\r\n--%s\r\n", alt);
     sb_printf(out,
@@ -162,7 +162,7 @@ int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size
     sb_printf(out, "\r\n--%s\r\n", rel);
     sb_puts(out, "Content-Type: text/html; charset=utf-8\r\n"
                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-    encode_qp(out, m->html, strlen(m->html));
+    dr_encode_qp(out, m->html, strlen(m->html));
     for (size_t i = 0; i < m->nimages; i++) {
         const struct mime_image *im = &m->images[i];
         if (has_crlf(im->cid) || has_crlf(im->filename) || strchr(im->filename, '"')) {
@@ -176,7 +176,7 @@ int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size
                   "Content-ID: <%s>\r\n"
                   "Content-Disposition: inline; filename=\"%s\"\r\n\r\n",
                   im->filename, im->cid, im->filename);
-        encode_base64(out, im->data, im->len, 76);
+        dr_encode_base64(out, im->data, im->len, 76);
     }
     sb_printf(out, "\r\n--%s--\r\n", rel);
     sb_printf(out, "\r\n--%s--\r\n", alt);

@@ -4,7 +4,12 @@
  *     multipart/related; type="text/html"
  *       text/html (quoted-printable)
  *       image/png ... (base64, Content-ID, inline)
- * CRLF line ends throughout, every line below 78 characters. */
+ * CRLF line ends throughout, every line below 78 characters.
+ * Written by hand rather than with curl_mime: libcurl has no way to hand
+ * back the bytes of a curl_mime tree without a transfer, and these bytes
+ * are what the unit tests check offline and what every retry must resend
+ * identically (same Message-ID and Date). The sending itself is
+ * src/common/smtpsend.h. */
 #ifndef DAILY_REPORT_MIME_H
 #define DAILY_REPORT_MIME_H
 
@@ -35,13 +40,13 @@ struct mime_message {
 };
 
 /* Returns 0, or -1 with err set (a header value with CR/LF, no memory). */
-int mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz);
+int dr_mime_build(const struct mime_message *m, struct strbuf *out, char *err, size_t errsz);
 
 /* Header value helpers, exposed for unit tests. Appends an unstructured
  * header value: as is when printable ASCII, else RFC 2047 "B" encoded
  * words of at most 75 characters folded onto continuation lines. */
-void mime_header_text(struct strbuf *out, const char *value);
+void dr_mime_header_text(struct strbuf *out, const char *value);
 /* Appends a From-style mailbox: "Display" <addr>, or addr alone. */
-int mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr);
+int dr_mime_header_mailbox(struct strbuf *out, const char *from_header, const char *addr);
 
 #endif

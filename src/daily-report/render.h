@@ -2,7 +2,7 @@
  *
  * The HTML is built for mail clients: tables for layout, inline styles,
  * no scripts, no external resources; every value from a source goes
- * through sb_append_html. Cells carry data-* attributes naming what they
+ * through dr_sb_append_html. Cells carry data-* attributes naming what they
  * show, so tests (and anyone scripting against the report) can read the
  * values back without scraping the wording. */
 #ifndef DAILY_REPORT_RENDER_H
@@ -21,9 +21,9 @@ enum img_mode {
     IMG_DATA_URI, /* <img src="data:image/png;base64,..."> for a standalone file */
 };
 
-void render_html(const struct report *r, enum img_mode mode, struct strbuf *out);
-void render_text(const struct report *r, struct strbuf *out);
+void dr_render_html(const struct report *r, enum img_mode mode, struct strbuf *out);
+void dr_render_text(const struct report *r, struct strbuf *out);
 /* ASCII subject with the day and a one-line verdict. */
-void render_subject(const struct report *r, char *out, size_t outsz);
+void dr_render_subject(const struct report *r, char *out, size_t outsz);
 
 #endif

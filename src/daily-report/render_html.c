@@ -33,7 +33,7 @@ static void badge(struct strbuf *b, const char *text, const char *bg)
               "<span style=\"display:inline-block;padding:1px 8px;border-radius:10px;"
               "background:%s;color:#ffffff;font-size:12px;font-weight:bold;\">",
               bg);
-    sb_append_html(b, text);
+    dr_sb_append_html(b, text);
     sb_puts(b, "</span>");
 }
 
@@ -41,9 +41,9 @@ static void section_open(struct strbuf *b, const char *title, const char *source
 {
     sb_puts(b, "<tr><td style=\"padding:18px 24px 6px 24px;\">"
                "<h2 style=\"margin:0 0 8px 0;font-size:17px;color:" C_TEXT ";\">");
-    sb_append_html(b, title);
+    dr_sb_append_html(b, title);
     sb_puts(b, " <span style=\"font-size:12px;font-weight:normal;color:" C_MUTED ";\">");
-    sb_append_html(b, source);
+    dr_sb_append_html(b, source);
     sb_puts(b, "</span></h2>\n");
 }
 
@@ -58,10 +58,10 @@ static int section_available(struct strbuf *b, const struct report *r, enum sect
     if (r->sec[id].available)
         return 1;
     sb_puts(b, "<div data-unavailable=\"");
-    sb_append_html(b, section_name(id));
+    dr_sb_append_html(b, dr_section_name(id));
     sb_puts(b, "\" style=\"padding:10px 12px;background:#fef3c7;border:1px solid #f59e0b;"
                "color:#78350f;\"><strong>Unavailable.</strong> ");
-    sb_append_html(b, r->sec[id].reason);
+    dr_sb_append_html(b, r->sec[id].reason);
     sb_puts(b, "</div>\n");
     return 0;
 }
@@ -69,20 +69,20 @@ static int section_available(struct strbuf *b, const struct report *r, enum sect
 static void pct_cell(struct strbuf *b, const char *field, double v)
 {
     char s[32];
-    fmt_pct(v, s, sizeof(s));
+    dr_fmt_pct(v, s, sizeof(s));
     sb_printf(b, "<td data-field=\"%s\" style=\"" TDN "color:%s;\">", field,
-              level_color(fmt_pct_level(v)));
-    sb_append_html(b, s);
+              level_color(dr_fmt_pct_level(v)));
+    dr_sb_append_html(b, s);
     sb_puts(b, "</td>");
 }
 
 static void count_cell(struct strbuf *b, const char *field, double v, int warn_if_positive)
 {
     char s[32];
-    fmt_count(v, s, sizeof(s));
+    dr_fmt_count(v, s, sizeof(s));
     const char *color = (warn_if_positive && v > 0) ? C_CRIT : C_TEXT;
     sb_printf(b, "<td data-field=\"%s\" style=\"" TDN "color:%s;\">", field, color);
-    sb_append_html(b, s);
+    dr_sb_append_html(b, s);
     sb_puts(b, "</td>");
 }
 
@@ -92,7 +92,7 @@ static void chart_img(struct strbuf *b, const struct chart_png *c, enum img_mode
     if (!c->data) {
         sb_printf(b, "<p data-chart-missing=\"%s\" style=\"color:" C_MUTED ";\">Chart not drawn: ",
                   field);
-        sb_append_html(b, c->why);
+        dr_sb_append_html(b, c->why);
         sb_puts(b, "</p>\n");
         return;
     }
@@ -101,10 +101,10 @@ static void chart_img(struct strbuf *b, const struct chart_png *c, enum img_mode
         sb_printf(b, "cid:%s", cid);
     } else {
         sb_puts(b, "data:image/png;base64,");
-        encode_base64(b, c->data, c->len, 0);
+        dr_encode_base64(b, c->data, c->len, 0);
     }
     sb_printf(b, "\" width=\"%d\" height=\"%d\" alt=\"", c->width, c->height);
-    sb_append_html(b, alt);
+    dr_sb_append_html(b, alt);
     sb_puts(b, "\" style=\"display:block;max-width:100%;height:auto;border:0;\"></p>\n");
 }
 
@@ -124,9 +124,9 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
         for (size_t i = 0; i < r->nservers; i++) {
             const struct server_row *s = &r->servers[i];
             sb_puts(b, "<tr data-server=\"");
-            sb_append_html(b, s->name);
+            dr_sb_append_html(b, s->name);
             sb_puts(b, "\"><td data-field=\"name\" style=\"" TD "font-weight:bold;\">");
-            sb_append_html(b, s->name[0] ? s->name : "(no server label)");
+            dr_sb_append_html(b, s->name[0] ? s->name : "(no server label)");
             sb_puts(b, "</td><td data-field=\"status\" style=\"" TD "\">");
             badge(b, s->up ? "UP" : "DOWN", s->up ? C_OK : C_CRIT);
             sb_puts(b, "</td>");
@@ -160,9 +160,9 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
         for (size_t i = 0; i < r->nqueues; i++) {
             const struct queue_row *q = &r->queues[i];
             sb_puts(b, "<tr data-queue=\"");
-            sb_append_html(b, q->name);
+            dr_sb_append_html(b, q->name);
             sb_puts(b, "\"><td data-field=\"name\" style=\"" TD "font-weight:bold;\">");
-            sb_append_html(b, q->name);
+            dr_sb_append_html(b, q->name);
             sb_puts(b, "</td>");
             count_cell(b, "pending", q->pending, 0);
             count_cell(b, "processing", q->processing, 0);
@@ -183,7 +183,7 @@ static void kv_row(struct strbuf *b, const char *label, const char *field, long 
                    const char *extra_html)
 {
     sb_puts(b, "<tr><td style=\"" TD "\">");
-    sb_append_html(b, label);
+    dr_sb_append_html(b, label);
     sb_printf(b, "</td><td data-field=\"%s\" style=\"" TDN "font-weight:bold;\">%ld</td>", field,
               v);
     sb_puts(b, "<td style=\"" TD "color:" C_MUTED ";\">");
@@ -211,7 +211,7 @@ static void business(struct strbuf *b, const struct report *r)
         double cov =
             z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN;
         char pct[32];
-        fmt_pct(cov, pct, sizeof(pct));
+        dr_fmt_pct(cov, pct, sizeof(pct));
         snprintf(extra, sizeof(extra),
                  "of <span data-field=\"fleet_total\">%ld</span> vehicles reported a position "
                  "in the last 10 min (<span data-field=\"gps_coverage\">%s</span>)",
@@ -266,28 +266,28 @@ static void alerts(struct strbuf *b, const struct report *r)
             for (size_t i = 0; i < r->alerts.n; i++) {
                 const struct am_alert *a = &r->alerts.items[i];
                 char since[64], dur[32];
-                fmt_local(a->since, since, sizeof(since));
-                fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
+                dr_fmt_local(a->since, since, sizeof(since));
+                dr_fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
                 sb_puts(b, "<tr data-alert=\"\"><td data-field=\"severity\" style=\"" TD "\">");
                 badge(b, a->severity[0] ? a->severity : "none", severity_color(a->severity));
                 sb_puts(b, "</td><td style=\"" TD "\"><strong data-field=\"alertname\">");
-                sb_append_html(b, a->name);
+                dr_sb_append_html(b, a->name);
                 sb_puts(b, "</strong>");
                 if (a->summary[0]) {
                     sb_puts(b, "<br><span data-field=\"summary\" style=\"color:" C_MUTED
                                ";font-size:12px;\">");
-                    sb_append_html(b, a->summary);
+                    dr_sb_append_html(b, a->summary);
                     sb_puts(b, "</span>");
                 }
                 sb_puts(b, "</td><td data-field=\"server\" style=\"" TD "\">");
-                sb_append_html(b, a->server);
+                dr_sb_append_html(b, a->server);
                 sb_printf(b,
                           "</td><td data-field=\"since\" data-since=\"%lld\" style=\"" TD
                           "white-space:nowrap;\">",
                           (long long)a->since);
-                sb_append_html(b, since);
+                dr_sb_append_html(b, since);
                 sb_puts(b, "<br><span style=\"color:" C_MUTED ";font-size:12px;\">for ");
-                sb_append_html(b, dur);
+                dr_sb_append_html(b, dur);
                 sb_puts(b, "</span></td></tr>\n");
             }
             sb_puts(b, "</table>\n");
@@ -313,7 +313,7 @@ static void summary_line(struct strbuf *b, const struct report *r)
     if (r->sec[SEC_ALERTS].available)
         sb_printf(b, "<span data-field=\"alerts_active\">%zu</span> active alert%s. ", r->alerts.n,
                   r->alerts.n == 1 ? "" : "s");
-    int unav = report_unavailable_count(r);
+    int unav = dr_report_unavailable_count(r);
     if (unav)
         sb_printf(b,
                   "<span style=\"color:" C_WARN ";\"><span data-field=\"sections_unavailable\">"
@@ -322,15 +322,15 @@ static void summary_line(struct strbuf *b, const struct report *r)
     sb_puts(b, "</p>\n");
 }
 
-void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
+void dr_render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
 {
     char when[96], subject[200];
-    fmt_local_long(r->at, when, sizeof(when));
-    render_subject(r, subject, sizeof(subject));
+    dr_fmt_local_long(r->at, when, sizeof(when));
+    dr_render_subject(r, subject, sizeof(subject));
     sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                "<title>");
-    sb_append_html(b, subject);
+    dr_sb_append_html(b, subject);
     sb_printf(b,
               "</title></head>\n<body data-report-time=\"%lld\" style=\"margin:0;padding:0;"
               "background:#f3f4f6;\">\n",
@@ -344,7 +344,7 @@ void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
             ";\">\n<tr><td style=\"padding:20px 24px 14px 24px;border-bottom:3px solid "
             "#1f2937;\"><h1 style=\"margin:0;font-size:21px;\">Daily health report</h1>"
             "<div style=\"color:" C_MUTED ";font-size:13px;\">");
-    sb_append_html(b, when);
+    dr_sb_append_html(b, when);
     sb_puts(b, "</div>\n");
     summary_line(b, r);
     sb_puts(b, "</td></tr>\n");
@@ -356,9 +356,9 @@ void render_html(const struct report *r, enum img_mode mode, struct strbuf *b)
                "Sent by daily-report " VERSION " on the monitoring server.");
     if (r->grafana_url) {
         sb_puts(b, " Details: <a data-field=\"grafana_url\" href=\"");
-        sb_append_html(b, r->grafana_url);
+        dr_sb_append_html(b, r->grafana_url);
         sb_puts(b, "\" style=\"color:" C_INFO ";\">");
-        sb_append_html(b, r->grafana_url);
+        dr_sb_append_html(b, r->grafana_url);
         sb_puts(b, "</a>");
     }
     sb_puts(b, "</td></tr>\n</table>\n</td></tr></table>\n</body></html>\n");

@@ -13,7 +13,7 @@ static int section(struct strbuf *b, const struct report *r, enum section_id id,
     if (r->sec[id].available)
         return 1;
     sb_puts(b, "  UNAVAILABLE: ");
-    sb_append_text(b, r->sec[id].reason);
+    dr_sb_append_text(b, r->sec[id].reason);
     sb_puts(b, "\n");
     return 0;
 }
@@ -25,14 +25,14 @@ static void infra(struct strbuf *b, const struct report *r)
     for (size_t i = 0; i < r->nservers; i++) {
         const struct server_row *s = &r->servers[i];
         char c[32], cm[32], m[32], mm[32], d[32], dm[32];
-        fmt_pct(s->cpu, c, sizeof(c));
-        fmt_pct(s->cpu_max, cm, sizeof(cm));
-        fmt_pct(s->ram, m, sizeof(m));
-        fmt_pct(s->ram_max, mm, sizeof(mm));
-        fmt_pct(s->disk, d, sizeof(d));
-        fmt_pct(s->disk_max, dm, sizeof(dm));
+        dr_fmt_pct(s->cpu, c, sizeof(c));
+        dr_fmt_pct(s->cpu_max, cm, sizeof(cm));
+        dr_fmt_pct(s->ram, m, sizeof(m));
+        dr_fmt_pct(s->ram_max, mm, sizeof(mm));
+        dr_fmt_pct(s->disk, d, sizeof(d));
+        dr_fmt_pct(s->disk_max, dm, sizeof(dm));
         sb_puts(b, "  ");
-        sb_append_text(b, s->name[0] ? s->name : "(no server label)");
+        dr_sb_append_text(b, s->name[0] ? s->name : "(no server label)");
         sb_printf(b, ": %s, CPU %s (24 h max %s), RAM %s (24 h max %s), disk %s (24 h max %s)\n",
                   s->up ? "UP" : "DOWN", c, cm, m, mm, d, dm);
     }
@@ -45,13 +45,13 @@ static void queues(struct strbuf *b, const struct report *r)
     for (size_t i = 0; i < r->nqueues; i++) {
         const struct queue_row *q = &r->queues[i];
         char p[32], pr[32], f[32], s[32], f24[32];
-        fmt_count(q->pending, p, sizeof(p));
-        fmt_count(q->processing, pr, sizeof(pr));
-        fmt_count(q->failed, f, sizeof(f));
-        fmt_count(q->stuck, s, sizeof(s));
-        fmt_count(q->failed_24h, f24, sizeof(f24));
+        dr_fmt_count(q->pending, p, sizeof(p));
+        dr_fmt_count(q->processing, pr, sizeof(pr));
+        dr_fmt_count(q->failed, f, sizeof(f));
+        dr_fmt_count(q->stuck, s, sizeof(s));
+        dr_fmt_count(q->failed_24h, f24, sizeof(f24));
         sb_puts(b, "  ");
-        sb_append_text(b, q->name);
+        dr_sb_append_text(b, q->name);
         sb_printf(b,
                   ": pending %s, processing %s, failed %s, stuck > 35 min %s, "
                   "failed in the last 24 h %s\n",
@@ -69,8 +69,9 @@ static void business(struct strbuf *b, const struct report *r)
               z->incidents_24h_minor);
     sb_printf(b, "  Incidents, previous 24 h: %ld\n", z->incidents_prev_24h);
     char pct[32];
-    fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN,
-            pct, sizeof(pct));
+    dr_fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                                  : NAN,
+               pct, sizeof(pct));
     sb_printf(b, "  GPS coverage: %ld of %ld vehicles reported in the last 10 min (%s)\n",
               z->fleet_reporting, z->fleet_total, pct);
     sb_printf(b, "  Failed transcriptions: %ld in the last 24 h, %ld in total\n",
@@ -93,29 +94,29 @@ static void alerts(struct strbuf *b, const struct report *r)
     for (size_t i = 0; i < r->alerts.n; i++) {
         const struct am_alert *a = &r->alerts.items[i];
         char since[64], dur[32];
-        fmt_local(a->since, since, sizeof(since));
-        fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
+        dr_fmt_local(a->since, since, sizeof(since));
+        dr_fmt_duration((long)(r->at - a->since), dur, sizeof(dur));
         sb_puts(b, "  [");
-        sb_append_text(b, a->severity[0] ? a->severity : "none");
+        dr_sb_append_text(b, a->severity[0] ? a->severity : "none");
         sb_puts(b, "] ");
-        sb_append_text(b, a->name);
+        dr_sb_append_text(b, a->name);
         if (a->server[0]) {
             sb_puts(b, " on ");
-            sb_append_text(b, a->server);
+            dr_sb_append_text(b, a->server);
         }
         sb_printf(b, " since %s (for %s)", since, dur);
         if (a->summary[0]) {
             sb_puts(b, ": ");
-            sb_append_text(b, a->summary);
+            dr_sb_append_text(b, a->summary);
         }
         sb_puts(b, "\n");
     }
 }
 
-void render_text(const struct report *r, struct strbuf *b)
+void dr_render_text(const struct report *r, struct strbuf *b)
 {
     char when[96];
-    fmt_local_long(r->at, when, sizeof(when));
+    dr_fmt_local_long(r->at, when, sizeof(when));
     sb_printf(b, "Daily health report - %s\n", when);
     infra(b, r);
     queues(b, r);
@@ -125,13 +126,13 @@ void render_text(const struct report *r, struct strbuf *b)
                "are in the HTML version of this message.\n");
     if (r->grafana_url) {
         sb_puts(b, "Dashboards: ");
-        sb_append_text(b, r->grafana_url);
+        dr_sb_append_text(b, r->grafana_url);
         sb_puts(b, "\n");
     }
     sb_puts(b, "-- \nSent by daily-report " VERSION " on the monitoring server.\n");
 }
 
-void render_subject(const struct report *r, char *out, size_t outsz)
+void dr_render_subject(const struct report *r, char *out, size_t outsz)
 {
     char day[32];
     struct tm tm;
@@ -141,7 +142,7 @@ void render_subject(const struct report *r, char *out, size_t outsz)
     size_t down = 0;
     for (size_t i = 0; r->sec[SEC_INFRA].available && i < r->nservers; i++)
         down += r->servers[i].up ? 0 : 1;
-    int unav = report_unavailable_count(r);
+    int unav = dr_report_unavailable_count(r);
     size_t len = 0;
 #define ADD(...)                                                                                   \
     do {                                                                                           \

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void report_init(struct report *r, time_t at)
+void dr_report_init(struct report *r, time_t at)
 {
     memset(r, 0, sizeof(*r));
     r->at = at;
 }
 
-void report_free(struct report *r)
+void dr_report_free(struct report *r)
 {
     for (size_t i = 0; i < r->nservers; i++)
         free(r->servers[i].name);
@@ -19,13 +19,13 @@ void report_free(struct report *r)
     for (size_t i = 0; i < r->nqueues; i++)
         free(r->queues[i].name);
     free(r->queues);
-    am_alerts_free(&r->alerts);
+    dr_am_alerts_free(&r->alerts);
     free(r->cpu_chart.data);
     free(r->queue_chart.data);
     memset(r, 0, sizeof(*r));
 }
 
-int report_unavailable_count(const struct report *r)
+int dr_report_unavailable_count(const struct report *r)
 {
     int n = 0;
     for (int i = 0; i < SEC_COUNT; i++)
@@ -34,7 +34,7 @@ int report_unavailable_count(const struct report *r)
     return n;
 }
 
-const char *section_name(enum section_id id)
+const char *dr_section_name(enum section_id id)
 {
     switch (id) {
     case SEC_INFRA:
@@ -51,7 +51,7 @@ const char *section_name(enum section_id id)
     return "?";
 }
 
-void report_set_unavailable(struct report *r, enum section_id id, const char *fmt, ...)
+void dr_report_set_unavailable(struct report *r, enum section_id id, const char *fmt, ...)
 {
     r->sec[id].available = 0;
     va_list ap;

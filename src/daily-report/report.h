@@ -1,6 +1,6 @@
 /* The report's data model: what was measured, per section, plus whether
  * each section's source answered. Filled by collect.c, rendered by
- * render_html.c / render_text.c, independent of where the data came from. */
+ * dr_render_html.c / dr_render_text.c, independent of where the data came from. */
 #ifndef DAILY_REPORT_REPORT_H
 #define DAILY_REPORT_REPORT_H
 
@@ -54,13 +54,13 @@ struct report {
     struct chart_png queue_chart;
 };
 
-void report_init(struct report *r, time_t at);
-void report_free(struct report *r);
+void dr_report_init(struct report *r, time_t at);
+void dr_report_free(struct report *r);
 /* Number of sections whose source was unavailable. */
-int report_unavailable_count(const struct report *r);
-const char *section_name(enum section_id id);
+int dr_report_unavailable_count(const struct report *r);
+const char *dr_section_name(enum section_id id);
 /* Marks a section unavailable with a printf-style reason. */
-void report_set_unavailable(struct report *r, enum section_id id, const char *fmt, ...)
+void dr_report_set_unavailable(struct report *r, enum section_id id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

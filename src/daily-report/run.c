@@ -22,16 +22,16 @@ static double now_s(void)
 static void build(const struct config *c, struct report *r, struct run_outcome *o)
 {
     memset(o, 0, sizeof(*o));
-    report_init(r, time(NULL));
+    dr_report_init(r, time(NULL));
     o->at = r->at;
     r->grafana_url = c->grafana_url;
-    collect_report(c, r);
-    o->unavailable = report_unavailable_count(r);
+    dr_collect_report(c, r);
+    o->unavailable = dr_report_unavailable_count(r);
     for (int i = 0; i < SEC_COUNT; i++)
         o->section_unavailable[i] = !r->sec[i].available;
 }
 
-enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct run_outcome *o)
+enum run_status dr_run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o)
 {
     double t0 = now_s();
     struct report r;
@@ -42,9 +42,9 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
     sb_init(&html);
     sb_init(&msg);
     char subject[200], err[1024];
-    render_subject(&r, subject, sizeof(subject));
-    render_text(&r, &text);
-    render_html(&r, IMG_CID, &html);
+    dr_render_subject(&r, subject, sizeof(subject));
+    dr_render_text(&r, &text);
+    dr_render_html(&r, IMG_CID, &html);
 
     struct mime_image imgs[2];
     size_t nimg = 0;
@@ -68,7 +68,7 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
         .nimages = nimg,
     };
     enum run_status st = RUN_NOT_SENT;
-    if (cancel_requested()) {
+    if (dr_cancel_requested()) {
         log_warn("stop requested; the report is not sent");
         goto done;
     }
@@ -76,13 +76,13 @@ enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct 
         log_error("out of memory rendering the report");
         goto done;
     }
-    if (mime_build(&m, &msg, err, sizeof(err)) != 0) {
+    if (dr_mime_build(&m, &msg, err, sizeof(err)) != 0) {
         log_error("cannot build the message: %s", err);
         goto done;
     }
     log_info("sending \"%s\" (%zu bytes, %d section(s) unavailable) to %zu recipient(s) via %s:%d",
              subject, msg.len, o->unavailable, c->nrcpt, c->smtp_host, c->smtp_port);
-    if (smtp_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) != 0) {
+    if (dr_send_with_retry(c, msg.data, msg.len, sleep_fn, &o->attempts, err, sizeof(err)) != 0) {
         log_error("report not sent after %d attempt(s): %s", o->attempts, err);
         goto done;
     }
@@ -93,19 +93,19 @@ done:
     sb_free(&text);
     sb_free(&html);
     sb_free(&msg);
-    report_free(&r);
+    dr_report_free(&r);
     o->duration = now_s() - t0;
     return st;
 }
 
-enum run_status run_dry(const struct config *c, const char *path, struct run_outcome *o)
+enum run_status dr_run_dry(const struct config *c, const char *path, struct run_outcome *o)
 {
     double t0 = now_s();
     struct report r;
     build(c, &r, o);
     struct strbuf html;
     sb_init(&html);
-    render_html(&r, IMG_DATA_URI, &html);
+    dr_render_html(&r, IMG_DATA_URI, &html);
     enum run_status st = RUN_NOT_SENT;
     if (sb_failed(&html)) {
         log_error("out of memory rendering the report");
@@ -127,7 +127,7 @@ enum run_status run_dry(const struct config *c, const char *path, struct run_out
     st = o->unavailable ? RUN_DEGRADED : RUN_OK;
 done:
     sb_free(&html);
-    report_free(&r);
+    dr_report_free(&r);
     o->duration = now_s() - t0;
     return st;
 }

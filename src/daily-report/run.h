@@ -1,12 +1,15 @@
-/* One report run: collect, render, then deliver (or write to a file). */
+/* One report run: collect every section (collect.h), render the HTML and
+ * text parts and the charts, then deliver them (delivery.h) or, for
+ * --dry-run, write the HTML to a file. The outcome feeds the daemon's own
+ * metrics and the exit status of --once. */
 #ifndef DAILY_REPORT_RUN_H
 #define DAILY_REPORT_RUN_H
 
 #include <time.h>
 
-#include "config.h"
+#include "delivery.h"
 #include "report.h"
-#include "smtp.h"
+#include "settings.h"
 
 /* Exit statuses of --once and --dry-run (documented in docs/daily-report.md). */
 enum run_status {
@@ -26,9 +29,9 @@ struct run_outcome {
 };
 
 /* Builds and sends the report to the configured recipients. */
-enum run_status run_send(const struct config *c, smtp_sleep_fn sleep_fn, struct run_outcome *o);
+enum run_status dr_run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o);
 
 /* Builds the report and writes the HTML (charts as data: URIs) to path. */
-enum run_status run_dry(const struct config *c, const char *path, struct run_outcome *o);
+enum run_status dr_run_dry(const struct config *c, const char *path, struct run_outcome *o);
 
 #endif

@@ -10,7 +10,7 @@
 
 #define STATE_KEY "last_success_timestamp_seconds"
 
-int state_load(const char *path, time_t *last_success, char *err, size_t errsz)
+int dr_state_load(const char *path, time_t *last_success, char *err, size_t errsz)
 {
     *last_success = 0;
     FILE *f = fopen(path, "r");
@@ -46,7 +46,7 @@ int state_load(const char *path, time_t *last_success, char *err, size_t errsz)
     return 0;
 }
 
-int state_save(const char *path, time_t last_success, char *err, size_t errsz)
+int dr_state_save(const char *path, time_t last_success, char *err, size_t errsz)
 {
     char tmp[4096];
     int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());

@@ -15,9 +15,9 @@
 /* Reads the timestamp; *last_success = 0 when the file does not exist.
  * Returns 0, or -1 with err set when it exists but cannot be read or
  * parsed. */
-int state_load(const char *path, time_t *last_success, char *err, size_t errsz);
+int dr_state_load(const char *path, time_t *last_success, char *err, size_t errsz);
 
 /* Atomically replaces the file. Returns 0, or -1 with err set. */
-int state_save(const char *path, time_t last_success, char *err, size_t errsz);
+int dr_state_save(const char *path, time_t last_success, char *err, size_t errsz);
 
 #endif

@@ -4,25 +4,26 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "netaddr.h"
+#include "resolve.h"
 #include "validate.h"
 
-void doctor_check_dns(struct doctor *d)
+void doc_check_dns(struct doctor *d)
 {
     struct report *r = d->rep;
     struct strbuf why;
     sb_init(&why);
-    const char *domain = doctor_input(d, "GRAFANA_DOMAIN", &why);
-    const char *ip = doctor_input(d, "SERVER_F_PUBLIC_IP", &why);
+    const char *domain = doc_input(d, "GRAFANA_DOMAIN", &why);
+    const char *ip = doc_input(d, "SERVER_F_PUBLIC_IP", &why);
     if (why.len) {
-        report_fail(r, "dns.grafana-domain", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
+        doc_report_fail(r, "dns.grafana-domain", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
         sb_free(&why);
         return;
     }
     sb_free(&why);
     if (!valid_ip(ip)) {
-        report_fail(r, "dns.grafana-domain", "set SERVER_F_PUBLIC_IP to this server's address",
-                    "SERVER_F_PUBLIC_IP=%s is not an IP address", ip);
+        doc_report_fail(r, "dns.grafana-domain", "set SERVER_F_PUBLIC_IP to this server's address",
+                        "SERVER_F_PUBLIC_IP=%s is not an IP address", ip);
         return;
     }
     struct resolved res;
@@ -30,15 +31,15 @@ void doctor_check_dns(struct doctor *d)
     bool v6 = strchr(ip, ':') != NULL;
     snprintf(fix, sizeof(fix), "create a DNS %s record %s -> %s (TTL 300), then wait for it",
              v6 ? "AAAA" : "A", domain, ip);
-    if (!resolve_host(domain, &res)) {
-        report_fail(r, "dns.grafana-domain", fix, "%s does not resolve: %s", domain, res.error);
+    if (!doc_resolve_host(domain, &res)) {
+        doc_report_fail(r, "dns.grafana-domain", fix, "%s does not resolve: %s", domain, res.error);
         return;
     }
     char list[600];
-    resolved_list(&res, list, sizeof(list));
-    if (!resolved_contains(&res, ip)) {
-        report_fail(r, "dns.grafana-domain", fix, "%s resolves to %s, not to SERVER_F_PUBLIC_IP %s",
-                    domain, list, ip);
+    doc_resolved_list(&res, list, sizeof(list));
+    if (!doc_resolved_contains(&res, ip)) {
+        doc_report_fail(r, "dns.grafana-domain", fix,
+                        "%s resolves to %s, not to SERVER_F_PUBLIC_IP %s", domain, list, ip);
         return;
     }
     /* Every address of the same family must be this server: clients and
@@ -54,23 +55,23 @@ void doctor_check_dns(struct doctor *d)
             snprintf(one.v6[one.n6++], sizeof(one.v6[0]), "%s", a);
         else
             snprintf(one.v4[one.n4++], sizeof(one.v4[0]), "%s", a);
-        if (!resolved_contains(&one, ip))
-            sb_list_add(&others, ", ", "%s", a);
+        if (!doc_resolved_contains(&one, ip))
+            doc_sb_list_add(&others, ", ", "%s", a);
     }
     if (others.len) {
         snprintf(fix, sizeof(fix), "remove the %s records of %s that point elsewhere",
                  v6 ? "AAAA" : "A", domain);
-        report_fail(r, "dns.grafana-domain", fix,
-                    "%s resolves to %s, but also to %s: some clients and Let's Encrypt would "
-                    "reach another machine",
-                    domain, ip, sb_str(&others));
+        doc_report_fail(r, "dns.grafana-domain", fix,
+                        "%s resolves to %s, but also to %s: some clients and Let's Encrypt would "
+                        "reach another machine",
+                        domain, ip, sb_str(&others));
     } else {
         size_t other_family = v6 ? res.n4 : res.n6;
-        report_pass(r, "dns.grafana-domain", "%s resolves to %s (SERVER_F_PUBLIC_IP)%s", domain,
-                    list,
-                    other_family ? "; the other address family is listed too: it must also "
-                                   "reach this server"
-                                 : "");
+        doc_report_pass(r, "dns.grafana-domain", "%s resolves to %s (SERVER_F_PUBLIC_IP)%s", domain,
+                        list,
+                        other_family ? "; the other address family is listed too: it must also "
+                                       "reach this server"
+                                     : "");
     }
     sb_free(&others);
 }

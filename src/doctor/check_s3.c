@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "s3.h"
 #include "validate.h"
 
@@ -83,8 +83,8 @@ static void s3_call(struct s3 *s, const char *method, enum s3_style style, const
     http_perform(&rq, &a->http);
     char region_hdr[64];
     bool have_region = http_header(&a->http, "x-amz-bucket-region", region_hdr, sizeof(region_hdr));
-    s3_classify(a->http.status, sb_str(&a->http.body), have_region ? region_hdr : NULL,
-                &a->outcome);
+    doc_s3_classify(a->http.status, sb_str(&a->http.body), have_region ? region_hdr : NULL,
+                    &a->outcome);
     curl_slist_free_all(headers);
     sb_free(&url);
 }
@@ -110,35 +110,36 @@ static void fail_generic(struct s3 *s, const char *id, const char *what, const s
 {
     struct report *r = s->d->rep;
     if (transport_failed(a)) {
-        report_fail(r, id,
-                    "check WASABI_ENDPOINT and that this server can reach it over HTTPS "
-                    "(outbound 443)",
-                    "%s: cannot reach https://%s: %s (%s)", what, s->endpoint,
-                    http_failure_kind(a->http.code), a->http.error);
+        doc_report_fail(r, id,
+                        "check WASABI_ENDPOINT and that this server can reach it over HTTPS "
+                        "(outbound 443)",
+                        "%s: cannot reach https://%s: %s (%s)", what, s->endpoint,
+                        http_failure_kind(a->http.code), a->http.error);
         return;
     }
     char text[400];
-    s3_outcome_text(&a->outcome, text, sizeof(text));
+    doc_s3_outcome_text(&a->outcome, text, sizeof(text));
     switch (a->outcome.kind) {
     case S3_BAD_KEY:
-        report_fail(r, id,
-                    "copy the access key id of the bucket's key from the Wasabi console into "
-                    "WASABI_ACCESS_KEY",
-                    "%s: the endpoint does not know WASABI_ACCESS_KEY (%s)", what, text);
+        doc_report_fail(r, id,
+                        "copy the access key id of the bucket's key from the Wasabi console into "
+                        "WASABI_ACCESS_KEY",
+                        "%s: the endpoint does not know WASABI_ACCESS_KEY (%s)", what, text);
         break;
     case S3_BAD_SECRET:
-        report_fail(r, id,
-                    "WASABI_SECRET_KEY does not belong to WASABI_ACCESS_KEY: create a new key "
-                    "pair if the secret was lost",
-                    "%s: signature rejected, the secret key is wrong (%s)", what, text);
+        doc_report_fail(r, id,
+                        "WASABI_SECRET_KEY does not belong to WASABI_ACCESS_KEY: create a new key "
+                        "pair if the secret was lost",
+                        "%s: signature rejected, the secret key is wrong (%s)", what, text);
         break;
     case S3_TIME_SKEW:
-        report_fail(r, id, "synchronise the clock: timedatectl set-ntp true",
-                    "%s: this server's clock is too far off for signed requests (%s)", what, text);
+        doc_report_fail(r, id, "synchronise the clock: timedatectl set-ntp true",
+                        "%s: this server's clock is too far off for signed requests (%s)", what,
+                        text);
         break;
     default:
-        report_fail(r, id, "see the server's answer; check WASABI_* in the .env",
-                    "%s: unexpected answer %s", what, text);
+        doc_report_fail(r, id, "see the server's answer; check WASABI_* in the .env",
+                        "%s: unexpected answer %s", what, text);
     }
 }
 
@@ -148,22 +149,22 @@ static void check_credentials(struct s3 *s, bool *ok)
     s3_call(s, "GET", STYLE_SERVICE, NULL, NULL, NULL, 0, &a);
     *ok = false;
     if (!transport_failed(&a) && a.outcome.kind == S3_OK) {
-        report_pass(s->d->rep, "s3.credentials", "%s accepted the key (it may list buckets)",
-                    s->endpoint);
+        doc_report_pass(s->d->rep, "s3.credentials", "%s accepted the key (it may list buckets)",
+                        s->endpoint);
         *ok = true;
     } else if (!transport_failed(&a) && a.outcome.kind == S3_DENIED) {
         /* Authenticated but not allowed to list all buckets: exactly what a
          * key scoped to one bucket looks like. */
-        report_pass(s->d->rep, "s3.credentials",
-                    "%s accepted the key (listing all buckets is denied: a bucket-scoped key, "
-                    "as intended)",
-                    s->endpoint);
+        doc_report_pass(s->d->rep, "s3.credentials",
+                        "%s accepted the key (listing all buckets is denied: a bucket-scoped key, "
+                        "as intended)",
+                        s->endpoint);
         *ok = true;
     } else if (region_problem(&a)) {
         /* The region is judged by s3.region; credentials are tested again
          * by the bucket request. */
-        report_skip(s->d->rep, "s3.credentials",
-                    "the endpoint rejected the region before checking the key (see s3.region)");
+        doc_report_skip(s->d->rep, "s3.credentials",
+                        "the endpoint rejected the region before checking the key (see s3.region)");
         *ok = true;
     } else {
         fail_generic(s, "s3.credentials", "list buckets", &a);
@@ -171,247 +172,296 @@ static void check_credentials(struct s3 *s, bool *ok)
     answer_free(&a);
 }
 
-void doctor_check_s3(struct doctor *d)
+static const char *const S3_IDS[] = {"s3.credentials", "s3.bucket", "s3.region", "s3.addressing",
+                                     "s3.probe"};
+#define S3_NIDS (sizeof(S3_IDS) / sizeof(S3_IDS[0]))
+
+/* Step 0: the WASABI_* variables; false (everything reported) when one is
+ * missing. */
+static bool s3_inputs(struct doctor *d, struct s3 *s)
 {
-    struct report *r = d->rep;
     struct strbuf why;
     sb_init(&why);
     /* Always HTTPS: thanos/objstore.yml sets insecure: false. */
-    struct s3 s = {.d = d};
-    s.access_key = doctor_input(d, "WASABI_ACCESS_KEY", &why);
-    s.secret_key = doctor_input(d, "WASABI_SECRET_KEY", &why);
-    s.bucket = doctor_input(d, "WASABI_BUCKET", &why);
-    s.region = doctor_input(d, "WASABI_REGION", &why);
-    s.endpoint = doctor_input(d, "WASABI_ENDPOINT", &why);
-    const char *ids[] = {"s3.credentials", "s3.bucket", "s3.region", "s3.addressing", "s3.probe"};
-    if (why.len) {
-        report_fail(r, "s3.credentials", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
-        for (size_t i = 1; i < sizeof(ids) / sizeof(ids[0]); i++)
-            report_skip(r, ids[i], "needs the WASABI_* variables");
-        sb_free(&why);
-        return;
+    s->d = d;
+    s->access_key = doc_input(d, "WASABI_ACCESS_KEY", &why);
+    s->secret_key = doc_input(d, "WASABI_SECRET_KEY", &why);
+    s->bucket = doc_input(d, "WASABI_BUCKET", &why);
+    s->region = doc_input(d, "WASABI_REGION", &why);
+    s->endpoint = doc_input(d, "WASABI_ENDPOINT", &why);
+    bool ok = why.len == 0;
+    if (!ok) {
+        doc_report_fail(d->rep, "s3.credentials", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
+        for (size_t i = 1; i < S3_NIDS; i++)
+            doc_report_skip(d->rep, S3_IDS[i], "needs the WASABI_* variables");
     }
     sb_free(&why);
-    snprintf(s.sigv4, sizeof(s.sigv4), "aws:amz:%s:s3", s.region);
+    snprintf(s->sigv4, sizeof(s->sigv4), "aws:amz:%s:s3", ok ? s->region : "");
+    return ok;
+}
 
-    /* Offline: the endpoint's name says which region it serves. */
-    char ep_region[64] = "";
-    bool ep_has_region = endpoint_region(s.endpoint, ep_region, sizeof(ep_region));
-    if (ep_has_region && strcmp(ep_region, s.region) != 0) {
-        /* Every request would be signed for the wrong region: fix this first. */
-        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-            if (!strcmp(ids[i], "s3.region"))
-                report_fail(r, "s3.region",
+/* Step 1, offline: the endpoint's name says which region it serves. Every
+ * request would be signed for the wrong region: false (reported) then. */
+static bool s3_endpoint_matches_region(const struct s3 *s, char *ep_region, size_t len,
+                                       bool *ep_has_region)
+{
+    *ep_has_region = endpoint_region(s->endpoint, ep_region, len);
+    if (!*ep_has_region || strcmp(ep_region, s->region) == 0)
+        return true;
+    struct report *r = s->d->rep;
+    for (size_t i = 0; i < S3_NIDS; i++) {
+        if (!strcmp(S3_IDS[i], "s3.region"))
+            doc_report_fail(r, "s3.region",
                             "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region "
                             "(s3.<region>.wasabisys.com)",
-                            "WASABI_REGION=%s but WASABI_ENDPOINT %s serves %s", s.region,
-                            s.endpoint, ep_region);
-            else
-                report_skip(r, ids[i], "needs a region that matches the endpoint (see s3.region)");
-        }
-        return;
+                            "WASABI_REGION=%s but WASABI_ENDPOINT %s serves %s", s->region,
+                            s->endpoint, ep_region);
+        else
+            doc_report_skip(r, S3_IDS[i],
+                            "needs a region that matches the endpoint (see s3.region)");
     }
+    return false;
+}
 
-    bool cred_ok;
-    check_credentials(&s, &cred_ok);
-    if (!cred_ok) {
-        for (size_t i = 1; i < sizeof(ids) / sizeof(ids[0]); i++)
-            report_skip(r, ids[i], "needs working credentials (see s3.credentials)");
-        return;
+/* Step 3: the bucket, path-style: what thanos/objstore.yml configures
+ * (bucket_lookup_type: path). list keeps the answer for the region step. */
+static bool s3_check_bucket(struct s3 *s, struct s3_answer *list)
+{
+    struct report *r = s->d->rep;
+    char fix[300];
+    s3_call(s, "GET", STYLE_PATH, NULL, "list-type=2&max-keys=1", NULL, 0, list);
+    int kind = transport_failed(list) ? -1 : (int)list->outcome.kind;
+    if (kind == S3_OK) {
+        doc_report_pass(r, "s3.bucket", "bucket %s exists and the key can list it", s->bucket);
+        return true;
     }
-
-    /* The bucket, path-style: what thanos/objstore.yml configures
-     * (bucket_lookup_type: path). */
-    struct s3_answer list;
-    s3_call(&s, "GET", STYLE_PATH, NULL, "list-type=2&max-keys=1", NULL, 0, &list);
-    bool bucket_ok = false;
-    if (!transport_failed(&list) && list.outcome.kind == S3_OK) {
-        report_pass(r, "s3.bucket", "bucket %s exists and the key can list it", s.bucket);
-        bucket_ok = true;
-    } else if (!transport_failed(&list) && list.outcome.kind == S3_NO_BUCKET) {
-        char fix[300];
+    if (kind == S3_NO_BUCKET) {
         snprintf(fix, sizeof(fix),
                  "create bucket %s in region %s (Wasabi console), or correct WASABI_BUCKET",
-                 s.bucket, s.region);
-        report_fail(r, "s3.bucket", fix, "bucket %s does not exist at %s", s.bucket, s.endpoint);
-    } else if (!transport_failed(&list) && list.outcome.kind == S3_DENIED) {
-        char fix[300];
+                 s->bucket, s->region);
+        doc_report_fail(r, "s3.bucket", fix, "bucket %s does not exist at %s", s->bucket,
+                        s->endpoint);
+    } else if (kind == S3_DENIED) {
         snprintf(fix, sizeof(fix), "allow s3:ListBucket on arn:aws:s3:::%s in the key's policy",
-                 s.bucket);
-        report_fail(r, "s3.bucket", fix,
-                    "the key may not list bucket %s (403 AccessDenied; or the bucket belongs to "
-                    "another account)",
-                    s.bucket);
-    } else if (region_problem(&list)) {
-        report_skip(r, "s3.bucket", "the endpoint rejected the region (see s3.region)");
+                 s->bucket);
+        doc_report_fail(
+            r, "s3.bucket", fix,
+            "the key may not list bucket %s (403 AccessDenied; or the bucket belongs to "
+            "another account)",
+            s->bucket);
+    } else if (region_problem(list)) {
+        doc_report_skip(r, "s3.bucket", "the endpoint rejected the region (see s3.region)");
     } else {
-        fail_generic(&s, "s3.bucket", "list bucket", &list);
+        fail_generic(s, "s3.bucket", "list bucket", list);
     }
+    return false;
+}
 
-    /* Region: name of the endpoint, the server's own answers, and the
-     * bucket's location when the key may read it. */
-    char location[64] = "";
-    bool have_location = false;
-    if (bucket_ok) {
-        struct s3_answer loc;
-        s3_call(&s, "GET", STYLE_PATH, NULL, "location=", NULL, 0, &loc);
-        if (!transport_failed(&loc) && loc.outcome.kind == S3_OK) {
-            const char *body = sb_str(&loc.http.body);
-            /* An empty <LocationConstraint/> means us-east-1 (S3 convention). */
-            const char *lc = strstr(body, "<LocationConstraint");
-            if (lc) {
-                have_location = true;
-                if (!xml_tag(body, "LocationConstraint", location, sizeof(location)) ||
-                    !location[0])
-                    snprintf(location, sizeof(location), "us-east-1");
-            }
+/* The bucket's location when the key may read it; false when unknown. */
+static bool s3_bucket_location(struct s3 *s, char *location, size_t len)
+{
+    struct s3_answer loc;
+    bool have = false;
+    s3_call(s, "GET", STYLE_PATH, NULL, "location=", NULL, 0, &loc);
+    if (!transport_failed(&loc) && loc.outcome.kind == S3_OK) {
+        const char *body = sb_str(&loc.http.body);
+        /* An empty <LocationConstraint/> means us-east-1 (S3 convention). */
+        if (strstr(body, "<LocationConstraint")) {
+            have = true;
+            if (!doc_xml_tag(body, "LocationConstraint", location, len) || !location[0])
+                snprintf(location, len, "us-east-1");
         }
-        answer_free(&loc);
     }
-    if (region_problem(&list)) {
-        const struct s3_outcome *o = &list.outcome;
-        char text[400];
-        s3_outcome_text(o, text, sizeof(text));
-        if (o->kind == S3_REDIRECT && o->endpoint[0]) {
-            char fix[400];
-            snprintf(fix, sizeof(fix), "set WASABI_ENDPOINT=%s and its region in WASABI_REGION",
-                     o->endpoint);
-            report_fail(r, "s3.region", fix, "bucket %s lives at another endpoint: %s", s.bucket,
+    answer_free(&loc);
+    return have;
+}
+
+/* The server rejected the signing region: say which one it wants. */
+static void s3_region_rejected(const struct s3 *s, const struct s3_answer *list)
+{
+    struct report *r = s->d->rep;
+    const struct s3_outcome *o = &list->outcome;
+    char text[400], fix[400];
+    doc_s3_outcome_text(o, text, sizeof(text));
+    if (o->kind == S3_REDIRECT && o->endpoint[0]) {
+        snprintf(fix, sizeof(fix), "set WASABI_ENDPOINT=%s and its region in WASABI_REGION",
+                 o->endpoint);
+        doc_report_fail(r, "s3.region", fix, "bucket %s lives at another endpoint: %s", s->bucket,
                         text);
-        } else if (o->region[0]) {
-            char fix[400];
-            snprintf(fix, sizeof(fix),
-                     "set WASABI_REGION=%s and WASABI_ENDPOINT=s3.%s.wasabisys.com", o->region,
-                     o->region);
-            report_fail(r, "s3.region", fix, "the server expects region %s, not %s: %s", o->region,
-                        s.region, text);
-        } else {
-            report_fail(r, "s3.region",
+    } else if (o->region[0]) {
+        snprintf(fix, sizeof(fix), "set WASABI_REGION=%s and WASABI_ENDPOINT=s3.%s.wasabisys.com",
+                 o->region, o->region);
+        doc_report_fail(r, "s3.region", fix, "the server expects region %s, not %s: %s", o->region,
+                        s->region, text);
+    } else {
+        doc_report_fail(r, "s3.region",
                         "set WASABI_REGION and WASABI_ENDPOINT to the bucket's region",
-                        "the server rejected region %s: %s", s.region, text);
-        }
-    } else if (have_location && strcmp(location, s.region) != 0) {
+                        "the server rejected region %s: %s", s->region, text);
+    }
+}
+
+/* Step 4: region from the endpoint's name, the server's own answers, and
+ * the bucket's location when the key may read it. */
+static void s3_check_region(struct s3 *s, const struct s3_answer *list, bool bucket_ok,
+                            bool ep_has_region)
+{
+    struct report *r = s->d->rep;
+    char location[64] = "";
+    bool have_location = bucket_ok && s3_bucket_location(s, location, sizeof(location));
+    if (region_problem(list)) {
+        s3_region_rejected(s, list);
+    } else if (have_location && strcmp(location, s->region) != 0) {
         char fix[300];
         snprintf(fix, sizeof(fix), "set WASABI_REGION=%s and WASABI_ENDPOINT=s3.%s.wasabisys.com",
                  location, location);
-        report_fail(r, "s3.region", fix, "bucket %s is in %s, WASABI_REGION says %s", s.bucket,
-                    location, s.region);
-    } else if (!bucket_ok) {
-        if (ep_has_region)
-            report_pass(r, "s3.region",
+        doc_report_fail(r, "s3.region", fix, "bucket %s is in %s, WASABI_REGION says %s", s->bucket,
+                        location, s->region);
+    } else if (!bucket_ok && ep_has_region) {
+        doc_report_pass(r, "s3.region",
                         "WASABI_REGION %s matches the endpoint %s (the bucket's "
                         "own location was not readable)",
-                        s.region, s.endpoint);
-        else
-            report_skip(r, "s3.region", "needs the bucket (see s3.bucket)");
+                        s->region, s->endpoint);
+    } else if (!bucket_ok) {
+        doc_report_skip(r, "s3.region", "needs the bucket (see s3.bucket)");
     } else {
         struct strbuf how;
         sb_init(&how);
         if (ep_has_region)
-            sb_list_add(&how, ", ", "matches the endpoint %s", s.endpoint);
+            doc_sb_list_add(&how, ", ", "matches the endpoint %s", s->endpoint);
         if (have_location)
-            sb_list_add(&how, ", ", "is the bucket's location");
-        sb_list_add(&how, ", ", "requests signed for it are accepted");
-        report_pass(r, "s3.region", "%s %s", s.region, sb_str(&how));
+            doc_sb_list_add(&how, ", ", "is the bucket's location");
+        doc_sb_list_add(&how, ", ", "requests signed for it are accepted");
+        doc_report_pass(r, "s3.region", "%s %s", s->region, sb_str(&how));
         sb_free(&how);
     }
+}
 
-    /* Addressing style: path (configured) and virtual-hosted (information). */
-    if (!bucket_ok) {
-        report_skip(r, "s3.addressing", "needs the bucket (see s3.bucket)");
-        report_skip(r, "s3.probe", "needs the bucket (see s3.bucket)");
-        answer_free(&list);
-        return;
-    }
-    char host[300];
-    snprintf(host, sizeof(host), "%.*s", (int)strcspn(s.endpoint, ":"), s.endpoint);
-    char vhost_note[400];
-    if (valid_ip(host) || s.endpoint[0] == '[') {
-        snprintf(vhost_note, sizeof(vhost_note),
-                 "virtual-hosted style is impossible with an IP endpoint");
-    } else if (strchr(s.bucket, '.')) {
-        snprintf(vhost_note, sizeof(vhost_note),
+/* Step 5: addressing style: path (configured) and virtual-hosted
+ * (information only). */
+static void s3_check_addressing(struct s3 *s)
+{
+    char host[300], note[400];
+    snprintf(host, sizeof(host), "%.*s", (int)strcspn(s->endpoint, ":"), s->endpoint);
+    if (valid_ip(host) || s->endpoint[0] == '[') {
+        snprintf(note, sizeof(note), "virtual-hosted style is impossible with an IP endpoint");
+    } else if (strchr(s->bucket, '.')) {
+        snprintf(note, sizeof(note),
                  "virtual-hosted style not tried: the bucket name has dots, which the "
                  "endpoint's wildcard certificate does not cover");
     } else {
         struct s3_answer vh;
-        s3_call(&s, "GET", STYLE_VHOST, NULL, "list-type=2&max-keys=1", NULL, 0, &vh);
-        if (!transport_failed(&vh) && vh.outcome.kind == S3_OK) {
-            snprintf(vhost_note, sizeof(vhost_note), "virtual-hosted style (%s.%s) works too",
-                     s.bucket, s.endpoint);
-        } else if (transport_failed(&vh)) {
-            snprintf(vhost_note, sizeof(vhost_note), "virtual-hosted style (%s.%s) fails: %s",
-                     s.bucket, s.endpoint, http_failure_kind(vh.http.code));
-        } else {
-            char text[300];
-            s3_outcome_text(&vh.outcome, text, sizeof(text));
-            snprintf(vhost_note, sizeof(vhost_note), "virtual-hosted style (%s.%s) fails: %s",
-                     s.bucket, s.endpoint, text);
-        }
+        s3_call(s, "GET", STYLE_VHOST, NULL, "list-type=2&max-keys=1", NULL, 0, &vh);
+        char text[300];
+        if (transport_failed(&vh))
+            snprintf(text, sizeof(text), "%s", http_failure_kind(vh.http.code));
+        else
+            doc_s3_outcome_text(&vh.outcome, text, sizeof(text));
+        if (!transport_failed(&vh) && vh.outcome.kind == S3_OK)
+            snprintf(note, sizeof(note), "virtual-hosted style (%s.%s) works too", s->bucket,
+                     s->endpoint);
+        else
+            snprintf(note, sizeof(note), "virtual-hosted style (%s.%s) fails: %s", s->bucket,
+                     s->endpoint, text);
         answer_free(&vh);
     }
-    report_pass(r, "s3.addressing",
-                "path style works (thanos/objstore.yml uses bucket_lookup_type: path); %s",
-                vhost_note);
-    answer_free(&list);
+    doc_report_pass(s->d->rep, "s3.addressing",
+                    "path style works (thanos/objstore.yml uses bucket_lookup_type: path); %s",
+                    note);
+}
 
-    /* Probe: what the sidecar does (write), store/query do (read) and the
-     * compactor does (delete). */
-    char hostname[128] = "host";
+/* A failed probe write: denied, or anything else. */
+static void s3_probe_write_failed(struct s3 *s, const char *key, struct s3_answer *put)
+{
+    if (!transport_failed(put) && put->outcome.kind == S3_DENIED) {
+        char fix[400];
+        snprintf(fix, sizeof(fix),
+                 "allow s3:PutObject, s3:GetObject and s3:DeleteObject on "
+                 "arn:aws:s3:::%s/* in the key's policy",
+                 s->bucket);
+        doc_report_fail(s->d->rep, "s3.probe", fix,
+                        "write %s denied (403 AccessDenied): the sidecar could not upload blocks",
+                        key);
+    } else {
+        fail_generic(s, "s3.probe", "write probe object", put);
+    }
+}
+
+/* Step 6, the probe: what the sidecar does (write), store/query do (read)
+ * and the compactor does (delete). */
+static void s3_check_probe(struct s3 *s)
+{
+    struct report *r = s->d->rep;
+    char hostname[128] = "host", key[256], body[256], fix[400];
     gethostname(hostname, sizeof(hostname) - 1);
     hostname[strcspn(hostname, ".")] = '\0';
-    char key[256], body[256];
     time_t now = time(NULL);
     snprintf(key, sizeof(key), "doctor-probe/%s-%ld-%lld.txt", hostname, (long)getpid(),
              (long long)now);
     int blen = snprintf(body, sizeof(body), "ecotrans doctor probe from %s at %lld\n", hostname,
                         (long long)now);
-    char fixbuf[400];
     struct s3_answer put, get, del;
-    s3_call(&s, "PUT", STYLE_PATH, key, NULL, body, (size_t)blen, &put);
-    if (transport_failed(&put) || put.outcome.kind != S3_OK) {
-        if (!transport_failed(&put) && put.outcome.kind == S3_DENIED) {
-            snprintf(fixbuf, sizeof(fixbuf),
-                     "allow s3:PutObject, s3:GetObject and s3:DeleteObject on "
-                     "arn:aws:s3:::%s/* in the key's policy",
-                     s.bucket);
-            report_fail(r, "s3.probe", fixbuf,
-                        "write %s denied (403 AccessDenied): the sidecar could not upload blocks",
-                        key);
-        } else {
-            fail_generic(&s, "s3.probe", "write probe object", &put);
-        }
-        answer_free(&put);
-        return;
-    }
+    s3_call(s, "PUT", STYLE_PATH, key, NULL, body, (size_t)blen, &put);
+    bool put_ok = !transport_failed(&put) && put.outcome.kind == S3_OK;
+    if (!put_ok)
+        s3_probe_write_failed(s, key, &put);
     answer_free(&put);
-    s3_call(&s, "GET", STYLE_PATH, key, NULL, NULL, 0, &get);
+    if (!put_ok)
+        return;
+    s3_call(s, "GET", STYLE_PATH, key, NULL, NULL, 0, &get);
     bool read_ok = !transport_failed(&get) && get.outcome.kind == S3_OK;
     bool same = read_ok && get.http.body.len == (size_t)blen &&
                 memcmp(sb_str(&get.http.body), body, (size_t)blen) == 0;
-    char get_text[300];
-    s3_outcome_text(&get.outcome, get_text, sizeof(get_text));
+    char get_text[300], del_text[300];
+    doc_s3_outcome_text(&get.outcome, get_text, sizeof(get_text));
     answer_free(&get);
-    s3_call(&s, "DELETE", STYLE_PATH, key, NULL, NULL, 0, &del);
+    s3_call(s, "DELETE", STYLE_PATH, key, NULL, NULL, 0, &del);
     bool del_ok = !transport_failed(&del) && del.outcome.kind == S3_OK;
-    char del_text[300];
-    s3_outcome_text(&del.outcome, del_text, sizeof(del_text));
+    doc_s3_outcome_text(&del.outcome, del_text, sizeof(del_text));
     answer_free(&del);
     if (!read_ok) {
-        snprintf(fixbuf, sizeof(fixbuf), "allow s3:GetObject on arn:aws:s3:::%s/*", s.bucket);
-        report_fail(r, "s3.probe", fixbuf, "wrote %s but could not read it back: %s%s", key,
-                    get_text, del_ok ? "" : " (and could not delete it)");
+        snprintf(fix, sizeof(fix), "allow s3:GetObject on arn:aws:s3:::%s/*", s->bucket);
+        doc_report_fail(r, "s3.probe", fix, "wrote %s but could not read it back: %s%s", key,
+                        get_text, del_ok ? "" : " (and could not delete it)");
     } else if (!same) {
-        report_fail(r, "s3.probe", "check that WASABI_ENDPOINT is Wasabi itself, not a proxy",
-                    "wrote %s but read back different bytes", key);
+        doc_report_fail(r, "s3.probe", "check that WASABI_ENDPOINT is Wasabi itself, not a proxy",
+                        "wrote %s but read back different bytes", key);
     } else if (!del_ok) {
-        snprintf(fixbuf, sizeof(fixbuf),
+        snprintf(fix, sizeof(fix),
                  "allow s3:DeleteObject on arn:aws:s3:::%s/* (the compactor deletes blocks); "
                  "then delete %s by hand",
-                 s.bucket, key);
-        report_fail(r, "s3.probe", fixbuf, "wrote and read %s but could not delete it: %s", key,
-                    del_text);
+                 s->bucket, key);
+        doc_report_fail(r, "s3.probe", fix, "wrote and read %s but could not delete it: %s", key,
+                        del_text);
     } else {
-        report_pass(r, "s3.probe", "wrote, read back and deleted %s (%d bytes)", key, blen);
+        doc_report_pass(r, "s3.probe", "wrote, read back and deleted %s (%d bytes)", key, blen);
     }
+}
+
+void doc_check_s3(struct doctor *d)
+{
+    struct s3 s = {.d = d};
+    char ep_region[64] = "";
+    bool ep_has_region;
+    if (!s3_inputs(d, &s) ||
+        !s3_endpoint_matches_region(&s, ep_region, sizeof(ep_region), &ep_has_region))
+        return;
+    bool cred_ok;
+    check_credentials(&s, &cred_ok); /* step 2 */
+    if (!cred_ok) {
+        for (size_t i = 1; i < S3_NIDS; i++)
+            doc_report_skip(d->rep, S3_IDS[i], "needs working credentials (see s3.credentials)");
+        return;
+    }
+    struct s3_answer list;
+    bool bucket_ok = s3_check_bucket(&s, &list);
+    s3_check_region(&s, &list, bucket_ok, ep_has_region);
+    answer_free(&list);
+    if (!bucket_ok) {
+        doc_report_skip(d->rep, "s3.addressing", "needs the bucket (see s3.bucket)");
+        doc_report_skip(d->rep, "s3.probe", "needs the bucket (see s3.bucket)");
+        return;
+    }
+    s3_check_addressing(&s);
+    s3_check_probe(&s);
 }

@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "netaddr.h"
+#include "pgconn.h"
 #include "pgprivs.h"
+#include "resolve.h"
 #include "validate.h"
 
 static const char *const grafana_tables[] = {"pending_transcriptions", "pending_pdf_processing",
@@ -34,44 +35,12 @@ static bool contains(const char *s, const char *needle)
     return strstr(s, needle) != NULL;
 }
 
-/* libpq's message without the "connection to server at ... failed: "
- * prefixes, on one line: what went wrong, not where. */
-static void pg_message(const char *msg, char *out, size_t outlen)
-{
-    struct strbuf b;
-    sb_init(&b);
-    const char *p = msg;
-    while (*p) {
-        size_t n = strcspn(p, "\n");
-        const char *line = p;
-        size_t len = n;
-        while (len && (*line == ' ' || *line == '\t')) {
-            line++;
-            len--;
-        }
-        if (str_starts_with(line, "connection to server")) {
-            const char *f = strstr(line, " failed: ");
-            if (f && (size_t)(f - line) < n) {
-                len = n - (size_t)(f + 9 - line);
-                line = f + 9;
-            }
-        }
-        while (len && line[len - 1] == ' ')
-            len--;
-        if (len)
-            sb_list_add(&b, "; ", "%.*s", (int)len, line);
-        p += n;
-        if (*p == '\n')
-            p++;
-    }
-    snprintf(out, outlen, "%s", sb_str(&b));
-    sb_free(&b);
-}
-
-static void pg_connect(const char *const *keys, const char *const *vals, struct pg_attempt *a)
+/* One connection attempt with the shared libpq defaults (pgconn.h) and
+ * the doctor's application_name; the outcome classified for the report. */
+static void doc_pg_try(const struct pg_params *p, struct pg_attempt *a)
 {
     memset(a, 0, sizeof(*a));
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    PGconn *c = PQconnectdbParams(p->keywords, p->values, p->dsn != NULL);
     if (c && PQstatus(c) == CONNECTION_OK) {
         a->conn = c;
         if (PQsslInUse(c)) {
@@ -82,8 +51,9 @@ static void pg_connect(const char *const *keys, const char *const *vals, struct 
         }
         return;
     }
-    pg_message(c ? PQerrorMessage(c) : "libpq could not allocate a connection", a->error,
-               sizeof(a->error));
+    /* What went wrong, not where: the report names the server. */
+    pg_error_line(c ? PQerrorMessage(c) : "libpq could not allocate a connection",
+                  PG_ERR_DROP_WHERE, a->error, sizeof(a->error));
     const char *e = a->error;
     a->network = contains(e, "Connection refused") || contains(e, "timeout expired") ||
                  contains(e, "Network is unreachable") || contains(e, "No route to host") ||
@@ -104,7 +74,7 @@ static char *fetch(PGconn *c, const char *sql, int nparams, const char *const *p
 {
     PGresult *res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-        char *err = xasprintf("%s", PQresultErrorMessage(res));
+        char *err = doc_xasprintf("%s", PQresultErrorMessage(res));
         PQclear(res);
         *out = NULL;
         return err;
@@ -119,52 +89,56 @@ static bool t(const PGresult *res, int row, int col)
     return v && v[0] == 't';
 }
 
-/* Gathers the facts about current_user; returns NULL or an error message. */
-static char *gather(PGconn *c, const char *const *tables, size_t ntables, long timeout,
-                    struct pg_facts *f)
+/* current_user's attributes and database. */
+static char *gather_role(PGconn *c, struct pg_facts *f)
 {
-    memset(f, 0, sizeof(*f));
     PGresult *res;
-    char *err = fetch(c, "BEGIN READ ONLY", 0, NULL, &res);
-    if (err)
-        return err;
-    PQclear(res);
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = '%lds'", timeout);
-    if ((err = fetch(c, sql, 0, NULL, &res)))
-        goto out;
-    PQclear(res);
-
+    char *err;
     if ((err = fetch(c,
                      "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, rolreplication, "
                      "rolbypassrls, current_database() FROM pg_roles WHERE rolname = current_user",
                      0, NULL, &res)))
-        goto out;
+        return err;
     if (PQntuples(res) == 1) {
-        f->role = xstrdup(PQgetvalue(res, 0, 0));
+        f->role = doc_xstrdup(PQgetvalue(res, 0, 0));
         f->superuser = t(res, 0, 1);
         f->createrole = t(res, 0, 2);
         f->createdb = t(res, 0, 3);
         f->replication = t(res, 0, 4);
         f->bypassrls = t(res, 0, 5);
-        f->dbname = xstrdup(PQgetvalue(res, 0, 6));
+        f->dbname = doc_xstrdup(PQgetvalue(res, 0, 6));
     }
     PQclear(res);
 
+    return NULL;
+}
+
+/* The roles current_user is a member of. */
+static char *gather_membership(PGconn *c, struct pg_facts *f)
+{
+    PGresult *res;
+    char *err;
     if ((err = fetch(c,
                      "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
                      "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = current_user "
                      "ORDER BY 1",
                      0, NULL, &res)))
-        goto out;
+        return err;
     f->nmember_of = (size_t)PQntuples(res);
-    f->member_of = xcalloc(f->nmember_of, sizeof(char *));
+    f->member_of = doc_xcalloc(f->nmember_of, sizeof(char *));
     for (size_t i = 0; i < f->nmember_of; i++)
-        f->member_of[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+        f->member_of[i] = doc_xstrdup(PQgetvalue(res, (int)i, 0));
     PQclear(res);
 
-    /* The needed tables: exist, SELECT granted, and row level security
-     * does not hide every row (a Supabase default for new tables). */
+    return NULL;
+}
+
+/* The needed tables: exist, SELECT granted, and row level security
+ * does not hide every row (a Supabase default for new tables). */
+static char *gather_needed(PGconn *c, const char *const *tables, size_t ntables, struct pg_facts *f)
+{
+    PGresult *res;
+    char *err;
     struct strbuf arr;
     sb_init(&arr);
     sb_puts(&arr, "{");
@@ -185,9 +159,9 @@ static char *gather(PGconn *c, const char *const *tables, size_t ntables, long t
                 1, p1, &res);
     sb_free(&arr);
     if (err)
-        goto out;
+        return err;
     f->nneeded = (size_t)PQntuples(res);
-    f->needed = xcalloc(f->nneeded, sizeof(*f->needed));
+    f->needed = doc_xcalloc(f->nneeded, sizeof(*f->needed));
     for (size_t i = 0; i < f->nneeded && i < ntables; i++) {
         f->needed[i].table = tables[i];
         f->needed[i].exists = t(res, (int)i, 1);
@@ -196,9 +170,16 @@ static char *gather(PGconn *c, const char *const *tables, size_t ntables, long t
     }
     PQclear(res);
 
-    /* Every relation the role holds any privilege on, in schemas it can
-     * use. Objects owned by extensions (e.g. pg_stat_statements, granted to
-     * PUBLIC by its extension) are left out: they are not business data. */
+    return NULL;
+}
+
+/* Every relation the role holds any privilege on, in schemas it can
+ * use. Objects owned by extensions (e.g. pg_stat_statements, granted to
+ * PUBLIC by its extension) are left out: they are not business data. */
+static char *gather_relations(PGconn *c, struct pg_facts *f)
+{
+    PGresult *res;
+    char *err;
     if ((err = fetch(
              c,
              "SELECT nspname, relname, relkind, concat_ws(',', "
@@ -232,34 +213,63 @@ static char *gather(PGconn *c, const char *const *tables, size_t ntables, long t
              "                  AND d.objid = c.oid AND d.deptype = 'e')) p "
              "WHERE sel OR ins OR upd OR del OR trn OR rfs OR trg OR usg ORDER BY 1, 2",
              0, NULL, &res)))
-        goto out;
+        return err;
     f->nrels = (size_t)PQntuples(res);
-    f->rels = xcalloc(f->nrels, sizeof(*f->rels));
+    f->rels = doc_xcalloc(f->nrels, sizeof(*f->rels));
     for (size_t i = 0; i < f->nrels; i++) {
-        f->rels[i].schema = xstrdup(PQgetvalue(res, (int)i, 0));
-        f->rels[i].name = xstrdup(PQgetvalue(res, (int)i, 1));
+        f->rels[i].schema = doc_xstrdup(PQgetvalue(res, (int)i, 0));
+        f->rels[i].name = doc_xstrdup(PQgetvalue(res, (int)i, 1));
         f->rels[i].kind = PQgetvalue(res, (int)i, 2)[0];
-        f->rels[i].privs = xstrdup(PQgetvalue(res, (int)i, 3));
+        f->rels[i].privs = doc_xstrdup(PQgetvalue(res, (int)i, 3));
     }
     PQclear(res);
 
+    return NULL;
+}
+
+/* Where current_user may CREATE: schemas, the database. */
+static char *gather_create(PGconn *c, struct pg_facts *f)
+{
+    PGresult *res;
+    char *err;
     if ((err = fetch(c,
                      "SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') "
                      "AND nspname !~ '^pg_(toast|temp_)' ORDER BY 1",
                      0, NULL, &res)))
-        goto out;
+        return err;
     f->ncreate_schemas = (size_t)PQntuples(res);
-    f->create_schemas = xcalloc(f->ncreate_schemas, sizeof(char *));
+    f->create_schemas = doc_xcalloc(f->ncreate_schemas, sizeof(char *));
     for (size_t i = 0; i < f->ncreate_schemas; i++)
-        f->create_schemas[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+        f->create_schemas[i] = doc_xstrdup(PQgetvalue(res, (int)i, 0));
     PQclear(res);
 
     if ((err = fetch(c, "SELECT has_database_privilege(current_database(), 'CREATE')", 0, NULL,
                      &res)))
-        goto out;
+        return err;
     f->create_db = t(res, 0, 0);
     PQclear(res);
-out:
+    return NULL;
+}
+
+/* Gathers the facts about current_user inside a READ ONLY transaction
+ * that is rolled back; returns NULL or an error message. */
+static char *gather(PGconn *c, const char *const *tables, size_t ntables, long timeout,
+                    struct pg_facts *f)
+{
+    memset(f, 0, sizeof(*f));
+    PGresult *res;
+    char *err = fetch(c, "BEGIN READ ONLY", 0, NULL, &res);
+    if (err)
+        return err;
+    PQclear(res);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = '%lds'", timeout);
+    if (!(err = fetch(c, sql, 0, NULL, &res))) {
+        PQclear(res);
+        if (!(err = gather_role(c, f)) && !(err = gather_membership(c, f)) &&
+            !(err = gather_needed(c, tables, ntables, f)) && !(err = gather_relations(c, f)))
+            err = gather_create(c, f);
+    }
     /* Nothing was written; ROLLBACK ends the read-only transaction. */
     PQclear(PQexec(c, "ROLLBACK"));
     return err;
@@ -272,187 +282,170 @@ static void judge_role(struct doctor *d, const char *id, const char *label, PGco
     char *err = gather(c, tables, ntables, d->opt->timeout, &f);
     if (err) {
         char msg[512];
-        pg_message(err, msg, sizeof(msg));
-        report_fail(d->rep, id, "run the doctor again; if it persists, check the role in psql",
-                    "%s: reading privileges failed: %s", label, msg);
+        pg_error_line(err, PG_ERR_DROP_WHERE, msg, sizeof(msg));
+        doc_report_fail(d->rep, id, "run the doctor again; if it persists, check the role in psql",
+                        "%s: reading privileges failed: %s", label, msg);
         free(err);
-        pg_facts_free(&f);
+        doc_pg_facts_free(&f);
         return;
     }
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     if (v.nproblems) {
         char fix[700];
         snprintf(fix, sizeof(fix), "%s%s", v.first_fix,
                  v.nproblems > 1 ? "; then fix the others listed and re-run sql/roles.sql" : "");
-        report_fail(d->rep, id, fix, "%s (%s): %zu problem(s): %s", label, f.role, v.nproblems,
-                    sb_str(&v.problems));
+        doc_report_fail(d->rep, id, fix, "%s (%s): %zu problem(s): %s", label, f.role, v.nproblems,
+                        sb_str(&v.problems));
     } else {
         struct strbuf list;
         sb_init(&list);
         for (size_t i = 0; i < ntables; i++)
-            sb_list_add(&list, ", ", "%s", tables[i]);
-        report_pass(d->rep, id,
-                    "%s (%s) can SELECT exactly what it needs (%s) and nothing else: no write, "
-                    "no CREATE, no other table, no role membership",
-                    label, f.role, sb_str(&list));
+            doc_sb_list_add(&list, ", ", "%s", tables[i]);
+        doc_report_pass(d->rep, id,
+                        "%s (%s) can SELECT exactly what it needs (%s) and nothing else: no write, "
+                        "no CREATE, no other table, no role membership",
+                        label, f.role, sb_str(&list));
         sb_free(&list);
     }
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 static void resolve_verdict(struct doctor *d, const char *host, const struct resolved *res,
                             const struct pg_attempt *a)
 {
     char msg[1024];
-    if (ipv6_only_verdict(host, res, true, !a->conn && a->network, msg, sizeof(msg)))
-        report_pass(d->rep, "supabase.resolve", "%s", msg);
+    if (doc_ipv6_only_verdict(host, res, true, !a->conn && a->network, msg, sizeof(msg)))
+        doc_report_pass(d->rep, "supabase.resolve", "%s", msg);
     else
-        report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
+        doc_report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
 }
 
-void doctor_check_supabase(struct doctor *d)
+/* The doctor's connection defaults: those of the programs (pgconn.h). */
+static int doc_pg_params(const struct doctor *d, struct pg_params *p, const char *dsn,
+                         const char *dsn_name, char *err, size_t errsz)
+{
+    const struct pg_defaults def = {.application_name = "ecotrans-doctor",
+                                    .connect_timeout_s = (double)d->opt->timeout};
+    return pg_params_build(p, dsn, dsn_name, &def, (env_get_fn)getenv, err, errsz);
+}
+
+/* supabase.tls and supabase.grafana-role from one connection attempt. */
+static void grafana_outcome(struct doctor *d, const struct resolved *res, const char *host,
+                            const char *port, const char *user, const char *sslmode,
+                            struct pg_attempt *a)
+{
+    struct report *r = d->rep;
+    bool require = !strcmp(sslmode, "require");
+    if (a->conn) {
+        if (require)
+            doc_report_pass(r, "supabase.tls",
+                            "TLS %s (sslmode=require: encrypted; verify-full would also "
+                            "check the certificate)",
+                            a->tls_info);
+        else
+            doc_report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)",
+                            a->tls_info, sslmode);
+        judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a->conn, grafana_tables,
+                   sizeof(grafana_tables) / sizeof(grafana_tables[0]));
+        PQfinish(a->conn);
+        return;
+    }
+    if (a->network) {
+        bool v6 = strchr(host, ':') != NULL;
+        doc_report_fail(r, "supabase.tls",
+                        res->n4 ? "check SUPABASE_DB_HOST/SUPABASE_DB_PORT and that outbound "
+                                  "TCP to that port is allowed"
+                                : POOLER_FIX,
+                        "cannot connect to %s%s%s:%s: %s", v6 ? "[" : "", host, v6 ? "]" : "", port,
+                        a->error);
+        doc_report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
+    } else if (a->tls) {
+        doc_report_fail(r, "supabase.tls",
+                        require ? "the server must offer TLS: is SUPABASE_DB_HOST really Supabase?"
+                                : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
+                                  "CA certificate (Project Settings > Database > SSL), or use "
+                                  "sslmode=require",
+                        "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a->error);
+        doc_report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
+    } else {
+        /* Authentication answers come after the TLS handshake. */
+        doc_report_pass(r, "supabase.tls", "TLS handshake with %s:%s succeeded (sslmode=%s)", host,
+                        port, sslmode);
+        doc_report_fail(r, "supabase.grafana-role",
+                        "check SUPABASE_GRAFANA_USER / SUPABASE_GRAFANA_PASSWORD (the "
+                        "password given to sql/roles.sql; .<ref> suffix with the pooler)",
+                        "SUPABASE_GRAFANA_USER %s cannot log in: %s", user, a->error);
+    }
+}
+
+/* Resolve, reach and log in as the Grafana role (the parameters Grafana's
+ * data source uses: host, port, user, password, sslmode from the .env). */
+static void check_grafana_side(struct doctor *d, const char *host, const char *port,
+                               const char *user, const char *password, const char *sslmode)
+{
+    struct report *r = d->rep;
+    struct resolved res;
+    char msg[1024];
+    if (!doc_resolve_host(host, &res)) {
+        doc_report_fail(r, "supabase.resolve",
+                        "check SUPABASE_DB_HOST (Supabase: Connect, the host of the direct or "
+                        "session pooler connection)",
+                        "SUPABASE_DB_HOST %s does not resolve: %s", host, res.error);
+        doc_report_skip(r, "supabase.tls", "the host does not resolve");
+        doc_report_skip(r, "supabase.grafana-role", "the host does not resolve");
+        return;
+    }
+    if (!doc_ipv6_only_verdict(host, &res, false, false, msg, sizeof(msg))) {
+        /* Unreachable for sure: no connection attempt. */
+        doc_report_fail(r, "supabase.resolve", POOLER_FIX, "%s", msg);
+        doc_report_skip(r, "supabase.tls", "the host is unreachable (see supabase.resolve)");
+        doc_report_skip(r, "supabase.grafana-role",
+                        "the host is unreachable (see supabase.resolve)");
+        return;
+    }
+    struct pg_params p;
+    struct pg_attempt a = {0};
+    if (doc_pg_params(d, &p, NULL, NULL, a.error, sizeof(a.error)) == 0) {
+        pg_params_set(&p, "host", host);
+        pg_params_set(&p, "port", port);
+        pg_params_set(&p, "dbname", "postgres");
+        pg_params_set(&p, "user", user);
+        pg_params_set(&p, "password", password);
+        pg_params_set(&p, "sslmode", sslmode);
+        doc_pg_try(&p, &a);
+    }
+    resolve_verdict(d, host, &res, &a);
+    grafana_outcome(d, &res, host, port, user, sslmode, &a);
+}
+
+/* The exporter connects with its own DSN, with the exporter's defaults. */
+static void check_exporter_side(struct doctor *d)
 {
     struct report *r = d->rep;
     struct strbuf why;
     sb_init(&why);
-    const char *host = doctor_input(d, "SUPABASE_DB_HOST", &why);
-    const char *port = doctor_input(d, "SUPABASE_DB_PORT", &why);
-    const char *user = doctor_input(d, "SUPABASE_GRAFANA_USER", &why);
-    const char *password = doctor_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
-    const char *sslmode = doctor_input(d, "SUPABASE_SSLMODE", &why);
-    if (why.len) {
-        report_fail(r, "supabase.resolve", doctor_input_fix(d), "cannot check: %s", sb_str(&why));
-        report_skip(r, "supabase.tls", "needs the SUPABASE_DB_* variables");
-        report_skip(r, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
+    const char *dsn = doc_input(d, "QUEUE_EXPORTER_DSN", &why);
+    if (!dsn) {
+        doc_report_fail(r, "supabase.exporter-role", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
+        sb_free(&why);
+        return;
     }
     sb_free(&why);
-
-    char timeout[32];
-    snprintf(timeout, sizeof(timeout), "%ld", d->opt->timeout);
-    if (host && port && user && password && sslmode) {
-        struct resolved res;
-        if (!resolve_host(host, &res)) {
-            report_fail(r, "supabase.resolve",
-                        "check SUPABASE_DB_HOST (Supabase: Connect, the host of the direct or "
-                        "session pooler connection)",
-                        "SUPABASE_DB_HOST %s does not resolve: %s", host, res.error);
-            report_skip(r, "supabase.tls", "the host does not resolve");
-            report_skip(r, "supabase.grafana-role", "the host does not resolve");
-        } else {
-            const char *keys[] = {"host",     "port",    "dbname",          "user",
-                                  "password", "sslmode", "connect_timeout", "application_name",
-                                  NULL};
-            const char *vals[] = {host,    port,    "postgres",        user, password,
-                                  sslmode, timeout, "ecotrans-doctor", NULL};
-            char msg[1024];
-            if (!ipv6_only_verdict(host, &res, false, false, msg, sizeof(msg))) {
-                /* Unreachable for sure: no connection attempt. */
-                report_fail(r, "supabase.resolve", POOLER_FIX, "%s", msg);
-                report_skip(r, "supabase.tls", "the host is unreachable (see supabase.resolve)");
-                report_skip(r, "supabase.grafana-role",
-                            "the host is unreachable (see supabase.resolve)");
-                goto exporter;
-            }
-            struct pg_attempt a;
-            pg_connect(keys, vals, &a);
-            resolve_verdict(d, host, &res, &a);
-
-            if (a.conn) {
-                if (!strcmp(sslmode, "require"))
-                    report_pass(r, "supabase.tls",
-                                "TLS %s (sslmode=require: encrypted; verify-full would also "
-                                "check the certificate)",
-                                a.tls_info);
-                else
-                    report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)",
-                                a.tls_info, sslmode);
-                judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a.conn,
-                           grafana_tables, sizeof(grafana_tables) / sizeof(grafana_tables[0]));
-                PQfinish(a.conn);
-            } else if (a.network) {
-                report_fail(r, "supabase.tls",
-                            res.n4 ? "check SUPABASE_DB_HOST/SUPABASE_DB_PORT and that outbound "
-                                     "TCP to that port is allowed"
-                                   : POOLER_FIX,
-                            "cannot connect to %s%s%s:%s: %s", strchr(host, ':') ? "[" : "", host,
-                            strchr(host, ':') ? "]" : "", port, a.error);
-                report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
-            } else if (a.tls) {
-                report_fail(r, "supabase.tls",
-                            !strcmp(sslmode, "require")
-                                ? "the server must offer TLS: is SUPABASE_DB_HOST really "
-                                  "Supabase?"
-                                : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
-                                  "CA certificate (Project Settings > Database > SSL), or use "
-                                  "sslmode=require",
-                            "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a.error);
-                report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
-            } else {
-                /* Authentication answers come after the TLS handshake. */
-                report_pass(r, "supabase.tls", "TLS handshake with %s:%s succeeded (sslmode=%s)",
-                            host, port, sslmode);
-                report_fail(r, "supabase.grafana-role",
-                            "check SUPABASE_GRAFANA_USER / SUPABASE_GRAFANA_PASSWORD (the "
-                            "password given to sql/roles.sql; .<ref> suffix with the pooler)",
-                            "SUPABASE_GRAFANA_USER %s cannot log in: %s", user, a.error);
-            }
-        }
-    }
-
-exporter:
-    /* The exporter connects with its own DSN. */
-    struct strbuf why2;
-    sb_init(&why2);
-    const char *dsn = doctor_input(d, "QUEUE_EXPORTER_DSN", &why2);
-    if (!dsn) {
-        report_fail(r, "supabase.exporter-role", doctor_input_fix(d), "cannot check: %s",
-                    sb_str(&why2));
-        sb_free(&why2);
+    struct pg_params p;
+    char err[512];
+    if (doc_pg_params(d, &p, dsn, "QUEUE_EXPORTER_DSN", err, sizeof(err)) != 0) {
+        doc_report_fail(r, "supabase.exporter-role",
+                        "write QUEUE_EXPORTER_DSN as key=value pairs: host=... port=5432 "
+                        "dbname=postgres user=queue_exporter password=... sslmode=require",
+                        "QUEUE_EXPORTER_DSN is not a libpq connection string");
         return;
     }
-    sb_free(&why2);
-    char *perr = NULL;
-    PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
-    PQfreemem(perr);
-    if (!opts) {
-        report_fail(r, "supabase.exporter-role",
-                    "write QUEUE_EXPORTER_DSN as key=value pairs: host=... port=5432 "
-                    "dbname=postgres user=queue_exporter password=... sslmode=require",
-                    "QUEUE_EXPORTER_DSN is not a libpq connection string");
-        return;
-    }
-    const char *keys[40], *vals[40];
-    size_t n = 0;
-    bool have_timeout = false, have_appname = false;
-    const char *ehost = "?", *euser = "?";
-    for (PQconninfoOption *o = opts; o->keyword && n < 36; o++) {
-        if (!o->val)
-            continue;
-        if (!strcmp(o->keyword, "connect_timeout"))
-            have_timeout = true;
-        if (!strcmp(o->keyword, "application_name"))
-            have_appname = true;
-        if (!strcmp(o->keyword, "host"))
-            ehost = o->val;
-        if (!strcmp(o->keyword, "user"))
-            euser = o->val;
-        keys[n] = o->keyword;
-        vals[n++] = o->val;
-    }
-    if (!have_timeout) {
-        keys[n] = "connect_timeout";
-        vals[n++] = timeout;
-    }
-    if (!have_appname) {
-        keys[n] = "application_name";
-        vals[n++] = "ecotrans-doctor";
-    }
-    keys[n] = NULL;
-    vals[n] = NULL;
+    char *ehost = pg_conninfo_value(dsn, "host"), *euser = pg_conninfo_value(dsn, "user");
     struct pg_attempt a;
-    pg_connect(keys, vals, &a);
+    doc_pg_try(&p, &a);
     if (!a.conn) {
         const char *fix = a.network ? "check host/port in QUEUE_EXPORTER_DSN (IPv4-only server: "
                                       "the session pooler) and outbound TCP"
@@ -460,16 +453,39 @@ exporter:
                                       "verify-full)"
                                     : "check user/password in QUEUE_EXPORTER_DSN (the password "
                                       "given to sql/roles.sql; .<ref> suffix with the pooler)";
-        report_fail(r, "supabase.exporter-role", fix,
-                    "QUEUE_EXPORTER_DSN (user %s at %s) cannot connect: %s", euser, ehost, a.error);
+        doc_report_fail(r, "supabase.exporter-role", fix,
+                        "QUEUE_EXPORTER_DSN (user %s at %s) cannot connect: %s",
+                        euser ? euser : "?", ehost ? ehost : "?", a.error);
     } else if (!PQsslInUse(a.conn)) {
-        report_fail(r, "supabase.exporter-role", "add sslmode=require to QUEUE_EXPORTER_DSN",
-                    "QUEUE_EXPORTER_DSN connected without TLS");
-        PQfinish(a.conn);
+        doc_report_fail(r, "supabase.exporter-role", "add sslmode=require to QUEUE_EXPORTER_DSN",
+                        "QUEUE_EXPORTER_DSN connected without TLS");
     } else {
         judge_role(d, "supabase.exporter-role", "QUEUE_EXPORTER_DSN", a.conn, exporter_tables,
                    sizeof(exporter_tables) / sizeof(exporter_tables[0]));
-        PQfinish(a.conn);
     }
-    PQconninfoFree(opts);
+    if (a.conn)
+        PQfinish(a.conn);
+    free(ehost);
+    free(euser);
+}
+
+void doc_check_supabase(struct doctor *d)
+{
+    struct strbuf why;
+    sb_init(&why);
+    const char *host = doc_input(d, "SUPABASE_DB_HOST", &why);
+    const char *port = doc_input(d, "SUPABASE_DB_PORT", &why);
+    const char *user = doc_input(d, "SUPABASE_GRAFANA_USER", &why);
+    const char *password = doc_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
+    const char *sslmode = doc_input(d, "SUPABASE_SSLMODE", &why);
+    if (why.len) {
+        doc_report_fail(d->rep, "supabase.resolve", doc_input_fix(d), "cannot check: %s",
+                        sb_str(&why));
+        doc_report_skip(d->rep, "supabase.tls", "needs the SUPABASE_DB_* variables");
+        doc_report_skip(d->rep, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
+    } else {
+        check_grafana_side(d, host, port, user, password, sslmode);
+    }
+    sb_free(&why);
+    check_exporter_side(d);
 }

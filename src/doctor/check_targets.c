@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "doctor.h"
-#include "http.h"
+#include "httpclient.h"
 #include "inventory.h"
 #include "validate.h"
 
@@ -45,111 +45,122 @@ static const char *install_hint(const char *role)
                                  : "scripts/install-cadvisor.sh";
 }
 
-void doctor_check_targets(struct doctor *d)
+/* targets.inventory; false when there is nothing to probe. */
+static bool load_inventory(struct doctor *d, struct inventory *inv)
 {
     struct report *r = d->rep;
-    struct inventory inv;
-    inventory_init(&inv);
     char errbuf[600];
-    if (inventory_load(&inv, d->opt->inventory, errbuf, sizeof(errbuf)) != 0) {
-        report_fail(r, "targets.inventory",
-                    "run from the repository directory or pass --inventory FILE", "%s", errbuf);
-        return;
+    if (doc_inventory_load(inv, d->opt->inventory, errbuf, sizeof(errbuf)) != 0) {
+        doc_report_fail(r, "targets.inventory",
+                        "run from the repository directory or pass --inventory FILE", "%s", errbuf);
+        return false;
     }
-    if (inv.nerrors) {
+    if (inv->nerrors) {
         struct strbuf b;
         sb_init(&b);
-        for (size_t i = 0; i < inv.nerrors; i++)
-            sb_list_add(&b, "; ", "%s", inv.errors[i]);
-        report_fail(r, "targets.inventory",
-                    "fix those lines (format: name address roles; see the file's header)", "%s",
-                    sb_str(&b));
+        for (size_t i = 0; i < inv->nerrors; i++)
+            doc_sb_list_add(&b, "; ", "%s", inv->errors[i]);
+        doc_report_fail(r, "targets.inventory",
+                        "fix those lines (format: name address roles; see the file's header)", "%s",
+                        sb_str(&b));
         sb_free(&b);
-    } else if (inv.n == 0) {
-        report_fail(r, "targets.inventory", "list the monitored servers in the inventory",
-                    "%s lists no exporter", d->opt->inventory);
-        inventory_free(&inv);
-        return;
+    } else if (inv->n == 0) {
+        doc_report_fail(r, "targets.inventory", "list the monitored servers in the inventory",
+                        "%s lists no exporter", d->opt->inventory);
+        return false;
     } else {
-        report_pass(r, "targets.inventory", "%s: %zu servers, %zu exporters", d->opt->inventory,
-                    inv.nservers, inv.n);
+        doc_report_pass(r, "targets.inventory", "%s: %zu servers, %zu exporters", d->opt->inventory,
+                        inv->nservers, inv->n);
     }
+    return true;
+}
 
-    const char *f_ip = doctor_raw(d, "SERVER_F_PUBLIC_IP");
+/* One exporter's answer (or the reason it was not asked). */
+static void judge_target(struct doctor *d, const struct inv_target *t, const char *id,
+                         const char *url, bool probed, const struct http_response *a,
+                         const char *f_ip)
+{
+    struct report *r = d->rep;
+    if (t->self && !valid_ip(t->host)) {
+        doc_report_skip(r, id,
+                        "%s:%d is inside the compose network on this server; stack.targets-up "
+                        "checks it through Prometheus",
+                        t->host, t->port);
+        return;
+    }
+    if (t->documentation) {
+        doc_report_fail(r, id, "replace it with the server's real address in the inventory",
+                        "%s (line %d) still has the documentation address %s", t->server, t->line,
+                        t->host);
+        return;
+    }
+    if (!probed) {
+        doc_report_skip(r, id, "skipped by --skip");
+        return;
+    }
+    const char *sw = role_software(t->role);
+    if (a->code != CURLE_OK) {
+        char fix[400];
+        if (a->code == CURLE_OPERATION_TIMEDOUT)
+            snprintf(fix, sizeof(fix),
+                     "on %s: ufw allow from %s to any port %d (scripts/firewall.sh "
+                     "--server-f-ip %s does it)",
+                     t->server, f_ip, t->port, f_ip);
+        else if (a->code == CURLE_COULDNT_CONNECT)
+            snprintf(fix, sizeof(fix), "start %s on %s (%s) or open port %d to %s", sw, t->server,
+                     install_hint(t->role), t->port, f_ip);
+        else
+            snprintf(fix, sizeof(fix), "check %s's address in the inventory", t->server);
+        doc_report_fail(r, id, fix, "%s: %s (%s)", url, http_failure_kind(a->code), a->error);
+    } else if (a->status != 200) {
+        doc_report_fail(r, id, "check the port in the inventory (role:PORT)",
+                        "%s answered HTTP %ld: not %s?", url, a->status, sw);
+    } else if (!looks_like(t->role, sb_str(&a->body))) {
+        doc_report_fail(r, id, "check the port in the inventory (role:PORT)",
+                        "%s answers, but not with %s's metrics", url, sw);
+    } else {
+        doc_report_pass(r, id, "%s answers (%s, %zu samples)", url, sw,
+                        count_samples(sb_str(&a->body)));
+    }
+}
+
+void doc_check_targets(struct doctor *d)
+{
+    struct inventory inv;
+    doc_inventory_init(&inv);
+    if (!load_inventory(d, &inv)) {
+        doc_inventory_free(&inv);
+        return;
+    }
+    const char *f_ip = doc_raw(d, "SERVER_F_PUBLIC_IP");
     if (!f_ip || !*f_ip)
         f_ip = "<SERVER_F_PUBLIC_IP>";
-    struct http_request *rqs = xcalloc(inv.n, sizeof(*rqs));
-    char **urls = xcalloc(inv.n, sizeof(char *));
-    char **ids = xcalloc(inv.n, sizeof(char *));
-    bool *probe = xcalloc(inv.n, sizeof(bool));
+    struct http_request *rqs = doc_xcalloc(inv.n, sizeof(*rqs));
+    char **urls = doc_xcalloc(inv.n, sizeof(char *));
+    char **ids = doc_xcalloc(inv.n, sizeof(char *));
+    bool *probe = doc_xcalloc(inv.n, sizeof(bool));
     size_t nprobe = 0;
     for (size_t i = 0; i < inv.n; i++) {
         const struct inv_target *t = &inv.targets[i];
-        ids[i] = xasprintf("targets.%s.%s", t->server, t->role);
-        urls[i] = xasprintf("http://%s:%d/metrics", t->host, t->port);
+        ids[i] = doc_xasprintf("targets.%s.%s", t->server, t->role);
+        urls[i] = doc_xasprintf("http://%s:%d/metrics", t->host, t->port);
         /* Server F's exporters bound to an address of this host (node
          * exporter on the compose network's gateway) answer here; those
          * known only by a compose service name do not. */
         bool internal = t->self && !valid_ip(t->host);
-        probe[i] = !internal && !t->documentation && !report_skipped(r, ids[i]);
-        if (probe[i]) {
-            rqs[nprobe] = (struct http_request){.url = urls[i], .timeout = d->opt->timeout};
-            nprobe++;
-        }
+        probe[i] = !internal && !t->documentation && !doc_report_skipped(d->rep, ids[i]);
+        if (probe[i])
+            rqs[nprobe++] = (struct http_request){.url = urls[i], .timeout = d->opt->timeout};
     }
-    /* Compact request array, then map answers back in order. */
-    struct http_response *answers = xcalloc(nprobe ? nprobe : 1, sizeof(*answers));
+    /* All at once (each silent firewall costs a full timeout), then the
+     * answers mapped back in order. */
+    struct http_response *answers = doc_xcalloc(nprobe ? nprobe : 1, sizeof(*answers));
     for (size_t i = 0; i < nprobe; i++)
         http_response_init(&answers[i]);
     http_perform_many(rqs, answers, nprobe);
-
-    size_t k = 0;
-    for (size_t i = 0; i < inv.n; i++) {
-        const struct inv_target *t = &inv.targets[i];
-        if (t->self && !valid_ip(t->host)) {
-            report_skip(r, ids[i],
-                        "%s:%d is inside the compose network on this server; stack.targets-up "
-                        "checks it through Prometheus",
-                        t->host, t->port);
-            continue;
-        }
-        if (t->documentation) {
-            report_fail(r, ids[i], "replace it with the server's real address in the inventory",
-                        "%s (line %d) still has the documentation address %s", t->server, t->line,
-                        t->host);
-            continue;
-        }
-        if (!probe[i]) {
-            report_skip(r, ids[i], "skipped by --skip");
-            continue;
-        }
-        struct http_response *a = &answers[k++];
-        const char *sw = role_software(t->role);
-        if (a->code != CURLE_OK) {
-            char fix[400];
-            if (a->code == CURLE_OPERATION_TIMEDOUT)
-                snprintf(fix, sizeof(fix),
-                         "on %s: ufw allow from %s to any port %d (scripts/firewall.sh "
-                         "--server-f-ip %s does it)",
-                         t->server, f_ip, t->port, f_ip);
-            else if (a->code == CURLE_COULDNT_CONNECT)
-                snprintf(fix, sizeof(fix), "start %s on %s (%s) or open port %d to %s", sw,
-                         t->server, install_hint(t->role), t->port, f_ip);
-            else
-                snprintf(fix, sizeof(fix), "check %s's address in the inventory", t->server);
-            report_fail(r, ids[i], fix, "%s: %s (%s)", urls[i], http_failure_kind(a->code),
-                        a->error);
-        } else if (a->status != 200) {
-            report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
-                        "%s answered HTTP %ld: not %s?", urls[i], a->status, sw);
-        } else if (!looks_like(t->role, sb_str(&a->body))) {
-            report_fail(r, ids[i], "check the port in the inventory (role:PORT)",
-                        "%s answers, but not with %s's metrics", urls[i], sw);
-        } else {
-            report_pass(r, ids[i], "%s answers (%s, %zu samples)", urls[i], sw,
-                        count_samples(sb_str(&a->body)));
-        }
-    }
+    for (size_t i = 0, k = 0; i < inv.n; i++)
+        judge_target(d, &inv.targets[i], ids[i], urls[i], probe[i], probe[i] ? &answers[k++] : NULL,
+                     f_ip);
     for (size_t i = 0; i < nprobe; i++)
         http_response_free(&answers[i]);
     for (size_t i = 0; i < inv.n; i++) {
@@ -161,5 +172,5 @@ void doctor_check_targets(struct doctor *d)
     free(urls);
     free(ids);
     free(probe);
-    inventory_free(&inv);
+    doc_inventory_free(&inv);
 }

@@ -1,35 +1,36 @@
 #include "doctor.h"
 
+#include "envspec.h"
 #include "validate.h"
 
-const char *doctor_raw(const struct doctor *d, const char *name)
+const char *doc_raw(const struct doctor *d, const char *name)
 {
-    return d->env_loaded ? dotenv_get(&d->env, name) : NULL;
+    return d->env_loaded ? doc_dotenv_get(&d->env, name) : NULL;
 }
 
-const char *doctor_input(struct doctor *d, const char *name, struct strbuf *why)
+const char *doc_input(struct doctor *d, const char *name, struct strbuf *why)
 {
     if (!d->env_loaded) {
-        sb_list_add(why, "; ", "%s unknown (%s)", name, d->env_error);
+        doc_sb_list_add(why, "; ", "%s unknown (%s)", name, d->env_error);
         return NULL;
     }
-    const char *v = dotenv_get(&d->env, name);
+    const char *v = doc_dotenv_get(&d->env, name);
     if (!v) {
-        sb_list_add(why, "; ", "%s is not set in %s", name, d->opt->env_file);
+        doc_sb_list_add(why, "; ", "%s is not set in %s", name, d->opt->env_file);
         return NULL;
     }
     if (!*v) {
-        sb_list_add(why, "; ", "%s is empty in %s", name, d->opt->env_file);
+        doc_sb_list_add(why, "; ", "%s is empty in %s", name, d->opt->env_file);
         return NULL;
     }
-    if (placeholder_kind(v)) {
-        sb_list_add(why, "; ", "%s is still a placeholder", name);
+    if (doc_placeholder_kind(name, v)) {
+        doc_sb_list_add(why, "; ", "%s is still a placeholder", name);
         return NULL;
     }
     return v;
 }
 
-const char *doctor_input_fix(const struct doctor *d)
+const char *doc_input_fix(const struct doctor *d)
 {
     (void)d;
     return "fill these variables in the .env (see .env.example), then run again";

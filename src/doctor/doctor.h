@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
+#include "checklist.h"
 #include "dotenv.h"
 #include "options.h"
-#include "report.h"
 #include "util.h"
 
 struct doctor {
@@ -21,18 +21,18 @@ struct doctor {
 /* The value of a .env variable usable as a check's input: present,
  * non-empty and not a placeholder. Otherwise NULL, and a reason naming
  * the variable (never its value) is appended to why ("; "-separated). */
-const char *doctor_input(struct doctor *d, const char *name, struct strbuf *why);
+const char *doc_input(struct doctor *d, const char *name, struct strbuf *why);
 /* The raw value (possibly empty), or NULL when absent / no .env. */
-const char *doctor_raw(const struct doctor *d, const char *name);
+const char *doc_raw(const struct doctor *d, const char *name);
 /* The one-line fix for missing inputs. */
-const char *doctor_input_fix(const struct doctor *d);
+const char *doc_input_fix(const struct doctor *d);
 
-void doctor_check_env(struct doctor *d);
-void doctor_check_s3(struct doctor *d);
-void doctor_check_smtp(struct doctor *d);
-void doctor_check_supabase(struct doctor *d);
-void doctor_check_targets(struct doctor *d);
-void doctor_check_dns(struct doctor *d);
-void doctor_check_stack(struct doctor *d);
+void doc_check_env(struct doctor *d);
+void doc_check_s3(struct doctor *d);
+void doc_check_smtp(struct doctor *d);
+void doc_check_supabase(struct doctor *d);
+void doc_check_targets(struct doctor *d);
+void doc_check_dns(struct doctor *d);
+void doc_check_stack(struct doctor *d);
 
 #endif

@@ -10,12 +10,12 @@
 /* A .env larger than this is not a hand-written configuration file. */
 #define DOTENV_MAX_BYTES (1024 * 1024)
 
-void dotenv_init(struct dotenv *env)
+void doc_dotenv_init(struct dotenv *env)
 {
     memset(env, 0, sizeof(*env));
 }
 
-void dotenv_free(struct dotenv *env)
+void doc_dotenv_free(struct dotenv *env)
 {
     for (size_t i = 0; i < env->n; i++) {
         free(env->entries[i].key);
@@ -30,8 +30,8 @@ void dotenv_free(struct dotenv *env)
 
 static void add_error(struct dotenv *env, int line, const char *msg)
 {
-    env->errors = xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
-    env->errors[env->nerrors++] = xasprintf("line %d: %s", line, msg);
+    env->errors = doc_xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
+    env->errors[env->nerrors++] = doc_xasprintf("line %d: %s", line, msg);
 }
 
 static bool is_blank(char c)
@@ -61,12 +61,12 @@ static void add_entry(struct dotenv *env, char *key, char *value, int line, enum
                       bool expands)
 {
     int dup = 0;
-    const struct dotenv_entry *prev = dotenv_find(env, key);
+    const struct dotenv_entry *prev = doc_dotenv_find(env, key);
     if (prev)
         dup = prev->line;
     if (env->n == env->cap) {
         env->cap = env->cap ? env->cap * 2 : 32;
-        env->entries = xrealloc(env->entries, env->cap, sizeof(*env->entries));
+        env->entries = doc_xrealloc(env->entries, env->cap, sizeof(*env->entries));
     }
     struct dotenv_entry *e = &env->entries[env->n++];
     e->key = key;
@@ -78,122 +78,125 @@ static void add_entry(struct dotenv *env, char *key, char *value, int line, enum
 }
 
 /* One logical line [p, end) without its newline. */
+/* 'value': literal up to the next quote. Returns the error, or NULL. */
+static const char *single_quoted(const char *p, const char *end, struct strbuf *v)
+{
+    const char *close = memchr(p + 1, '\'', (size_t)(end - p - 1));
+    if (!close)
+        return "unterminated single quote";
+    sb_append(v, p + 1, (size_t)(close - p - 1));
+    return rest_is_comment(close + 1, end) ? NULL : "unexpected text after the closing quote";
+}
+
+/* "value": \n \t \\ \" \$ escapes; a bare $ is a compose expansion. */
+static const char *double_quoted(const char *p, const char *end, struct strbuf *v, bool *expands)
+{
+    const char *q = p + 1;
+    while (q < end && *q != '"') {
+        if (*q == '\\' && q + 1 < end) {
+            char c = q[1];
+            if (c == 'n')
+                sb_append(v, "\n", 1);
+            else if (c == 't')
+                sb_append(v, "\t", 1);
+            else if (c == '\\' || c == '"' || c == '$')
+                sb_append(v, &c, 1);
+            else
+                sb_append(v, q, 2);
+            q += 2;
+            continue;
+        }
+        *expands |= *q == '$';
+        sb_append(v, q, 1);
+        q++;
+    }
+    if (q >= end)
+        return "unterminated double quote";
+    return rest_is_comment(q + 1, end) ? NULL : "unexpected text after the closing quote";
+}
+
+/* Unquoted: "# " right after "=" plus blanks, or after any blank, starts a
+ * comment; a # glued to text is part of the value. */
+static void unquoted(const char *p, const char *end, bool skipped_blank, struct strbuf *v,
+                     bool *expands)
+{
+    const char *q = p;
+    if (q < end && *q == '#' && skipped_blank)
+        q = end, p = end;
+    const char *stop = end;
+    for (; q < end; q++) {
+        if (*q == '#' && q > p && is_blank(q[-1])) {
+            stop = q;
+            break;
+        }
+    }
+    while (stop > p && is_blank(stop[-1]))
+        stop--;
+    sb_append(v, p, (size_t)(stop - p));
+    *expands = memchr(p, '$', (size_t)(stop - p)) != NULL;
+}
+
+/* KEY= (after an optional "export "): the key's end, or NULL. */
+static const char *parse_key(const char **pp, const char *end)
+{
+    const char *p = *pp;
+    if ((size_t)(end - p) > 7 && strncmp(p, "export", 6) == 0 && is_blank(p[6])) {
+        p += 6;
+        while (p < end && is_blank(*p))
+            p++;
+    }
+    *pp = p;
+    if (p == end || !is_key_start(*p))
+        return NULL;
+    while (p < end && is_key_char(*p))
+        p++;
+    const char *kend = p;
+    while (p < end && is_blank(*p))
+        p++;
+    return p < end && *p == '=' ? kend : NULL;
+}
+
 static void parse_line(struct dotenv *env, const char *p, const char *end, int line)
 {
     while (p < end && is_blank(*p))
         p++;
     if (p == end || *p == '#')
         return;
-    if ((size_t)(end - p) > 7 && strncmp(p, "export", 6) == 0 && is_blank(p[6])) {
-        p += 6;
-        while (p < end && is_blank(*p))
-            p++;
+    const char *kend = parse_key(&p, end);
+    if (!kend) {
+        add_error(env, line, "expected KEY=VALUE (a name of letters, digits and _, then =)");
+        return;
     }
     const char *k = p;
-    if (p == end || !is_key_start(*p)) {
-        add_error(env, line, "expected KEY=VALUE (a name of letters, digits and _, then =)");
-        return;
-    }
-    while (p < end && is_key_char(*p))
-        p++;
-    const char *kend = p;
-    while (p < end && is_blank(*p))
-        p++;
-    if (p == end || *p != '=') {
-        add_error(env, line, "expected KEY=VALUE (a name of letters, digits and _, then =)");
-        return;
-    }
-    p++;
+    p = (const char *)memchr(kend, '=', (size_t)(end - kend)) + 1;
     bool skipped_blank = false;
     while (p < end && is_blank(*p)) {
         p++;
         skipped_blank = true;
     }
-
     struct strbuf v;
     sb_init(&v);
     enum dotenv_quote quote = DOTENV_UNQUOTED;
     bool expands = false;
+    const char *error = NULL;
     if (p < end && *p == '\'') {
         quote = DOTENV_SINGLE;
-        const char *close = memchr(p + 1, '\'', (size_t)(end - p - 1));
-        if (!close) {
-            add_error(env, line, "unterminated single quote");
-            sb_free(&v);
-            return;
-        }
-        sb_append(&v, p + 1, (size_t)(close - p - 1));
-        if (!rest_is_comment(close + 1, end)) {
-            add_error(env, line, "unexpected text after the closing quote");
-            sb_free(&v);
-            return;
-        }
+        error = single_quoted(p, end, &v);
     } else if (p < end && *p == '"') {
         quote = DOTENV_DOUBLE;
-        const char *q = p + 1;
-        bool closed = false;
-        while (q < end) {
-            if (*q == '\\' && q + 1 < end) {
-                char c = q[1];
-                switch (c) {
-                case 'n':
-                    sb_append(&v, "\n", 1);
-                    break;
-                case 't':
-                    sb_append(&v, "\t", 1);
-                    break;
-                case '\\':
-                case '"':
-                case '$':
-                    sb_append(&v, &c, 1);
-                    break;
-                default:
-                    sb_append(&v, q, 2);
-                }
-                q += 2;
-                continue;
-            }
-            if (*q == '"') {
-                closed = true;
-                break;
-            }
-            if (*q == '$')
-                expands = true;
-            sb_append(&v, q, 1);
-            q++;
-        }
-        if (!closed) {
-            add_error(env, line, "unterminated double quote");
-            sb_free(&v);
-            return;
-        }
-        if (!rest_is_comment(q + 1, end)) {
-            add_error(env, line, "unexpected text after the closing quote");
-            sb_free(&v);
-            return;
-        }
+        error = double_quoted(p, end, &v, &expands);
     } else {
-        /* Unquoted: "# " right after "=" plus blanks, or after any blank,
-         * starts a comment; a # glued to text is part of the value. */
-        const char *q = p;
-        if (q < end && *q == '#' && skipped_blank)
-            q = end, p = end;
-        const char *stop = end;
-        for (; q < end; q++) {
-            if (*q == '#' && q > p && is_blank(q[-1])) {
-                stop = q;
-                break;
-            }
-        }
-        while (stop > p && is_blank(stop[-1]))
-            stop--;
-        sb_append(&v, p, (size_t)(stop - p));
-        expands = memchr(p, '$', (size_t)(stop - p)) != NULL;
+        unquoted(p, end, skipped_blank, &v, &expands);
     }
-    add_entry(env, xstrndup(k, (size_t)(kend - k)), sb_xtake(&v), line, quote, expands);
+    if (error) {
+        add_error(env, line, error);
+        sb_free(&v);
+        return;
+    }
+    add_entry(env, doc_xstrndup(k, (size_t)(kend - k)), doc_sb_xtake(&v), line, quote, expands);
 }
 
-void dotenv_parse(struct dotenv *env, const char *text, size_t len)
+void doc_dotenv_parse(struct dotenv *env, const char *text, size_t len)
 {
     const char *p = text, *end = text + len;
     /* A UTF-8 byte order mark (Windows editors) would glue onto the first key. */
@@ -217,20 +220,20 @@ void dotenv_parse(struct dotenv *env, const char *text, size_t len)
     }
 }
 
-int dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
+int doc_dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen)
 {
     struct strbuf b;
     sb_init(&b);
-    enum read_file_result rc = read_file(path, DOTENV_MAX_BYTES, &b, err, errlen);
+    enum read_file_result rc = doc_read_file(path, DOTENV_MAX_BYTES, &b, err, errlen);
     if (rc == READ_FILE_TOO_LARGE)
         snprintf(err, errlen, "%s is larger than 1 MiB: not a .env file", path);
     if (rc == READ_FILE_OK)
-        dotenv_parse(env, sb_str(&b), b.len);
+        doc_dotenv_parse(env, sb_str(&b), b.len);
     sb_free(&b);
     return rc == READ_FILE_OK ? 0 : -1;
 }
 
-const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key)
+const struct dotenv_entry *doc_dotenv_find(const struct dotenv *env, const char *key)
 {
     for (size_t i = env->n; i > 0; i--)
         if (strcmp(env->entries[i - 1].key, key) == 0)
@@ -238,8 +241,8 @@ const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key
     return NULL;
 }
 
-const char *dotenv_get(const struct dotenv *env, const char *key)
+const char *doc_dotenv_get(const struct dotenv *env, const char *key)
 {
-    const struct dotenv_entry *e = dotenv_find(env, key);
+    const struct dotenv_entry *e = doc_dotenv_find(env, key);
     return e ? e->value : NULL;
 }

@@ -35,16 +35,16 @@ struct dotenv {
     size_t nerrors;
 };
 
-void dotenv_init(struct dotenv *env);
-void dotenv_free(struct dotenv *env);
+void doc_dotenv_init(struct dotenv *env);
+void doc_dotenv_free(struct dotenv *env);
 /* Parses text (the whole file); syntax errors are collected, never fatal. */
-void dotenv_parse(struct dotenv *env, const char *text, size_t len);
+void doc_dotenv_parse(struct dotenv *env, const char *text, size_t len);
 /* Reads and parses path. Returns 0, or -1 with errno-style message in err
  * when the file cannot be read. */
-int dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen);
+int doc_dotenv_load(struct dotenv *env, const char *path, char *err, size_t errlen);
 /* The last definition of key, or NULL. */
-const struct dotenv_entry *dotenv_find(const struct dotenv *env, const char *key);
+const struct dotenv_entry *doc_dotenv_find(const struct dotenv *env, const char *key);
 /* The value of key, or NULL when absent. */
-const char *dotenv_get(const struct dotenv *env, const char *key);
+const char *doc_dotenv_get(const struct dotenv *env, const char *key);
 
 #endif

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../daily-report/envtable.h"
+#include "../queue-exporter/envtable.h"
+#include "pgconn.h"
+#include "smtpconf.h"
 #include "validate.h"
-
-#define ZONEINFO "/usr/share/zoneinfo"
 
 static bool chk_label(const char *v, struct strbuf *why)
 {
@@ -28,24 +30,9 @@ static bool chk_password16(const char *v, struct strbuf *why)
     return true;
 }
 
-static bool chk_hostname(const char *v, struct strbuf *why)
-{
-    if (str_starts_with(v, "http://") || str_starts_with(v, "https://")) {
-        sb_puts(why, "must be a bare host name, without http:// or https://");
-        return false;
-    }
-    if (!valid_hostname(v)) {
-        sb_puts(why, "is not a valid host name");
-        return false;
-    }
-    return true;
-}
-
 static bool chk_host_or_ip(const char *v, struct strbuf *why)
 {
-    if (valid_ip(v))
-        return true;
-    return chk_hostname(v, why);
+    return env_check_hostname(v, why);
 }
 
 static bool chk_site(const char *v, struct strbuf *why)
@@ -74,22 +61,6 @@ static bool chk_caddy_tls(const char *v, struct strbuf *why)
     return false;
 }
 
-static bool chk_smtp_port(const char *v, struct strbuf *why)
-{
-    int port;
-    if (!valid_port(v, &port)) {
-        sb_puts(why, "is not a port number (1-65535)");
-        return false;
-    }
-    if (port == 25) {
-        /* Most VPS providers block outbound 25, and Mailgun's 25 is for
-         * server-to-server relay; submission ports are 587 / 465. */
-        sb_puts(why, "is the relay port, usually blocked for VPSes; use 587 (STARTTLS)");
-        return false;
-    }
-    return true;
-}
-
 static bool chk_nonblank(const char *v, struct strbuf *why)
 {
     for (const char *p = v; *p; p++)
@@ -100,17 +71,9 @@ static bool chk_nonblank(const char *v, struct strbuf *why)
     return true;
 }
 
-static bool chk_email(const char *v, struct strbuf *why)
-{
-    if (!valid_email(v, true)) {
-        sb_puts(why, "is not an email address (name@domain or Name <name@domain>)");
-        return false;
-    }
-    return true;
-}
-
 static bool chk_email_list(const char *v, struct strbuf *why)
 {
+    /* Alertmanager's `to:`, not read by a program of ours. */
     if (!valid_email_list(v)) {
         sb_puts(why, "is not a comma-separated list of email addresses");
         return false;
@@ -123,44 +86,6 @@ static bool chk_watchdog_receiver(const char *v, struct strbuf *why)
     /* The receivers alertmanager/alertmanager.yml defines. */
     if (strcmp(v, "watchdog-off") != 0 && strcmp(v, "watchdog-webhook") != 0) {
         sb_puts(why, "must be watchdog-off or watchdog-webhook");
-        return false;
-    }
-    return true;
-}
-
-static bool chk_url(const char *v, struct strbuf *why)
-{
-    const char *h = str_starts_with(v, "https://")  ? v + 8
-                    : str_starts_with(v, "http://") ? v + 7
-                                                    : NULL;
-    char host[300];
-    size_t hl = h ? strcspn(h, "/?#") : 0;
-    if (!h || hl == 0 || hl >= sizeof(host)) {
-        sb_puts(why, "is not an http(s):// URL");
-        return false;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    if (!valid_host_port(host)) {
-        sb_puts(why, "is not an http(s):// URL");
-        return false;
-    }
-    return true;
-}
-
-static bool chk_tz(const char *v, struct strbuf *why)
-{
-    if (!valid_tz_name(v, ZONEINFO)) {
-        sb_puts(why, "is not a time zone name (e.g. Europe/Paris)");
-        return false;
-    }
-    return true;
-}
-
-static bool chk_hhmm(const char *v, struct strbuf *why)
-{
-    if (!valid_hhmm(v)) {
-        sb_puts(why, "is not a time HH:MM (24-hour)");
         return false;
     }
     return true;
@@ -297,124 +222,104 @@ static bool chk_sslmode(const char *v, struct strbuf *why)
     return true;
 }
 
-static bool chk_dsn(const char *v, struct strbuf *why)
+/* The .env file: what compose needs. A variable that a program reads (its
+ * env table names it as its `dotenv` source) has no validator here: the
+ * program's own validator checks it (doc_env_validator), so the doctor
+ * accepts exactly what the program accepts. */
+const struct env_var doc_var_specs[] = {
+    {"MONITORING_CLUSTER", ENV_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod", NULL},
+    {"PROMETHEUS_REPLICA", ENV_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0", NULL},
+    {"GRAFANA_ADMIN_PASSWORD", ENV_REQUIRED | ENV_SECRET, chk_password16,
+     "generate one: openssl rand -base64 24", NULL},
+    {"GRAFANA_DOMAIN", ENV_REQUIRED, env_check_hostname,
+     "e.g. GRAFANA_DOMAIN=monitoring.ecotrans.eu", NULL},
+    {"GRAFANA_SITE", ENV_REQUIRED, chk_site,
+     "the domain in production, https://<test-vps-ip> on the test VPS", NULL},
+    {"CADDY_TLS", ENV_REQUIRED, chk_caddy_tls,
+     "the ACME account email in production, internal on the test VPS", NULL},
+    {"SMTP_HOST", ENV_REQUIRED, NULL, "e.g. SMTP_HOST=smtp.eu.mailgun.org", NULL},
+    {"SMTP_PORT", ENV_REQUIRED, NULL, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)", NULL},
+    {"SMTP_TLS", ENV_OPTIONAL, NULL,
+     "starttls, tls or none; unset: tls on port 465, starttls otherwise", NULL},
+    {"SMTP_USER", ENV_REQUIRED, NULL, "the SMTP login, e.g. postmaster@mg.ecotrans.eu", NULL},
+    {"SMTP_PASSWORD", ENV_REQUIRED | ENV_SECRET, NULL, "the SMTP password of SMTP_USER", NULL},
+    {"SMTP_FROM", ENV_REQUIRED, NULL, "e.g. SMTP_FROM=monitoring@mg.ecotrans.eu", NULL},
+    {"ALERT_EMAIL_TO", ENV_REQUIRED, chk_email_list, "e.g. ALERT_EMAIL_TO=ops@ecotrans.eu", NULL},
+    {"REPORT_EMAIL_TO", ENV_REQUIRED, NULL, "e.g. REPORT_EMAIL_TO=ops@ecotrans.eu,boss@ecotrans.eu",
+     NULL},
+    {"WATCHDOG_RECEIVER", ENV_OPTIONAL, chk_watchdog_receiver,
+     "watchdog-off, or watchdog-webhook with WATCHDOG_URL (docs/alerts.md#watchdog)", NULL},
+    {"WATCHDOG_URL", ENV_SECRET, env_check_http_url,
+     "the dead-man's switch ping URL, e.g. https://hc-ping.com/<uuid>", NULL},
+    {"REPORT_TZ", ENV_REQUIRED, NULL, "e.g. REPORT_TZ=Europe/Paris", NULL},
+    {"REPORT_TIME", ENV_REQUIRED, NULL, "e.g. REPORT_TIME=08:00", NULL},
+    {"SERVER_F_PUBLIC_IP", ENV_REQUIRED, chk_ip,
+     "this server's public address, e.g. from: "
+     "curl -4 ifconfig.me",
+     NULL},
+    {"WASABI_ACCESS_KEY", ENV_REQUIRED | ENV_SECRET, chk_access_key,
+     "the access key id of the bucket-scoped Wasabi key", NULL},
+    {"WASABI_SECRET_KEY", ENV_REQUIRED | ENV_SECRET, chk_nonblank,
+     "the secret key shown once when the Wasabi key was created", NULL},
+    {"WASABI_BUCKET", ENV_REQUIRED, chk_bucket, "e.g. WASABI_BUCKET=ecotrans-monitoring", NULL},
+    {"WASABI_REGION", ENV_REQUIRED, chk_region, "e.g. WASABI_REGION=eu-central-1", NULL},
+    {"WASABI_ENDPOINT", ENV_REQUIRED, chk_endpoint,
+     "e.g. WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com", NULL},
+    {"SUPABASE_URL", ENV_REQUIRED, chk_supabase_url,
+     "https://<project-ref>.supabase.co (Project Settings > API)", NULL},
+    {"SUPABASE_SERVICE_KEY", ENV_SECRET, chk_service_key,
+     "the service_role key (Project Settings > API), or empty", NULL},
+    {"SUPABASE_DB_HOST", ENV_REQUIRED, chk_host_or_ip,
+     "db.<ref>.supabase.co, or aws-0-<region>.pooler.supabase.com on IPv4-only servers", NULL},
+    {"SUPABASE_DB_PORT", ENV_REQUIRED, chk_db_port, "SUPABASE_DB_PORT=5432", NULL},
+    {"SUPABASE_GRAFANA_USER", ENV_REQUIRED, chk_role,
+     "grafana_readonly (direct host) or grafana_readonly.<ref> (pooler)", NULL},
+    {"SUPABASE_GRAFANA_PASSWORD", ENV_REQUIRED | ENV_SECRET, NULL,
+     "the password given to sql/roles.sql for grafana_readonly", NULL},
+    {"SUPABASE_SSLMODE", ENV_REQUIRED, chk_sslmode, "SUPABASE_SSLMODE=require (or verify-full)",
+     NULL},
+    {"QUEUE_EXPORTER_DSN", ENV_REQUIRED | ENV_SECRET, NULL,
+     "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... "
+     "sslmode=require",
+     NULL},
+};
+const size_t doc_var_specs_count = sizeof(doc_var_specs) / sizeof(doc_var_specs[0]);
+
+/* The programs whose environment comes from the .env through compose. */
+static const struct env_table *const program_tables[] = {&dr_env_table, &dr_env_delivery_table,
+                                                         &qe_env_table};
+
+const struct env_table *const *doc_program_tables(size_t *n)
 {
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(v, &err);
-    if (!opts) {
-        /* libpq's message quotes the string, which holds the password. */
-        PQfreemem(err);
-        sb_puts(why, "is not a libpq connection string (key=value pairs or a "
-                     "postgresql:// URI)");
-        return false;
-    }
-    const char *host = NULL, *user = NULL, *password = NULL, *dbname = NULL, *sslmode = NULL;
-    for (PQconninfoOption *o = opts; o->keyword; o++) {
-        if (!o->val || !*o->val)
-            continue;
-        if (!strcmp(o->keyword, "host") || !strcmp(o->keyword, "hostaddr"))
-            host = o->val;
-        else if (!strcmp(o->keyword, "user"))
-            user = o->val;
-        else if (!strcmp(o->keyword, "password"))
-            password = o->val;
-        else if (!strcmp(o->keyword, "dbname"))
-            dbname = o->val;
-        else if (!strcmp(o->keyword, "sslmode"))
-            sslmode = o->val;
-    }
-    struct strbuf missing;
-    sb_init(&missing);
-    if (!host)
-        sb_list_add(&missing, ", ", "host");
-    if (!user)
-        sb_list_add(&missing, ", ", "user");
-    if (!password)
-        sb_list_add(&missing, ", ", "password");
-    if (!dbname)
-        sb_list_add(&missing, ", ", "dbname");
-    if (!sslmode)
-        sb_list_add(&missing, ", ", "sslmode");
-    bool ok = true;
-    if (missing.len) {
-        sb_printf(why, "lacks %s", sb_str(&missing));
-        ok = false;
-    } else if (strcmp(sslmode, "require") && strcmp(sslmode, "verify-ca") &&
-               strcmp(sslmode, "verify-full")) {
-        sb_printf(why, "has sslmode=%s; use require, verify-ca or verify-full", sslmode);
-        ok = false;
-    }
-    sb_free(&missing);
-    PQconninfoFree(opts);
-    return ok;
+    *n = sizeof(program_tables) / sizeof(program_tables[0]);
+    return program_tables;
 }
 
-const struct var_spec var_specs[] = {
-    {"MONITORING_CLUSTER", VAR_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod"},
-    {"PROMETHEUS_REPLICA", VAR_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0"},
-    {"GRAFANA_ADMIN_PASSWORD", VAR_REQUIRED | VAR_SECRET, chk_password16,
-     "generate one: openssl rand -base64 24"},
-    {"GRAFANA_DOMAIN", VAR_REQUIRED, chk_hostname, "e.g. GRAFANA_DOMAIN=monitoring.ecotrans.eu"},
-    {"GRAFANA_SITE", VAR_REQUIRED, chk_site,
-     "the domain in production, https://<test-vps-ip> on the test VPS"},
-    {"CADDY_TLS", VAR_REQUIRED, chk_caddy_tls,
-     "the ACME account email in production, internal on the test VPS"},
-    {"SMTP_HOST", VAR_REQUIRED, chk_hostname, "e.g. SMTP_HOST=smtp.eu.mailgun.org"},
-    {"SMTP_PORT", VAR_REQUIRED, chk_smtp_port, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)"},
-    {"SMTP_USER", VAR_REQUIRED, chk_nonblank, "the SMTP login, e.g. postmaster@mg.ecotrans.eu"},
-    {"SMTP_PASSWORD", VAR_REQUIRED | VAR_SECRET, NULL, "the SMTP password of SMTP_USER"},
-    {"SMTP_FROM", VAR_REQUIRED, chk_email, "e.g. SMTP_FROM=monitoring@mg.ecotrans.eu"},
-    {"ALERT_EMAIL_TO", VAR_REQUIRED, chk_email_list, "e.g. ALERT_EMAIL_TO=ops@ecotrans.eu"},
-    {"REPORT_EMAIL_TO", VAR_REQUIRED, chk_email_list,
-     "e.g. REPORT_EMAIL_TO=ops@ecotrans.eu,boss@ecotrans.eu"},
-    {"WATCHDOG_RECEIVER", VAR_OPTIONAL, chk_watchdog_receiver,
-     "watchdog-off, or watchdog-webhook with WATCHDOG_URL (docs/alerts.md#watchdog)"},
-    {"WATCHDOG_URL", VAR_SECRET, chk_url,
-     "the dead-man's switch ping URL, e.g. https://hc-ping.com/<uuid>"},
-    {"REPORT_TZ", VAR_REQUIRED, chk_tz, "e.g. REPORT_TZ=Europe/Paris"},
-    {"REPORT_TIME", VAR_REQUIRED, chk_hhmm, "e.g. REPORT_TIME=08:00"},
-    {"SERVER_F_PUBLIC_IP", VAR_REQUIRED, chk_ip,
-     "this server's public address, e.g. from: "
-     "curl -4 ifconfig.me"},
-    {"WASABI_ACCESS_KEY", VAR_REQUIRED | VAR_SECRET, chk_access_key,
-     "the access key id of the bucket-scoped Wasabi key"},
-    {"WASABI_SECRET_KEY", VAR_REQUIRED | VAR_SECRET, chk_nonblank,
-     "the secret key shown once when the Wasabi key was created"},
-    {"WASABI_BUCKET", VAR_REQUIRED, chk_bucket, "e.g. WASABI_BUCKET=ecotrans-monitoring"},
-    {"WASABI_REGION", VAR_REQUIRED, chk_region, "e.g. WASABI_REGION=eu-central-1"},
-    {"WASABI_ENDPOINT", VAR_REQUIRED, chk_endpoint,
-     "e.g. WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com"},
-    {"SUPABASE_URL", VAR_REQUIRED, chk_supabase_url,
-     "https://<project-ref>.supabase.co (Project Settings > API)"},
-    {"SUPABASE_SERVICE_KEY", VAR_SECRET, chk_service_key,
-     "the service_role key (Project Settings > API), or empty"},
-    {"SUPABASE_DB_HOST", VAR_REQUIRED, chk_host_or_ip,
-     "db.<ref>.supabase.co, or aws-0-<region>.pooler.supabase.com on IPv4-only servers"},
-    {"SUPABASE_DB_PORT", VAR_REQUIRED, chk_db_port, "SUPABASE_DB_PORT=5432"},
-    {"SUPABASE_GRAFANA_USER", VAR_REQUIRED, chk_role,
-     "grafana_readonly (direct host) or grafana_readonly.<ref> (pooler)"},
-    {"SUPABASE_GRAFANA_PASSWORD", VAR_REQUIRED | VAR_SECRET, NULL,
-     "the password given to sql/roles.sql for grafana_readonly"},
-    {"SUPABASE_SSLMODE", VAR_REQUIRED, chk_sslmode, "SUPABASE_SSLMODE=require (or verify-full)"},
-    {"QUEUE_EXPORTER_DSN", VAR_REQUIRED | VAR_SECRET, chk_dsn,
-     "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... "
-     "sslmode=require"},
-};
-const size_t var_specs_count = sizeof(var_specs) / sizeof(var_specs[0]);
-
-const struct var_spec *var_spec_find(const char *name)
+const struct env_var *doc_env_validator(const char *dotenv_name)
 {
-    for (size_t i = 0; i < var_specs_count; i++)
-        if (strcmp(var_specs[i].name, name) == 0)
-            return &var_specs[i];
+    for (size_t t = 0; t < sizeof(program_tables) / sizeof(program_tables[0]); t++)
+        for (size_t i = 0; i < program_tables[t]->n; i++) {
+            const struct env_var *v = &program_tables[t]->vars[i];
+            if (v->dotenv && strcmp(v->dotenv, dotenv_name) == 0 && v->check)
+                return v;
+        }
+    const struct env_var *own = doc_var_spec_find(dotenv_name);
+    return own && own->check ? own : NULL;
+}
+
+const struct env_var *doc_var_spec_find(const char *name)
+{
+    for (size_t i = 0; i < doc_var_specs_count; i++)
+        if (strcmp(doc_var_specs[i].name, name) == 0)
+            return &doc_var_specs[i];
     return NULL;
 }
 
-bool var_is_secret(const char *name)
+bool doc_var_is_secret(const char *name)
 {
-    const struct var_spec *s = var_spec_find(name);
+    const struct env_var *s = doc_var_spec_find(name);
     if (s)
-        return (s->flags & VAR_SECRET) != 0;
+        return (s->flags & ENV_SECRET) != 0;
     const char *words[] = {"PASSWORD", "PASSWD", "SECRET", "KEY", "TOKEN", "DSN", "CREDENTIAL"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strstr(name, words[i]))
@@ -429,14 +334,14 @@ struct issues {
 
 static void add_issue(struct issues *is, const char *name, char *message, const char *fix)
 {
-    is->v = xrealloc(is->v, is->n + 1, sizeof(*is->v));
-    is->v[is->n].name = xstrdup(name);
+    is->v = doc_xrealloc(is->v, is->n + 1, sizeof(*is->v));
+    is->v[is->n].name = doc_xstrdup(name);
     is->v[is->n].message = message;
-    is->v[is->n].fix = xstrdup(fix);
+    is->v[is->n].fix = doc_xstrdup(fix);
     is->n++;
 }
 
-void format_issues_free(struct format_issue *v, size_t n)
+void doc_format_issues_free(struct format_issue *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(v[i].name);
@@ -446,27 +351,27 @@ void format_issues_free(struct format_issue *v, size_t n)
     free(v);
 }
 
+const char *doc_placeholder_kind(const char *name, const char *value)
+{
+    const char *kind = placeholder_kind(value);
+    if (!kind || (strcmp(kind, "a placeholder word") != 0 && strcmp(kind, "<...>") != 0))
+        return kind;
+    /* What the variable's own validator singles out is a value, not a
+     * placeholder: SMTP_TLS=none, REPORT_TZ=<+0330>-3:30. (A validator
+     * that takes any word, such as the SMTP user's, does not count.) */
+    const struct env_var *v = doc_env_validator(name);
+    struct strbuf why;
+    sb_init(&why);
+    bool chosen = v && v->check(value, &why) && !v->check("placeholder", &why);
+    sb_free(&why);
+    return chosen ? NULL : kind;
+}
+
 /* A value usable for the syntax and consistency checks. */
 static const char *usable(const struct dotenv *env, const char *name)
 {
-    const char *v = dotenv_get(env, name);
-    return v && *v && !placeholder_kind(v) ? v : NULL;
-}
-
-/* The user= of a conninfo string (caller frees), or NULL. */
-static char *dsn_field(const char *dsn, const char *key)
-{
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(dsn, &err);
-    PQfreemem(err);
-    if (!opts)
-        return NULL;
-    char *out = NULL;
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        if (!strcmp(o->keyword, key) && o->val && *o->val)
-            out = xstrdup(o->val);
-    PQconninfoFree(opts);
-    return out;
+    const char *v = doc_dotenv_get(env, name);
+    return v && *v && !doc_placeholder_kind(name, v) ? v : NULL;
 }
 
 /* Supabase connection rules that span variables. The session pooler
@@ -484,7 +389,7 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         ref[0] = '\0';
     if (!host)
         return;
-    char *euser = dsn ? dsn_field(dsn, "user") : NULL;
+    char *euser = dsn ? pg_conninfo_value(dsn, "user") : NULL;
     bool pooler = str_ends_with(host, ".pooler.supabase.com");
     bool direct = str_starts_with(host, "db.") && str_ends_with(host, ".supabase.co");
     if (direct && ref[0]) {
@@ -492,9 +397,9 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         snprintf(want, sizeof(want), "db.%s.supabase.co", ref);
         if (strcmp(host, want) != 0)
             add_issue(is, "SUPABASE_DB_HOST",
-                      xasprintf("SUPABASE_DB_HOST=%s is not the database of SUPABASE_URL "
-                                "(project %s)",
-                                host, ref),
+                      doc_xasprintf("SUPABASE_DB_HOST=%s is not the database of SUPABASE_URL "
+                                    "(project %s)",
+                                    host, ref),
                       "use the host of the same project: db.<ref>.supabase.co");
     }
     struct {
@@ -508,28 +413,28 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
         const char *dot = strchr(u, '.');
         if (pooler) {
             if (!dot) {
-                char *fix = ref[0] ? xasprintf("use user %s.%s with the pooler", u, ref)
-                                   : xasprintf("use user %s.<project-ref> with the pooler", u);
+                char *fix = ref[0] ? doc_xasprintf("use user %s.%s with the pooler", u, ref)
+                                   : doc_xasprintf("use user %s.<project-ref> with the pooler", u);
                 add_issue(is, users[i].var,
-                          xasprintf("%s: user %s has no .<project-ref> suffix, which the "
-                                    "session pooler needs to find the project",
-                                    users[i].var, u),
+                          doc_xasprintf("%s: user %s has no .<project-ref> suffix, which the "
+                                        "session pooler needs to find the project",
+                                        users[i].var, u),
                           fix);
                 free(fix);
             } else if (ref[0] && strcmp(dot + 1, ref) != 0) {
-                char *fix = xasprintf("use user %.*s.%s", (int)(dot - u), u, ref);
+                char *fix = doc_xasprintf("use user %.*s.%s", (int)(dot - u), u, ref);
                 add_issue(is, users[i].var,
-                          xasprintf("%s: user %s names project %s, SUPABASE_URL names %s",
-                                    users[i].var, u, dot + 1, ref),
+                          doc_xasprintf("%s: user %s names project %s, SUPABASE_URL names %s",
+                                        users[i].var, u, dot + 1, ref),
                           fix);
                 free(fix);
             }
         } else if (direct && dot) {
-            char *fix = xasprintf("use user %.*s on the direct host", (int)(dot - u), u);
+            char *fix = doc_xasprintf("use user %.*s on the direct host", (int)(dot - u), u);
             add_issue(is, users[i].var,
-                      xasprintf("%s: user %s has a .<ref> suffix, which only the pooler "
-                                "accepts; %s is the direct host",
-                                users[i].var, u, host),
+                      doc_xasprintf("%s: user %s has a .<ref> suffix, which only the pooler "
+                                    "accepts; %s is the direct host",
+                                    users[i].var, u, host),
                       fix);
             free(fix);
         }
@@ -537,7 +442,50 @@ static void supabase_consistency(const struct dotenv *env, struct issues *is)
     free(euser);
 }
 
-size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out)
+/* Compose hands the exporter QUEUE_EXPORTER_DSN and no PG* variables:
+ * whatever the DSN leaves out, libpq would take from its own defaults (the
+ * container's user name, a Unix socket), never what was meant. */
+static void dsn_complete(const struct dotenv *env, struct issues *is)
+{
+    const char *dsn = usable(env, "QUEUE_EXPORTER_DSN");
+    struct strbuf missing;
+    sb_init(&missing);
+    if (!dsn || !pg_check_conninfo(dsn, &missing)) { /* already reported */
+        sb_free(&missing);
+        return;
+    }
+    const char *keys[] = {"host", "user", "password", "dbname", "sslmode"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char *val = pg_conninfo_value(dsn, keys[i]);
+        if (!val)
+            doc_sb_list_add(&missing, ", ", "%s", keys[i]);
+        free(val);
+    }
+    if (missing.len)
+        add_issue(is, "QUEUE_EXPORTER_DSN",
+                  doc_xasprintf("QUEUE_EXPORTER_DSN lacks %s", sb_str(&missing)),
+                  doc_var_spec_find("QUEUE_EXPORTER_DSN")->fix);
+    sb_free(&missing);
+}
+
+/* The daily report's rule across SMTP_TLS, SMTP_PORT, SMTP_HOST and the
+ * credentials (src/common/smtpconf.h), on the values compose passes. */
+static void smtp_cleartext(const struct dotenv *env, struct issues *is)
+{
+    const char *host = usable(env, "SMTP_HOST"), *port = usable(env, "SMTP_PORT");
+    enum smtp_tls tls;
+    int p = 0;
+    if (!host || (port && !valid_port(port, &p)) ||
+        smtp_tls_resolve(usable(env, "SMTP_TLS"), p, &tls) != 0)
+        return;
+    struct strbuf why;
+    sb_init(&why);
+    if (!smtp_check_cleartext(tls, host, usable(env, "SMTP_USER") != NULL, &why))
+        add_issue(is, "SMTP_TLS", doc_sb_xtake(&why), "SMTP_TLS=starttls (or tls on port 465)");
+    sb_free(&why);
+}
+
+size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out)
 {
     struct issues is = {NULL, 0};
     /* Duplicates and '$' first: they concern the file as compose reads it. */
@@ -545,39 +493,43 @@ size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out
         const struct dotenv_entry *e = &env->entries[i];
         if (e->duplicate_of)
             add_issue(&is, e->key,
-                      xasprintf("%s is set twice (lines %d and %d); the last one wins", e->key,
-                                e->duplicate_of, e->line),
+                      doc_xasprintf("%s is set twice (lines %d and %d); the last one wins", e->key,
+                                    e->duplicate_of, e->line),
                       "keep one definition");
         if (e->expands) {
-            char *fix = xasprintf("put the value in single quotes: %s='...'", e->key);
+            char *fix = doc_xasprintf("put the value in single quotes: %s='...'", e->key);
             add_issue(&is, e->key,
-                      xasprintf("%s contains '$', which docker compose expands as a variable "
-                                "(the value would change)",
-                                e->key),
+                      doc_xasprintf("%s contains '$', which docker compose expands as a variable "
+                                    "(the value would change)",
+                                    e->key),
                       fix);
             free(fix);
         }
     }
-    for (size_t i = 0; i < var_specs_count; i++) {
-        const struct var_spec *s = &var_specs[i];
+    for (size_t i = 0; i < doc_var_specs_count; i++) {
+        const struct env_var *s = &doc_var_specs[i];
+        const struct env_var *check = doc_env_validator(s->name);
         const char *v = usable(env, s->name);
-        if (!v || !s->check)
+        if (!v || !check)
             continue;
         struct strbuf why;
         sb_init(&why);
-        if (!s->check(v, &why)) {
-            char *msg = (s->flags & VAR_SECRET) ? xasprintf("%s %s", s->name, sb_str(&why))
-                                                : xasprintf("%s=%s %s", s->name, v, sb_str(&why));
+        if (!check->check(v, &why)) {
+            char *msg = (s->flags & ENV_SECRET)
+                            ? doc_xasprintf("%s %s", s->name, sb_str(&why))
+                            : doc_xasprintf("%s=%s %s", s->name, v, sb_str(&why));
             add_issue(&is, s->name, msg, s->fix);
         }
         sb_free(&why);
     }
+    dsn_complete(env, &is);
+    smtp_cleartext(env, &is);
     supabase_consistency(env, &is);
     const char *receiver = usable(env, "WATCHDOG_RECEIVER");
     if (receiver && !strcmp(receiver, "watchdog-webhook") && !usable(env, "WATCHDOG_URL"))
         add_issue(&is, "WATCHDOG_URL",
-                  xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "
-                            "empty: the Watchdog would go nowhere"),
+                  doc_xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "
+                                "empty: the Watchdog would go nowhere"),
                   "set WATCHDOG_URL to the dead-man's switch ping URL, or "
                   "WATCHDOG_RECEIVER=watchdog-off");
     *out = is.v;

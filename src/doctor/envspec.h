@@ -1,5 +1,8 @@
 /* The .env variables the stack needs, which of them are secrets, and
- * how each must look. Shared by the env group and the secret redactor. */
+ * how each must look. Shared by the env group and the secret redactor.
+ * Values that reach a program are judged by that program's own env table
+ * (the tables are linked in), so the doctor accepts exactly what the
+ * programs accept. */
 #ifndef DOCTOR_ENVSPEC_H
 #define DOCTOR_ENVSPEC_H
 
@@ -7,26 +10,30 @@
 #include <stddef.h>
 
 #include "dotenv.h"
+#include "envvar.h"
 #include "util.h"
 
-enum { VAR_OPTIONAL = 0, VAR_REQUIRED = 1, VAR_SECRET = 2 };
+/* The .env variables (struct env_var of src/common/envvar.h; their
+ * `dotenv` field is unused here). */
+extern const struct env_var doc_var_specs[];
+extern const size_t doc_var_specs_count;
 
-struct var_spec {
-    const char *name;
-    unsigned flags;
-    /* Appends why the value is malformed (never quoting a secret) and
-     * returns false; NULL when any value is accepted. */
-    bool (*check)(const char *value, struct strbuf *why);
-    const char *fix; /* one line: what a good value looks like */
-};
+const struct env_var *doc_var_spec_find(const char *name);
 
-extern const struct var_spec var_specs[];
-extern const size_t var_specs_count;
+/* The env tables of the programs compose starts from this .env (the daily
+ * report's two, the queue exporter's), linked from their sources. */
+const struct env_table *const *doc_program_tables(size_t *n);
 
-const struct var_spec *var_spec_find(const char *name);
+/* The validator of a .env variable: the one of the program variable that
+ * compose fills from it, else the doctor's own; NULL when any value goes. */
+const struct env_var *doc_env_validator(const char *dotenv_name);
+
 /* Secrets: the spec says so, or the name says so (PASSWORD, SECRET, KEY,
  * TOKEN, DSN), so unknown extra variables are protected too. */
-bool var_is_secret(const char *name);
+bool doc_var_is_secret(const char *name);
+
+/* placeholder_kind (validate.h) for the .env variable name. */
+const char *doc_placeholder_kind(const char *name, const char *value);
 
 /* One malformed variable or inconsistency. */
 struct format_issue {
@@ -39,8 +46,8 @@ struct format_issue {
  * expansion, and cross-variable consistency (Supabase host / port / user
  * suffixes). Placeholder and empty values are left to their own checks.
  * Returns the number of issues; *out is an array the caller frees with
- * format_issues_free. */
-size_t envspec_format_issues(const struct dotenv *env, struct format_issue **out);
-void format_issues_free(struct format_issue *v, size_t n);
+ * doc_format_issues_free. */
+size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out);
+void doc_format_issues_free(struct format_issue *v, size_t n);
 
 #endif

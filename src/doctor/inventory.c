@@ -12,12 +12,12 @@
 /* Bytes of an inventory file read at most. */
 #define INVENTORY_MAX_BYTES (1024 * 1024)
 
-void inventory_init(struct inventory *inv)
+void doc_inventory_init(struct inventory *inv)
 {
     memset(inv, 0, sizeof(*inv));
 }
 
-void inventory_free(struct inventory *inv)
+void doc_inventory_free(struct inventory *inv)
 {
     free(inv->targets);
     for (size_t i = 0; i < inv->nerrors; i++)
@@ -36,8 +36,8 @@ __attribute__((format(printf, 4, 5))) static void err(struct inventory *inv, con
     va_start(ap, fmt);
     sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    inv->errors = xrealloc(inv->errors, inv->nerrors + 1, sizeof(char *));
-    inv->errors[inv->nerrors++] = sb_xtake(&b);
+    inv->errors = doc_xrealloc(inv->errors, inv->nerrors + 1, sizeof(char *));
+    inv->errors[inv->nerrors++] = doc_sb_xtake(&b);
 }
 
 static bool valid_address(const char *a)
@@ -91,7 +91,7 @@ static bool split_endpoint(const char *ep, char *host, size_t hostlen, int *port
 
 static void add_target(struct inventory *inv, const struct inv_target *t)
 {
-    inv->targets = xrealloc(inv->targets, inv->n + 1, sizeof(*inv->targets));
+    inv->targets = doc_xrealloc(inv->targets, inv->n + 1, sizeof(*inv->targets));
     inv->targets[inv->n++] = *t;
 }
 
@@ -183,16 +183,16 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
     }
 }
 
-void inventory_parse(struct inventory *inv, const char *text, const char *source)
+void doc_inventory_parse(struct inventory *inv, const char *text, const char *source)
 {
-    char(*names)[64] = xcalloc(256, 64);
+    char(*names)[64] = doc_xcalloc(256, 64);
     size_t nnames = 0;
     const char *p = text;
     int lineno = 0;
     while (*p) {
         lineno++;
         size_t n = strcspn(p, "\n");
-        char *line = xstrndup(p, n);
+        char *line = doc_xstrndup(p, n);
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r')
             line[l - 1] = '\0';
@@ -205,18 +205,18 @@ void inventory_parse(struct inventory *inv, const char *text, const char *source
     free(names);
 }
 
-int inventory_load(struct inventory *inv, const char *path, char *errbuf, size_t errlen)
+int doc_inventory_load(struct inventory *inv, const char *path, char *errbuf, size_t errlen)
 {
     struct strbuf b;
     sb_init(&b);
     /* Only a file that cannot be opened is an error: of a larger file the
      * first INVENTORY_MAX_BYTES are parsed, and a read error keeps what was
      * read; the parser reports what it finds there. */
-    if (read_file(path, INVENTORY_MAX_BYTES, &b, errbuf, errlen) == READ_FILE_CANNOT_OPEN) {
+    if (doc_read_file(path, INVENTORY_MAX_BYTES, &b, errbuf, errlen) == READ_FILE_CANNOT_OPEN) {
         sb_free(&b);
         return -1;
     }
-    inventory_parse(inv, sb_str(&b), path);
+    doc_inventory_parse(inv, sb_str(&b), path);
     sb_free(&b);
     return 0;
 }

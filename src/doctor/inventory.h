@@ -27,11 +27,11 @@ struct inventory {
     size_t nerrors;
 };
 
-void inventory_init(struct inventory *inv);
-void inventory_free(struct inventory *inv);
+void doc_inventory_init(struct inventory *inv);
+void doc_inventory_free(struct inventory *inv);
 /* Parses text; source names the file in error messages. */
-void inventory_parse(struct inventory *inv, const char *text, const char *source);
+void doc_inventory_parse(struct inventory *inv, const char *text, const char *source);
 /* Reads path; -1 with err when unreadable. */
-int inventory_load(struct inventory *inv, const char *path, char *err, size_t errlen);
+int doc_inventory_load(struct inventory *inv, const char *path, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "doctor.h"
 #include "envspec.h"
+#include "httpclient.h"
 
 /* Every secret value the .env holds, so the report can redact it wherever
  * it might surface. */
@@ -14,9 +15,9 @@ static void register_secrets(struct doctor *d)
 {
     for (size_t i = 0; i < d->env.n; i++) {
         const struct dotenv_entry *e = &d->env.entries[i];
-        if (!var_is_secret(e->key))
+        if (!doc_var_is_secret(e->key))
             continue;
-        report_add_secret(d->rep, e->value);
+        doc_report_add_secret(d->rep, e->value);
         /* A DSN's password may surface alone (e.g. in a server message). */
         char *err = NULL;
         PQconninfoOption *opts = PQconninfoParse(e->value, &err);
@@ -25,7 +26,7 @@ static void register_secrets(struct doctor *d)
             continue;
         for (PQconninfoOption *o = opts; o->keyword; o++)
             if (!strcmp(o->keyword, "password") && o->val)
-                report_add_secret(d->rep, o->val);
+                doc_report_add_secret(d->rep, o->val);
         PQconninfoFree(opts);
     }
 }
@@ -34,33 +35,33 @@ int main(int argc, char **argv)
 {
     struct options opt;
     char err[512] = "";
-    switch (options_parse(&opt, argc, argv, err, sizeof(err))) {
+    switch (doc_options_parse(&opt, argc, argv, err, sizeof(err))) {
     case OPTIONS_HELP:
-        options_usage(stdout);
-        options_free(&opt);
+        doc_options_usage(stdout);
+        doc_options_free(&opt);
         return 0;
     case OPTIONS_VERSION:
         printf("doctor %s\n", VERSION);
-        options_free(&opt);
+        doc_options_free(&opt);
         return 0;
     case OPTIONS_ERROR:
         fprintf(stderr, "doctor: %s\n", err);
-        options_free(&opt);
+        doc_options_free(&opt);
         return 2;
     case OPTIONS_RUN:
         break;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (http_global_init("ecotrans-doctor/" VERSION, NULL) != 0) {
         fprintf(stderr, "doctor: libcurl could not initialise\n");
         return 2;
     }
 
     struct report rep;
-    report_init(&rep, opt.json ? NULL : stdout);
+    doc_report_init(&rep, opt.json ? NULL : stdout);
     rep.skip = opt.skip;
     struct doctor d = {.opt = &opt, .rep = &rep};
-    dotenv_init(&d.env);
-    d.env_loaded = dotenv_load(&d.env, opt.env_file, d.env_error, sizeof(d.env_error)) == 0;
+    doc_dotenv_init(&d.env);
+    d.env_loaded = doc_dotenv_load(&d.env, opt.env_file, d.env_error, sizeof(d.env_error)) == 0;
     if (d.env_loaded)
         register_secrets(&d);
 
@@ -68,32 +69,32 @@ int main(int argc, char **argv)
         unsigned group;
         void (*run)(struct doctor *);
     } groups[] = {
-        {GROUP_ENV, doctor_check_env},         {GROUP_S3, doctor_check_s3},
-        {GROUP_SMTP, doctor_check_smtp},       {GROUP_SUPABASE, doctor_check_supabase},
-        {GROUP_TARGETS, doctor_check_targets}, {GROUP_DNS, doctor_check_dns},
-        {GROUP_STACK, doctor_check_stack},
+        {GROUP_ENV, doc_check_env},         {GROUP_S3, doc_check_s3},
+        {GROUP_SMTP, doc_check_smtp},       {GROUP_SUPABASE, doc_check_supabase},
+        {GROUP_TARGETS, doc_check_targets}, {GROUP_DNS, doc_check_dns},
+        {GROUP_STACK, doc_check_stack},
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
         if (!(opt.groups & groups[i].group))
             continue;
-        if (report_skipped(&rep, group_name(groups[i].group))) {
-            report_skip(&rep, group_name(groups[i].group), "skipped by --skip");
+        if (doc_report_skipped(&rep, doc_group_name(groups[i].group))) {
+            doc_report_skip(&rep, doc_group_name(groups[i].group), "skipped by --skip");
             continue;
         }
         groups[i].run(&d);
     }
 
     if (opt.json) {
-        char *json = report_json(&rep, opt.env_file, VERSION);
+        char *json = doc_report_json(&rep, opt.env_file, VERSION);
         puts(json);
         free(json);
     } else {
-        report_print_summary(&rep, stdout);
+        doc_report_print_summary(&rep, stdout);
     }
     int status = rep.failed ? 1 : 0;
-    report_free(&rep);
-    dotenv_free(&d.env);
-    options_free(&opt);
+    doc_report_free(&rep);
+    doc_dotenv_free(&d.env);
+    doc_options_free(&opt);
     curl_global_cleanup();
     return status;
 }

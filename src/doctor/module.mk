@@ -3,3 +3,8 @@
 PROGRAMS += doctor
 doctor_PKGS := libcurl libpq libcjson openssl
 doctor_EXTRA_LIBS :=
+# The env tables of the programs it checks the .env for (src/common/envvar.h):
+# objects of other programs linked into this one.
+doctor_LINK_FROM := daily-report/envtable queue-exporter/envtable
+# Its unit tests also run the daily report's real configuration loader.
+doctor_TEST_LINK_FROM := daily-report/settings

@@ -15,7 +15,7 @@ static const struct {
     {GROUP_STACK, "stack"},
 };
 
-const char *group_name(unsigned group)
+const char *doc_group_name(unsigned group)
 {
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
         if (groups[i].bit == group)
@@ -23,7 +23,7 @@ const char *group_name(unsigned group)
     return "?";
 }
 
-unsigned options_parse_groups(const char *list, char *err, size_t errlen)
+unsigned doc_options_parse_groups(const char *list, char *err, size_t errlen)
 {
     unsigned bits = 0;
     const char *p = list;
@@ -52,7 +52,7 @@ unsigned options_parse_groups(const char *list, char *err, size_t errlen)
     return bits;
 }
 
-void options_usage(FILE *out)
+void doc_options_usage(FILE *out)
 {
     fputs("Usage: doctor [OPTIONS]\n"
           "Checks that this server and its .env are ready to deploy the monitoring stack,\n"
@@ -109,14 +109,32 @@ static bool parse_number(const char *s, double min, double max, double *out)
     return true;
 }
 
-void options_free(struct options *opt)
+void doc_options_free(struct options *opt)
 {
     free(opt->skip);
     opt->skip = NULL;
 }
 
-enum options_result options_parse(struct options *opt, int argc, char **argv, char *err,
-                                  size_t errlen)
+/* Long option codes. */
+enum {
+    O_ENV = 256,
+    O_INV,
+    O_ONLY,
+    O_SKIP,
+    O_JSON,
+    O_TIMEOUT,
+    O_CACERT,
+    O_PROM,
+    O_AM,
+    O_GRAFANA,
+    O_CADDY,
+    O_UPLOAD,
+    O_CERTDAYS,
+    O_HELP,
+    O_VERSION
+};
+
+static void options_defaults(struct options *opt)
 {
     memset(opt, 0, sizeof(*opt));
     opt->env_file = "./.env";
@@ -132,24 +150,77 @@ enum options_result options_parse(struct options *opt, int argc, char **argv, ch
     opt->caddy_url = getenv("DOCTOR_CADDY_URL");
     opt->max_upload_age = 3 * 3600;
     opt->cert_min_days = 14;
+}
 
-    enum {
-        O_ENV = 256,
-        O_INV,
-        O_ONLY,
-        O_SKIP,
-        O_JSON,
-        O_TIMEOUT,
-        O_CACERT,
-        O_PROM,
-        O_AM,
-        O_GRAFANA,
-        O_CADDY,
-        O_UPLOAD,
-        O_CERTDAYS,
-        O_HELP,
-        O_VERSION
-    };
+/* Applies option c (its value in optarg): 0, or -1 with err. */
+static int apply_option(struct options *opt, int c, char *err, size_t errlen)
+{
+    double num;
+    switch (c) {
+    case O_ENV:
+        opt->env_file = optarg;
+        return 0;
+    case O_INV:
+        opt->inventory = optarg;
+        return 0;
+    case O_ONLY:
+        opt->groups = doc_options_parse_groups(optarg, err, errlen);
+        if (!opt->groups)
+            return -1;
+        opt->groups_explicit = true;
+        return 0;
+    case O_SKIP:
+        free(opt->skip);
+        opt->skip = doc_xstrdup(optarg);
+        return 0;
+    case O_JSON:
+        opt->json = true;
+        return 0;
+    case O_TIMEOUT:
+        if (!parse_number(optarg, 1, 600, &num)) {
+            snprintf(err, errlen, "--timeout: expected seconds between 1 and 600, got '%s'",
+                     optarg);
+            return -1;
+        }
+        opt->timeout = (long)num;
+        return 0;
+    case O_CACERT:
+        opt->cacert = *optarg ? optarg : NULL;
+        return 0;
+    case O_PROM:
+        opt->prometheus_url = optarg;
+        return 0;
+    case O_AM:
+        opt->alertmanager_url = optarg;
+        return 0;
+    case O_GRAFANA:
+        opt->grafana_url = optarg;
+        return 0;
+    case O_CADDY:
+        opt->caddy_url = optarg;
+        return 0;
+    case O_UPLOAD:
+        if (!parse_number(optarg, 0.1, 24 * 30, &num)) {
+            snprintf(err, errlen, "--max-upload-age: expected hours (0.1-720), got '%s'", optarg);
+            return -1;
+        }
+        opt->max_upload_age = num * 3600;
+        return 0;
+    case O_CERTDAYS:
+        if (!parse_number(optarg, 0, 365, &num)) {
+            snprintf(err, errlen, "--cert-min-days: expected days (0-365), got '%s'", optarg);
+            return -1;
+        }
+        opt->cert_min_days = (int)num;
+        return 0;
+    }
+    return 0;
+}
+
+enum options_result doc_options_parse(struct options *opt, int argc, char **argv, char *err,
+                                      size_t errlen)
+{
+    options_defaults(opt);
     static const struct option longopts[] = {
         {"env-file", required_argument, NULL, O_ENV},
         {"inventory", required_argument, NULL, O_INV},
@@ -171,76 +242,21 @@ enum options_result options_parse(struct options *opt, int argc, char **argv, ch
     opterr = 0;
     optind = 1;
     int c;
-    double num;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case O_ENV:
-            opt->env_file = optarg;
-            break;
-        case O_INV:
-            opt->inventory = optarg;
-            break;
-        case O_ONLY:
-            opt->groups = options_parse_groups(optarg, err, errlen);
-            if (!opt->groups)
-                return OPTIONS_ERROR;
-            opt->groups_explicit = true;
-            break;
-        case O_SKIP:
-            free(opt->skip);
-            opt->skip = xstrdup(optarg);
-            break;
-        case O_JSON:
-            opt->json = true;
-            break;
-        case O_TIMEOUT:
-            if (!parse_number(optarg, 1, 600, &num)) {
-                snprintf(err, errlen, "--timeout: expected seconds between 1 and 600, got '%s'",
-                         optarg);
-                return OPTIONS_ERROR;
-            }
-            opt->timeout = (long)num;
-            break;
-        case O_CACERT:
-            opt->cacert = *optarg ? optarg : NULL;
-            break;
-        case O_PROM:
-            opt->prometheus_url = optarg;
-            break;
-        case O_AM:
-            opt->alertmanager_url = optarg;
-            break;
-        case O_GRAFANA:
-            opt->grafana_url = optarg;
-            break;
-        case O_CADDY:
-            opt->caddy_url = optarg;
-            break;
-        case O_UPLOAD:
-            if (!parse_number(optarg, 0.1, 24 * 30, &num)) {
-                snprintf(err, errlen, "--max-upload-age: expected hours (0.1-720), got '%s'",
-                         optarg);
-                return OPTIONS_ERROR;
-            }
-            opt->max_upload_age = num * 3600;
-            break;
-        case O_CERTDAYS:
-            if (!parse_number(optarg, 0, 365, &num)) {
-                snprintf(err, errlen, "--cert-min-days: expected days (0-365), got '%s'", optarg);
-                return OPTIONS_ERROR;
-            }
-            opt->cert_min_days = (int)num;
-            break;
         case O_HELP:
             return OPTIONS_HELP;
         case O_VERSION:
             return OPTIONS_VERSION;
-        default:
+        case '?':
             if (optopt)
                 snprintf(err, errlen, "option needs a value or is unknown: %s", argv[optind - 1]);
             else
                 snprintf(err, errlen, "unknown option: %s", argv[optind - 1]);
             return OPTIONS_ERROR;
+        default:
+            if (apply_option(opt, c, err, errlen) != 0)
+                return OPTIONS_ERROR;
         }
     }
     if (optind < argc) {

@@ -1,4 +1,7 @@
-/* Command line and DOCTOR_* environment settings. */
+/* The doctor's command line and DOCTOR_* environment settings: which
+ * groups of checks run (--only, --skip), where the .env and inventory are,
+ * the stack's URLs, timeouts and thresholds. Parsing returns an error
+ * message rather than exiting, so it is unit-tested. */
 #ifndef DOCTOR_OPTIONS_H
 #define DOCTOR_OPTIONS_H
 
@@ -38,12 +41,12 @@ enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR 
 
 /* Fills opt from argv and the environment (getenv). On OPTIONS_ERROR err
  * holds a one-line message. Strings point into argv/environ/static data. */
-enum options_result options_parse(struct options *opt, int argc, char **argv, char *err,
-                                  size_t errlen);
-void options_free(struct options *opt);
+enum options_result doc_options_parse(struct options *opt, int argc, char **argv, char *err,
+                                      size_t errlen);
+void doc_options_free(struct options *opt);
 /* Parses "env,s3" into group bits; 0 with err on an unknown name. */
-unsigned options_parse_groups(const char *list, char *err, size_t errlen);
-const char *group_name(unsigned group);
-void options_usage(FILE *out);
+unsigned doc_options_parse_groups(const char *list, char *err, size_t errlen);
+const char *doc_group_name(unsigned group);
+void doc_options_usage(FILE *out);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void pg_facts_free(struct pg_facts *f)
+void doc_pg_facts_free(struct pg_facts *f)
 {
     free(f->role);
     free(f->dbname);
@@ -25,7 +25,7 @@ void pg_facts_free(struct pg_facts *f)
     memset(f, 0, sizeof(*f));
 }
 
-void pg_verdict_free(struct pg_verdict *v)
+void doc_pg_verdict_free(struct pg_verdict *v)
 {
     sb_free(&v->problems);
     free(v->first_fix);
@@ -68,15 +68,15 @@ static char *extra_privs(const char *privs)
     while (*p) {
         size_t n = strcspn(p, ",");
         if (!(n == 6 && !strncmp(p, "SELECT", 6)))
-            sb_list_add(&b, ", ", "%.*s", (int)n, p);
+            doc_sb_list_add(&b, ", ", "%.*s", (int)n, p);
         p += n;
         if (*p == ',')
             p++;
     }
-    return sb_xtake(&b);
+    return doc_sb_xtake(&b);
 }
 
-void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
+void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v)
 {
     memset(v, 0, sizeof(*v));
     sb_init(&v->problems);
@@ -86,19 +86,21 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
         const struct pg_needed *n = &f->needed[i];
         if (!n->exists)
             problem(v,
-                    xasprintf("create the table or connect to the right project/database "
-                              "(SUPABASE_DB_HOST, user suffix)"),
+                    doc_xasprintf("create the table or connect to the right project/database "
+                                  "(SUPABASE_DB_HOST, user suffix)"),
                     "table public.%s does not exist", n->table);
         else if (!n->can_select)
-            problem(v, xasprintf("GRANT SELECT ON public.%s TO %s (sql/roles.sql)", n->table, role),
-                    "cannot SELECT public.%s", n->table);
+            problem(
+                v, doc_xasprintf("GRANT SELECT ON public.%s TO %s (sql/roles.sql)", n->table, role),
+                "cannot SELECT public.%s", n->table);
         else if (n->rls_blocks)
-            problem(v,
-                    xasprintf("CREATE POLICY %s_read ON public.%s FOR SELECT TO %s USING (true)",
+            problem(
+                v,
+                doc_xasprintf("CREATE POLICY %s_read ON public.%s FOR SELECT TO %s USING (true)",
                               role, n->table, role),
-                    "row level security on public.%s has no policy for this role: its queries "
-                    "return no rows",
-                    n->table);
+                "row level security on public.%s has no policy for this role: its queries "
+                "return no rows",
+                n->table);
     }
     struct {
         bool on;
@@ -113,9 +115,9 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
     };
     for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
         if (attrs[i].on)
-            problem(v, xasprintf("ALTER ROLE %s %s", role, attrs[i].attr), "%s", attrs[i].what);
+            problem(v, doc_xasprintf("ALTER ROLE %s %s", role, attrs[i].attr), "%s", attrs[i].what);
     for (size_t i = 0; i < f->nmember_of; i++)
-        problem(v, xasprintf("REVOKE %s FROM %s", f->member_of[i], role),
+        problem(v, doc_xasprintf("REVOKE %s FROM %s", f->member_of[i], role),
                 "is a member of role %s (it can use that role's privileges)", f->member_of[i]);
     for (size_t i = 0; i < f->nrels; i++) {
         const struct pg_relpriv *r = &f->rels[i];
@@ -126,10 +128,10 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
                 char target[300];
                 snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
                 v->nproblems++;
-                sb_list_add(&v->problems, "; ", "may %s on %s", extra, target);
-                char *fix = xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke "
-                                      "there too)",
-                                      extra, target, role);
+                doc_sb_list_add(&v->problems, "; ", "may %s on %s", extra, target);
+                char *fix = doc_xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke "
+                                          "there too)",
+                                          extra, target, role);
                 if (!v->first_fix)
                     v->first_fix = fix;
                 else
@@ -141,21 +143,22 @@ void pg_judge(const struct pg_facts *f, struct pg_verdict *v)
         char target[300];
         snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
         v->nproblems++;
-        sb_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
-        char *fix = xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted there)",
-                              r->kind == 'S' ? "SEQUENCE " : "", target, role);
+        doc_sb_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
+        char *fix = doc_xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted there)",
+                                  r->kind == 'S' ? "SEQUENCE " : "", target, role);
         if (!v->first_fix)
             v->first_fix = fix;
         else
             free(fix);
     }
     for (size_t i = 0; i < f->ncreate_schemas; i++)
-        problem(v,
-                xasprintf("REVOKE CREATE ON SCHEMA %s FROM PUBLIC, %s", f->create_schemas[i], role),
-                "may CREATE in schema %s", f->create_schemas[i]);
+        problem(
+            v,
+            doc_xasprintf("REVOKE CREATE ON SCHEMA %s FROM PUBLIC, %s", f->create_schemas[i], role),
+            "may CREATE in schema %s", f->create_schemas[i]);
     if (f->create_db)
         problem(v,
-                xasprintf("REVOKE CREATE ON DATABASE %s FROM PUBLIC, %s",
-                          f->dbname ? f->dbname : "postgres", role),
+                doc_xasprintf("REVOKE CREATE ON DATABASE %s FROM PUBLIC, %s",
+                              f->dbname ? f->dbname : "postgres", role),
                 "may CREATE schemas in database %s", f->dbname ? f->dbname : "?");
 }

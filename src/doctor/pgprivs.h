@@ -39,7 +39,7 @@ struct pg_facts {
     char *dbname;
 };
 
-void pg_facts_free(struct pg_facts *f);
+void doc_pg_facts_free(struct pg_facts *f);
 
 struct pg_verdict {
     size_t nproblems;
@@ -50,7 +50,7 @@ struct pg_verdict {
 /* Judges facts: the role must SELECT every needed table (and RLS must let
  * it read rows), and hold nothing else: no other relation, no write
  * privilege, no CREATE, no role attribute, no membership. */
-void pg_judge(const struct pg_facts *f, struct pg_verdict *v);
-void pg_verdict_free(struct pg_verdict *v);
+void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v);
+void doc_pg_verdict_free(struct pg_verdict *v);
 
 #endif

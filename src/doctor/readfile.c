@@ -6,8 +6,8 @@
 
 #include "util.h"
 
-enum read_file_result read_file(const char *path, size_t max_bytes, struct strbuf *out, char *err,
-                                size_t errlen)
+enum read_file_result doc_read_file(const char *path, size_t max_bytes, struct strbuf *out,
+                                    char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -39,6 +39,6 @@ enum read_file_result read_file(const char *path, size_t max_bytes, struct strbu
         }
     }
     fclose(f);
-    sb_xcheck(out);
+    doc_sb_xcheck(out);
     return rc;
 }

@@ -1,4 +1,6 @@
-/* Reading a whole (small) file into memory. */
+/* Reading a whole (small) file into memory, with a size cap and a message
+ * naming the file on failure: the .env, the inventory and CA files are all
+ * read through it. */
 #ifndef DOCTOR_READFILE_H
 #define DOCTOR_READFILE_H
 
@@ -15,7 +17,7 @@ enum read_file_result {
 
 /* Appends the contents of path to out, at most max_bytes of them. On
  * allocation failure the process aborts, like the other doctor helpers. */
-enum read_file_result read_file(const char *path, size_t max_bytes, struct strbuf *out, char *err,
-                                size_t errlen);
+enum read_file_result doc_read_file(const char *path, size_t max_bytes, struct strbuf *out,
+                                    char *err, size_t errlen);
 
 #endif

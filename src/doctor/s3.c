@@ -5,7 +5,7 @@
 
 #include "util.h"
 
-bool xml_tag(const char *xml, const char *tag, char *out, size_t outlen)
+bool doc_xml_tag(const char *xml, const char *tag, char *out, size_t outlen)
 {
     size_t tl = strlen(tag);
     for (const char *a = strchr(xml, '<'); a; a = strchr(a + 1, '<')) {
@@ -33,17 +33,17 @@ bool xml_tag(const char *xml, const char *tag, char *out, size_t outlen)
     return false;
 }
 
-void s3_classify(long status, const char *body, const char *bucket_region_header,
-                 struct s3_outcome *o)
+void doc_s3_classify(long status, const char *body, const char *bucket_region_header,
+                     struct s3_outcome *o)
 {
     memset(o, 0, sizeof(*o));
     o->status = status;
     if (!body)
         body = "";
-    xml_tag(body, "Code", o->code, sizeof(o->code));
-    xml_tag(body, "Message", o->message, sizeof(o->message));
-    xml_tag(body, "Region", o->region, sizeof(o->region));
-    xml_tag(body, "Endpoint", o->endpoint, sizeof(o->endpoint));
+    doc_xml_tag(body, "Code", o->code, sizeof(o->code));
+    doc_xml_tag(body, "Message", o->message, sizeof(o->message));
+    doc_xml_tag(body, "Region", o->region, sizeof(o->region));
+    doc_xml_tag(body, "Endpoint", o->endpoint, sizeof(o->endpoint));
     if (!o->region[0] && bucket_region_header)
         snprintf(o->region, sizeof(o->region), "%s", bucket_region_header);
 
@@ -79,7 +79,7 @@ void s3_classify(long status, const char *body, const char *bucket_region_header
         o->kind = S3_OTHER;
 }
 
-void s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen)
+void doc_s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen)
 {
     if (o->code[0] && o->message[0])
         snprintf(out, outlen, "HTTP %ld %s: %s", o->status, o->code, o->message);

@@ -1,4 +1,7 @@
-/* S3 response classification (pure, unit-tested) for the s3 group. */
+/* S3 response classification for the s3 group: an HTTP status and XML
+ * error body turned into what went wrong (no bucket, denied, wrong region,
+ * redirect to another endpoint) and the fix. Pure, unit-tested; the
+ * requests themselves are signed by libcurl (AWS SigV4). */
 #ifndef DOCTOR_S3_H
 #define DOCTOR_S3_H
 
@@ -28,12 +31,12 @@ struct s3_outcome {
 };
 
 /* Copies the text of the first <tag>...</tag> in xml into out. */
-bool xml_tag(const char *xml, const char *tag, char *out, size_t outlen);
+bool doc_xml_tag(const char *xml, const char *tag, char *out, size_t outlen);
 /* Classifies an HTTP answer. bucket_region_header is the value of
  * x-amz-bucket-region or NULL. */
-void s3_classify(long status, const char *body, const char *bucket_region_header,
-                 struct s3_outcome *out);
+void doc_s3_classify(long status, const char *body, const char *bucket_region_header,
+                     struct s3_outcome *out);
 /* "404 NoSuchBucket: The specified bucket does not exist" */
-void s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen);
+void doc_s3_outcome_text(const struct s3_outcome *o, char *out, size_t outlen);
 
 #endif

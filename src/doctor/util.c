@@ -13,7 +13,7 @@ static void oom(void)
     abort();
 }
 
-void *xcalloc(size_t n, size_t size)
+void *doc_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
@@ -21,7 +21,7 @@ void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-void *xrealloc(void *p, size_t n, size_t size)
+void *doc_xrealloc(void *p, size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         oom();
@@ -32,34 +32,34 @@ void *xrealloc(void *p, size_t n, size_t size)
     return q;
 }
 
-char *xstrndup(const char *s, size_t n)
+char *doc_xstrndup(const char *s, size_t n)
 {
-    char *p = xcalloc(n + 1, 1);
+    char *p = doc_xcalloc(n + 1, 1);
     memcpy(p, s, n);
     return p;
 }
 
-char *xstrdup(const char *s)
+char *doc_xstrdup(const char *s)
 {
-    return xstrndup(s, strlen(s));
+    return doc_xstrndup(s, strlen(s));
 }
 
-void sb_xcheck(const struct strbuf *b)
+void doc_sb_xcheck(const struct strbuf *b)
 {
     if (sb_failed(b))
         oom();
 }
 
-char *sb_xtake(struct strbuf *b)
+char *doc_sb_xtake(struct strbuf *b)
 {
-    sb_xcheck(b);
+    doc_sb_xcheck(b);
     char *s = sb_take(b);
     if (!s)
         oom();
     return s;
 }
 
-void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
+void doc_sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
 {
     if (b->len)
         sb_puts(b, sep);
@@ -69,7 +69,7 @@ void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
     va_end(ap);
 }
 
-char *xasprintf(const char *fmt, ...)
+char *doc_xasprintf(const char *fmt, ...)
 {
     struct strbuf b;
     sb_init(&b);
@@ -77,42 +77,10 @@ char *xasprintf(const char *fmt, ...)
     va_start(ap, fmt);
     sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    return sb_xtake(&b);
+    return doc_sb_xtake(&b);
 }
 
-bool str_starts_with(const char *s, const char *prefix)
-{
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-bool str_ends_with(const char *s, const char *suffix)
-{
-    size_t ls = strlen(s), lx = strlen(suffix);
-    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
-}
-
-bool str_iequals(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return false;
-    return *a == *b;
-}
-
-bool str_icontains(const char *haystack, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = haystack; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return n == 0;
-}
-
-void format_duration(double seconds, char *out, size_t outlen)
+void doc_format_duration(double seconds, char *out, size_t outlen)
 {
     if (seconds < 0)
         seconds = 0;

@@ -1,4 +1,7 @@
-/* Allocation, string-buffer and string helpers the checks share. */
+/* Allocation, string-buffer and formatting helpers the doctor's checks
+ * share. Allocation failures abort here on purpose: a diagnostic tool has
+ * nothing useful to report without memory, and every check stays free of
+ * out-of-memory paths. */
 #ifndef DOCTOR_UTIL_H
 #define DOCTOR_UTIL_H
 
@@ -6,29 +9,25 @@
 #include <stddef.h>
 
 #include "strbuf.h"
+#include "strutil.h"
 
 /* The doctor treats an allocation failure as fatal (a diagnostic tool
  * cannot report anything meaningful without memory): these abort. */
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n, size_t size);
+char *doc_xstrdup(const char *s);
+char *doc_xstrndup(const char *s, size_t n);
+char *doc_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void *doc_xcalloc(size_t n, size_t size);
+void *doc_xrealloc(void *p, size_t n, size_t size);
 /* Aborts when b ran out of memory. */
-void sb_xcheck(const struct strbuf *b);
+void doc_sb_xcheck(const struct strbuf *b);
 /* sb_take() that aborts when the buffer ran out of memory. */
-char *sb_xtake(struct strbuf *b);
+char *doc_sb_xtake(struct strbuf *b);
 
 /* Appends sep first when the buffer is not empty: builds "a, b, c" lists. */
-void sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
+void doc_sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-bool str_starts_with(const char *s, const char *prefix);
-bool str_ends_with(const char *s, const char *suffix);
-bool str_iequals(const char *a, const char *b);
-/* Case-insensitive substring search. */
-bool str_icontains(const char *haystack, const char *needle);
 /* "2d 3h", "3h 12m", "42m", "17s": a short human duration. */
-void format_duration(double seconds, char *out, size_t outlen);
+void doc_format_duration(double seconds, char *out, size_t outlen);
 
 #endif

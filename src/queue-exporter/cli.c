@@ -46,6 +46,24 @@ static int parse_level(const char *s, enum log_level *out)
     return -1;
 }
 
+/* A connection string on the command line would show in ps and shell
+ * history: refuse it, naming the option only (its value may hold the
+ * password). */
+static int refuse_dsn_option(int argc, char **argv, char *err, size_t errsz)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--dsn", 5) == 0 || strncmp(argv[i], "--database", 10) == 0) {
+            int name_len = (int)strcspn(argv[i], "=");
+            snprintf(err, errsz,
+                     "%.*s: the connection string is read from QUEUE_EXPORTER_DSN (or PG* "
+                     "variables), never from the command line",
+                     name_len, argv[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env, char *err,
                  size_t errsz)
 {
@@ -69,17 +87,8 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
     v = env("QUEUE_EXPORTER_CONFIG");
     cli->config = v && v[0] ? v : NULL;
 
-    for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], "--dsn", 5) == 0 || strncmp(argv[i], "--database", 10) == 0) {
-            /* Name the option only: its value may hold the password. */
-            int name_len = (int)strcspn(argv[i], "=");
-            snprintf(err, errsz,
-                     "%.*s: the connection string is read from QUEUE_EXPORTER_DSN (or PG* "
-                     "variables), never from the command line",
-                     name_len, argv[i]);
-            return -1;
-        }
-    }
+    if (refuse_dsn_option(argc, argv, err, errsz) != 0)
+        return -1;
 
     optind = 0; /* GNU: full reinitialisation, so tests can parse repeatedly */
     opterr = 0; /* our own messages below */

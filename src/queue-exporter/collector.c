@@ -19,6 +19,7 @@ struct qe_collector {
     qe_connects_fn connects;
     void *ctx;
     const char *version;
+    qe_clock_fn now; /* ages the cache */
 
     pthread_t thread;
     int started;
@@ -59,6 +60,7 @@ struct qe_collector *qe_collector_new(const struct qe_config *cfg, qe_collect_fn
     c->connects = connects;
     c->ctx = ctx;
     c->version = version;
+    c->now = qe_mono_now;
     pthread_mutex_init(&c->mu, NULL);
     /* Deadlines are monotonic: a wall-clock jump must not stretch a wait. */
     pthread_condattr_init(&c->attr);
@@ -71,6 +73,11 @@ struct qe_collector *qe_collector_new(const struct qe_config *cfg, qe_collect_fn
 }
 
 static void *collector_main(void *arg);
+
+void qe_collector_set_clock(struct qe_collector *c, qe_clock_fn now)
+{
+    c->now = now ? now : qe_mono_now;
+}
 
 int qe_collector_start(struct qe_collector *c)
 {
@@ -162,7 +169,7 @@ static void *collector_main(void *arg)
         prom_buf_reset(&c->body);
         qe_render_collected(&c->body, c->cfg, rc == 0 ? c->stats : NULL, &c->self, c->version);
         c->have_result = 1;
-        c->done_mono = qe_mono_now();
+        c->done_mono = c->now(); /* freshness counts from the result's arrival */
         c->generation++;
         c->running = 0;
         pthread_cond_broadcast(&c->done);
@@ -221,9 +228,8 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
     memset(out, 0, sizeof(*out));
     int rc;
     pthread_mutex_lock(&c->mu);
-    double now = qe_mono_now();
-    double deadline = now + wait_s;
-    if (c->have_result && now - c->done_mono < c->cfg->cache_ttl_seconds && !c->stop) {
+    double deadline = qe_mono_now() + wait_s;
+    if (c->have_result && c->now() - c->done_mono < c->cfg->cache_ttl_seconds && !c->stop) {
         rc = answer(c, &c->body, c->up, c->error, out);
         pthread_mutex_unlock(&c->mu);
         return rc;

@@ -43,6 +43,13 @@ struct qe_scrape_result {
  * Returns 0, or -1 when out of memory. */
 int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_result *out);
 
+/* The clock that ages the cache: qe_mono_now unless set. Unit tests set a
+ * fake one so that "fresh" and "expired" never depend on how fast the
+ * machine runs; wait deadlines always use the real monotonic clock. Call it
+ * before qe_collector_start. */
+typedef double (*qe_clock_fn)(void);
+void qe_collector_set_clock(struct qe_collector *c, qe_clock_fn now);
+
 /* Number of collections run so far (for tests). */
 unsigned long qe_collector_collections(struct qe_collector *c);
 

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "clock.h"
-#include "conninfo.h"
 #include "log.h"
+#include "pgconn.h"
 #include "sql.h"
 
 /* The server's statement_timeout should fire first; the client deadline
@@ -28,11 +28,19 @@ struct qe_db {
     char last_connect_error[256];
 };
 
+/* The exporter's connection defaults; the DSN or PG* variables override. */
+static int build_params(struct pg_params *p, const char *dsn, double timeout_s, char *err,
+                        size_t errsz)
+{
+    const struct pg_defaults d = {.application_name = "queue-exporter",
+                                  .connect_timeout_s = timeout_s};
+    return pg_params_build(p, dsn, "QUEUE_EXPORTER_DSN", &d, (env_get_fn)getenv, err, errsz);
+}
+
 struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err, size_t errsz)
 {
-    struct qe_conninfo ci;
-    if (qe_conninfo_build(&ci, dsn, cfg->collect_timeout_seconds, (qe_getenv_fn)getenv, err,
-                          errsz) != 0)
+    struct pg_params ci;
+    if (build_params(&ci, dsn, cfg->collect_timeout_seconds, err, errsz) != 0)
         return NULL;
     struct qe_db *db = calloc(1, sizeof(*db));
     if (!db || (dsn && !(db->dsn = strdup(dsn)))) {
@@ -66,25 +74,13 @@ unsigned long qe_db_connects(const struct qe_db *db)
     return db->connects;
 }
 
-/* libpq messages end with a newline and may span lines: one line for logs. */
-static void pq_message(const char *msg, char *out, size_t outsz)
-{
-    snprintf(out, outsz, "%s", msg && msg[0] ? msg : "unknown libpq error");
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    size_t n = strlen(out);
-    while (n > 0 && out[n - 1] == ' ')
-        out[--n] = '\0';
-}
-
 char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz)
 {
     PGconn *conn = ctx;
     char *q = PQescapeIdentifier(conn, ident, strlen(ident));
     if (!q) {
         char msg[256];
-        pq_message(PQerrorMessage(conn), msg, sizeof(msg));
+        pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, msg, sizeof(msg));
         snprintf(err, errsz, "cannot quote identifier: %s", msg);
         return NULL;
     }
@@ -104,13 +100,14 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
                  db->next_connect_mono - now, db->last_connect_error);
         return -1;
     }
-    struct qe_conninfo ci;
-    if (qe_conninfo_build(&ci, db->dsn, budget_s, (qe_getenv_fn)getenv, err, errsz) != 0)
+    struct pg_params ci;
+    if (build_params(&ci, db->dsn, budget_s, err, errsz) != 0)
         return -1;
-    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, 1);
+    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, ci.dsn != NULL);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         char msg[256];
-        pq_message(conn ? PQerrorMessage(conn) : "out of memory", msg, sizeof(msg));
+        pg_error_line(conn ? PQerrorMessage(conn) : "out of memory", PG_ERR_KEEP_WHERE, msg,
+                      sizeof(msg));
         PQfinish(conn);
         db->backoff_s = db->backoff_s > 0 ? db->backoff_s * 2 : 1;
         if (db->backoff_s > db->cfg->reconnect_max_seconds)
@@ -158,7 +155,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
                 return -1;
             }
             if (!PQconsumeInput(conn)) {
-                pq_message(PQerrorMessage(conn), err, errsz);
+                pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
                 return -1;
             }
         }
@@ -168,7 +165,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
         ExecStatusType st = PQresultStatus(res);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             if (rc == 0)
-                pq_message(PQresultErrorMessage(res), err, errsz);
+                pg_error_line(PQresultErrorMessage(res), PG_ERR_KEEP_WHERE, err, errsz);
             rc = -1;
         }
         if (last && rc == 0 && st == PGRES_TUPLES_OK) {
@@ -188,7 +185,7 @@ static int await_results(PGconn *conn, double deadline, PGresult **last, char *e
 static int simple(PGconn *conn, const char *sql, double deadline, char *err, size_t errsz)
 {
     if (!PQsendQuery(conn, sql)) {
-        pq_message(PQerrorMessage(conn), err, errsz);
+        pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
         return -1;
     }
     return await_results(conn, deadline, NULL, err, errsz);
@@ -248,7 +245,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
     if (rc == 0) {
         if (!PQsendQueryParams(conn, db->query.text, (int)db->query.n_params, NULL,
                                db->query.params, NULL, NULL, 0)) {
-            pq_message(PQerrorMessage(conn), err, errsz);
+            pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
             rc = -1;
         } else {
             rc = await_results(conn, deadline, &res, err, errsz);

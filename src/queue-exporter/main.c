@@ -11,9 +11,10 @@
 #include "collector.h"
 #include "config.h"
 #include "db.h"
+#include "envtable.h"
 #include "http.h"
+#include "listenaddr.h"
 #include "log.h"
-#include "netaddr.h"
 #include "probe.h"
 
 #ifndef VERSION
@@ -50,8 +51,8 @@ static void log_queues(const struct qe_config *cfg)
 static int run_probe(const struct qe_cli *cli)
 {
     char err[QE_ERR_MAX];
-    struct qe_netaddr addr;
-    if (qe_netaddr_parse(cli->listen, &addr, err, sizeof(err)) != 0) {
+    struct listen_addr addr;
+    if (listen_addr_parse(cli->listen, &addr, err, sizeof(err)) != 0) {
         log_error("%s", err);
         return 2;
     }
@@ -83,6 +84,79 @@ static void wait_for_stop_signal(const sigset_t *set)
     }
 }
 
+/* Everything that can be wrong in the setup fails here, before listening.
+ * Returns 0, or the exit status. */
+static int setup(const struct qe_cli *cli, struct qe_config *cfg, struct listen_addr *addr,
+                 struct qe_db **db)
+{
+    char err[QE_ERR_MAX];
+    if (env_table_check(&qe_env_table, (env_get_fn)getenv, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    qe_config_defaults(cfg);
+    if (cli->config && qe_config_load(cfg, cli->config, err, sizeof(err)) != 0) {
+        log_error("invalid configuration: %s", err);
+        return 1;
+    }
+    if (listen_addr_parse(cli->listen, addr, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return 2;
+    }
+    *db = qe_db_new(cfg, getenv("QUEUE_EXPORTER_DSN"), err, sizeof(err));
+    if (!*db) {
+        log_error("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Listens and collects until SIGTERM or SIGINT. */
+static int serve(const struct qe_config *cfg, const struct listen_addr *addr, struct qe_db *db)
+{
+    char err[QE_ERR_MAX];
+    /* Signals go to sigwait() below, not to whichever thread is running;
+     * threads created from now on inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a vanished client or server is an error, not death */
+
+    int rc = 0;
+    struct qe_collector *col = qe_collector_new(cfg, db_collect, db_connects, db, VERSION);
+    if (!col) {
+        log_error("out of memory");
+        return 1;
+    }
+    struct qe_http *http = qe_http_start(cfg, addr, col, err, sizeof(err));
+    if (!http) {
+        log_error("%s", err);
+        rc = 1;
+    } else {
+        log_info("queue-exporter %s listening on http://%s (%zu queues, cache %g s, collection "
+                 "timeout %g s, database from %s)",
+                 VERSION, addr->text, qe_config_enabled_queues(cfg), cfg->cache_ttl_seconds,
+                 cfg->collect_timeout_seconds,
+                 getenv("QUEUE_EXPORTER_DSN") ? "QUEUE_EXPORTER_DSN" : "PG* variables");
+        log_queues(cfg);
+        /* Scrapes that arrive before this simply wait for the first collection. */
+        if (qe_collector_start(col) != 0) {
+            log_error("cannot start the collector thread: %s", strerror(errno));
+            rc = 1;
+        } else {
+            wait_for_stop_signal(&set);
+        }
+    }
+    /* Release waiting scrapes first, so the HTTP threads can finish. */
+    qe_collector_stop(col);
+    qe_http_stop(http);
+    qe_collector_free(col);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     log_init("queue-exporter", LOG_LEVEL_INFO);
@@ -103,25 +177,12 @@ int main(int argc, char **argv)
     }
     if (cli.action == QE_PROBE)
         return run_probe(&cli);
-
-    /* Everything that can be wrong in the setup fails here, before listening. */
     static struct qe_config cfg; /* large; not on the stack */
-    qe_config_defaults(&cfg);
-    if (cli.config && qe_config_load(&cfg, cli.config, err, sizeof(err)) != 0) {
-        log_error("invalid configuration: %s", err);
-        return 1;
-    }
-    struct qe_netaddr addr;
-    if (qe_netaddr_parse(cli.listen, &addr, err, sizeof(err)) != 0) {
-        log_error("%s", err);
-        return 2;
-    }
-    const char *dsn = getenv("QUEUE_EXPORTER_DSN");
-    struct qe_db *db = qe_db_new(&cfg, dsn, err, sizeof(err));
-    if (!db) {
-        log_error("%s", err);
-        return 1;
-    }
+    struct listen_addr addr;
+    struct qe_db *db = NULL;
+    int rc = setup(&cli, &cfg, &addr, &db);
+    if (rc != 0)
+        return rc;
     if (cli.action == QE_CHECK_CONFIG) {
         log_queues(&cfg);
         printf("configuration OK: %zu queues%s%s\n", qe_config_enabled_queues(&cfg),
@@ -129,46 +190,7 @@ int main(int argc, char **argv)
         qe_db_free(db);
         return 0;
     }
-
-    /* Signals go to sigwait() below, not to whichever thread is running;
-     * threads created from now on inherit the mask. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN); /* a vanished client or server is an error, not death */
-
-    int rc = 0;
-    struct qe_collector *col = qe_collector_new(&cfg, db_collect, db_connects, db, VERSION);
-    if (!col) {
-        log_error("out of memory");
-        qe_db_free(db);
-        return 1;
-    }
-    struct qe_http *http = qe_http_start(&cfg, &addr, col, err, sizeof(err));
-    if (!http) {
-        log_error("%s", err);
-        rc = 1;
-    } else {
-        log_info("queue-exporter %s listening on http://%s (%zu queues, cache %g s, collection "
-                 "timeout %g s, database from %s)",
-                 VERSION, addr.text, qe_config_enabled_queues(&cfg), cfg.cache_ttl_seconds,
-                 cfg.collect_timeout_seconds, dsn ? "QUEUE_EXPORTER_DSN" : "PG* variables");
-        log_queues(&cfg);
-        /* Scrapes that arrive before this simply wait for the first collection. */
-        if (qe_collector_start(col) != 0) {
-            log_error("cannot start the collector thread: %s", strerror(errno));
-            rc = 1;
-        } else {
-            wait_for_stop_signal(&set);
-        }
-    }
-    /* Release waiting scrapes first, so the HTTP threads can finish. */
-    qe_collector_stop(col);
-    qe_http_stop(http);
-    qe_collector_free(col);
+    rc = serve(&cfg, &addr, db);
     qe_db_free(db);
     if (rc == 0)
         log_info("stopped");

@@ -26,11 +26,11 @@ static int wait_fd(int fd, short events, double deadline)
     }
 }
 
-int qe_probe(const struct qe_netaddr *listen_addr, const char *path, double timeout_s, char *err,
+int qe_probe(const struct listen_addr *listen_addr, const char *path, double timeout_s, char *err,
              size_t errsz)
 {
-    struct qe_netaddr a;
-    qe_netaddr_connectable(listen_addr, &a);
+    struct listen_addr a;
+    listen_addr_connectable(listen_addr, &a);
     double deadline = qe_mono_now() + timeout_s;
     int fd = socket(a.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {

@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#include "netaddr.h"
+#include "listenaddr.h"
 
 /* Returns the HTTP status code, or -1 with a message in err. */
-int qe_probe(const struct qe_netaddr *listen_addr, const char *path, double timeout_s, char *err,
+int qe_probe(const struct listen_addr *listen_addr, const char *path, double timeout_s, char *err,
              size_t errsz);
 
 #endif

@@ -79,8 +79,9 @@ assert_check "broken: sender" "✗" env.format.SMTP_FROM \
     "SMTP_FROM=monitoring is not an email address (name@domain or Name <name@domain>)" \
     "e.g. SMTP_FROM=monitoring@mg.ecotrans.eu"
 assert_check "broken: time zone" "✗" env.format.REPORT_TZ \
-    "REPORT_TZ=Europe/Pariss is not a time zone name (e.g. Europe/Paris)" "e.g. REPORT_TZ=Europe/Paris"
-assert_check "broken: report time" "✗" env.format.REPORT_TIME "REPORT_TIME=8am is not a time HH:MM (24-hour)" \
+    "REPORT_TZ=Europe/Pariss is not a time zone: neither a zone of /usr/share/zoneinfo (is tzdata installed?) nor a POSIX TZ string" \
+    "e.g. REPORT_TZ=Europe/Paris"
+assert_check "broken: report time" "✗" env.format.REPORT_TIME "REPORT_TIME=8am is not a time of day HH:MM between 00:00 and 23:59" \
     "e.g. REPORT_TIME=08:00"
 assert_check "broken: bucket name" "✗" env.format.WASABI_BUCKET \
     "WASABI_BUCKET=Ecotrans_Monitoring is not a valid bucket name (3-63 of a-z 0-9 . -)" \
@@ -142,7 +143,7 @@ assert_check "the other env checks are skipped with why" "—" env.required "no 
 # Every variable of .env.example is known to the doctor, and every variable
 # the doctor knows is in .env.example.
 example_keys=$(grep -oE '^[A-Z][A-Z0-9_]*=' "$REPO/.env.example" | tr -d = | sort -u)
-spec_keys=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", VAR_' "$REPO/src/doctor/envspec.c" | grep -oE '[A-Z][A-Z0-9_]+' | grep -v '^VAR_' | sort -u)
+spec_keys=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", ENV_' "$REPO/src/doctor/envspec.c" | grep -oE '[A-Z][A-Z0-9_]+' | grep -v '^ENV_' | sort -u)
 assert_eq "the doctor checks exactly the variables of .env.example" "$example_keys" "$spec_keys"
 EX=$DT/example.env
 cp "$REPO/.env.example" "$EX"
@@ -150,7 +151,7 @@ chmod 600 "$EX"
 run_doctor --env-file "$EX" --only env
 assert_check "every value .env.example fills in is well formed" "✓" env.format \
     "$(grep -E '^[A-Z][A-Z0-9_]*=[^ #]' "$REPO/.env.example" | grep -vc '<') variables well formed and consistent"
-spec_required=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", VAR_REQUIRED' "$REPO/src/doctor/envspec.c" | grep -oE '"[A-Z0-9_]+"' | tr -d '"')
+spec_required=$(grep -oE '^    \{"[A-Z][A-Z0-9_]*", ENV_REQUIRED' "$REPO/src/doctor/envspec.c" | grep -oE '"[A-Z0-9_]+"' | tr -d '"')
 empty_required=$(grep -E '^[A-Z][A-Z0-9_]*=( |$)' "$REPO/.env.example" | cut -d= -f1 | grep -xF "$spec_required" | paste -sd, | sed 's/,/, /g')
 assert_check "the empty variables of .env.example are the ones reported" "✗" env.required \
     "empty: $empty_required" "set them in the .env (see .env.example)"

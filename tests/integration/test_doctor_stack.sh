@@ -28,7 +28,7 @@ loopback() {
 }
 all_up() {
     loopback
-    printf '%s\n' "$OUT" | grep -q "^✓ stack.targets-up "
+    printf '%s\n' "$OUT" | grep "^✓ stack.targets-up " >/dev/null
 }
 eventually 30 all_up
 loopback
@@ -55,7 +55,7 @@ assert_contains "without its CA, Caddy's internal certificate is not trusted" "$
 if "$REPO/local/stack.sh" svc stop node-b >"$DT/svc.log" 2>&1; then
     b_down() {
         loopback
-        printf '%s\n' "$OUT" | grep -q "^✗ stack.targets-up .*node/B "
+        printf '%s\n' "$OUT" | grep "^✗ stack.targets-up .*node/B " >/dev/null
     }
     if eventually 30 b_down; then ok "a stopped node exporter is reported down"; else not_ok "a stopped node exporter is reported down" "$OUT"; fi
     assert_contains "the down target is named with its error" "$OUT" "node/B 127.0.0.1:${NODE_B_URL##*:}: "
@@ -201,7 +201,7 @@ until_line() {
     # shellcheck disable=SC2317
     seen() {
         thanos
-        printf '%s\n' "$OUT" | grep -qxF -- "$want"
+        printf '%s\n' "$OUT" | grep -xF -- "$want" >/dev/null
     }
     if eventually 20 seen; then ok "$4"; else not_ok "$4" "missing line: $want
 in:

@@ -49,7 +49,7 @@ QUEUE_EXPORTER_DSN="host=127.0.0.1 port=$PGP dbname=postgres user=queue_exporter
     --error-exitcode=99 --log-file="$T/valgrind.log" "$BIN" --listen "127.0.0.1:$PORT" --config "$T/qe.ini"
 PID=$(cat "$T/qe-vg.pid")
 check "exporter under valgrind answers" wait_http "http://127.0.0.1:$PORT/healthz" 60
-up() { curl -s --max-time 20 "http://127.0.0.1:$PORT/metrics" | grep -qx "queue_exporter_up $1"; }
+up() { curl -s --max-time 20 "http://127.0.0.1:$PORT/metrics" | grep -x "queue_exporter_up $1" >/dev/null; }
 check "under valgrind: up 1" eventually 30 up 1
 check "under valgrind: a queue value" bash -c "curl -s --max-time 20 http://127.0.0.1:$PORT/metrics | grep -qx 'supabase_queue_depth{queue=\"pending_transcriptions\",status=\"pending\"} 42'"
 sleep 1.2

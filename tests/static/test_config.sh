@@ -88,7 +88,7 @@ assert_eq "the loopback stack starts Prometheus with compose.yaml's storage and 
 mapfile -t yamls < <(git ls-files -co --exclude-standard '*.yml' '*.yaml' | grep -v '^node_modules/')
 check "yamllint is clean on every YAML file (${#yamls[@]})" yamllint -s "${yamls[@]}"
 mapfile -t shells < <(git ls-files -co --exclude-standard | grep -v '^node_modules/' | while read -r f; do
-    [ -f "$f" ] && head -c 64 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f"; done)
+    [ -f "$f" ] && head -c 64 "$f" | grep -E '^#!.*\b(ba)?sh\b' >/dev/null && echo "$f"; done)
 check "shellcheck is clean on every shell script (${#shells[@]})" shellcheck "${shells[@]}"
 
 # --- Bad input names the file and the problem.

@@ -72,7 +72,7 @@ static void renders_png_of_requested_size_with_lines(void **state)
                               lines, 1};
     struct chart_png png;
     char err[256];
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), 0);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), 0);
     assert_true(png.len > 100);
     assert_memory_equal(png.data, "\x89PNG\r\n\x1a\n", 8);
     assert_memory_equal(png.data + 12, "IHDR", 4);
@@ -89,7 +89,7 @@ static void empty_chart_is_still_a_png(void **state)
     struct chart_spec spec = {640, 260, 0, 86400, 120, 0, "", "no data", NULL, 0};
     struct chart_png png;
     char err[256];
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), 0);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), 0);
     assert_int_equal(be32(png.data + 16), 640);
     assert_int_equal(count_bluish(&png), 0);
     free(png.data);
@@ -105,11 +105,11 @@ static void gaps_break_lines_and_lone_points_show(void **state)
     struct chart_spec spec = {640, 260, 0, 3000, 120, 20, "", "", l, 1};
     struct chart_png png;
     char err[256];
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), 0);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), 0);
     int dots = count_bluish(&png);
     free(png.data);
     spec.step = 1000;
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), 0);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), 0);
     int joined = count_bluish(&png);
     free(png.data);
     /* both show the legend square (100 px) plus something */
@@ -125,37 +125,37 @@ static void rejects_bad_geometry(void **state)
     struct chart_spec spec = {10, 10, 0, 1, 1, 0, "", "", NULL, 0};
     struct chart_png png;
     char err[256];
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), -1);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), -1);
     spec.width = 640;
     spec.height = 260;
     spec.t1 = 0;
-    assert_int_equal(chart_render_png(&spec, &png, err, sizeof(err)), -1);
+    assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), -1);
 }
 
 static void nice_ceiling(void **state)
 {
     (void)state;
-    assert_true(chart_nice_ceiling(0) == 1);
-    assert_true(chart_nice_ceiling(NAN) == 1);
-    assert_true(chart_nice_ceiling(42) == 50);
-    assert_true(chart_nice_ceiling(50) == 50);
-    assert_true(chart_nice_ceiling(51) == 100);
-    assert_true(chart_nice_ceiling(12) == 20);
-    assert_true(chart_nice_ceiling(2.1) == 2.5);
-    assert_true(chart_nice_ceiling(0.3) == 0.5);
-    assert_true(chart_nice_ceiling(1000) == 1000);
+    assert_true(dr_chart_nice_ceiling(0) == 1);
+    assert_true(dr_chart_nice_ceiling(NAN) == 1);
+    assert_true(dr_chart_nice_ceiling(42) == 50);
+    assert_true(dr_chart_nice_ceiling(50) == 50);
+    assert_true(dr_chart_nice_ceiling(51) == 100);
+    assert_true(dr_chart_nice_ceiling(12) == 20);
+    assert_true(dr_chart_nice_ceiling(2.1) == 2.5);
+    assert_true(dr_chart_nice_ceiling(0.3) == 0.5);
+    assert_true(dr_chart_nice_ceiling(1000) == 1000);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    chart_global_cleanup();
+    dr_chart_global_cleanup();
     return 0;
 }
 
 int main(void)
 {
-    schedule_use_tz("Europe/Paris");
+    dr_schedule_use_tz("Europe/Paris");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(renders_png_of_requested_size_with_lines),
         cmocka_unit_test(empty_chart_is_still_a_png),

@@ -48,7 +48,7 @@ static void missing_file_is_zero_not_error(void **state)
     time_t t = 123;
     char err[256];
     unlink(path);
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), 0);
     assert_int_equal(t, 0);
 }
 
@@ -57,11 +57,11 @@ static void round_trip_and_replace(void **state)
     (void)state;
     time_t t = 0;
     char err[256];
-    assert_int_equal(state_save(path, 1795762800, err, sizeof(err)), 0);
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_save(path, 1795762800, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), 0);
     assert_int_equal(t, 1795762800);
-    assert_int_equal(state_save(path, 1795849200, err, sizeof(err)), 0);
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_save(path, 1795849200, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), 0);
     assert_int_equal(t, 1795849200);
     /* no temporary file left behind */
     char tmp[160];
@@ -75,13 +75,13 @@ static void corrupt_file_is_an_error_and_zero(void **state)
     time_t t = 5;
     char err[256];
     write_file("last_success_timestamp_seconds yesterday\n");
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), -1);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), -1);
     assert_int_equal(t, 0);
     assert_non_null(strstr(err, path));
     write_file("");
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), -1);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), -1);
     write_file("# comment\n\nlast_success_timestamp_seconds 42\n");
-    assert_int_equal(state_load(path, &t, err, sizeof(err)), 0);
+    assert_int_equal(dr_state_load(path, &t, err, sizeof(err)), 0);
     assert_int_equal(t, 42);
 }
 
@@ -89,7 +89,7 @@ static void unwritable_directory_reports_error(void **state)
 {
     (void)state;
     char err[256] = "";
-    assert_int_equal(state_save("/nonexistent-dir/state", 1, err, sizeof(err)), -1);
+    assert_int_equal(dr_state_save("/nonexistent-dir/state", 1, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "/nonexistent-dir/state"));
 }
 

@@ -12,8 +12,8 @@
 static struct dotenv parse(const char *text)
 {
     struct dotenv env;
-    dotenv_init(&env);
-    dotenv_parse(&env, text, strlen(text));
+    doc_dotenv_init(&env);
+    doc_dotenv_parse(&env, text, strlen(text));
     return env;
 }
 
@@ -23,15 +23,15 @@ static void plain_values_comments_and_export(void **state)
     struct dotenv env = parse("# comment\n\n  A=1\nexport B=two words  # note\nC=x#y\n"
                               "D=\nE=   # only a comment\nF=#literal\n");
     assert_int_equal(env.nerrors, 0);
-    assert_string_equal(dotenv_get(&env, "A"), "1");
-    assert_string_equal(dotenv_get(&env, "B"), "two words");
-    assert_string_equal(dotenv_get(&env, "C"), "x#y");
-    assert_string_equal(dotenv_get(&env, "D"), "");
-    assert_string_equal(dotenv_get(&env, "E"), "");
-    assert_string_equal(dotenv_get(&env, "F"), "#literal");
-    assert_null(dotenv_get(&env, "G"));
-    assert_int_equal(dotenv_find(&env, "B")->line, 4);
-    dotenv_free(&env);
+    assert_string_equal(doc_dotenv_get(&env, "A"), "1");
+    assert_string_equal(doc_dotenv_get(&env, "B"), "two words");
+    assert_string_equal(doc_dotenv_get(&env, "C"), "x#y");
+    assert_string_equal(doc_dotenv_get(&env, "D"), "");
+    assert_string_equal(doc_dotenv_get(&env, "E"), "");
+    assert_string_equal(doc_dotenv_get(&env, "F"), "#literal");
+    assert_null(doc_dotenv_get(&env, "G"));
+    assert_int_equal(doc_dotenv_find(&env, "B")->line, 4);
+    doc_dotenv_free(&env);
 }
 
 static void quotes_and_escapes(void **state)
@@ -40,14 +40,14 @@ static void quotes_and_escapes(void **state)
     struct dotenv env = parse("S='a $b \\n # c'  # after\nD=\"x\\\"y\\\\z\\n\\$v\"\n"
                               "E=\"has $HOME\"\nU=p$ss\n");
     assert_int_equal(env.nerrors, 0);
-    assert_string_equal(dotenv_get(&env, "S"), "a $b \\n # c");
-    assert_false(dotenv_find(&env, "S")->expands);
-    assert_int_equal(dotenv_find(&env, "S")->quote, DOTENV_SINGLE);
-    assert_string_equal(dotenv_get(&env, "D"), "x\"y\\z\n$v");
-    assert_false(dotenv_find(&env, "D")->expands); /* \$ is escaped */
-    assert_true(dotenv_find(&env, "E")->expands);
-    assert_true(dotenv_find(&env, "U")->expands);
-    dotenv_free(&env);
+    assert_string_equal(doc_dotenv_get(&env, "S"), "a $b \\n # c");
+    assert_false(doc_dotenv_find(&env, "S")->expands);
+    assert_int_equal(doc_dotenv_find(&env, "S")->quote, DOTENV_SINGLE);
+    assert_string_equal(doc_dotenv_get(&env, "D"), "x\"y\\z\n$v");
+    assert_false(doc_dotenv_find(&env, "D")->expands); /* \$ is escaped */
+    assert_true(doc_dotenv_find(&env, "E")->expands);
+    assert_true(doc_dotenv_find(&env, "U")->expands);
+    doc_dotenv_free(&env);
 }
 
 static void errors_name_the_line_only(void **state)
@@ -64,18 +64,18 @@ static void errors_name_the_line_only(void **state)
     assert_string_equal(env.errors[4], "line 6: unexpected text after the closing quote");
     for (size_t i = 0; i < env.nerrors; i++)
         assert_null(strstr(env.errors[i], "secret"));
-    assert_string_equal(dotenv_get(&env, "A"), "1");
-    dotenv_free(&env);
+    assert_string_equal(doc_dotenv_get(&env, "A"), "1");
+    doc_dotenv_free(&env);
 }
 
 static void duplicates_keep_the_last_and_remember_the_first(void **state)
 {
     (void)state;
     struct dotenv env = parse("K=1\nK=2\n");
-    assert_string_equal(dotenv_get(&env, "K"), "2");
-    assert_int_equal(dotenv_find(&env, "K")->duplicate_of, 1);
+    assert_string_equal(doc_dotenv_get(&env, "K"), "2");
+    assert_int_equal(doc_dotenv_find(&env, "K")->duplicate_of, 1);
     assert_int_equal(env.entries[0].duplicate_of, 0);
-    dotenv_free(&env);
+    doc_dotenv_free(&env);
 }
 
 static void crlf_bom_and_spaces_around_equals(void **state)
@@ -84,32 +84,32 @@ static void crlf_bom_and_spaces_around_equals(void **state)
     struct dotenv env = parse("\xEF\xBB\xBF"
                               "A=1\r\nB = 2\r\n");
     assert_int_equal(env.nerrors, 0);
-    assert_string_equal(dotenv_get(&env, "A"), "1");
-    assert_string_equal(dotenv_get(&env, "B"), "2");
-    dotenv_free(&env);
+    assert_string_equal(doc_dotenv_get(&env, "A"), "1");
+    assert_string_equal(doc_dotenv_get(&env, "B"), "2");
+    doc_dotenv_free(&env);
 }
 
 static void nul_byte_is_an_error(void **state)
 {
     (void)state;
     struct dotenv env;
-    dotenv_init(&env);
+    doc_dotenv_init(&env);
     const char text[] = "A=1\nB=\0x\n";
-    dotenv_parse(&env, text, sizeof(text) - 1);
+    doc_dotenv_parse(&env, text, sizeof(text) - 1);
     assert_int_equal(env.nerrors, 1);
     assert_string_equal(env.errors[0], "line 2: contains a NUL byte (binary file?)");
-    dotenv_free(&env);
+    doc_dotenv_free(&env);
 }
 
 static void load_reports_a_missing_file(void **state)
 {
     (void)state;
     struct dotenv env;
-    dotenv_init(&env);
+    doc_dotenv_init(&env);
     char err[256];
-    assert_int_equal(dotenv_load(&env, "/nonexistent/doctor.env", err, sizeof(err)), -1);
+    assert_int_equal(doc_dotenv_load(&env, "/nonexistent/doctor.env", err, sizeof(err)), -1);
     assert_string_equal(err, "cannot read /nonexistent/doctor.env: No such file or directory");
-    dotenv_free(&env);
+    doc_dotenv_free(&env);
 }
 
 int main(void)

@@ -13,15 +13,15 @@ static void roles_ports_endpoints(void **state)
 {
     (void)state;
     struct inventory inv;
-    inventory_init(&inv);
-    inventory_parse(&inv,
-                    "# name address roles\n"
-                    "A   10.1.2.3   node\n"
-                    "B\tb.ecotrans.eu\tnode:9101,cadvisor   # comment\n"
-                    "C   [2001:db8::5]  node\n"
-                    "E   203.0.113.14  node\n"
-                    "F   self  node@172.31.240.1:9100,cadvisor@cadvisor:8080\n",
-                    "servers.txt");
+    doc_inventory_init(&inv);
+    doc_inventory_parse(&inv,
+                        "# name address roles\n"
+                        "A   10.1.2.3   node\n"
+                        "B\tb.ecotrans.eu\tnode:9101,cadvisor   # comment\n"
+                        "C   [2001:db8::5]  node\n"
+                        "E   203.0.113.14  node\n"
+                        "F   self  node@172.31.240.1:9100,cadvisor@cadvisor:8080\n",
+                        "servers.txt");
     assert_int_equal(inv.nerrors, 0);
     assert_int_equal(inv.nservers, 5);
     assert_int_equal(inv.n, 7);
@@ -38,24 +38,24 @@ static void roles_ports_endpoints(void **state)
     assert_string_equal(inv.targets[5].host, "172.31.240.1");
     assert_string_equal(inv.targets[6].host, "cadvisor");
     assert_int_equal(inv.targets[6].line, 6);
-    inventory_free(&inv);
+    doc_inventory_free(&inv);
 }
 
 static void errors_name_file_and_line(void **state)
 {
     (void)state;
     struct inventory inv;
-    inventory_init(&inv);
-    inventory_parse(&inv,
-                    "A 1.2.3.4\n"
-                    "B 1.2.3.4 node,prometheus\n"
-                    "B 1.2.3.5 node\n"
-                    "C 1.2.3.4 node,node\n"
-                    "D self node\n"
-                    "E 1.2.3.4 node:70000\n"
-                    "G bad_host! node\n"
-                    "H 1.2.3.4 node@nohostport\n",
-                    "inv");
+    doc_inventory_init(&inv);
+    doc_inventory_parse(&inv,
+                        "A 1.2.3.4\n"
+                        "B 1.2.3.4 node,prometheus\n"
+                        "B 1.2.3.5 node\n"
+                        "C 1.2.3.4 node,node\n"
+                        "D self node\n"
+                        "E 1.2.3.4 node:70000\n"
+                        "G bad_host! node\n"
+                        "H 1.2.3.4 node@nohostport\n",
+                        "inv");
     assert_int_equal(inv.nerrors, 8);
     assert_string_equal(inv.errors[0], "inv:1: expected 3 columns (name address roles), found 2");
     assert_string_equal(inv.errors[1],
@@ -68,7 +68,7 @@ static void errors_name_file_and_line(void **state)
     assert_string_equal(inv.errors[6], "inv:7: address \"bad_host!\" is not an IPv4 address, "
                                        "[IPv6] address or host name");
     assert_string_equal(inv.errors[7], "inv:8: endpoint \"nohostport\" must be HOST:PORT");
-    inventory_free(&inv);
+    doc_inventory_free(&inv);
 }
 
 int main(void)

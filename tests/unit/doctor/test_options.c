@@ -12,7 +12,7 @@
 
 static enum options_result parse(struct options *o, char *err, int argc, char **argv)
 {
-    return options_parse(o, argc, argv, err, 256);
+    return doc_options_parse(o, argc, argv, err, 256);
 }
 
 static void defaults(void **state)
@@ -37,7 +37,7 @@ static void defaults(void **state)
     assert_int_equal(o.timeout, 10);
     assert_int_equal(o.cert_min_days, 14);
     assert_true(o.max_upload_age == 3 * 3600);
-    options_free(&o);
+    doc_options_free(&o);
 }
 
 static void options_and_environment(void **state)
@@ -61,7 +61,7 @@ static void options_and_environment(void **state)
     assert_string_equal(o.prometheus_url, "http://127.0.0.1:19090");
     assert_string_equal(o.cacert, "/tmp/ca.crt");
     assert_true(o.max_upload_age == 5400);
-    options_free(&o);
+    doc_options_free(&o);
     unsetenv("DOCTOR_PROMETHEUS_URL");
     unsetenv("DOCTOR_CA_FILE");
 }
@@ -75,22 +75,22 @@ static void errors(void **state)
     assert_int_equal(parse(&o, err, 3, a1), OPTIONS_ERROR);
     assert_string_equal(err, "--only: unknown group 'nope' (groups: env, s3, smtp, supabase, "
                              "targets, dns, stack)");
-    options_free(&o);
+    doc_options_free(&o);
     char *a2[] = {"doctor", "--timeout", "0", NULL};
     assert_int_equal(parse(&o, err, 3, a2), OPTIONS_ERROR);
     assert_string_equal(err, "--timeout: expected seconds between 1 and 600, got '0'");
-    options_free(&o);
+    doc_options_free(&o);
     char *a3[] = {"doctor", "extra", NULL};
     assert_int_equal(parse(&o, err, 2, a3), OPTIONS_ERROR);
     assert_string_equal(err, "unexpected argument: extra (see --help)");
-    options_free(&o);
+    doc_options_free(&o);
     char *a4[] = {"doctor", "--version", NULL};
     assert_int_equal(parse(&o, err, 2, a4), OPTIONS_VERSION);
-    options_free(&o);
+    doc_options_free(&o);
     char *a5[] = {"doctor", "--env-file", NULL};
     assert_int_equal(parse(&o, err, 2, a5), OPTIONS_ERROR);
     assert_string_equal(err, "option needs a value or is unknown: --env-file");
-    options_free(&o);
+    doc_options_free(&o);
 }
 
 int main(void)

@@ -15,11 +15,11 @@ static struct pg_needed needed2[2];
 static void base(struct pg_facts *f)
 {
     memset(f, 0, sizeof(*f));
-    f->role = xstrdup("queue_exporter");
-    f->dbname = xstrdup("postgres");
+    f->role = doc_xstrdup("queue_exporter");
+    f->dbname = doc_xstrdup("postgres");
     needed2[0] = (struct pg_needed){"pending_transcriptions", true, true, false};
     needed2[1] = (struct pg_needed){"pending_pdf_processing", true, true, false};
-    f->needed = xcalloc(2, sizeof(*f->needed));
+    f->needed = doc_xcalloc(2, sizeof(*f->needed));
     memcpy(f->needed, needed2, sizeof(needed2));
     f->nneeded = 2;
 }
@@ -27,8 +27,9 @@ static void base(struct pg_facts *f)
 static void add_rel(struct pg_facts *f, const char *schema, const char *name, char kind,
                     const char *privs)
 {
-    f->rels = xrealloc(f->rels, f->nrels + 1, sizeof(*f->rels));
-    f->rels[f->nrels++] = (struct pg_relpriv){xstrdup(schema), xstrdup(name), kind, xstrdup(privs)};
+    f->rels = doc_xrealloc(f->rels, f->nrels + 1, sizeof(*f->rels));
+    f->rels[f->nrels++] =
+        (struct pg_relpriv){doc_xstrdup(schema), doc_xstrdup(name), kind, doc_xstrdup(privs)};
 }
 
 static void exactly_what_it_needs_passes(void **state)
@@ -39,11 +40,11 @@ static void exactly_what_it_needs_passes(void **state)
     add_rel(&f, "public", "pending_transcriptions", 'r', "SELECT");
     add_rel(&f, "public", "pending_pdf_processing", 'r', "SELECT");
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     assert_int_equal(v.nproblems, 0);
     assert_null(v.first_fix);
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 static void every_extra_is_a_problem(void **state)
@@ -56,15 +57,15 @@ static void every_extra_is_a_problem(void **state)
     add_rel(&f, "auth", "users", 'r', "SELECT");
     add_rel(&f, "public", "ids", 'S', "USAGE");
     f.superuser = true;
-    f.member_of = xcalloc(1, sizeof(char *));
-    f.member_of[0] = xstrdup("pg_read_all_data");
+    f.member_of = doc_xcalloc(1, sizeof(char *));
+    f.member_of[0] = doc_xstrdup("pg_read_all_data");
     f.nmember_of = 1;
-    f.create_schemas = xcalloc(1, sizeof(char *));
-    f.create_schemas[0] = xstrdup("public");
+    f.create_schemas = doc_xcalloc(1, sizeof(char *));
+    f.create_schemas[0] = doc_xstrdup("public");
     f.ncreate_schemas = 1;
     f.create_db = true;
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     assert_int_equal(v.nproblems, 8);
     assert_string_equal(sb_str(&v.problems),
                         "cannot SELECT public.pending_pdf_processing; is a superuser; is a member "
@@ -75,8 +76,8 @@ static void every_extra_is_a_problem(void **state)
     assert_string_equal(v.first_fix,
                         "GRANT SELECT ON public.pending_pdf_processing TO queue_exporter "
                         "(sql/roles.sql)");
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 static void missing_tables_and_rls(void **state)
@@ -88,14 +89,14 @@ static void missing_tables_and_rls(void **state)
     f.needed[0].can_select = false;
     f.needed[1].rls_blocks = true;
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     assert_int_equal(v.nproblems, 2);
     assert_string_equal(sb_str(&v.problems),
                         "table public.pending_transcriptions does not exist; row level security on "
                         "public.pending_pdf_processing has no policy for this role: its queries "
                         "return no rows");
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 static void sequence_fix_names_the_sequence(void **state)
@@ -105,12 +106,12 @@ static void sequence_fix_names_the_sequence(void **state)
     base(&f);
     add_rel(&f, "public", "ids", 'S', "USAGE");
     struct pg_verdict v;
-    pg_judge(&f, &v);
+    doc_pg_judge(&f, &v);
     assert_string_equal(v.first_fix,
                         "REVOKE ALL ON SEQUENCE public.ids FROM queue_exporter (and FROM PUBLIC if "
                         "granted there)");
-    pg_verdict_free(&v);
-    pg_facts_free(&f);
+    doc_pg_verdict_free(&v);
+    doc_pg_facts_free(&f);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-/* read_file: the cap, the error texts, what is kept. */
+/* doc_read_file: the cap, the error texts, what is kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,19 +33,19 @@ static void reads_up_to_the_cap(void **state)
     sb_init(&b);
     /* Exactly the cap, across several chunks, is not too large. */
     write_temp(path, sizeof(path), 20000);
-    assert_int_equal(read_file(path, 20000, &b, err, sizeof(err)), READ_FILE_OK);
+    assert_int_equal(doc_read_file(path, 20000, &b, err, sizeof(err)), READ_FILE_OK);
     assert_int_equal(b.len, 20000);
     sb_reset(&b);
     /* One byte more is, and the first max_bytes are kept. */
-    assert_int_equal(read_file(path, 19999, &b, err, sizeof(err)), READ_FILE_TOO_LARGE);
+    assert_int_equal(doc_read_file(path, 19999, &b, err, sizeof(err)), READ_FILE_TOO_LARGE);
     assert_int_equal(b.len, 19999);
     sb_reset(&b);
-    assert_int_equal(read_file(path, 0, &b, err, sizeof(err)), READ_FILE_TOO_LARGE);
+    assert_int_equal(doc_read_file(path, 0, &b, err, sizeof(err)), READ_FILE_TOO_LARGE);
     assert_int_equal(b.len, 0);
     unlink(path);
     sb_reset(&b);
     write_temp(path, sizeof(path), 0);
-    assert_int_equal(read_file(path, 0, &b, err, sizeof(err)), READ_FILE_OK);
+    assert_int_equal(doc_read_file(path, 0, &b, err, sizeof(err)), READ_FILE_OK);
     assert_string_equal(sb_str(&b), "");
     unlink(path);
     sb_free(&b);
@@ -57,11 +57,11 @@ static void errors(void **state)
     char err[256] = "";
     struct strbuf b;
     sb_init(&b);
-    assert_int_equal(read_file("/nonexistent/x.env", 100, &b, err, sizeof(err)),
+    assert_int_equal(doc_read_file("/nonexistent/x.env", 100, &b, err, sizeof(err)),
                      READ_FILE_CANNOT_OPEN);
     assert_string_equal(err, "cannot read /nonexistent/x.env: No such file or directory");
     /* A directory opens but cannot be read. */
-    assert_int_equal(read_file("/tmp", 100, &b, err, sizeof(err)), READ_FILE_READ_ERROR);
+    assert_int_equal(doc_read_file("/tmp", 100, &b, err, sizeof(err)), READ_FILE_READ_ERROR);
     assert_string_equal(err, "cannot read /tmp: read error");
     sb_free(&b);
 }

@@ -13,25 +13,26 @@ static void xml_tags_with_attributes_and_empty_elements(void **state)
 {
     (void)state;
     char out[64];
-    assert_true(xml_tag("<a><Code>NoSuchBucket</Code></a>", "Code", out, sizeof(out)));
+    assert_true(doc_xml_tag("<a><Code>NoSuchBucket</Code></a>", "Code", out, sizeof(out)));
     assert_string_equal(out, "NoSuchBucket");
-    assert_true(xml_tag("<LocationConstraint xmlns=\"http://s3\">eu-central-1</LocationConstraint>",
-                        "LocationConstraint", out, sizeof(out)));
+    assert_true(
+        doc_xml_tag("<LocationConstraint xmlns=\"http://s3\">eu-central-1</LocationConstraint>",
+                    "LocationConstraint", out, sizeof(out)));
     assert_string_equal(out, "eu-central-1");
     assert_true(
-        xml_tag("<LocationConstraint xmlns=\"x\"/>", "LocationConstraint", out, sizeof(out)));
+        doc_xml_tag("<LocationConstraint xmlns=\"x\"/>", "LocationConstraint", out, sizeof(out)));
     assert_string_equal(out, "");
     /* <CodeX> is not <Code>. */
-    assert_true(xml_tag("<CodeX>no</CodeX><Code>yes</Code>", "Code", out, sizeof(out)));
+    assert_true(doc_xml_tag("<CodeX>no</CodeX><Code>yes</Code>", "Code", out, sizeof(out)));
     assert_string_equal(out, "yes");
-    assert_false(xml_tag("<Message>m</Message>", "Code", out, sizeof(out)));
-    assert_false(xml_tag("<Code>unterminated", "Code", out, sizeof(out)));
+    assert_false(doc_xml_tag("<Message>m</Message>", "Code", out, sizeof(out)));
+    assert_false(doc_xml_tag("<Code>unterminated", "Code", out, sizeof(out)));
 }
 
 static enum s3_kind kind(long status, const char *body, const char *region_hdr)
 {
     struct s3_outcome o;
-    s3_classify(status, body, region_hdr, &o);
+    doc_s3_classify(status, body, region_hdr, &o);
     return o.kind;
 }
 
@@ -59,24 +60,25 @@ static void wrong_region_carries_the_expected_one(void **state)
 {
     (void)state;
     struct s3_outcome o;
-    s3_classify(400,
-                "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'eu-west-1' "
-                "is wrong; expecting 'eu-central-1'</Message><Region>eu-central-1</Region></Error>",
-                NULL, &o);
+    doc_s3_classify(
+        400,
+        "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'eu-west-1' "
+        "is wrong; expecting 'eu-central-1'</Message><Region>eu-central-1</Region></Error>",
+        NULL, &o);
     assert_int_equal(o.kind, S3_WRONG_REGION);
     assert_string_equal(o.region, "eu-central-1");
     char text[300];
-    s3_outcome_text(&o, text, sizeof(text));
+    doc_s3_outcome_text(&o, text, sizeof(text));
     assert_string_equal(text, "HTTP 400 AuthorizationHeaderMalformed: the region 'eu-west-1' is "
                               "wrong; expecting 'eu-central-1'");
-    s3_classify(301,
-                "<Error><Code>PermanentRedirect</Code><Endpoint>s3.eu-west-1.wasabisys.com"
-                "</Endpoint></Error>",
-                "eu-west-1", &o);
+    doc_s3_classify(301,
+                    "<Error><Code>PermanentRedirect</Code><Endpoint>s3.eu-west-1.wasabisys.com"
+                    "</Endpoint></Error>",
+                    "eu-west-1", &o);
     assert_string_equal(o.endpoint, "s3.eu-west-1.wasabisys.com");
     assert_string_equal(o.region, "eu-west-1");
-    s3_classify(404, "", NULL, &o);
-    s3_outcome_text(&o, text, sizeof(text));
+    doc_s3_classify(404, "", NULL, &o);
+    doc_s3_outcome_text(&o, text, sizeof(text));
     assert_string_equal(text, "HTTP 404");
 }
 

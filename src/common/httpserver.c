@@ -1,0 +1,216 @@
+#include "httpserver.h"
+
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "httproute.h"
+#include "log.h"
+
+/* Per-connection memory, which also caps the request line plus headers;
+ * larger requests get 431/414 from libmicrohttpd. */
+#define CONNECTION_MEMORY_LIMIT (8 * 1024)
+#define LISTEN_BACKLOG 128
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const struct http_endpoints *ep;
+    int fd;
+    unsigned port;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *ctype,
+                             char *body, size_t len, int take_ownership, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body, take_ownership ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        if (take_ownership)
+            free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *text,
+                                  const char *allow)
+{
+    /* Static strings: libmicrohttpd may use them as they are. */
+    return reply(conn, status, "text/plain; charset=utf-8", (char *)text, strlen(text), 0, allow);
+}
+
+static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status, const char *fmt,
+                                    ...) __attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result reply_printf(struct MHD_Connection *conn, unsigned status, const char *fmt,
+                                    ...)
+{
+    char *text = malloc(512);
+    if (!text)
+        return MHD_NO;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, 512, fmt, ap);
+    va_end(ap);
+    return reply(conn, status, "text/plain; charset=utf-8", text, strlen(text), 1, NULL);
+}
+
+static enum MHD_Result handle_metrics(struct http_server *s, struct MHD_Connection *conn)
+{
+    const char *hdr =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds");
+    double wait;
+    if (http_scrape_wait(hdr, s->ep->default_wait_s, &wait) != 0)
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+                          "invalid X-Prometheus-Scrape-Timeout-Seconds: expected a positive "
+                          "number of seconds\n",
+                          NULL);
+    struct http_reply r = {.status = MHD_HTTP_OK};
+    if (s->ep->metrics(s->ep->ctx, wait, &r) != 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+    return reply(conn, r.status, r.content_type ? r.content_type : "text/plain; charset=utf-8",
+                 r.body, r.len, 1, NULL);
+}
+
+static enum MHD_Result handle_readyz(struct http_server *s, struct MHD_Connection *conn)
+{
+    bool ready = true;
+    char why[400] = "";
+    if (s->ep->ready && s->ep->ready(s->ep->ctx, &ready, why, sizeof(why)) != 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+    if (ready)
+        return reply_printf(conn, MHD_HTTP_OK, "ready%s%s\n", why[0] ? ": " : "", why);
+    return reply_printf(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: %s\n", why);
+}
+
+/* Per-request state without allocation: *req_cls points at one of these. */
+static int request_seen, request_has_body;
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    struct http_server *s = cls;
+    enum http_route route = http_route(method, url);
+    if (*req_cls == NULL) {
+        *req_cls = &request_seen;
+        /* A GET or HEAD is answered once the request is complete, so the
+         * connection can be kept alive for the next scrape. Anything else is
+         * answered now; libmicrohttpd then closes the connection instead of
+         * reading a body nobody wants. */
+        if (route != HTTP_ROUTE_NOT_FOUND && route != HTTP_ROUTE_METHOD_NOT_ALLOWED)
+            return MHD_YES;
+    } else if (*upload_data_size != 0) {
+        /* A response cannot be queued in the middle of a body: drop the
+         * body (bounded by the connection memory and idle limits), answer
+         * 400 once it has been read. */
+        *upload_data_size = 0;
+        *req_cls = &request_has_body;
+        return MHD_YES;
+    } else if (*req_cls == &request_has_body) {
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST, "these endpoints take no request body\n",
+                          NULL);
+    }
+    switch (route) {
+    case HTTP_ROUTE_METRICS:
+        return handle_metrics(s, conn);
+    case HTTP_ROUTE_HEALTHZ:
+        return reply_text(conn, MHD_HTTP_OK, "ok\n", NULL);
+    case HTTP_ROUTE_READYZ:
+        return handle_readyz(s, conn);
+    case HTTP_ROUTE_METHOD_NOT_ALLOWED:
+        return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "GET, HEAD");
+    case HTTP_ROUTE_NOT_FOUND:
+        break;
+    }
+    return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /healthz or /readyz\n",
+                      NULL);
+}
+
+/* libmicrohttpd's own messages concern client misbehaviour mostly: debug
+ * level, so a misbehaving client cannot flood the log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    log_vmsg(LOG_LEVEL_DEBUG, fmt, ap);
+}
+
+static unsigned bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return 0;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+struct http_server *http_server_start(const struct listen_addr *addr, const struct http_limits *lim,
+                                      const struct http_endpoints *ep, char *err, size_t errsz)
+{
+    struct http_server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->ep = ep;
+    /* Our own socket: bind errors come back with their reason. */
+    s->fd = listen_addr_open(addr, LISTEN_BACKLOG, err, errsz);
+    if (s->fd < 0) {
+        free(s);
+        return NULL;
+    }
+    s->port = bound_port(s->fd);
+    /* ITC: needed by MHD_quiesce_daemon() at shutdown. */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (addr->ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
+        MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        lim->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errsz,
+                 "cannot start the HTTP server on %s (libmicrohttpd refused the options)",
+                 addr->text);
+        close(s->fd);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    /* Quiesce hands the listening socket back (documented: the caller
+     * closes it, after MHD_stop_daemon), so it is closed exactly once. */
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    free(s);
+}

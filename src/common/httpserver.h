@@ -1,0 +1,57 @@
+/* The daemons' HTTP server skeleton (libmicrohttpd): /metrics, /healthz
+ * (and /-/healthy), /readyz; 404 for anything else, 405 for methods other
+ * than GET and HEAD, 400 for a request with a body or a malformed
+ * X-Prometheus-Scrape-Timeout-Seconds (libmicrohttpd itself answers 4xx to
+ * malformed HTTP). Requests are read by a small pool of epoll threads, so
+ * a slow client costs a socket, not a thread; connection count, per-IP
+ * connection count, idle time and request size are bounded. Routing is
+ * httproute.h (testable without a server); the program supplies what
+ * /metrics and /readyz answer. The socket is opened by listenaddr.h, so a
+ * bind error comes back with its reason. */
+#ifndef COMMON_HTTPSERVER_H
+#define COMMON_HTTPSERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "listenaddr.h"
+
+/* An answer the program builds; body is malloc'd (the server frees it). */
+struct http_reply {
+    unsigned status;
+    const char *content_type; /* NULL: text/plain */
+    char *body;
+    size_t len;
+};
+
+struct http_endpoints {
+    void *ctx;
+    /* GET /metrics; wait_s: how long the scrape may wait (from the
+     * scrape-timeout header, else default_wait_s). Returns 0, or -1 when
+     * out of memory (500). */
+    int (*metrics)(void *ctx, double wait_s, struct http_reply *out);
+    /* GET /readyz: 200 when ready (why may say what answered), else 503
+     * with why. NULL: ready whenever alive. Returns 0 or -1 (500). */
+    int (*ready)(void *ctx, bool *ready, char *why, size_t whysz);
+    double default_wait_s;
+};
+
+struct http_limits {
+    unsigned threads;
+    unsigned max_connections;
+    unsigned max_connections_per_ip; /* 0: no per-IP limit */
+    unsigned idle_timeout_s;
+};
+
+struct http_server;
+
+/* ep and the ctx it points to must outlive the server. NULL with err. */
+struct http_server *http_server_start(const struct listen_addr *addr,
+                                      const struct http_limits *limits,
+                                      const struct http_endpoints *ep, char *err, size_t errsz);
+/* The port it listens on (useful with port 0: the kernel's choice). */
+unsigned http_server_port(const struct http_server *s);
+/* Stops accepting, waits for the requests in progress, closes the socket. */
+void http_server_stop(struct http_server *s);
+
+#endif

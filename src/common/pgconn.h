@@ -1,0 +1,79 @@
+/* libpq connections made one way by every program.
+ *
+ * Parameters go to PQconnectdbParams as keyword/value arrays, never pasted
+ * into a conninfo string, so a password with a space, a quote or a
+ * backslash arrives intact. A program's DSN (conninfo string or
+ * postgresql:// URI, expanded by expand_dbname) comes last and overrides
+ * the defaults, as does the matching PG* variable:
+ *   sslmode=require (verify-full with sslrootcert when a CA file is
+ *   configured), gssencmode=disable, connect_timeout, TCP keepalives,
+ *   tcp_user_timeout, application_name.
+ * Errors are one line. A DSN is never logged; libpq's parse errors quote
+ * fragments of it (maybe the password), so those fragments are redacted.
+ * pg_check_conninfo is the env-table validator of every DSN variable. */
+#ifndef COMMON_PGCONN_H
+#define COMMON_PGCONN_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "envvar.h"
+#include "strbuf.h"
+
+struct pg_defaults {
+    const char *application_name; /* e.g. "queue-exporter" */
+    double connect_timeout_s;     /* rounded up; libpq's minimum of 2 applies */
+    /* Path of the CA certificate that signs the server's: sets sslrootcert
+     * and makes the default sslmode verify-full. NULL: sslmode=require. */
+    const char *sslrootcert;
+};
+
+#define PG_PARAMS_MAX 24
+
+/* keywords/values: NULL-terminated, ready for PQconnectdbParams (or
+ * PQconnectStartParams) with expand_dbname = (dsn != NULL); the DSN, when
+ * given, is the last entry ("dbname"), so it overrides the defaults. */
+struct pg_params {
+    const char *keywords[PG_PARAMS_MAX + 2];
+    const char *values[PG_PARAMS_MAX + 2];
+    char connect_timeout[16];
+    const char *dsn;
+    size_t n; /* entries before the DSN */
+};
+
+/* dsn may be NULL or empty (then PG* variables and pg_params_set supply
+ * the rest); dsn_name names it in messages. env is getenv-like (checks
+ * which PG* variables override a default); NULL: none does. Returns 0, or
+ * -1 with a message (no secret) in err. The result points into dsn and d:
+ * keep them alive while p is used. */
+int pg_params_build(struct pg_params *p, const char *dsn, const char *dsn_name,
+                    const struct pg_defaults *d, env_get_fn env, char *err, size_t errsz);
+/* Sets keyword to value (replacing a default), ahead of the DSN. Returns
+ * 0, or -1 when the array is full. */
+int pg_params_set(struct pg_params *p, const char *keyword, const char *value);
+/* The value keyword will get from the defaults and pg_params_set (not the
+ * DSN), or NULL. */
+const char *pg_params_get(const struct pg_params *p, const char *keyword);
+
+/* The value dsn gives keyword (malloc'd), or NULL when it gives none or
+ * does not parse. */
+char *pg_conninfo_value(const char *dsn, const char *keyword);
+
+/* Connects (blocking, bounded by connect_timeout). Returns the connection,
+ * or NULL with the one-line reason in err. */
+PGconn *pg_connect(const struct pg_params *p, char *err, size_t errsz);
+
+enum { PG_ERR_KEEP_WHERE = 0, PG_ERR_DROP_WHERE = 1 };
+/* libpq's (multi-line) message as one line, lines joined with "; ".
+ * PG_ERR_DROP_WHERE drops the "connection to server at ... failed: "
+ * prefixes when the caller names the server itself. */
+void pg_error_line(const char *msg, unsigned flags, char *out, size_t outsz);
+/* Copies msg to out with every "quoted" fragment replaced by "...". */
+void pg_redact_quoted(const char *msg, char *out, size_t outsz);
+
+/* A libpq connection string or URI; an unencrypted sslmode (disable,
+ * allow, prefer) only towards a loopback host or a Unix socket. */
+bool pg_check_conninfo(const char *v, struct strbuf *why);
+
+#endif

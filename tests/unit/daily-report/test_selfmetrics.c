@@ -1,0 +1,54 @@
+/* The daemon's /metrics exposition, --metrics-listen parsing and the SMTP
+ * retry schedule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "selfmetrics.h"
+
+static void exposition_before_and_after_a_run(void **state)
+{
+    (void)state;
+    struct metrics m;
+    dr_metrics_init(&m, 1795700000, 1795676400);
+    struct prom_buf b;
+    prom_buf_init(&b);
+    dr_metrics_render(&m, &b);
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_last_success_timestamp_seconds gauge\n"
+                                      "daily_report_last_success_timestamp_seconds 1795676400\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 0\n"));
+    assert_non_null(strstr(b.sb.data, "# TYPE daily_report_failures_total counter\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_build_info{version=\"" VERSION "\"} 1\n"));
+    /* no section gauges until a report was built */
+    assert_null(strstr(b.sb.data, "daily_report_section_unavailable"));
+
+    m.have_sections = 1;
+    m.section_unavailable[SEC_INFRA] = 1;
+    m.failures_total = 2;
+    m.next_run = 1795762800;
+    prom_buf_reset(&b);
+    dr_metrics_render(&m, &b);
+    assert_non_null(
+        strstr(b.sb.data, "daily_report_section_unavailable{section=\"infrastructure\"} 1\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_section_unavailable{section=\"alerts\"} 0\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_failures_total 2\n"));
+    assert_non_null(strstr(b.sb.data, "daily_report_next_run_timestamp_seconds 1795762800\n"));
+    /* the exposition ends with a newline, as the format requires */
+    assert_int_equal(b.sb.data[b.sb.len - 1], '\n');
+    prom_buf_free(&b);
+    dr_metrics_destroy(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(exposition_before_and_after_a_run),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
