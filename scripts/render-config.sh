@@ -133,14 +133,53 @@ render_template() {
 #   $RENDER_OUT/alertmanager/smtp_password                         smtp_auth_password_file
 #   $RENDER_OUT/thanos/objstore.yml      bucket, endpoint, region (the keys reach
 #                                        Thanos as AWS_* env vars, not via this file)
-# Secret files are 0440, owned by 65534 (nobody), the user the Prometheus and
-# Alertmanager images run as.
+#   $RENDER_OUT/daily-report/{smtp_password,pgpass}  SMTP_PASSWORD_FILE, libpq passfile
+#   $RENDER_OUT/queue-exporter/pgpass    libpq passfile (PGPASSFILE)
+# Secret files are 0440, owned by the user of their one consumer: 65534
+# (nobody) for the Prometheus and Alertmanager images, 10002 for the daily
+# report, 10001 for the queue exporter.
+# The secrets come from the environment (loopback stack, tests) or else from
+# the .env file named by DOTENV_FILE (compose mounts .env read-only there),
+# so that no secret is in config-init's environment, i.e. in `docker inspect`.
+# DOTENV_SECRETS names the keys read that way (and scripts/lib/deploy-remote.sh
+# fingerprints exactly those).
+
+# dotenv_get KEY: KEY's value in $DOTENV_FILE, read as data (never sourced):
+# surrounding quotes removed, an unquoted value ends at " #".
+dotenv_get() {
+    [ -n "${DOTENV_FILE:-}" ] && [ -f "$DOTENV_FILE" ] || return 0
+    awk -v k="$1" '
+    {
+        line = $0; sub(/\r$/, "", line)
+        if (line !~ "^[ \t]*(export[ \t]+)?" k "[ \t]*=") next
+        v = substr(line, index(line, "=") + 1); sub(/^[ \t]+/, "", v)
+        q = substr(v, 1, 1)
+        if (q == "\"" || q == "\047") { v = substr(v, 2); i = index(v, q); if (i) v = substr(v, 1, i - 1) }
+        else { sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v) }
+        val = v
+    }
+    END { printf "%s", val }' "$DOTENV_FILE"
+}
+
+# pgpass_line PASSWORD: a libpq password file line valid for any server,
+# database and user (the file serves one program); ":" and "\" escaped.
+pgpass_line() {
+    printf '*:*:*:*:%s\n' "$(printf '%s' "$1" | sed 's/[\\:]/\\&/g')"
+}
+
 render_compose() {
     src=${REPO_DIR:-/repo}
     rdest=${RENDER_OUT:-/rendered}
     prom=$rdest/prometheus
     am=$rdest/alertmanager
-    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
+    dr=$rdest/daily-report
+    qe=$rdest/queue-exporter
+    for key in ${DOTENV_SECRETS:-}; do
+        eval "cur=\${$key:-}"
+        # shellcheck disable=SC2154 # cur is assigned by the eval above
+        [ -n "$cur" ] || export "$key=$(dotenv_get "$key")"
+    done
+    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos" "$dr" "$qe"
     render_targets "$src/inventory/servers.txt" "$prom/targets"
 
     umask 027
@@ -160,6 +199,11 @@ render_compose() {
     fi
     [ -n "${SMTP_PASSWORD:-}" ] || fail "SMTP_PASSWORD is not set (add it to .env)"
     printf '%s' "$SMTP_PASSWORD" >"$am/smtp_password"
+    printf '%s' "$SMTP_PASSWORD" >"$dr/smtp_password"
+    # The report's database password (the DSN names no password).
+    if [ -n "${SUPABASE_GRAFANA_PASSWORD:-}" ]; then pgpass_line "$SUPABASE_GRAFANA_PASSWORD" >"$dr/pgpass"; else : >"$dr/pgpass"; fi
+    # The exporter's, when .env gives it apart from QUEUE_EXPORTER_DSN.
+    if [ -n "${QUEUE_EXPORTER_DB_PASSWORD:-}" ]; then pgpass_line "$QUEUE_EXPORTER_DB_PASSWORD" >"$qe/pgpass"; else : >"$qe/pgpass"; fi
     umask 022
 
     [ -n "${SMTP_HOST:-}" ] || fail "SMTP_HOST is not set (add it to .env)"
@@ -174,7 +218,11 @@ render_compose() {
     render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml"
 
     chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
-    chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key"
+    chown -R 10002:10002 "$dr" 2>/dev/null || true
+    chown -R 10001:10001 "$qe" 2>/dev/null || true
+    chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key" "$dr/smtp_password"
+    # libpq ignores a password file that group or others can read.
+    chmod 0400 "$dr/pgpass" "$qe/pgpass"
     echo "$prog: rendered targets, Alertmanager and Thanos configuration into $rdest"
 }
 

@@ -104,14 +104,35 @@ def deployed(src):
                 out.append((m, digest(p)))
     return out
 
+def dotenv_keys(keys):
+    """The values of KEYS in the release .env only (a service that mounts
+    .env to read a few secrets changes only when those change)."""
+    vals = {}
+    path = os.path.join(real, ".env")
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                k, sep, v = line.strip().partition("=")
+                k = k.strip()
+                if k.startswith("export "):
+                    k = k[7:].strip()
+                if sep and k in keys:
+                    vals[k] = v.strip()
+    h = hashlib.sha256(json.dumps(sorted(vals.items())).encode()).hexdigest()
+    return [(".env:" + " ".join(sorted(keys)), h)]
+
 services = cfg.get("services", {})
 new, waits_for = {}, {}
 for name, svc in sorted(services.items()):
     h = hashlib.sha256(json.dumps(svc, sort_keys=True).encode())
     inputs = []
+    secret_keys = ((svc.get("environment") or {}).get("DOTENV_SECRETS") or "").split()
     for v in svc.get("volumes") or []:
         if isinstance(v, dict) and v.get("type") == "bind":
-            inputs += deployed(v["source"])
+            if secret_keys and os.path.normpath(v["source"]) == os.path.join(root, ".env"):
+                inputs += dotenv_keys(secret_keys)
+            else:
+                inputs += deployed(v["source"])
     for ef in svc.get("env_file") or []:
         inputs += deployed(ef if isinstance(ef, str) else ef.get("path", ""))
     for kind in ("secrets", "configs"):

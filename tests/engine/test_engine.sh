@@ -93,7 +93,7 @@ SERVICE_KEY=$(rnd)
 ADMIN_PASSWORD=$(rnd)
 WASABI_SECRET=$(rnd)
 SECRETS=("SMTP_PASSWORD=$SMTP_PASSWORD" "SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD"
-    "queue_exporter password=$EXPORTER_DB_PASSWORD" "SUPABASE_SERVICE_KEY=$SERVICE_KEY"
+    "QUEUE_EXPORTER_DB_PASSWORD=$EXPORTER_DB_PASSWORD" "SUPABASE_SERVICE_KEY=$SERVICE_KEY"
     "GRAFANA_ADMIN_PASSWORD=$ADMIN_PASSWORD" "WASABI_SECRET_KEY=$WASABI_SECRET")
 (
     umask 077
@@ -125,7 +125,8 @@ SUPABASE_DB_PORT=5432
 SUPABASE_GRAFANA_USER=grafana_readonly
 SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD
 SUPABASE_SSLMODE=disable
-QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter password=$EXPORTER_DB_PASSWORD sslmode=disable
+QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter sslmode=disable
+QUEUE_EXPORTER_DB_PASSWORD=$EXPORTER_DB_PASSWORD
 EOF
 )
 # The sink's copy of the SMTP password and PostgreSQL's init: read by their
@@ -266,22 +267,30 @@ readable_by() {
     "${DOCKER[@]}" run --rm --network none --user "$3" -v "${PROJECT}_$1:/r:ro" engine-standin/config-init \
         cat "/r/$2" >/dev/null 2>&1
 }
-for sec in "rendered-alertmanager smtp_password" "rendered-prometheus secrets/supabase_service_key"; do
-    read -r vol file <<<"$sec"
-    check "$file is readable by its consumer's uid 65534" readable_by "$vol" "$file" 65534:65534
+check "daily-report (uid $(state '{{.Config.User}}' daily-report)) reads its SMTP password and database password file" \
+    "${DOCKER[@]}" exec "$(cname daily-report)" sh -c 'cat /run/daily-report/smtp_password /run/daily-report/pgpass >/dev/null'
+check "queue-exporter (uid $(state '{{.Config.User}}' queue-exporter)) reads its database password file" \
+    "${DOCKER[@]}" exec "$(cname queue-exporter)" sh -c 'cat /run/queue-exporter/pgpass >/dev/null'
+for sec in "rendered-alertmanager smtp_password 65534" "rendered-prometheus secrets/supabase_service_key 65534" \
+    "rendered-daily-report smtp_password 10002" "rendered-daily-report pgpass 10002" "rendered-queue-exporter pgpass 10001"; do
+    read -r vol file uid <<<"$sec"
+    check "$vol/$file is readable by its consumer's uid $uid" readable_by "$vol" "$file" "$uid:$uid"
     others=''
-    for uid in 999 1000 10001 10002 65533; do
-        readable_by "$vol" "$file" "$uid:$uid" && others+=" $uid"
+    for other in 999 1000 10001 10002 65533 65534; do
+        [ "$other" = "$uid" ] && continue
+        readable_by "$vol" "$file" "$other:$other" && others+=" $other"
     done
-    assert_eq "$file is readable by no other uid (999 1000 10001 10002 65533 tried)" "" "$others"
+    assert_eq "$vol/$file is readable by no other uid (999 1000 10001 10002 65533 65534 tried)" "" "$others"
 done
 # Each rendered volume is mounted by config-init and its own consumer only.
-for vol in rendered-prometheus rendered-alertmanager rendered-thanos; do
+for vol in rendered-prometheus rendered-alertmanager rendered-thanos rendered-daily-report rendered-queue-exporter; do
     users=$("${DOCKER[@]}" ps -a --filter "volume=${PROJECT}_$vol" --format '{{.Names}}' | sed "s/^${PROJECT}_//; s/_1$//" | sort | tr '\n' ' ')
     case $vol in
     rendered-prometheus) want="config-init prometheus " ;;
     rendered-alertmanager) want="alertmanager config-init " ;;
     rendered-thanos) want="config-init " ;; # its consumers (Thanos) are left out here
+    rendered-daily-report) want="config-init daily-report " ;;
+    rendered-queue-exporter) want="config-init queue-exporter " ;;
     esac
     assert_eq "$vol is mounted only by config-init and its consumer" "$want" "$users"
 done
@@ -352,8 +361,12 @@ containers() {
         echo "$svc $id $("${DOCKER[@]}" inspect -f '{{.State.StartedAt}}' "$id")"
     done
 }
-recreated() { # BEFORE AFTER: services whose container changed
-    join <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '$2 != $4 || $3 != $5 { print $1 }' | tr '\n' ' '
+recreated() { # BEFORE AFTER: services whose container was replaced
+    join <(printf '%s\n' "$1") <(printf '%s\n' "$2") | awk '$2 != $4 { print $1 }' | tr '\n' ' '
+}
+restarted() { # BEFORE AFTER: long-running services whose container (re)started
+    join <(printf '%s\n' "$1") <(printf '%s\n' "$2") |
+        awk '$3 != $5 && $1 != "config-init" && $1 != "volume-init" { print $1 }' | tr '\n' ' '
 }
 before=$(containers)
 sed -i 's/^REPORT_TIME=.*//; $a REPORT_TIME=07:45' "$SRC/.env"
@@ -362,7 +375,9 @@ if out=$(deploy 300); then
 else
     not_ok "a second deploy with one changed .env value succeeds" "$(printf '%s\n' "$out" | tail -30)"
 fi
-assert_eq "it re-creates exactly the service that reads REPORT_TIME" "daily-report " "$(recreated "$before" "$(containers)")"
+after=$(containers)
+assert_eq "it re-creates exactly the service that reads REPORT_TIME" "daily-report " "$(recreated "$before" "$after")"
+assert_eq "no other long-running container was restarted" "daily-report " "$(restarted "$before" "$after")"
 release2=$(readlink "$SRV/current")
 assert_eq "the switch made a new release current" "yes" "$([ "$release2" != "$release1" ] && echo yes)"
 
@@ -371,7 +386,7 @@ prom_start=$(prom_api /api/v1/query --data-urlencode 'query=process_start_time_s
 # refused DESC EXPECTED_MESSAGE: deploy the committed change in $SRC; it must
 # fail naming the tool, leave current, the containers and the releases alone.
 refused() {
-    local desc=$1 msg=$2 before_c n_rel out
+    local desc=$1 msg=$2 before_c after_c n_rel out
     before_c=$(containers)
     n_rel=$(find "$SRV/releases" -mindepth 1 -maxdepth 1 | wc -l)
     if out=$(deploy 300); then
@@ -380,7 +395,8 @@ refused() {
         assert_contains "$desc: refused by $msg" "$out" "$msg"
     fi
     assert_eq "$desc: the previous release is still current" "$release2" "$(readlink "$SRV/current")"
-    assert_eq "$desc: no container was stopped or re-created" "" "$(recreated "$before_c" "$(containers)")"
+    after_c=$(containers)
+    assert_eq "$desc: no container was stopped, restarted or re-created" "" "$(recreated "$before_c" "$after_c")$(restarted "$before_c" "$after_c")"
     assert_eq "$desc: the rejected release was removed, the previous ones kept" "$n_rel" \
         "$(find "$SRV/releases" -mindepth 1 -maxdepth 1 | wc -l)"
     gsrc reset -q --hard HEAD~1

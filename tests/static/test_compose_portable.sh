@@ -15,9 +15,11 @@ CHECK=$REPO/tests/tools/compose_dollars.py
 check "compose.yaml has no lone \$ (only \$\$, \${NAME...}, \$NAME)" /usr/bin/python3 "$CHECK" "$REPO/compose.yaml"
 # The checker itself: the node-exporter pattern as it was before the fix,
 # a trailing dollar and a dollar before a digit are found; the legal forms are not.
+# shellcheck disable=SC2016 # literal dollars, on purpose
 printf '%s\n' 'services:' '  a:' '    command: ["--x=^/(dev|sys)($|/)"]' '    environment: {A: "cost 5$", B: "$1"}' >"$T/bad.yaml"
 out=$(/usr/bin/python3 "$CHECK" "$T/bad.yaml")
 assert_eq "the checker reports each lone \$ with its line (3 in the sample)" 3 "$(printf '%s\n' "$out" | grep -c 'bad.yaml:[34]:')"
+# shellcheck disable=SC2016 # literal dollars, on purpose
 printf '%s\n' 'services:' '  # a comment may say $|' '  a:' '    command: ["($$|/)", "${X:-y}", "$X", "${X:?set X}"]' >"$T/good.yaml"
 check "the checker accepts \$\$, \${NAME...} and \$NAME" /usr/bin/python3 "$CHECK" "$T/good.yaml"
 
