@@ -124,8 +124,8 @@ SUPABASE_DB_HOST=supabase-db
 SUPABASE_DB_PORT=5432
 SUPABASE_GRAFANA_USER=grafana_readonly
 SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD
-SUPABASE_SSLMODE=disable
-QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter sslmode=disable
+SUPABASE_SSLMODE=require
+QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter sslmode=require
 QUEUE_EXPORTER_DB_PASSWORD=$EXPORTER_DB_PASSWORD
 EOF
 )
