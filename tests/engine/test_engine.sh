@@ -313,6 +313,14 @@ else
     not_ok "Prometheus: up == 1 for every present target" "$(targets)"
 fi
 elog "not asserted (outside this machine or left out): $(targets | grep -vE "$present_re" | awk '{print $1"/"$2}' | tr '\n' ' ')"
+qe_db() {
+    prom_api /api/v1/query --data-urlencode 'query=queue_exporter_up' | jq -e '.data.result[0].value[1] == "1"' >/dev/null
+}
+if eventually 60 qe_db; then
+    ok "queue-exporter reaches the Supabase stand-in over TLS with its password file (queue_exporter_up == 1)"
+else
+    not_ok "queue-exporter reaches the Supabase stand-in with its password file" "$(dc logs --tail 10 queue-exporter 2>&1)"
+fi
 nrules=$(cat "$REPO"/prometheus/rules/*.yml | grep -cE '^\s*- (alert|record):')
 rules_ok() {
     prom_api /api/v1/rules | jq -e --argjson n "$nrules" \
