@@ -17,6 +17,7 @@ port_of() {
     cadvisor-fixture) off=180 ;;
     queue-exporter) off=200 ;;
     daily-report) off=201 ;;
+    watcher) off=202 ;;
     smtp) off=25 ;;
     postgres) off=432 ;;
     caddy-https) off=443 ;;
@@ -120,6 +121,12 @@ pg_psql() {
     local dir=$1 port=$2
     shift 2
     psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres "$@"
+}
+
+# roles_verifier ROLE PASSWORD: the SCRAM-SHA-256 verifier sql/roles.sql
+# takes (build/doctor --scram-verifier; the password goes on its stdin).
+roles_verifier() {
+    printf '%s\n' "$2" | "${DOCTOR:-$REPO/build/doctor}" --scram-verifier "$1"
 }
 
 # start_daemon PIDDIR NAME LOG cmd... : start cmd in the background, record its PID.

@@ -12,7 +12,8 @@
 #
 # Runs for real: Prometheus, Alertmanager, two node_exporters (servers F and
 # B), PostgreSQL standing in for Supabase, the queue exporter and the daily
-# report (once built), an SMTP sink keeping every message, Caddy with the
+# report and the watcher (once built; the watcher stands for the one on
+# server B, with a 2-minute grace), an SMTP sink keeping every message, Caddy with the
 # production Caddyfile (internal certificate), and a fixture server standing
 # in for cAdvisor. Not here: Grafana and Thanos (not in Debian's archive).
 set -uo pipefail
@@ -27,7 +28,7 @@ ENVF=$STACK_DIR/stack.env
 PG_DIR=$(pg_dir_for "$STACK_DIR/postgres")
 
 # Start order; stop runs it backwards.
-SERVICES=(postgres demo-feed smtp node-f node-b cadvisor-fixture queue-exporter alertmanager daily-report prometheus caddy)
+SERVICES=(postgres demo-feed smtp node-f node-b cadvisor-fixture queue-exporter watcher alertmanager daily-report prometheus caddy)
 
 # Debian packages the stack runs (binary -> package).
 declare -A NEED=(
@@ -87,6 +88,8 @@ NODE_B_URL=http://127.0.0.1:$(port_of node-b)
 CADVISOR_URL=http://127.0.0.1:$(port_of cadvisor-fixture)
 QUEUE_EXPORTER_URL=http://127.0.0.1:$(port_of queue-exporter)
 DAILY_REPORT_URL=http://127.0.0.1:$(port_of daily-report)
+WATCHER_URL=http://127.0.0.1:$(port_of watcher)
+WATCHER_TOKEN_FILE=$STACK_DIR/watcher/token
 CADDY_HTTPS_URL=https://127.0.0.1:$(port_of caddy-https)
 CADDY_METRICS_URL=http://127.0.0.1:$(port_of caddy-metrics)
 CADDY_CA_CERT=$STACK_DIR/caddy/data/caddy/pki/authorities/local/root.crt
@@ -131,8 +134,11 @@ render_prometheus() {
         echo '[]' >"$d/targets/services/$svc.json"
     done
     sed -e "s/@PORT_NODE_F@/$(port_of node-f)/" -e "s/@PORT_NODE_B@/$(port_of node-b)/" \
-        -e "s/@PORT_CADVISOR@/$(port_of cadvisor-fixture)/" \
+        -e "s/@PORT_CADVISOR@/$(port_of cadvisor-fixture)/" -e "s/@PORT_WATCHER@/$(port_of watcher)/" \
         "$REPO/local/inventory.txt" >"$STACK_DIR/inventory.txt"
+    if ! service_enabled watcher; then
+        sed -i 's/,watcher:[0-9]*//' "$STACK_DIR/inventory.txt"
+    fi
     if ! service_enabled cadvisor-fixture; then
         sed -i 's/,cadvisor:[0-9]*//' "$STACK_DIR/inventory.txt"
     fi
@@ -168,7 +174,15 @@ render_alertmanager() {
     chmod 600 "$d/smtp_password"
     local defaults=("$REPO/local/alertmanager-loopback.env")
     [ -f "$REPO/alertmanager/defaults.env" ] && defaults+=("$REPO/alertmanager/defaults.env")
-    SMTP_SMARTHOST=127.0.0.1:$(port_of smtp) SMTP_FROM=alertmanager@loopback.test SMTP_USER='' \
+    # The Watchdog goes to the loopback watcher, with a random token per
+    # start; without a built watcher, nowhere.
+    local receiver=watchdog-off
+    mkdir -p "$STACK_DIR/watcher"
+    (umask 077 && openssl rand -hex 24 >"$STACK_DIR/watcher/token")
+    service_enabled watcher && receiver=watchdog-watcher
+    WATCHDOG_RECEIVER=$receiver WATCHER_URL=http://127.0.0.1:$(port_of watcher)/webhook \
+        WATCHER_CREDENTIALS_FILE=$STACK_DIR/watcher/token \
+        SMTP_SMARTHOST=127.0.0.1:$(port_of smtp) SMTP_FROM=alertmanager@loopback.test SMTP_USER='' \
         SMTP_PASSWORD_FILE=$d/smtp_password SMTP_REQUIRE_TLS=false ALERT_EMAIL_TO=ops@loopback.test \
         GRAFANA_URL=https://127.0.0.1:$(port_of caddy-https) \
         ALERTMANAGER_URL=http://127.0.0.1:$(port_of alertmanager) \
@@ -184,6 +198,7 @@ service_enabled() {
     case $1 in
     queue-exporter) [ -x "$REPO/build/queue-exporter" ] ;;
     daily-report) [ -x "$REPO/build/daily-report" ] ;;
+    watcher) [ -x "$REPO/build/watcher" ] ;;
     cadvisor-fixture) [ -f "$REPO/local/cadvisor-fixture.py" ] ;;
     *) return 0 ;;
     esac
@@ -202,8 +217,8 @@ start_postgres() {
             pg_psql "$d" "$port" -f "$REPO/sql/schema.sql" &&
                 pg_psql "$d" "$port" -f "$REPO/sql/demo-data.sql" &&
                 { [ ! -f "$REPO/sql/indexes.sql" ] || pg_psql "$d" "$port" -f "$REPO/sql/indexes.sql"; } &&
-                pg_psql "$d" "$port" -v grafana_password="$GRAFANA_DB_PASSWORD" \
-                    -v exporter_password="$QUEUE_EXPORTER_DB_PASSWORD" -f "$REPO/sql/roles.sql"
+                pg_psql "$d" "$port" -v grafana_verifier="$(roles_verifier grafana_readonly "$GRAFANA_DB_PASSWORD")" \
+                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" -f "$REPO/sql/roles.sql"
         } >"$LOGS/sql.log" 2>&1 || { cat "$LOGS/sql.log" >&2; die "loading sql/ into PostgreSQL failed"; }
     else
         pg_cluster_start "$d" || die "PostgreSQL did not start (see $d/postgres.log)"
@@ -264,6 +279,20 @@ start_daily-report() {
         die "daily report did not start (see $LOGS/daily-report.log)"
 }
 
+# The dead-man's switch of server B watching this stack's F (docs/watcher.md):
+# grace shortened to 2 minutes, mail to the sink. Its state survives a
+# `svc stop/start watcher` (the tests restart it) but not a stack start.
+start_watcher() {
+    WATCHER_LISTEN=127.0.0.1:$(port_of watcher) WATCHER_TOKEN_FILE=$STACK_DIR/watcher/token \
+        WATCHER_CLUSTER=loopback WATCHER_STATE_FILE=$STACK_DIR/watcher/state \
+        WATCHER_GRACE=2m WATCHER_STEADY=20s WATCHER_REMIND=1h WATCHER_SMTP_BACKOFF_SECONDS=5 \
+        SMTP_HOST=127.0.0.1 SMTP_PORT=$(port_of smtp) SMTP_TLS=none \
+        SMTP_FROM=watcher@loopback.test ALERT_EMAIL_TO=ops@loopback.test \
+        start_daemon "$PIDS" watcher "$LOGS/watcher.log" "$REPO/build/watcher"
+    wait_http "http://127.0.0.1:$(port_of watcher)/healthz" 15 ||
+        die "watcher did not start (see $LOGS/watcher.log)"
+}
+
 start_alertmanager() {
     start_daemon "$PIDS" alertmanager "$LOGS/alertmanager.log" prometheus-alertmanager \
         --config.file="$STACK_DIR/alertmanager/alertmanager.yml" \
@@ -284,7 +313,7 @@ start_prometheus() {
         --storage.tsdb.retention.time=15d \
         --storage.tsdb.min-block-duration=2h \
         --storage.tsdb.max-block-duration=2h \
-        --web.enable-lifecycle \
+        --storage.tsdb.retention.size=16GB \
         --web.listen-address="127.0.0.1:$(port_of prometheus)" \
         --enable-feature=expand-external-labels
     wait_http "http://127.0.0.1:$(port_of prometheus)/-/ready" 30 ||

@@ -65,16 +65,7 @@ set_root "$ROOT_OPT"
 # --- validate everything before touching anything ---------------------------
 [ -n "$LISTEN" ] || usage_error "--listen-address is required: this server's public IP, or 0.0.0.0 behind the firewall"
 # Split ADDR[:PORT]; IPv6 must be bracketed, as node_exporter expects.
-case $LISTEN in
-\[*\]:*) host=${LISTEN%]:*}; host=${host#[}; port=${LISTEN##*]:} ;;
-\[*\]) host=${LISTEN#[}; host=${host%]}; port=9100 ;;
-*:*:*) usage_error "--listen-address '$LISTEN': write an IPv6 address in brackets, e.g. [2001:db8::1]:9100" ;;
-*:*) host=${LISTEN%:*}; port=${LISTEN##*:} ;;
-*) host=$LISTEN; port=9100 ;;
-esac
-valid_ip "$host" || usage_error "--listen-address '$LISTEN': '$host' is not an IP address"
-valid_port "$port" || usage_error "--listen-address '$LISTEN': '$port' is not a port number"
-if valid_ipv6 "$host"; then LISTEN="[$host]:$port"; else LISTEN="$host:$port"; fi
+split_listen_address "$LISTEN" 9100
 
 [[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || usage_error "--version '$VERSION' is not a release number like $DEFAULT_VERSION"
 case $(uname -m) in

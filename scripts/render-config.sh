@@ -4,7 +4,7 @@
 # "config-init" container (busybox) and natively for the loopback stack.
 #
 #   render-config.sh targets INVENTORY OUTDIR
-#       inventory -> OUTDIR/node.json, OUTDIR/cadvisor.json (Prometheus file_sd)
+#       inventory -> OUTDIR/node.json, cadvisor.json, watcher.json (Prometheus file_sd)
 #   render-config.sh template IN OUT [DEFAULTS_FILE...]
 #       copy IN to OUT replacing ${NAME} with the environment's value; a NAME
 #       unset or empty in the environment is taken from the DEFAULTS_FILEs
@@ -35,7 +35,7 @@ render_targets() {
         n[role]++
         t[role, n[role]] = sprintf("  {\"targets\": [\"%s\"], \"labels\": {\"server\": \"%s\"}}", target, server)
     }
-    BEGIN { defport["node"] = 9100; defport["cadvisor"] = 8080 }
+    BEGIN { defport["node"] = 9100; defport["cadvisor"] = 8080; defport["watcher"] = 9202 }
     /^[ \t]*(#|$)/ { next }
     {
         if (NF != 3) { err("expected 3 columns (name address roles), found " NF); next }
@@ -53,13 +53,13 @@ render_targets() {
                 target = ep
             } else {
                 if (index(r, ":") > 0) { port = substr(r, index(r, ":") + 1); r = substr(r, 1, index(r, ":") - 1) }
-                if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor)"); continue }
+                if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor, watcher)"); continue }
                 if (port == "") port = defport[r]
                 if (port !~ /^[0-9]+$/ || port + 0 < 1 || port + 0 > 65535) { err("port \"" port "\" of role " r " is not 1-65535"); continue }
                 if (addr == "self") { err("address \"self\" needs explicit endpoints (role@HOST:PORT)"); continue }
                 target = host ":" port
             }
-            if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor)"); continue }
+            if (!(r in defport)) { err("unknown role \"" r "\" (known: node, cadvisor, watcher)"); continue }
             if ((r, name) in dup) { err("role " r " listed twice for server " name); continue }
             dup[r, name] = 1
             add(r, target, name)
@@ -77,7 +77,7 @@ render_targets() {
         }
     }' "$inv" || fail "$inv: inventory rejected (see above)"
     # Atomic replace: Prometheus watches these files and must never read half of one.
-    for role in node cadvisor; do
+    for role in node cadvisor watcher; do
         mv "$out/$role.json.tmp" "$out/$role.json"
     done
 }
@@ -124,6 +124,183 @@ render_template() {
     mv "$tmp" "$tmpl_out"
 }
 
+# ---- secrets: read from the .env file, never from a container's environment ---
+# docker inspect shows every container's environment, exited ones included,
+# so compose.yaml gives config-init no secret by `environment:`: it mounts
+# the deployment's .env read-only and names it in SECRETS_ENV_FILE. A
+# variable already set in the environment wins (the tests and the loopback
+# stack pass values so).
+# env_file_value FILE NAME: NAME's value in FILE, read the way compose reads
+# .env: KEY=VALUE, optional "export ", "..." or '...' quoting, and for an
+# unquoted value an inline " # comment" dropped. The last assignment wins.
+env_file_value() {
+    awk -v k="$2" '
+    /^[ \t]*(#|$)/ { next }
+    {
+        line = $0
+        sub(/^[ \t]*(export[ \t]+)?/, "", line)
+        eq = index(line, "=")
+        if (eq == 0) next
+        key = substr(line, 1, eq - 1)
+        sub(/[ \t]+$/, "", key)
+        if (key != k) next
+        v = substr(line, eq + 1)
+        sub(/^[ \t]+/, "", v)
+        q = substr(v, 1, 1)
+        if (q == "\"" || q == "\047") {
+            v = substr(v, 2)
+            e = index(v, q)
+            if (e > 0) v = substr(v, 1, e - 1)
+        } else {
+            sub(/[ \t]+#.*$/, "", v)
+            sub(/[ \t]+$/, "", v)
+        }
+        val = v
+    }
+    END { printf "%s", val }' "$1"
+}
+
+# load_secret NAME [optional]: NAME from the environment or SECRETS_ENV_FILE;
+# a required one that is empty in both stops the render, naming it.
+load_secret() {
+    eval "secret_cur=\${$1:-}"
+    if [ -z "$secret_cur" ] && [ -n "${SECRETS_ENV_FILE:-}" ]; then
+        [ -r "$SECRETS_ENV_FILE" ] || fail "$SECRETS_ENV_FILE: cannot read the deployment's .env (mounted into config-init by compose.yaml)"
+        secret_cur=$(env_file_value "$SECRETS_ENV_FILE" "$1")
+        export "$1=$secret_cur"
+    fi
+    [ -n "$secret_cur" ] || [ "${2:-}" = optional ] || fail "$1 is not set (add it to .env)"
+}
+
+# conninfo_to_service NAME DSN: a libpq service file section from a key=value
+# connection string (values may be '...' quoted with \' and \\ escapes).
+# libpq reads the file at every connection, so the password stays in a file.
+conninfo_to_service() {
+    case $2 in
+    postgres://* | postgresql://*) fail "QUEUE_EXPORTER_DSN: write it as key=value pairs (host=... port=... user=... password=...), not as a URI" ;;
+    esac
+    printf '%s' "$2" | awk -v name="$1" '
+    function bad(msg) { printf "render-config.sh: QUEUE_EXPORTER_DSN: %s\n", msg > "/dev/stderr"; exit 1 }
+    {
+        s = s (NR > 1 ? " " : "") $0
+    }
+    END {
+        print "[" name "]"
+        while (1) {
+            sub(/^[ \t]+/, "", s)
+            if (s == "") break
+            eq = index(s, "=")
+            if (eq == 0) bad("expected key=value, found \"" substr(s, 1, 20) "\"")
+            key = substr(s, 1, eq - 1)
+            sub(/[ \t]+$/, "", key)
+            if (key !~ /^[a-z_]+$/) bad("\"" key "\" is not a connection keyword")
+            s = substr(s, eq + 1)
+            sub(/^[ \t]+/, "", s)
+            val = ""
+            if (substr(s, 1, 1) == "\047") {
+                s = substr(s, 2)
+                closed = 0
+                while (s != "") {
+                    c = substr(s, 1, 1)
+                    if (c == "\\") { val = val substr(s, 2, 1); s = substr(s, 3); continue }
+                    s = substr(s, 2)
+                    if (c == "\047") { closed = 1; break }
+                    val = val c
+                }
+                if (!closed) bad("unterminated quoted value of " key)
+            } else {
+                match(s, /^[^ \t]*/)
+                val = substr(s, 1, RLENGTH)
+                s = substr(s, RLENGTH + 1)
+            }
+            print key "=" val
+        }
+    }'
+}
+
+# supabase_tls: sets SUPABASE_TLS_MODE and SUPABASE_CA_SRC. With a CA
+# certificate (SUPABASE_CA_CERT, a path relative to the repository, which
+# compose mounts at /run/deploy) verify-full is the default: require is
+# upgraded (with a root certificate libpq would verify the chain anyway),
+# verify-ca is kept when asked for.
+supabase_tls() {
+    SUPABASE_CA_SRC=
+    SUPABASE_TLS_MODE=${SUPABASE_SSLMODE:-require}
+    [ -n "${SUPABASE_CA_CERT:-}" ] || return 0
+    case $SUPABASE_CA_CERT in
+    /*) SUPABASE_CA_SRC=$SUPABASE_CA_CERT ;;
+    *) SUPABASE_CA_SRC=${DEPLOY_DIR:-/run/deploy}/${SUPABASE_CA_CERT#./} ;;
+    esac
+    [ -r "$SUPABASE_CA_SRC" ] || fail "SUPABASE_CA_CERT=$SUPABASE_CA_CERT: file not found (put Supabase's CA certificate in the repository directory and name it relative to it)"
+    grep -q -- '-----BEGIN CERTIFICATE-----' "$SUPABASE_CA_SRC" ||
+        fail "SUPABASE_CA_CERT=$SUPABASE_CA_CERT: not a PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+    case $SUPABASE_TLS_MODE in require | '') SUPABASE_TLS_MODE=verify-full ;; esac
+}
+
+# render_secrets DEST: one volume per consumer, each file 0440 and owned by
+# the user its image runs as, so a service reads only its own secrets.
+#   DEST/grafana/admin_password, supabase_password   (Grafana, uid 472)
+#   DEST/queue-exporter/pg_service.conf               ([queue_exporter], uid 10001)
+#   DEST/daily-report/pg_service.conf, smtp_password  ([daily_report], uid 10002)
+#   DEST/thanos/objstore.yml gets the Wasabi keys     (uid 65534)
+#   DEST/{grafana,queue-exporter,daily-report}/supabase-ca.crt with SUPABASE_CA_CERT
+render_secrets() {
+    sdest=$1
+    for v in GRAFANA_ADMIN_PASSWORD SUPABASE_GRAFANA_PASSWORD WASABI_ACCESS_KEY WASABI_SECRET_KEY QUEUE_EXPORTER_DSN; do
+        load_secret "$v"
+    done
+    [ -n "${SUPABASE_DB_HOST:-}" ] || fail "SUPABASE_DB_HOST is not set (add it to .env)"
+    for v in "$WASABI_ACCESS_KEY" "$WASABI_SECRET_KEY"; do
+        case $v in *[\"\\]* | *"
+"*) fail "WASABI_ACCESS_KEY/WASABI_SECRET_KEY: a key with a quote, backslash or newline cannot be right" ;; esac
+    done
+    mkdir -p "$sdest/grafana" "$sdest/queue-exporter" "$sdest/daily-report"
+    supabase_tls
+    # The CA certificate goes next to each consumer's secrets, mounted at
+    # /run/monitoring; Grafana reads the mode and the path from files
+    # (provisioning cannot branch on whether a CA is configured).
+    ca_in=/run/monitoring/supabase-ca.crt
+    for c in grafana queue-exporter daily-report; do
+        rm -f "$sdest/$c/supabase-ca.crt"
+        [ -z "$SUPABASE_CA_SRC" ] || cp "$SUPABASE_CA_SRC" "$sdest/$c/supabase-ca.crt"
+    done
+    printf '%s' "$SUPABASE_TLS_MODE" >"$sdest/grafana/supabase_sslmode"
+    if [ -n "$SUPABASE_CA_SRC" ]; then printf '%s' "$ca_in" >"$sdest/grafana/supabase_ca_path"; else : >"$sdest/grafana/supabase_ca_path"; fi
+    umask 027
+    printf '%s' "$GRAFANA_ADMIN_PASSWORD" >"$sdest/grafana/admin_password"
+    printf '%s' "$SUPABASE_GRAFANA_PASSWORD" >"$sdest/grafana/supabase_password"
+    conninfo_to_service queue_exporter "$QUEUE_EXPORTER_DSN" >"$sdest/queue-exporter/pg_service.conf.tmp" ||
+        fail "QUEUE_EXPORTER_DSN: cannot be turned into a libpq service file (see above)"
+    # The DSN's own sslmode/sslrootcert are kept, except that a CA upgrades
+    # require to verify-full; what it lacks comes from SUPABASE_SSLMODE/_CA_CERT.
+    awk -v mode="$SUPABASE_TLS_MODE" -v ca="${SUPABASE_CA_SRC:+$ca_in}" '
+        /^sslmode=/ { m = 1; if (ca != "" && $0 == "sslmode=require") $0 = "sslmode=verify-full" }
+        /^sslrootcert=/ { r = 1 }
+        { print }
+        END { if (!m) print "sslmode=" mode; if (!r && ca != "") print "sslrootcert=" ca }' \
+        "$sdest/queue-exporter/pg_service.conf.tmp" >"$sdest/queue-exporter/pg_service.conf"
+    rm -f "$sdest/queue-exporter/pg_service.conf.tmp"
+    {
+        echo "[daily_report]"
+        echo "host=$SUPABASE_DB_HOST"
+        echo "port=${SUPABASE_DB_PORT:-5432}"
+        echo "dbname=postgres"
+        echo "user=${SUPABASE_GRAFANA_USER:-grafana_readonly}"
+        echo "password=$SUPABASE_GRAFANA_PASSWORD"
+        echo "sslmode=$SUPABASE_TLS_MODE"
+        [ -z "$SUPABASE_CA_SRC" ] || echo "sslrootcert=$ca_in"
+        echo "connect_timeout=10"
+    } >"$sdest/daily-report/pg_service.conf"
+    printf '%s' "$SMTP_PASSWORD" >"$sdest/daily-report/smtp_password"
+    umask 022
+    chmod 0444 "$sdest"/*/supabase-ca.crt "$sdest/grafana/supabase_sslmode" "$sdest/grafana/supabase_ca_path" 2>/dev/null || true
+    chown -R 472:0 "$sdest/grafana" 2>/dev/null || true
+    chown -R 10001:10001 "$sdest/queue-exporter" 2>/dev/null || true
+    chown -R 10002:10002 "$sdest/daily-report" 2>/dev/null || true
+    chmod 0440 "$sdest/grafana/admin_password" "$sdest/grafana/supabase_password" \
+        "$sdest/queue-exporter/pg_service.conf" "$sdest/daily-report/pg_service.conf" "$sdest/daily-report/smtp_password"
+}
+
 # ---- the compose stack --------------------------------------------------------
 # config-init mounts one volume per consumer, so each service sees only its
 # own rendered files (Alertmanager never sees Prometheus' secrets, and so on):
@@ -131,57 +308,23 @@ render_template() {
 #   $RENDER_OUT/prometheus/secrets/supabase_service_key            basic-auth password
 #   $RENDER_OUT/alertmanager/alertmanager.yml                      routing, .env addresses
 #   $RENDER_OUT/alertmanager/smtp_password                         smtp_auth_password_file
-#   $RENDER_OUT/thanos/objstore.yml      bucket, endpoint, region (the keys reach
-#                                        Thanos as AWS_* env vars, not via this file)
-#   $RENDER_OUT/daily-report/{smtp_password,pgpass}  SMTP_PASSWORD_FILE, libpq passfile
-#   $RENDER_OUT/queue-exporter/pgpass    libpq passfile (PGPASSFILE)
-# Secret files are 0440, owned by the user of their one consumer: 65534
-# (nobody) for the Prometheus and Alertmanager images, 10002 for the daily
-# report, 10001 for the queue exporter.
-# The secrets come from the environment (loopback stack, tests) or else from
-# the .env file named by DOTENV_FILE (compose mounts .env read-only there),
-# so that no secret is in config-init's environment, i.e. in `docker inspect`.
-# DOTENV_SECRETS names the keys read that way (and scripts/lib/deploy-remote.sh
-# fingerprints exactly those).
-
-# dotenv_get KEY: KEY's value in $DOTENV_FILE, read as data (never sourced):
-# surrounding quotes removed, an unquoted value ends at " #".
-dotenv_get() {
-    [ -n "${DOTENV_FILE:-}" ] && [ -f "$DOTENV_FILE" ] || return 0
-    awk -v k="$1" '
-    {
-        line = $0; sub(/\r$/, "", line)
-        if (line !~ "^[ \t]*(export[ \t]+)?" k "[ \t]*=") next
-        v = substr(line, index(line, "=") + 1); sub(/^[ \t]+/, "", v)
-        q = substr(v, 1, 1)
-        if (q == "\"" || q == "\047") { v = substr(v, 2); i = index(v, q); if (i) v = substr(v, 1, i - 1) }
-        else { sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v) }
-        val = v
-    }
-    END { printf "%s", val }' "$DOTENV_FILE"
-}
-
-# pgpass_line PASSWORD: a libpq password file line valid for any server,
-# database and user (the file serves one program); ":" and "\" escaped.
-pgpass_line() {
-    printf '*:*:*:*:%s\n' "$(printf '%s' "$1" | sed 's/[\\:]/\\&/g')"
-}
-
+#   $RENDER_OUT/alertmanager/watcher_token                         the watcher's bearer token
+#   $RENDER_OUT/thanos/objstore.yml      bucket, endpoint, region and the keys
+#   $RENDER_OUT/{grafana,queue-exporter,daily-report}/...   see render_secrets
+# Secret files are 0440, owned by the user the consuming image runs as
+# (65534 for Prometheus, Alertmanager and Thanos).
 render_compose() {
     src=${REPO_DIR:-/repo}
     rdest=${RENDER_OUT:-/rendered}
     prom=$rdest/prometheus
     am=$rdest/alertmanager
-    dr=$rdest/daily-report
-    qe=$rdest/queue-exporter
-    for key in ${DOTENV_SECRETS:-}; do
-        eval "cur=\${$key:-}"
-        # shellcheck disable=SC2154 # cur is assigned by the eval above
-        [ -n "$cur" ] || export "$key=$(dotenv_get "$key")"
-    done
-    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos" "$dr" "$qe"
+    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
     render_targets "$src/inventory/servers.txt" "$prom/targets"
 
+    load_secret SMTP_PASSWORD
+    load_secret SUPABASE_SERVICE_KEY optional
+    load_secret WATCHER_TOKEN optional
+    render_secrets "$rdest"
     umask 027
     # Supabase's own metrics endpoint: on only when both variables are set.
     if [ -n "${SUPABASE_URL:-}" ] && [ -n "${SUPABASE_SERVICE_KEY:-}" ]; then
@@ -199,31 +342,28 @@ render_compose() {
     fi
     [ -n "${SMTP_PASSWORD:-}" ] || fail "SMTP_PASSWORD is not set (add it to .env)"
     printf '%s' "$SMTP_PASSWORD" >"$am/smtp_password"
-    printf '%s' "$SMTP_PASSWORD" >"$dr/smtp_password"
-    # The report's database password (the DSN names no password).
-    if [ -n "${SUPABASE_GRAFANA_PASSWORD:-}" ]; then pgpass_line "$SUPABASE_GRAFANA_PASSWORD" >"$dr/pgpass"; else : >"$dr/pgpass"; fi
-    # The exporter's, when .env gives it apart from QUEUE_EXPORTER_DSN.
-    if [ -n "${QUEUE_EXPORTER_DB_PASSWORD:-}" ]; then pgpass_line "$QUEUE_EXPORTER_DB_PASSWORD" >"$qe/pgpass"; else : >"$qe/pgpass"; fi
+    # The watcher's bearer token (credentials_file of watchdog-watcher). An
+    # empty one makes the watcher answer 401: AlertmanagerNotificationsFailing
+    # then says so, and build/doctor names WATCHER_TOKEN.
+    printf '%s' "${WATCHER_TOKEN:-}" >"$am/watcher_token"
     umask 022
 
     [ -n "${SMTP_HOST:-}" ] || fail "SMTP_HOST is not set (add it to .env)"
     [ -n "${GRAFANA_DOMAIN:-}" ] || fail "GRAFANA_DOMAIN is not set (add it to .env)"
     SMTP_SMARTHOST="$SMTP_HOST:${SMTP_PORT:-587}" \
         SMTP_PASSWORD_FILE=/etc/alertmanager/rendered/smtp_password \
+        WATCHER_CREDENTIALS_FILE=/etc/alertmanager/rendered/watcher_token \
         ALERTMANAGER_TEMPLATES_DIR=/etc/alertmanager/templates \
         GRAFANA_URL="https://$GRAFANA_DOMAIN" \
         ALERTMANAGER_URL="${ALERTMANAGER_EXTERNAL_URL:-http://127.0.0.1:9093}" \
         render_template "$src/alertmanager/alertmanager.yml" "$am/alertmanager.yml" \
         "$src/alertmanager/defaults.env"
-    render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml"
+    # It holds the Wasabi keys: readable by the Thanos user only.
+    (umask 077 && render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml")
 
     chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
-    chown -R 10002:10002 "$dr" 2>/dev/null || true
-    chown -R 10001:10001 "$qe" 2>/dev/null || true
-    chmod 0440 "$am/smtp_password" "$prom/secrets/supabase_service_key" "$dr/smtp_password"
-    # libpq ignores a password file that group or others can read.
-    chmod 0400 "$dr/pgpass" "$qe/pgpass"
-    echo "$prog: rendered targets, Alertmanager and Thanos configuration into $rdest"
+    chmod 0440 "$am/smtp_password" "$am/watcher_token" "$prom/secrets/supabase_service_key" "$rdest/thanos/objstore.yml"
+    echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter and daily report files into $rdest"
 }
 
 case ${1:-} in

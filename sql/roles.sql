@@ -1,56 +1,78 @@
 -- Least-privilege roles for the monitoring stack. Idempotent: run it again
 -- after a password rotation or a schema change.
--- Passwords come from psql variables, never from this file:
---   psql "$SUPABASE_ADMIN_DSN" -X \
---        -v grafana_password="$SUPABASE_GRAFANA_PASSWORD" \
---        -v exporter_password="$QUEUE_EXPORTER_DB_PASSWORD" \
---        -f sql/roles.sql
+--
+-- Passwords never reach the server, the server's log or a command line:
+-- the roles get SCRAM-SHA-256 verifiers computed on the operator's machine
+-- by `build/doctor --scram-verifier ROLE` (libpq's PQencryptPasswordConn).
+-- Run it through sql/roles.sh, which reads the passwords from files or a
+-- prompt and feeds the verifiers to psql on standard input:
+--   sql/roles.sh apply --grafana-password-file G --exporter-password-file E -- "host=... user=postgres ..."
+-- or render plain SQL with the verifiers filled in, for Supabase's SQL editor:
+--   sql/roles.sh render --grafana-password-file G --exporter-password-file E > roles-filled.sql
+-- By hand: psql -v grafana_verifier=... -v exporter_verifier=... -f sql/roles.sql
+-- (a verifier on a command line is not the password, but keep it off anyway).
 -- Run it as the owner of the tables (on Supabase: the postgres user, which
 -- has CREATEROLE but is not a superuser; every statement here works so).
 -- grafana_readonly: SELECT on the five tables the dashboards read.
 -- queue_exporter:   SELECT on the two queue tables only.
+--
+-- Lines starting with a backslash, and \if ... \endif blocks, are psql's;
+-- sql/roles.sh render drops them and fills in :'grafana_verifier' and
+-- :'exporter_verifier', so keep every other statement plain SQL.
 \set ON_ERROR_STOP on
 
--- A missing or empty password stops the script before anything changes.
+-- The former plaintext variables are refused (they would reach the log).
 \if :{?grafana_password}
-\else
-  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: pass the password of grafana_readonly: psql -v grafana_password=... -v exporter_password=... -f sql/roles.sql'; END $$;
+  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql takes SCRAM verifiers, not passwords: use sql/roles.sh apply (or build/doctor --scram-verifier grafana_readonly and -v grafana_verifier=...)'; END $$;
 \endif
 \if :{?exporter_password}
+  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql takes SCRAM verifiers, not passwords: use sql/roles.sh apply (or build/doctor --scram-verifier queue_exporter and -v exporter_verifier=...)'; END $$;
+\endif
+-- A missing verifier stops the script before anything changes.
+\if :{?grafana_verifier}
 \else
-  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: pass the password of queue_exporter: psql -v grafana_password=... -v exporter_password=... -f sql/roles.sql'; END $$;
+  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: pass the verifier of grafana_readonly: sql/roles.sh apply ..., or psql -v grafana_verifier=... -v exporter_verifier=... (build/doctor --scram-verifier grafana_readonly)'; END $$;
 \endif
-SELECT length(:'grafana_password') = 0 AS grafana_password_empty,
-       length(:'exporter_password') = 0 AS exporter_password_empty \gset
-\if :grafana_password_empty
-  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: grafana_password is empty'; END $$;
-\endif
-\if :exporter_password_empty
-  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: exporter_password is empty'; END $$;
+\if :{?exporter_verifier}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: pass the verifier of queue_exporter: sql/roles.sh apply ..., or psql -v grafana_verifier=... -v exporter_verifier=... (build/doctor --scram-verifier queue_exporter)'; END $$;
 \endif
 
 BEGIN;
 
+-- The verifiers, for this transaction only (is_local = true).
+SELECT set_config('monitoring_roles.grafana_verifier', :'grafana_verifier', true),
+       set_config('monitoring_roles.exporter_verifier', :'exporter_verifier', true);
+
+-- Only a SCRAM-SHA-256 verifier is accepted: a plaintext password here
+-- would be hashed by the server, after travelling and being logged.
 -- Role attributes are set at creation: ALTER ROLE ... NOSUPERUSER and the
 -- like need a superuser, which Supabase does not give.
-SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'grafana_readonly') AS create_grafana \gset
-\if :create_grafana
-  CREATE ROLE grafana_readonly WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
-\endif
 -- Grafana holds up to 5 connections (maxOpenConns); the daily report and
 -- the doctor add a few. The limit keeps a runaway client from exhausting
 -- the shared database's connection slots.
-ALTER ROLE grafana_readonly WITH LOGIN CONNECTION LIMIT 20 PASSWORD :'grafana_password';
+DO $$
+DECLARE
+    r record;
+    v text;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES ('grafana_readonly', 'grafana_verifier', 20),
+                                   ('queue_exporter', 'exporter_verifier', 10)) AS t(role, var, connlimit) LOOP
+        v := current_setting('monitoring_roles.' || r.var);
+        IF v !~ '^SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$' THEN
+            RAISE EXCEPTION 'sql/roles.sql: % is not a SCRAM-SHA-256 verifier (make it with build/doctor --scram-verifier %)',
+                r.var, r.role;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role) THEN
+            EXECUTE format('CREATE ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS', r.role);
+        END IF;
+        EXECUTE format('ALTER ROLE %I WITH LOGIN CONNECTION LIMIT %s PASSWORD %L', r.role, r.connlimit, v);
+    END LOOP;
+END $$;
 -- Dashboards must never hold a query or a transaction open for minutes.
 ALTER ROLE grafana_readonly SET statement_timeout = '30s';
 ALTER ROLE grafana_readonly SET idle_in_transaction_session_timeout = '60s';
 ALTER ROLE grafana_readonly SET default_transaction_read_only = on;
-
-SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'queue_exporter') AS create_exporter \gset
-\if :create_exporter
-  CREATE ROLE queue_exporter WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS;
-\endif
-ALTER ROLE queue_exporter WITH LOGIN CONNECTION LIMIT 10 PASSWORD :'exporter_password';
 ALTER ROLE queue_exporter SET statement_timeout = '10s';
 ALTER ROLE queue_exporter SET idle_in_transaction_session_timeout = '60s';
 ALTER ROLE queue_exporter SET default_transaction_read_only = on;
@@ -88,6 +110,76 @@ BEGIN
                        AND policyname = 'monitoring_queue_exporter_select') THEN
             EXECUTE format('CREATE POLICY monitoring_queue_exporter_select ON public.%I '
                            'FOR SELECT TO queue_exporter USING (true)', t);
+        END IF;
+    END LOOP;
+END $$;
+
+-- Functions. PostgreSQL grants EXECUTE on every new function to PUBLIC, so
+-- both roles could call any function in a schema they can use -- including
+-- SECURITY DEFINER functions (Supabase RPCs), which run with their owner's
+-- rights and can read tables these roles cannot. A Grafana viewer can send
+-- raw SQL through /api/ds/query, so this matters. A grant to PUBLIC cannot
+-- be revoked from one role only (PostgreSQL has no "deny"), hence, for every
+-- function in a schema either role can use (pg_catalog and
+-- information_schema aside: built-ins):
+--   * Supabase's API roles (anon, authenticated, service_role, where they
+--     exist) that can execute it now get an explicit grant, so they keep
+--     exactly what they have;
+--   * the grant to PUBLIC and any direct grant to our two roles go;
+--   * functions in the allow-list below are granted to the role explicitly.
+-- Other roles that relied on PUBLIC's grant lose it; name them in
+-- keep_roles if they need it. Functions this user may not alter (owned by
+-- another role, e.g. supabase_admin in schema extensions) are reported as a
+-- WARNING and left alone.
+DO $$
+DECLARE
+    -- The contract's allow-lists, as regprocedure text, e.g.
+    -- 'public.queue_depth(text)'. Today the dashboards and the exporter
+    -- call no function outside pg_catalog.
+    allow_grafana  text[] := ARRAY[]::text[];
+    allow_exporter text[] := ARRAY[]::text[];
+    keep_roles     text[] := ARRAY['anon', 'authenticated', 'service_role'];
+    f record;
+    r text;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure AS sig, p.proowner
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+          AND (has_schema_privilege('grafana_readonly', n.oid, 'USAGE')
+               OR has_schema_privilege('queue_exporter', n.oid, 'USAGE'))
+          AND (has_function_privilege('grafana_readonly', p.oid, 'EXECUTE')
+               OR has_function_privilege('queue_exporter', p.oid, 'EXECUTE'))
+          AND NOT (p.oid::regprocedure::text = ANY (allow_grafana || allow_exporter))
+        ORDER BY 1::text
+    LOOP
+        IF NOT pg_has_role(current_user, f.proowner, 'USAGE') THEN
+            RAISE WARNING 'sql/roles.sql: % is owned by % and stays callable by the monitoring roles; as its owner run: REVOKE EXECUTE ON ROUTINE % FROM PUBLIC (grant it back to the roles that need it)',
+                f.sig, f.proowner::regrole, f.sig;
+            CONTINUE;
+        END IF;
+        FOREACH r IN ARRAY keep_roles LOOP
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)
+               AND has_function_privilege(r, f.sig, 'EXECUTE') THEN
+                EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', f.sig, r);
+            END IF;
+        END LOOP;
+        EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC, grafana_readonly, queue_exporter', f.sig);
+    END LOOP;
+    FOR f IN SELECT unnest(allow_grafana) AS sig LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO grafana_readonly', f.sig);
+    END LOOP;
+    FOR f IN SELECT unnest(allow_exporter) AS sig LOOP
+        EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO queue_exporter', f.sig);
+    END LOOP;
+    -- Functions this user creates from now on: no EXECUTE for PUBLIC (a
+    -- default that can only be changed for all schemas at once), but the
+    -- Supabase API roles still get it in schema public, as before.
+    -- Functions created by other roles are checked by re-running this file.
+    ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON ROUTINES FROM PUBLIC;
+    FOREACH r IN ARRAY keep_roles LOOP
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON ROUTINES TO %I', r);
         END IF;
     END LOOP;
 END $$;

@@ -64,6 +64,24 @@ prom_query() {
     curl -fsS --max-time 10 "$PROM_URL/api/v1/query" --data-urlencode "query=$1"
 }
 
+# assert_valgrind_clean LOGFILE: memcheck's log (--log-file) reports no
+# error, no definitely or indirectly lost block, no invalid access and no
+# use of an uninitialised value.
+assert_valgrind_clean() {
+    local vg
+    vg=$(cat "$1" 2>/dev/null)
+    assert_contains "valgrind: ERROR SUMMARY: 0 errors" "$vg" "ERROR SUMMARY: 0 errors from 0 contexts"
+    # Either every block was freed, or the leak summary shows nothing lost.
+    if grep -q "All heap blocks were freed" <<<"$vg"; then
+        ok "valgrind: all heap blocks were freed"
+    else
+        assert_contains "valgrind: definitely lost: 0 bytes" "$vg" "definitely lost: 0 bytes in 0 blocks"
+        assert_contains "valgrind: indirectly lost: 0 bytes" "$vg" "indirectly lost: 0 bytes in 0 blocks"
+    fi
+    assert_not_contains "valgrind: no invalid access" "$vg" "Invalid "
+    assert_not_contains "valgrind: no uninitialised value used" "$vg" "uninitialised"
+}
+
 # Load the running test stack's addresses when there is one (tests/run.sh
 # starts it before tests/integration).
 if [ -n "${STACK_ENV:-}" ] && [ -f "$STACK_ENV" ]; then

@@ -205,6 +205,24 @@ valid_source() {
 }
 valid_port() { [[ $1 =~ ^[0-9]{1,5}$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
 
+# split_listen_address SPEC DEFAULT_PORT: --listen-address IP[:PORT], IPv6
+# in brackets ([2001:db8::1]:9100). Sets host, port and LISTEN (normalised:
+# IP:PORT or [IPv6]:PORT); a malformed SPEC is a usage error.
+# shellcheck disable=SC2034 # host, port and LISTEN are the results callers read
+split_listen_address() {
+    local spec=$1 dport=$2
+    case $spec in
+    \[*\]:*) host=${spec%]:*}; host=${host#[}; port=${spec##*]:} ;;
+    \[*\]) host=${spec#[}; host=${host%]}; port=$dport ;;
+    *:*:*) usage_error "--listen-address '$spec': write an IPv6 address in brackets, e.g. [2001:db8::1]:$dport" ;;
+    *:*) host=${spec%:*}; port=${spec##*:} ;;
+    *) host=$spec; port=$dport ;;
+    esac
+    valid_ip "$host" || usage_error "--listen-address '$spec': '$host' is not an IP address"
+    valid_port "$port" || usage_error "--listen-address '$spec': '$port' is not a port number"
+    if valid_ipv6 "$host"; then LISTEN="[$host]:$port"; else LISTEN="$host:$port"; fi
+}
+
 # finish_summary: the last line of every run says what happened.
 finish_summary() {
     if [ "$DRY_RUN" = 1 ]; then

@@ -56,15 +56,16 @@ compose() {
 
 # The per-service fingerprint of everything a container is created from:
 # its resolved definition (environment after .env interpolation, env_file
-# contents merged in by compose) plus the content of the deployed files it
-# bind-mounts and of its file-based secrets/configs. `docker compose
-# restart` re-reads none of these; a changed fingerprint means re-create.
-# Only files of the release manifest are read, never data directories.
-# A service that waits for a changed one-shot service (depends_on with
-# condition service_completed_successfully, e.g. config-init rendering
-# configuration into a volume) consumes its output, so it changed too.
-# Prints "hash SERVICE SHA256" lines, then "changed SERVICE" lines (compared
-# with the fingerprints of the last successful deploy, if any).
+# contents merged in by compose), the content of the deployed files it
+# bind-mounts and of its file-based secrets/configs, and the content that
+# config-init renders into the named volumes it mounts (measured during
+# validation, so a secret changed in .env reaches exactly the services that
+# read it, and config-init runs again). `docker compose restart` re-reads
+# none of these; a changed fingerprint means re-create. Only files of the
+# release manifest are read, never data directories; a mount of the whole
+# project directory (config-init reads .env from it) counts through what is
+# rendered from it. Prints "hash SERVICE SHA256" and "oneshot SERVICE" lines,
+# then "changed SERVICE" lines (compared with the last successful deploy).
 HASH_PY='
 import hashlib, json, os, sys
 cfg = json.load(sys.stdin)
@@ -74,8 +75,15 @@ root = os.path.normpath(sys.argv[1])
 real = sys.argv[2]
 with open(sys.argv[3], encoding="utf-8") as f:
     manifest = sorted(l.rstrip("\n") for l in f if l.strip())
+rendered = {}
+if os.path.exists(sys.argv[5]):
+    with open(sys.argv[5], encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2:
+                rendered[parts[0]] = parts[1]
 old = {}
-if len(sys.argv) > 4 and os.path.exists(sys.argv[4]):
+if os.path.exists(sys.argv[4]):
     with open(sys.argv[4], encoding="utf-8") as f:
         for line in f:
             parts = line.split()
@@ -94,6 +102,8 @@ def deployed(src):
     if not (src == root or src.startswith(root + os.sep)):
         return []
     rel = os.path.relpath(src, root)
+    if rel == ".":
+        return []
     if rel == ".env" and os.path.isfile(os.path.join(real, rel)):
         return [(".env", digest(os.path.join(real, rel)))]
     out = []
@@ -104,35 +114,16 @@ def deployed(src):
                 out.append((m, digest(p)))
     return out
 
-def dotenv_keys(keys):
-    """The values of KEYS in the release .env only (a service that mounts
-    .env to read a few secrets changes only when those change)."""
-    vals = {}
-    path = os.path.join(real, ".env")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                k, sep, v = line.strip().partition("=")
-                k = k.strip()
-                if k.startswith("export "):
-                    k = k[7:].strip()
-                if sep and k in keys:
-                    vals[k] = v.strip()
-    h = hashlib.sha256(json.dumps(sorted(vals.items())).encode()).hexdigest()
-    return [(".env:" + " ".join(sorted(keys)), h)]
-
 services = cfg.get("services", {})
 new, waits_for = {}, {}
 for name, svc in sorted(services.items()):
     h = hashlib.sha256(json.dumps(svc, sort_keys=True).encode())
     inputs = []
-    secret_keys = ((svc.get("environment") or {}).get("DOTENV_SECRETS") or "").split()
     for v in svc.get("volumes") or []:
         if isinstance(v, dict) and v.get("type") == "bind":
-            if secret_keys and os.path.normpath(v["source"]) == os.path.join(root, ".env"):
-                inputs += dotenv_keys(secret_keys)
-            else:
-                inputs += deployed(v["source"])
+            inputs += deployed(v["source"])
+        elif isinstance(v, dict) and v.get("type") == "volume" and v.get("source") in rendered:
+            inputs.append(("volume:" + v["source"], rendered[v["source"]]))
     for ef in svc.get("env_file") or []:
         inputs += deployed(ef if isinstance(ef, str) else ef.get("path", ""))
     for kind in ("secrets", "configs"):
@@ -149,8 +140,13 @@ for name, svc in sorted(services.items()):
         waits_for[name] = [d for d, c in deps.items()
                            if (c or {}).get("condition") == "service_completed_successfully"]
     print("hash", name, new[name])
+    if svc.get("restart") == "no":
+        print("oneshot", name)
 changed = {n for n, h in new.items() if n in old and old[n] != h}
-grew = True
+# Without digests of the rendered output (none measured), a service that
+# waits for a changed one-shot counts as changed too: more re-creations,
+# never a stale one.
+grew = not rendered
 while grew:
     grew = False
     for n, deps in waits_for.items():
@@ -286,6 +282,22 @@ validate_release() {
         fi
         echo "Caddyfile valid (caddy validate)"
     fi
+    # What config-init renders, per volume (digests only), for the switch's
+    # fingerprints. The files belong to the services' users: read as root
+    # inside config-init's image.
+    if [ -n "$init_image" ]; then
+        docker run --rm --network none -v "$check:/c:ro" --entrypoint sh "$init_image" \
+            -c 'cd /c && find . -type f | LC_ALL=C sort | xargs -r sha256sum' |
+            python3 -c '
+import collections, hashlib, sys
+vol = collections.defaultdict(hashlib.sha256)
+for line in sys.stdin:
+    digest, path = line.split(None, 1)
+    parts = path.strip().split("/", 2)
+    vol[parts[1]].update((path.strip() + " " + digest + "\n").encode())
+for v, h in sorted(vol.items()):
+    print(v, h.hexdigest())' >"$meta/rendered.pending" || { echo "could not digest the rendered configuration" >&2; return 1; }
+    fi
 }
 
 # stack_health: "ok", or the services not healthy yet (one line).
@@ -331,13 +343,39 @@ point_current() {
 }
 
 # bring_up RELEASE_DIR SERVICES...: re-create SERVICES, converge the rest.
+# Changed one-shots (config-init) run first and must exit 0: the services
+# re-created after them read what they render.
 bring_up() {
-    local rel=$1
+    local rel=$1 s first=() rest=()
     shift
-    if [ $# -gt 0 ]; then
-        compose "$current" "$rel" up -d --build --force-recreate --no-deps "$@" || return 1
+    for s in "$@"; do
+        if [[ " ${oneshots[*]} " == *" $s "* ]]; then first+=("$s"); else rest+=("$s"); fi
+    done
+    for s in "${first[@]}"; do
+        compose "$current" "$rel" up -d --force-recreate --no-deps "$s" || return 1
+        wait_oneshot "$s" || return 1
+    done
+    if [ ${#rest[@]} -gt 0 ]; then
+        compose "$current" "$rel" up -d --build --force-recreate --no-deps "${rest[@]}" || return 1
     fi
     compose "$current" "$rel" up -d --build --remove-orphans
+}
+
+# wait_oneshot SERVICE: its container exited 0 (bounded by the health timeout).
+wait_oneshot() {
+    local deadline=$((SECONDS + (HEALTH_TIMEOUT > 0 ? HEALTH_TIMEOUT : 300))) st
+    while :; do
+        st=$(docker ps -a --filter "label=com.docker.compose.project=$project" \
+            --filter "label=com.docker.compose.service=$1" --filter label=com.docker.compose.oneoff=False \
+            --format '{{.State}} {{.Status}}' | head -1)
+        case $st in
+        'exited Exited (0)'*) return 0 ;;
+        exited*) echo "$1 failed: $st" >&2; return 1 ;;
+        esac
+        [ "$SECONDS" -lt "$deadline" ] || { echo "$1 did not finish: $st" >&2; return 1; }
+        [ -z "$st" ] && [ "$HEALTH_TIMEOUT" = 0 ] && return 0
+        sleep 1
+    done
 }
 
 case $cmd in
@@ -406,11 +444,12 @@ switch)
     # Fingerprints on the project directory the stack runs from (DIR/current).
     # Secrets are in the resolved configuration: piped, never written.
     if ! result=$(compose "$current" "$rel" config --format json |
-        python3 -c "$HASH_PY" "$current" "$rel" "$meta/manifest.new" "$meta/service-hashes"); then
+        python3 -c "$HASH_PY" "$current" "$rel" "$meta/manifest.new" "$meta/service-hashes" "$meta/rendered.pending"); then
         if [ -n "$prev" ]; then point_current "$prev"; else rm -f "$current"; fi
         fail "could not compute the service fingerprints (docker compose config --format json); nothing was re-created"
     fi
     mapfile -t changed < <(printf '%s\n' "$result" | sed -n 's/^changed //p')
+    mapfile -t oneshots < <(printf '%s\n' "$result" | sed -n 's/^oneshot //p')
     cd "$dir"
     if [ ${#changed[@]} -gt 0 ]; then
         echo "environment or mounted files changed for: ${changed[*]} (re-creating them: restart would not reload them)"
@@ -431,6 +470,7 @@ switch)
     # Recorded only after a healthy up: a failed deploy is retried in full.
     printf '%s\n' "$result" | grep '^hash ' >"$meta/service-hashes"
     printf '%s\n' "$rev" >"$meta/revision"
+    rm -f "$meta/rendered.pending"
     if [ "$old_layout" = 1 ]; then
         while IFS= read -r f; do rm -f -- "${dir:?}/$f"; done <"$meta/manifest"
         rm -f "$dir/.env"

@@ -97,13 +97,87 @@ static enum MHD_Result handle_readyz(struct http_server *s, struct MHD_Connectio
 /* Per-request state without allocation: *req_cls points at one of these. */
 static int request_seen, request_has_body;
 
+/* A POST body being read (the optional POST route). */
+struct post_req {
+    char *buf;
+    size_t len;
+    int too_large;
+};
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (*req_cls && *req_cls != &request_seen && *req_cls != &request_has_body) {
+        struct post_req *p = *req_cls;
+        free(p->buf);
+        free(p);
+    }
+    *req_cls = NULL;
+}
+
+static enum MHD_Result post_begin(struct http_server *s, struct MHD_Connection *conn,
+                                  const char *method, void **req_cls)
+{
+    if (strcmp(method, "POST") != 0)
+        return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "POST");
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    if (s->ep->authorized && !s->ep->authorized(s->ep->ctx, auth))
+        return reply_text(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n", NULL);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > s->ep->post_max_body)
+        return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n", NULL);
+    struct post_req *p = calloc(1, sizeof(*p));
+    if (!p)
+        return MHD_NO;
+    *req_cls = p;
+    return MHD_YES;
+}
+
+/* The POST route: *req_cls is NULL on the first call, then a post_req. */
+static enum MHD_Result handle_post(struct http_server *s, struct MHD_Connection *conn,
+                                   const char *method, const char *data, size_t *size,
+                                   void **req_cls)
+{
+    if (*req_cls == NULL)
+        return post_begin(s, conn, method, req_cls);
+    struct post_req *p = *req_cls;
+    if (*size != 0) {
+        /* Beyond the limit the rest is read and dropped (bounded by the
+         * idle timeout): a response cannot be queued mid-body. */
+        if (!p->too_large && p->len + *size <= s->ep->post_max_body) {
+            char *nb = realloc(p->buf, p->len + *size + 1);
+            if (!nb)
+                return MHD_NO;
+            memcpy(nb + p->len, data, *size);
+            p->buf = nb;
+            p->len += *size;
+            p->buf[p->len] = '\0';
+        } else {
+            p->too_large = 1;
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    if (p->too_large)
+        return reply_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n", NULL);
+    struct http_reply r = {.status = MHD_HTTP_OK};
+    if (s->ep->post(s->ep->ctx, p->buf ? p->buf : "", p->len, &r) != 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
+    return reply(conn, r.status, r.content_type ? r.content_type : "text/plain; charset=utf-8",
+                 r.body, r.len, 1, NULL);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **req_cls)
 {
     (void)version;
-    (void)upload_data;
     struct http_server *s = cls;
+    if (s->ep->post && s->ep->post_path && strcmp(url, s->ep->post_path) == 0)
+        return handle_post(s, conn, method, upload_data, upload_data_size, req_cls);
     enum http_route route = http_route(method, url);
     if (*req_cls == NULL) {
         *req_cls = &request_seen;
@@ -185,7 +259,8 @@ struct http_server *http_server_start(const struct listen_addr *addr, const stru
         MHD_OPTION_LISTEN_SOCKET, s->fd, MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
         MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         lim->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errsz,
                  "cannot start the HTTP server on %s (libmicrohttpd refused the options)",

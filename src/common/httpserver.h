@@ -1,7 +1,8 @@
 /* The daemons' HTTP server skeleton (libmicrohttpd): /metrics, /healthz
  * (and /-/healthy), /readyz; 404 for anything else, 405 for methods other
  * than GET and HEAD, 400 for a request with a body or a malformed
- * X-Prometheus-Scrape-Timeout-Seconds (libmicrohttpd itself answers 4xx to
+ * X-Prometheus-Scrape-Timeout-Seconds; optionally one bounded,
+ * authenticated POST route (libmicrohttpd itself answers 4xx to
  * malformed HTTP). Requests are read by a small pool of epoll threads, so
  * a slow client costs a socket, not a thread; connection count, per-IP
  * connection count, idle time and request size are bounded. Routing is
@@ -34,6 +35,16 @@ struct http_endpoints {
      * with why. NULL: ready whenever alive. Returns 0 or -1 (500). */
     int (*ready)(void *ctx, bool *ready, char *why, size_t whysz);
     double default_wait_s;
+    /* Optional POST route (the watcher's webhook); post NULL: none. A
+     * request to post_path is checked by authorized() as soon as its
+     * headers are in (401 before any body is read), refused with 413
+     * unread when its Content-Length exceeds post_max_body (or once the
+     * body does, when it comes chunked), else handed whole to post(),
+     * which returns 0 or -1 (500). Other methods on post_path get 405. */
+    const char *post_path;
+    size_t post_max_body;
+    bool (*authorized)(void *ctx, const char *authorization_header);
+    int (*post)(void *ctx, const char *body, size_t len, struct http_reply *out);
 };
 
 struct http_limits {

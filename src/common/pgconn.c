@@ -131,6 +131,7 @@ int pg_params_build(struct pg_params *p, const char *dsn, const char *dsn_name,
          * override everything before it. */
         p->keywords[p->n] = "dbname";
         p->values[p->n] = p->dsn;
+        p->tail = 1;
     }
     return 0;
 }
@@ -144,12 +145,28 @@ int pg_params_set(struct pg_params *p, const char *keyword, const char *value)
         }
     if (p->n + 1 >= PG_PARAMS_MAX)
         return -1;
-    /* The DSN entry, if any, stays last. */
-    p->keywords[p->n + 1] = p->keywords[p->n];
-    p->values[p->n + 1] = p->values[p->n];
+    /* The DSN and the overrides, if any, stay after it. */
+    memmove(&p->keywords[p->n + 1], &p->keywords[p->n], p->tail * sizeof(p->keywords[0]));
+    memmove(&p->values[p->n + 1], &p->values[p->n], p->tail * sizeof(p->values[0]));
     p->keywords[p->n] = keyword;
     p->values[p->n] = value;
     p->n++;
+    return 0;
+}
+
+int pg_params_override(struct pg_params *p, const char *keyword, const char *value)
+{
+    size_t first = p->n + (p->dsn ? 1 : 0);
+    for (size_t i = first; i < p->n + p->tail; i++)
+        if (strcmp(p->keywords[i], keyword) == 0) {
+            p->values[i] = value;
+            return 0;
+        }
+    if (p->n + p->tail >= first + PG_OVERRIDES_MAX)
+        return -1;
+    p->keywords[p->n + p->tail] = keyword;
+    p->values[p->n + p->tail] = value;
+    p->tail++;
     return 0;
 }
 

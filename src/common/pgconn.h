@@ -31,15 +31,20 @@ struct pg_defaults {
 
 #define PG_PARAMS_MAX 24
 
+#define PG_OVERRIDES_MAX 2
+
 /* keywords/values: NULL-terminated, ready for PQconnectdbParams (or
  * PQconnectStartParams) with expand_dbname = (dsn != NULL); the DSN, when
- * given, is the last entry ("dbname"), so it overrides the defaults. */
+ * given, follows the defaults ("dbname"), so it overrides them. Only
+ * pg_params_override's entries come after it (libpq keeps the last value
+ * of a repeated keyword). */
 struct pg_params {
-    const char *keywords[PG_PARAMS_MAX + 2];
-    const char *values[PG_PARAMS_MAX + 2];
+    const char *keywords[PG_PARAMS_MAX + PG_OVERRIDES_MAX + 2];
+    const char *values[PG_PARAMS_MAX + PG_OVERRIDES_MAX + 2];
     char connect_timeout[16];
     const char *dsn;
-    size_t n; /* entries before the DSN */
+    size_t n;    /* entries before the DSN */
+    size_t tail; /* entries from the DSN on: the DSN and the overrides */
 };
 
 /* dsn may be NULL or empty (then PG* variables and pg_params_set supply
@@ -52,6 +57,10 @@ int pg_params_build(struct pg_params *p, const char *dsn, const char *dsn_name,
 /* Sets keyword to value (replacing a default), ahead of the DSN. Returns
  * 0, or -1 when the array is full. */
 int pg_params_set(struct pg_params *p, const char *keyword, const char *value);
+/* Sets keyword to value after the DSN, so it wins over the DSN's own
+ * setting (e.g. the doctor applies the upgrade config-init makes to a
+ * DSN's sslmode). Returns 0, or -1 when the overrides are full. */
+int pg_params_override(struct pg_params *p, const char *keyword, const char *value);
 /* The value keyword will get from the defaults and pg_params_set (not the
  * DSN), or NULL. */
 const char *pg_params_get(const struct pg_params *p, const char *keyword);

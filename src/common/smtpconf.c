@@ -135,3 +135,13 @@ int smtp_mailbox_address(const char *s, char *out, size_t outsz)
     out[n] = '\0';
     return 0;
 }
+
+bool smtp_check_user(const char *v, struct strbuf *why)
+{
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            sb_puts(why, "contains whitespace or control characters");
+            return false;
+        }
+    return true;
+}

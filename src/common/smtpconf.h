@@ -44,6 +44,8 @@ bool smtp_check_cleartext(enum smtp_tls tls, const char *host, bool credentials,
  * list of at most SMTP_MAX_RCPT bare addresses. */
 bool smtp_check_mailbox(const char *v, struct strbuf *why);
 bool smtp_check_rcpt_list(const char *v, struct strbuf *why);
+/* The SMTP_USER validator: a login without whitespace or control characters. */
+bool smtp_check_user(const char *v, struct strbuf *why);
 
 /* The bare address of a mailbox that smtp_check_mailbox accepts, or of one
  * list item. Returns 0, or -1 (not a mailbox, or longer than outsz). */

@@ -322,21 +322,75 @@ static void resolve_verdict(struct doctor *d, const char *host, const struct res
         doc_report_fail(d->rep, "supabase.resolve", POOLER_FIX, "%s", msg);
 }
 
-/* The doctor's connection defaults: those of the programs (pgconn.h). */
+/* The doctor's connection defaults: those of the programs (pgconn.h),
+ * with SUPABASE_CA_CERT (ca, may be NULL) as sslrootcert. */
 static int doc_pg_params(const struct doctor *d, struct pg_params *p, const char *dsn,
-                         const char *dsn_name, char *err, size_t errsz)
+                         const char *dsn_name, const char *ca, char *err, size_t errsz)
 {
     const struct pg_defaults def = {.application_name = "ecotrans-doctor",
-                                    .connect_timeout_s = (double)d->opt->timeout};
+                                    .connect_timeout_s = (double)d->opt->timeout,
+                                    .sslrootcert = ca};
     return pg_params_build(p, dsn, dsn_name, &def, (env_get_fn)getenv, err, errsz);
 }
 
+/* SUPABASE_CA_CERT, as config-init applies it to Grafana, the queue
+ * exporter and the daily report (scripts/render-config.sh, supabase_tls):
+ * with a CA, sslmode=require becomes verify-full and libpq checks the
+ * chain against that CA and the host name against the certificate. Returns
+ * the sslmode to use; *ca is the CA file or NULL. A CA that cannot be read
+ * is reported here (supabase.tls) and returns NULL. */
+static const char *supabase_tls_mode(struct doctor *d, const char *sslmode, const char **ca)
+{
+    *ca = doc_raw(d, "SUPABASE_CA_CERT");
+    if (!*ca || !**ca) {
+        *ca = NULL;
+        return sslmode;
+    }
+    FILE *f = fopen(*ca, "r");
+    char head[4096] = "";
+    size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0;
+    head[n] = '\0';
+    if (f)
+        fclose(f);
+    if (!f || !strstr(head, "-----BEGIN CERTIFICATE-----")) {
+        doc_report_fail(d->rep, "supabase.tls",
+                        "download Supabase's CA certificate (Project Settings > Database > SSL "
+                        "Configuration) into the repository directory and name it in "
+                        "SUPABASE_CA_CERT",
+                        "SUPABASE_CA_CERT=%s %s", *ca,
+                        f ? "is not a PEM certificate" : "cannot be read");
+        return NULL;
+    }
+    return !strcmp(sslmode, "require") ? "verify-full" : sslmode;
+}
+
+/* The fix for a failed verify-full/verify-ca handshake, from libpq's words. */
+static const char *tls_fix(const char *error, const char *ca)
+{
+    if (contains(error, "does not match host name"))
+        return "SUPABASE_DB_HOST must be a name on Supabase's certificate "
+               "(db.<ref>.supabase.co, or the pooler's host), not an address or an alias";
+    if (ca)
+        return "SUPABASE_CA_CERT must be Supabase's CA certificate (Project Settings > "
+               "Database > SSL Configuration): the server's certificate chain does not lead to it";
+    return "for verify-ca/verify-full name Supabase's CA certificate in SUPABASE_CA_CERT "
+           "(Project Settings > Database > SSL), or use sslmode=require";
+}
+
+/* How the doctor reaches Supabase: the sslmode after supabase_tls_mode and
+ * the CA file (NULL: none). */
+struct supabase_tls {
+    const char *sslmode;
+    const char *ca;
+};
+
 /* supabase.tls and supabase.grafana-role from one connection attempt. */
 static void grafana_outcome(struct doctor *d, const struct resolved *res, const char *host,
-                            const char *port, const char *user, const char *sslmode,
+                            const char *port, const char *user, const struct supabase_tls *tls,
                             struct pg_attempt *a)
 {
     struct report *r = d->rep;
+    const char *sslmode = tls->sslmode, *ca = tls->ca;
     bool require = !strcmp(sslmode, "require");
     if (a->conn) {
         if (require)
@@ -345,8 +399,8 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
                             "check the certificate)",
                             a->tls_info);
         else
-            doc_report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s)",
-                            a->tls_info, sslmode);
+            doc_report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s%s%s)",
+                            a->tls_info, sslmode, ca ? ", CA " : "", ca ? ca : "");
         judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a->conn, grafana_tables,
                    sizeof(grafana_tables) / sizeof(grafana_tables[0]));
         PQfinish(a->conn);
@@ -364,9 +418,7 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
     } else if (a->tls) {
         doc_report_fail(r, "supabase.tls",
                         require ? "the server must offer TLS: is SUPABASE_DB_HOST really Supabase?"
-                                : "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's "
-                                  "CA certificate (Project Settings > Database > SSL), or use "
-                                  "sslmode=require",
+                                : tls_fix(a->error, ca),
                         "TLS with %s:%s failed (sslmode=%s): %s", host, port, sslmode, a->error);
         doc_report_skip(r, "supabase.grafana-role", "no connection (see supabase.tls)");
     } else {
@@ -383,7 +435,8 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
 /* Resolve, reach and log in as the Grafana role (the parameters Grafana's
  * data source uses: host, port, user, password, sslmode from the .env). */
 static void check_grafana_side(struct doctor *d, const char *host, const char *port,
-                               const char *user, const char *password, const char *sslmode)
+                               const char *user, const char *password,
+                               const struct supabase_tls *tls)
 {
     struct report *r = d->rep;
     struct resolved res;
@@ -407,21 +460,34 @@ static void check_grafana_side(struct doctor *d, const char *host, const char *p
     }
     struct pg_params p;
     struct pg_attempt a = {0};
-    if (doc_pg_params(d, &p, NULL, NULL, a.error, sizeof(a.error)) == 0) {
+    if (doc_pg_params(d, &p, NULL, NULL, tls->ca, a.error, sizeof(a.error)) == 0) {
         pg_params_set(&p, "host", host);
         pg_params_set(&p, "port", port);
         pg_params_set(&p, "dbname", "postgres");
         pg_params_set(&p, "user", user);
         pg_params_set(&p, "password", password);
-        pg_params_set(&p, "sslmode", sslmode);
+        pg_params_set(&p, "sslmode", tls->sslmode);
         doc_pg_try(&p, &a);
     }
     resolve_verdict(d, host, &res, &a);
-    grafana_outcome(d, &res, host, port, user, sslmode, &a);
+    grafana_outcome(d, &res, host, port, user, tls, &a);
+}
+
+/* The exporter's TLS as config-init renders its service file: the DSN's
+ * own sslmode/sslrootcert are kept, except that a CA upgrades require to
+ * verify-full; what the DSN lacks comes from SUPABASE_SSLMODE/_CA_CERT. */
+static void exporter_tls(struct pg_params *p, const char *dsn, const struct supabase_tls *tls)
+{
+    if (tls->sslmode)
+        pg_params_set(p, "sslmode", tls->sslmode); /* the DSN's own wins */
+    char *mode = pg_conninfo_value(dsn, "sslmode");
+    if (tls->ca && mode && !strcmp(mode, "require"))
+        pg_params_override(p, "sslmode", "verify-full");
+    free(mode);
 }
 
 /* The exporter connects with its own DSN, with the exporter's defaults. */
-static void check_exporter_side(struct doctor *d)
+static void check_exporter_side(struct doctor *d, const struct supabase_tls *tls)
 {
     struct report *r = d->rep;
     struct strbuf why;
@@ -436,21 +502,21 @@ static void check_exporter_side(struct doctor *d)
     sb_free(&why);
     struct pg_params p;
     char err[512];
-    if (doc_pg_params(d, &p, dsn, "QUEUE_EXPORTER_DSN", err, sizeof(err)) != 0) {
+    if (doc_pg_params(d, &p, dsn, "QUEUE_EXPORTER_DSN", tls->ca, err, sizeof(err)) != 0) {
         doc_report_fail(r, "supabase.exporter-role",
                         "write QUEUE_EXPORTER_DSN as key=value pairs: host=... port=5432 "
                         "dbname=postgres user=queue_exporter password=... sslmode=require",
                         "QUEUE_EXPORTER_DSN is not a libpq connection string");
         return;
     }
+    exporter_tls(&p, dsn, tls);
     char *ehost = pg_conninfo_value(dsn, "host"), *euser = pg_conninfo_value(dsn, "user");
     struct pg_attempt a;
     doc_pg_try(&p, &a);
     if (!a.conn) {
         const char *fix = a.network ? "check host/port in QUEUE_EXPORTER_DSN (IPv4-only server: "
                                       "the session pooler) and outbound TCP"
-                          : a.tls   ? "check sslmode in QUEUE_EXPORTER_DSN (PGSSLROOTCERT for "
-                                      "verify-full)"
+                          : a.tls   ? tls_fix(a.error, tls->ca)
                                     : "check user/password in QUEUE_EXPORTER_DSN (the password "
                                       "given to sql/roles.sql; .<ref> suffix with the pooler)";
         doc_report_fail(r, "supabase.exporter-role", fix,
@@ -478,14 +544,21 @@ void doc_check_supabase(struct doctor *d)
     const char *user = doc_input(d, "SUPABASE_GRAFANA_USER", &why);
     const char *password = doc_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
     const char *sslmode = doc_input(d, "SUPABASE_SSLMODE", &why);
+    struct supabase_tls tls = {NULL, NULL};
+    /* A CA that cannot be used is reported as supabase.tls. */
+    bool ca_ok = !sslmode || (tls.sslmode = supabase_tls_mode(d, sslmode, &tls.ca)) != NULL;
     if (why.len) {
         doc_report_fail(d->rep, "supabase.resolve", doc_input_fix(d), "cannot check: %s",
                         sb_str(&why));
-        doc_report_skip(d->rep, "supabase.tls", "needs the SUPABASE_DB_* variables");
+        if (ca_ok)
+            doc_report_skip(d->rep, "supabase.tls", "needs the SUPABASE_DB_* variables");
         doc_report_skip(d->rep, "supabase.grafana-role", "needs the SUPABASE_DB_* variables");
+    } else if (!ca_ok) {
+        doc_report_skip(d->rep, "supabase.grafana-role",
+                        "no usable CA certificate (see supabase.tls)");
     } else {
-        check_grafana_side(d, host, port, user, password, sslmode);
+        check_grafana_side(d, host, port, user, password, &tls);
     }
     sb_free(&why);
-    check_exporter_side(d);
+    check_exporter_side(d, &tls);
 }

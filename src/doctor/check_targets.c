@@ -15,6 +15,8 @@ static bool looks_like(const char *role, const char *body)
 {
     if (!strcmp(role, "node"))
         return strstr(body, "node_exporter_build_info") || strstr(body, "node_uname_info");
+    if (!strcmp(role, "watcher"))
+        return strstr(body, "watcher_build_info") != NULL;
     return strstr(body, "cadvisor_version_info") ||
            strstr(body, "container_cpu_usage_seconds_total");
 }
@@ -36,13 +38,16 @@ static size_t count_samples(const char *body)
 
 static const char *role_software(const char *role)
 {
-    return !strcmp(role, "node") ? "node_exporter" : "cAdvisor";
+    return !strcmp(role, "node")      ? "node_exporter"
+           : !strcmp(role, "watcher") ? "the watcher"
+                                      : "cAdvisor";
 }
 
 static const char *install_hint(const char *role)
 {
-    return !strcmp(role, "node") ? "scripts/install-node-exporter.sh"
-                                 : "scripts/install-cadvisor.sh";
+    return !strcmp(role, "node")      ? "scripts/install-node-exporter.sh"
+           : !strcmp(role, "watcher") ? "scripts/install-watcher.sh"
+                                      : "scripts/install-cadvisor.sh";
 }
 
 /* targets.inventory; false when there is nothing to probe. */

@@ -34,5 +34,6 @@ void doc_check_supabase(struct doctor *d);
 void doc_check_targets(struct doctor *d);
 void doc_check_dns(struct doctor *d);
 void doc_check_stack(struct doctor *d);
+void doc_check_watcher(struct doctor *d);
 
 #endif

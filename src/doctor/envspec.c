@@ -84,8 +84,9 @@ static bool chk_email_list(const char *v, struct strbuf *why)
 static bool chk_watchdog_receiver(const char *v, struct strbuf *why)
 {
     /* The receivers alertmanager/alertmanager.yml defines. */
-    if (strcmp(v, "watchdog-off") != 0 && strcmp(v, "watchdog-webhook") != 0) {
-        sb_puts(why, "must be watchdog-off or watchdog-webhook");
+    if (strcmp(v, "watchdog-watcher") != 0 && strcmp(v, "watchdog-off") != 0 &&
+        strcmp(v, "watchdog-webhook") != 0) {
+        sb_puts(why, "must be watchdog-watcher, watchdog-webhook or watchdog-off");
         return false;
     }
     return true;
@@ -230,7 +231,11 @@ const struct env_var doc_var_specs[] = {
     {"MONITORING_CLUSTER", ENV_REQUIRED, chk_label, "e.g. MONITORING_CLUSTER=ecotrans-prod", NULL},
     {"PROMETHEUS_REPLICA", ENV_REQUIRED, chk_label, "e.g. PROMETHEUS_REPLICA=0", NULL},
     {"GRAFANA_ADMIN_PASSWORD", ENV_REQUIRED | ENV_SECRET, chk_password16,
-     "generate one: openssl rand -base64 24", NULL},
+     "generate one: openssl rand -base64 24 (Grafana applies it at its first start only; to "
+     "change it later: docker compose up -d config-init && docker compose exec -T grafana sh "
+     "-c 'grafana cli admin reset-admin-password --password-from-stdin < "
+     "/run/monitoring/admin_password')",
+     NULL},
     {"GRAFANA_DOMAIN", ENV_REQUIRED, env_check_hostname,
      "e.g. GRAFANA_DOMAIN=monitoring.ecotrans.eu", NULL},
     {"GRAFANA_SITE", ENV_REQUIRED, chk_site,
@@ -248,7 +253,13 @@ const struct env_var doc_var_specs[] = {
     {"REPORT_EMAIL_TO", ENV_REQUIRED, NULL, "e.g. REPORT_EMAIL_TO=ops@ecotrans.eu,boss@ecotrans.eu",
      NULL},
     {"WATCHDOG_RECEIVER", ENV_OPTIONAL, chk_watchdog_receiver,
-     "watchdog-off, or watchdog-webhook with WATCHDOG_URL (docs/alerts.md#watchdog)", NULL},
+     "watchdog-watcher (default) with WATCHER_URL and WATCHER_TOKEN, watchdog-webhook with "
+     "WATCHDOG_URL, or watchdog-off (docs/alerts.md#watchdog)",
+     NULL},
+    {"WATCHER_URL", ENV_OPTIONAL, env_check_http_url,
+     "the watcher's webhook, e.g. WATCHER_URL=http://203.0.113.10:9202/webhook", NULL},
+    {"WATCHER_TOKEN", ENV_SECRET, chk_password16,
+     "16+ random characters (openssl rand -hex 32), as in the watcher's token file", NULL},
     {"WATCHDOG_URL", ENV_SECRET, env_check_http_url,
      "the dead-man's switch ping URL, e.g. https://hc-ping.com/<uuid>", NULL},
     {"REPORT_TZ", ENV_REQUIRED, NULL, "e.g. REPORT_TZ=Europe/Paris", NULL},
@@ -276,7 +287,11 @@ const struct env_var doc_var_specs[] = {
      "grafana_readonly (direct host) or grafana_readonly.<ref> (pooler)", NULL},
     {"SUPABASE_GRAFANA_PASSWORD", ENV_REQUIRED | ENV_SECRET, NULL,
      "the password given to sql/roles.sql for grafana_readonly", NULL},
-    {"SUPABASE_SSLMODE", ENV_REQUIRED, chk_sslmode, "SUPABASE_SSLMODE=require (or verify-full)",
+    {"SUPABASE_SSLMODE", ENV_REQUIRED, chk_sslmode,
+     "SUPABASE_SSLMODE=verify-full (with SUPABASE_CA_CERT), or require", NULL},
+    {"SUPABASE_CA_CERT", ENV_OPTIONAL, chk_nonblank,
+     "SUPABASE_CA_CERT=./supabase-ca.crt (Supabase's CA certificate, in the repository "
+     "directory)",
      NULL},
     {"QUEUE_EXPORTER_DSN", ENV_REQUIRED | ENV_SECRET, NULL,
      "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... "
@@ -526,6 +541,14 @@ size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue *
     smtp_cleartext(env, &is);
     supabase_consistency(env, &is);
     const char *receiver = usable(env, "WATCHDOG_RECEIVER");
+    /* An empty WATCHER_TOKEN is reported by the watcher group (it cannot
+     * probe without one), like every other empty secret of .env.example. */
+    if (receiver && !strcmp(receiver, "watchdog-watcher") && !usable(env, "WATCHER_URL"))
+        add_issue(&is, "WATCHER_URL",
+                  doc_xasprintf("WATCHDOG_RECEIVER=watchdog-watcher needs WATCHER_URL, which is "
+                                "empty: the Watchdog would reach no watcher"),
+                  "set WATCHER_URL and WATCHER_TOKEN (docs/watcher.md), or "
+                  "WATCHDOG_RECEIVER=watchdog-webhook/watchdog-off");
     if (receiver && !strcmp(receiver, "watchdog-webhook") && !usable(env, "WATCHDOG_URL"))
         add_issue(&is, "WATCHDOG_URL",
                   doc_xasprintf("WATCHDOG_RECEIVER=watchdog-webhook needs WATCHDOG_URL, which is "

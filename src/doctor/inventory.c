@@ -72,6 +72,8 @@ static int default_port(const char *role)
         return 9100;
     if (!strcmp(role, "cadvisor"))
         return 8080;
+    if (!strcmp(role, "watcher"))
+        return 9202;
     return 0;
 }
 
@@ -93,6 +95,40 @@ static void add_target(struct inventory *inv, const struct inv_target *t)
 {
     inv->targets = doc_xrealloc(inv->targets, inv->n + 1, sizeof(*inv->targets));
     inv->targets[inv->n++] = *t;
+}
+
+/* One role entry: "node", "node:9101" or "node@HOST:PORT", into t (role
+ * name cut at ':' or '@'). false when the entry is wrong (reported). */
+static bool role_target(struct inventory *inv, const char *source, int lineno, const char *name,
+                        const char *addr, bool self, char *r, struct inv_target *t)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->server, sizeof(t->server), "%s", name);
+    t->line = lineno;
+    t->self = self;
+    char *at = strchr(r, '@');
+    char *colon = strchr(r, ':');
+    if (at) {
+        *at = '\0';
+        if (!split_endpoint(at + 1, t->host, sizeof(t->host), &t->port)) {
+            err(inv, source, lineno, "endpoint \"%s\" must be HOST:PORT", at + 1);
+            return false;
+        }
+        return true;
+    }
+    if (colon)
+        *colon = '\0';
+    if (self) {
+        err(inv, source, lineno, "address \"self\" needs explicit endpoints (role@HOST:PORT)");
+        return false;
+    }
+    snprintf(t->host, sizeof(t->host), "%s", addr);
+    t->port = default_port(r);
+    if (colon && !valid_port(colon + 1, &t->port)) {
+        err(inv, source, lineno, "port \"%s\" of role %s is not 1-65535", colon + 1, r);
+        return false;
+    }
+    return true;
 }
 
 static void parse_line(struct inventory *inv, char *line, int lineno, const char *source,
@@ -137,41 +173,18 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
     }
     bool self = !strcmp(addr, "self");
     char *rsave = NULL;
-    bool seen_node = false, seen_cadvisor = false;
+    bool seen_node = false, seen_cadvisor = false, seen_watcher = false;
     for (char *r = strtok_r(cols[2], ",", &rsave); r; r = strtok_r(NULL, ",", &rsave)) {
         struct inv_target t;
-        memset(&t, 0, sizeof(t));
-        snprintf(t.server, sizeof(t.server), "%s", name);
-        t.line = lineno;
-        t.self = self;
-        char *at = strchr(r, '@');
-        char *colon = strchr(r, ':');
-        if (at) {
-            *at = '\0';
-            if (!split_endpoint(at + 1, t.host, sizeof(t.host), &t.port)) {
-                err(inv, source, lineno, "endpoint \"%s\" must be HOST:PORT", at + 1);
-                continue;
-            }
-        } else {
-            if (colon)
-                *colon = '\0';
-            if (self) {
-                err(inv, source, lineno,
-                    "address \"self\" needs explicit endpoints (role@HOST:PORT)");
-                continue;
-            }
-            snprintf(t.host, sizeof(t.host), "%s", addr);
-            t.port = default_port(r);
-            if (colon && !valid_port(colon + 1, &t.port)) {
-                err(inv, source, lineno, "port \"%s\" of role %s is not 1-65535", colon + 1, r);
-                continue;
-            }
-        }
+        if (!role_target(inv, source, lineno, name, addr, self, r, &t))
+            continue;
         if (!default_port(r)) {
-            err(inv, source, lineno, "unknown role \"%s\" (known: node, cadvisor)", r);
+            err(inv, source, lineno, "unknown role \"%s\" (known: node, cadvisor, watcher)", r);
             continue;
         }
-        bool *seen = !strcmp(r, "node") ? &seen_node : &seen_cadvisor;
+        bool *seen = !strcmp(r, "node")      ? &seen_node
+                     : !strcmp(r, "watcher") ? &seen_watcher
+                                             : &seen_cadvisor;
         if (*seen) {
             err(inv, source, lineno, "role %s listed twice for server %s", r, name);
             continue;

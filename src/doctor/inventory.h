@@ -1,6 +1,6 @@
 /* inventory/servers.txt, the same format scripts/render-config.sh reads:
  *   name  address  roles
- * roles: comma list of node | cadvisor, each optionally :PORT, or
+ * roles: comma list of node | cadvisor | watcher, each optionally :PORT, or
  * role@HOST:PORT for an explicit endpoint. address "self" is Server F,
  * whose exporters run inside the compose network. '#' starts a comment. */
 #ifndef DOCTOR_INVENTORY_H
@@ -11,7 +11,7 @@
 
 struct inv_target {
     char server[64];
-    char role[16];  /* node | cadvisor */
+    char role[16];  /* node | cadvisor | watcher */
     char host[256]; /* name, IPv4 or [IPv6] (brackets kept) */
     int port;
     bool self;          /* on Server F, inside the compose network */

@@ -8,6 +8,7 @@
 #include "doctor.h"
 #include "envspec.h"
 #include "httpclient.h"
+#include "scram.h"
 
 /* Every secret value the .env holds, so the report can redact it wherever
  * it might surface. */
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
 {
     struct options opt;
     char err[512] = "";
+    if (argc > 1 && !strcmp(argv[1], "--scram-verifier"))
+        return doc_scram_main(argc - 1, argv + 1);
     switch (doc_options_parse(&opt, argc, argv, err, sizeof(err))) {
     case OPTIONS_HELP:
         doc_options_usage(stdout);
@@ -72,7 +75,7 @@ int main(int argc, char **argv)
         {GROUP_ENV, doc_check_env},         {GROUP_S3, doc_check_s3},
         {GROUP_SMTP, doc_check_smtp},       {GROUP_SUPABASE, doc_check_supabase},
         {GROUP_TARGETS, doc_check_targets}, {GROUP_DNS, doc_check_dns},
-        {GROUP_STACK, doc_check_stack},
+        {GROUP_STACK, doc_check_stack},     {GROUP_WATCHER, doc_check_watcher},
     };
     for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
         if (!(opt.groups & groups[i].group))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envtable.h"
 #include "util.h"
 
 static const struct {
@@ -12,7 +13,7 @@ static const struct {
 } groups[] = {
     {GROUP_ENV, "env"},           {GROUP_S3, "s3"},           {GROUP_SMTP, "smtp"},
     {GROUP_SUPABASE, "supabase"}, {GROUP_TARGETS, "targets"}, {GROUP_DNS, "dns"},
-    {GROUP_STACK, "stack"},
+    {GROUP_STACK, "stack"},       {GROUP_WATCHER, "watcher"},
 };
 
 const char *doc_group_name(unsigned group)
@@ -39,7 +40,7 @@ unsigned doc_options_parse_groups(const char *list, char *err, size_t errlen)
         if (!found) {
             snprintf(err, errlen,
                      "--only: unknown group '%.*s' (groups: env, s3, smtp, supabase, targets, "
-                     "dns, stack)",
+                     "dns, stack, watcher)",
                      (int)n, p);
             return 0;
         }
@@ -69,6 +70,7 @@ void doc_options_usage(FILE *out)
           "  dns       GRAFANA_DOMAIN resolves to SERVER_F_PUBLIC_IP\n"
           "  stack     Prometheus, targets up, Thanos upload and blocks, Alertmanager,\n"
           "            Grafana, Caddy's certificate\n"
+          "  watcher   the watcher at WATCHER_URL answers and accepts WATCHER_TOKEN\n"
           "\n"
           "Options:\n"
           "  --env-file FILE         the .env to check (default ./.env)\n"
@@ -87,6 +89,9 @@ void doc_options_usage(FILE *out)
           "                          (an empty URL skips that component's check)\n"
           "  --max-upload-age HOURS  Thanos sidecar upload age that fails (default 3)\n"
           "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"
+          "  --scram-verifier ROLE   print the SCRAM-SHA-256 verifier of a password read\n"
+          "                          from --password-file FILE, stdin or a prompt\n"
+          "                          (sql/roles.sh uses it); never from the command line\n"
           "  --help, --version\n"
           "\n"
           "Secrets from the .env are never printed. See docs/doctor.md.\n",
@@ -221,6 +226,8 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
                                       size_t errlen)
 {
     options_defaults(opt);
+    if (env_table_check(&doc_env_table, (env_get_fn)getenv, err, errlen) != 0)
+        return OPTIONS_ERROR;
     static const struct option longopts[] = {
         {"env-file", required_argument, NULL, O_ENV},
         {"inventory", required_argument, NULL, O_INV},

@@ -17,8 +17,9 @@ enum doctor_group {
     GROUP_TARGETS = 1 << 4,
     GROUP_DNS = 1 << 5,
     GROUP_STACK = 1 << 6,
+    GROUP_WATCHER = 1 << 7,
 };
-#define GROUP_ALL 0x7f
+#define GROUP_ALL 0xff
 
 struct options {
     const char *env_file;  /* --env-file, default ./.env */

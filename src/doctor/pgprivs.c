@@ -76,12 +76,9 @@ static char *extra_privs(const char *privs)
     return doc_sb_xtake(&b);
 }
 
-void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v)
+/* The tables the role needs: there, readable, and not hidden by RLS. */
+static void judge_needed(const struct pg_facts *f, const char *role, struct pg_verdict *v)
 {
-    memset(v, 0, sizeof(*v));
-    sb_init(&v->problems);
-    const char *role = f->role ? f->role : "?";
-
     for (size_t i = 0; i < f->nneeded; i++) {
         const struct pg_needed *n = &f->needed[i];
         if (!n->exists)
@@ -102,6 +99,42 @@ void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v)
                 "return no rows",
                 n->table);
     }
+}
+
+/* Every relation the role holds a privilege on: more than SELECT on a
+ * needed table, or anything on another one, is a problem. */
+static void judge_relations(const struct pg_facts *f, const char *role, struct pg_verdict *v)
+{
+    for (size_t i = 0; i < f->nrels; i++) {
+        const struct pg_relpriv *r = &f->rels[i];
+        char target[300];
+        snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
+        if (!needed_find(f, r->schema, r->name)) {
+            problem(v,
+                    doc_xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted "
+                                  "there)",
+                                  r->kind == 'S' ? "SEQUENCE " : "", target, role),
+                    "may %s on %s (not needed)", r->privs, target);
+            continue;
+        }
+        char *extra = extra_privs(r->privs);
+        if (*extra)
+            problem(v,
+                    doc_xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke there "
+                                  "too)",
+                                  extra, target, role),
+                    "may %s on %s", extra, target);
+        free(extra);
+    }
+}
+
+void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    sb_init(&v->problems);
+    const char *role = f->role ? f->role : "?";
+
+    judge_needed(f, role, v);
     struct {
         bool on;
         const char *what;
@@ -119,38 +152,7 @@ void doc_pg_judge(const struct pg_facts *f, struct pg_verdict *v)
     for (size_t i = 0; i < f->nmember_of; i++)
         problem(v, doc_xasprintf("REVOKE %s FROM %s", f->member_of[i], role),
                 "is a member of role %s (it can use that role's privileges)", f->member_of[i]);
-    for (size_t i = 0; i < f->nrels; i++) {
-        const struct pg_relpriv *r = &f->rels[i];
-        const struct pg_needed *n = needed_find(f, r->schema, r->name);
-        if (n) {
-            char *extra = extra_privs(r->privs);
-            if (*extra) {
-                char target[300];
-                snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
-                v->nproblems++;
-                doc_sb_list_add(&v->problems, "; ", "may %s on %s", extra, target);
-                char *fix = doc_xasprintf("REVOKE %s ON %s FROM %s (granted to PUBLIC? revoke "
-                                          "there too)",
-                                          extra, target, role);
-                if (!v->first_fix)
-                    v->first_fix = fix;
-                else
-                    free(fix);
-            }
-            free(extra);
-            continue;
-        }
-        char target[300];
-        snprintf(target, sizeof(target), "%s.%s", r->schema, r->name);
-        v->nproblems++;
-        doc_sb_list_add(&v->problems, "; ", "may %s on %s (not needed)", r->privs, target);
-        char *fix = doc_xasprintf("REVOKE ALL ON %s%s FROM %s (and FROM PUBLIC if granted there)",
-                                  r->kind == 'S' ? "SEQUENCE " : "", target, role);
-        if (!v->first_fix)
-            v->first_fix = fix;
-        else
-            free(fix);
-    }
+    judge_relations(f, role, v);
     for (size_t i = 0; i < f->ncreate_schemas; i++)
         problem(
             v,

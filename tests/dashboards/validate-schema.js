@@ -29,7 +29,11 @@ function need(mod) {
 const tsj = need('ts-json-schema-generator');
 const Ajv = need('ajv');
 
-const schemaRoot = path.join(repo, 'node_modules', '@grafana', 'schema', 'dist', 'esm', 'raw');
+// Grafana 11 shipped the types next to the ES modules (dist/esm/raw/...,
+// *_types.gen.d.ts); Grafana 12+ ships them under dist/types/raw/...
+// (types.gen.d.ts). Both layouts are accepted.
+const schemaDist = path.join(repo, 'node_modules', '@grafana', 'schema', 'dist');
+const schemaRoots = [path.join(schemaDist, 'types', 'raw'), path.join(schemaDist, 'esm', 'raw')];
 const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'node_modules', '@grafana', 'schema', 'package.json'), 'utf8'));
 
 function generate(file, type) {
@@ -37,11 +41,18 @@ function generate(file, type) {
   return tsj.createGenerator(config).createSchema(type);
 }
 
+// The first .d.ts of the kind in dir/x, in either layout.
+function typesFile(rel) {
+  for (const root of schemaRoots) {
+    const dir = path.join(root, rel, 'x');
+    if (!fs.existsSync(dir)) continue;
+    const f = fs.readdirSync(dir).find((n) => n.endsWith('types.gen.d.ts'));
+    if (f) return path.join(dir, f);
+  }
+  return null;
+}
 function panelTypesFile(type) {
-  const dir = path.join(schemaRoot, 'composable', type, 'panelcfg', 'x');
-  if (!fs.existsSync(dir)) return null;
-  const f = fs.readdirSync(dir).find((n) => n.endsWith('_types.gen.d.ts'));
-  return f ? path.join(dir, f) : null;
+  return typesFile(path.join('composable', type, 'panelcfg'));
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -67,7 +78,8 @@ if (files.length === 0) {
 
 let validateDashboard;
 try {
-  const dashFile = path.join(schemaRoot, 'dashboard', 'x', 'dashboard_types.gen.d.ts');
+  const dashFile = typesFile('dashboard');
+  if (!dashFile) throw new Error('no dashboard types.gen.d.ts');
   validateDashboard = ajv.compile(generate(dashFile, 'Dashboard'));
 } catch (e) {
   console.error(`validate-schema: cannot build the Dashboard schema from @grafana/schema ${pkg.version}: ${e.message}`);

@@ -222,7 +222,8 @@ engine_mirror() {
 
 # engine_base_image: debian:12-slim in this engine = Debian 12 minbase from
 # debootstrap (a stand-in for the official slim image, which cannot be
-# pulled here). The rootfs tarball is cached in $ENGINE_CACHE_DIR.
+# pulled here), tagged also as every debian:* the Dockerfiles' FROM lines
+# name. The rootfs tarball is cached in $ENGINE_CACHE_DIR.
 engine_base_image() {
     local mirror tar=$ENGINE_CACHE_DIR/debian12-minbase.tar root
     mirror=$(engine_mirror)
@@ -248,6 +249,11 @@ engine_base_image() {
         "${DOCKER[@]}" import -c 'CMD ["bash"]' -c "LABEL engine.rootfs=$want" "$tar" debian:12-slim >/dev/null || return 1
     fi
     "${DOCKER[@]}" tag debian:12-slim engine-standin/debian12-minbase
+    # Every debian:* base the project's Dockerfiles name (a pinned snapshot tag).
+    local from
+    while read -r from; do
+        "${DOCKER[@]}" tag debian:12-slim "$from" || return 1
+    done < <(awk '$1 == "FROM" && $2 ~ /^debian:/ { print $2 }' "$REPO"/src/*/Dockerfile | sort -u)
 }
 
 # The images compose.yaml names, and the stand-in each one is built as.

@@ -93,7 +93,7 @@ SERVICE_KEY=$(rnd)
 ADMIN_PASSWORD=$(rnd)
 WASABI_SECRET=$(rnd)
 SECRETS=("SMTP_PASSWORD=$SMTP_PASSWORD" "SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD"
-    "QUEUE_EXPORTER_DB_PASSWORD=$EXPORTER_DB_PASSWORD" "SUPABASE_SERVICE_KEY=$SERVICE_KEY"
+    "queue_exporter's password=$EXPORTER_DB_PASSWORD" "SUPABASE_SERVICE_KEY=$SERVICE_KEY"
     "GRAFANA_ADMIN_PASSWORD=$ADMIN_PASSWORD" "WASABI_SECRET_KEY=$WASABI_SECRET")
 (
     umask 077
@@ -125,8 +125,8 @@ SUPABASE_DB_PORT=5432
 SUPABASE_GRAFANA_USER=grafana_readonly
 SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD
 SUPABASE_SSLMODE=require
-QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter sslmode=require
-QUEUE_EXPORTER_DB_PASSWORD=$EXPORTER_DB_PASSWORD
+QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter password=$EXPORTER_DB_PASSWORD sslmode=require
+WATCHDOG_RECEIVER=watchdog-off
 EOF
 )
 # The sink's copy of the SMTP password and PostgreSQL's init: read by their
@@ -267,12 +267,13 @@ readable_by() {
     "${DOCKER[@]}" run --rm --network none --user "$3" -v "${PROJECT}_$1:/r:ro" engine-standin/config-init \
         cat "/r/$2" >/dev/null 2>&1
 }
-check "daily-report (uid $(state '{{.Config.User}}' daily-report)) reads its SMTP password and database password file" \
-    "${DOCKER[@]}" exec "$(cname daily-report)" sh -c 'cat /run/daily-report/smtp_password /run/daily-report/pgpass >/dev/null'
-check "queue-exporter (uid $(state '{{.Config.User}}' queue-exporter)) reads its database password file" \
-    "${DOCKER[@]}" exec "$(cname queue-exporter)" sh -c 'cat /run/queue-exporter/pgpass >/dev/null'
+check "daily-report (uid $(state '{{.Config.User}}' daily-report)) reads its SMTP password and libpq service file" \
+    "${DOCKER[@]}" exec "$(cname daily-report)" sh -c 'cat /run/monitoring/smtp_password /run/monitoring/pg_service.conf >/dev/null'
+check "queue-exporter (uid $(state '{{.Config.User}}' queue-exporter)) reads its libpq service file" \
+    "${DOCKER[@]}" exec "$(cname queue-exporter)" sh -c 'cat /run/monitoring/pg_service.conf >/dev/null'
 for sec in "rendered-alertmanager smtp_password 65534" "rendered-prometheus secrets/supabase_service_key 65534" \
-    "rendered-daily-report smtp_password 10002" "rendered-daily-report pgpass 10002" "rendered-queue-exporter pgpass 10001"; do
+    "rendered-daily-report smtp_password 10002" "rendered-daily-report pg_service.conf 10002" \
+    "rendered-queue-exporter pg_service.conf 10001"; do
     read -r vol file uid <<<"$sec"
     check "$vol/$file is readable by its consumer's uid $uid" readable_by "$vol" "$file" "$uid:$uid"
     others=''
@@ -283,12 +284,12 @@ for sec in "rendered-alertmanager smtp_password 65534" "rendered-prometheus secr
     assert_eq "$vol/$file is readable by no other uid (999 1000 10001 10002 65533 65534 tried)" "" "$others"
 done
 # Each rendered volume is mounted by config-init and its own consumer only.
-for vol in rendered-prometheus rendered-alertmanager rendered-thanos rendered-daily-report rendered-queue-exporter; do
+for vol in rendered-prometheus rendered-alertmanager rendered-thanos rendered-grafana rendered-daily-report rendered-queue-exporter; do
     users=$("${DOCKER[@]}" ps -a --filter "volume=${PROJECT}_$vol" --format '{{.Names}}' | sed "s/^${PROJECT}_//; s/_1$//" | sort | tr '\n' ' ')
     case $vol in
     rendered-prometheus) want="config-init prometheus " ;;
     rendered-alertmanager) want="alertmanager config-init " ;;
-    rendered-thanos) want="config-init " ;; # its consumers (Thanos) are left out here
+    rendered-thanos | rendered-grafana) want="config-init " ;; # their consumers are left out here
     rendered-daily-report) want="config-init daily-report " ;;
     rendered-queue-exporter) want="config-init queue-exporter " ;;
     esac

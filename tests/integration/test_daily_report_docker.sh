@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # src/daily-report/Dockerfile, checked without a Docker engine (none here):
-#   - both stages FROM a pinned tag, the runtime debian:12-slim;
+#   - both stages FROM a pinned tag, the runtime Debian 12 slim at a dated tag;
 #   - the build stage's COPY set is enough: its make builds in a tree that
 #     holds only the copied files;
 #   - the runtime's library packages are exactly those of the binary's
@@ -29,8 +29,8 @@ stage() { awk -v n="$1" '/^FROM / { s++ } s == n' "$T/df"; } # 1 = build, 2 = ru
 
 mapfile -t froms < <(grep '^FROM ' "$T/df")
 assert_eq "two stages" 2 "${#froms[@]}"
-assert_eq "the build stage is debian:12-slim" "FROM debian:12-slim AS build" "${froms[0]:-}"
-assert_eq "the runtime stage is debian:12-slim" "FROM debian:12-slim" "${froms[1]:-}"
+assert_eq "the build stage is Debian 12 slim, dated" "FROM debian:bookworm-20261005-slim AS build" "${froms[0]:-}"
+assert_eq "the runtime stage is Debian 12 slim, dated" "FROM debian:bookworm-20261005-slim" "${froms[1]:-}"
 
 # ---- build stage ----
 mkdir -p "$T/ctx"

@@ -18,7 +18,7 @@ assert_eq "an unknown option is named" "doctor: unknown option: --frobnicate" "$
 run_doctor --only env,bogus
 assert_rc "an unknown group exits 2" 2
 assert_eq "an unknown group is named" \
-    "doctor: --only: unknown group 'bogus' (groups: env, s3, smtp, supabase, targets, dns, stack)" "$OUT"
+    "doctor: --only: unknown group 'bogus' (groups: env, s3, smtp, supabase, targets, dns, stack, watcher)" "$OUT"
 
 # --- a good .env --------------------------------------------------------------
 GOOD=$DT/good.env
@@ -67,7 +67,7 @@ assert_check "broken: placeholders (a secret's pattern unsaid)" "✗" env.placeh
     "replace them with the real values"
 assert_check "broken: \$ in a password, and too short; value not shown" "✗" env.format.GRAFANA_ADMIN_PASSWORD \
     "GRAFANA_ADMIN_PASSWORD contains '\$', which docker compose expands as a variable (the value would change); GRAFANA_ADMIN_PASSWORD is 8 characters long; use 16 or more random characters" \
-    "put the value in single quotes: GRAFANA_ADMIN_PASSWORD='...'; generate one: openssl rand -base64 24"
+    "put the value in single quotes: GRAFANA_ADMIN_PASSWORD='...'; generate one: openssl rand -base64 24 (Grafana applies it at its first start only; to change it later: docker compose up -d config-init && docker compose exec -T grafana sh -c 'grafana cli admin reset-admin-password --password-from-stdin < /run/monitoring/admin_password')"
 assert_check "broken: duplicate key" "✗" env.format.ALERT_EMAIL_TO \
     "ALERT_EMAIL_TO is set twice (lines 13 and 14); the last one wins" "keep one definition"
 assert_check "broken: label with a space" "✗" env.format.MONITORING_CLUSTER \
@@ -94,7 +94,7 @@ assert_check "broken: transaction pooler port" "✗" env.format.SUPABASE_DB_PORT
     "SUPABASE_DB_PORT=5432"
 assert_check "broken: sslmode" "✗" env.format.SUPABASE_SSLMODE \
     "SUPABASE_SSLMODE=disable must be require, verify-ca or verify-full (the connection leaves this server)" \
-    "SUPABASE_SSLMODE=require (or verify-full)"
+    "SUPABASE_SSLMODE=verify-full (with SUPABASE_CA_CERT), or require"
 assert_check "broken: DSN fields and pooler suffix; DSN not shown" "✗" env.format.QUEUE_EXPORTER_DSN \
     "QUEUE_EXPORTER_DSN lacks dbname, sslmode; QUEUE_EXPORTER_DSN: user queue_exporter has no .<project-ref> suffix, which the session pooler needs to find the project" \
     "host=<db host> port=5432 dbname=postgres user=queue_exporter password=... sslmode=require; use user queue_exporter.<project-ref> with the pooler"

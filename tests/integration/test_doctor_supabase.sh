@@ -33,7 +33,7 @@ CONF
 check "the cluster (TLS on) starts" pg_cluster_start "$PGD"
 psql_su() { pg_psql "$PGD" "$PGP" "$@"; }
 check "schema loaded" psql_su -f "$REPO/sql/schema.sql"
-check "roles loaded" psql_su -v grafana_password="$GPW" -v exporter_password="$EPW" -f "$REPO/sql/roles.sql"
+check "roles loaded" psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$GPW")" -v exporter_verifier="$(roles_verifier queue_exporter "$EPW")" -f "$REPO/sql/roles.sql"
 
 pgenv() {
     local f=$1
@@ -70,7 +70,7 @@ pgenv "$DT/vf.env" "SUPABASE_SSLMODE=verify-full"
 HOME=$DT run_doctor --env-file "$DT/vf.env" --only supabase --skip supabase.exporter-role
 assert_check "verify-full without the CA fails TLS" "✗" supabase.tls \
     "TLS with 127.0.0.1:$PGP failed (sslmode=verify-full): root certificate file \"$DT/.postgresql/root.crt\" does not exist; Either provide the file or change sslmode to disable server certificate verification." \
-    "for verify-ca/verify-full point PGSSLROOTCERT at Supabase's CA certificate (Project Settings > Database > SSL), or use sslmode=require"
+    "for verify-ca/verify-full name Supabase's CA certificate in SUPABASE_CA_CERT (Project Settings > Database > SSL), or use sslmode=require"
 PGSSLROOTCERT=$DT/tls/ca.crt run_doctor --env-file "$DT/vf.env" --only supabase --skip supabase.exporter-role
 assert_rc "verify-full with the CA passes" 0
 assert_contains "verify-full checks the certificate" "$OUT" "certificate verified (sslmode=verify-full)"
@@ -107,7 +107,7 @@ assert_check "RLS without a read policy is found, with all other problems" "✗"
 
 # sql/roles.sql repairs what it owns; the extra table grant and the write
 # grant are revoked by it (it starts from nothing on public).
-check "re-running sql/roles.sql" psql_su -v grafana_password="$GPW" -v exporter_password="$EPW" -f "$REPO/sql/roles.sql"
+check "re-running sql/roles.sql" psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$GPW")" -v exporter_verifier="$(roles_verifier queue_exporter "$EPW")" -f "$REPO/sql/roles.sql"
 run_doctor --env-file "$DT/good.env" --only supabase
 assert_rc "after sql/roles.sql both roles pass again" 0
 assert_check "grafana_readonly is back to exactly its grants" "✓" supabase.grafana-role "$GRAFANA_OK"

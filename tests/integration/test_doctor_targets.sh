@@ -55,7 +55,7 @@ assert_check "--skip works per target" "—" targets.X.node "skipped by --skip"
 printf 'A 127.0.0.1\nB 127.0.0.1 node,prometheus\n' >"$DT/bad.txt"
 run_doctor --env-file "$DT/t.env" --only targets --inventory "$DT/bad.txt"
 assert_check "inventory errors name file and line" "✗" targets.inventory \
-    "$DT/bad.txt:1: expected 3 columns (name address roles), found 2; $DT/bad.txt:2: unknown role \"prometheus\" (known: node, cadvisor)" \
+    "$DT/bad.txt:1: expected 3 columns (name address roles), found 2; $DT/bad.txt:2: unknown role \"prometheus\" (known: node, cadvisor, watcher)" \
     "fix those lines (format: name address roles; see the file's header)"
 run_doctor --env-file "$DT/t.env" --only targets --inventory "$DT/none.txt"
 assert_check "a missing inventory" "✗" targets.inventory \

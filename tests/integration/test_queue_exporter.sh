@@ -141,7 +141,7 @@ pg_cluster_start "$PGDIR" || { not_ok "PostgreSQL start"; finish; }
 PW=$(openssl rand -hex 16)
 psql_su -f "$REPO/sql/schema.sql" >/dev/null &&
     psql_su -f "$REPO/sql/demo-data.sql" >/dev/null &&
-    psql_su -v grafana_password="$(openssl rand -hex 16)" -v exporter_password="$PW" \
+    psql_su -v grafana_verifier="$(roles_verifier grafana_readonly "$(openssl rand -hex 16)")" -v exporter_verifier="$(roles_verifier queue_exporter "$PW")" \
         -f "$REPO/sql/roles.sql" >/dev/null &&
     psql_su -f "$REPO/sql/indexes.sql" >/dev/null
 check "schema, demo data, roles and indexes load" test $? -eq 0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # src/queue-exporter/Dockerfile, checked without a Docker engine:
-#   - base images pinned by tag (never latest), the runtime is debian:12-slim;
+#   - base images pinned by tag (never latest), the runtime is Debian 12 slim at a dated tag;
 #   - the build stage's COPY set is enough: its RUN builds in a copy holding
 #     only those files;
 #   - the runtime packages provide every shared library the binary needs
@@ -32,7 +32,7 @@ froms=$(grep -E '^FROM ' "$T/df")
 assert_eq "two stages" "2" "$(wc -l <<<"$froms")"
 assert_not_contains "no image uses the latest tag" "$froms" ":latest"
 check "every FROM names a tag" bash -c "! grep -E '^FROM [^ :]+( |$)' '$T/df'"
-assert_eq "runtime image is debian:12-slim" "FROM debian:12-slim" "$(tail -1 <<<"$froms")"
+assert_eq "runtime image is Debian 12 slim, dated (debian:bookworm-20261005-slim)" "FROM debian:bookworm-20261005-slim" "$(tail -1 <<<"$froms")"
 
 # Build stage: replay its COPY lines into an empty tree, run its make there.
 mkdir -p "$T/ctx"

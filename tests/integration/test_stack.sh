@@ -20,8 +20,14 @@ expect="alertmanager/F/up caddy/F/up node/B/up node/F/up prometheus/F/up"
 [ -x "$REPO/build/queue-exporter" ] && expect="$expect queue-exporter/F/up"
 [ -x "$REPO/build/daily-report" ] && expect="$expect daily-report/F/up"
 [ -f "$REPO/local/cadvisor-fixture.py" ] && expect="$expect cadvisor/B/up"
+[ -x "$REPO/build/watcher" ] && expect="$expect watcher/B/up"
 expect=$(echo "$expect" | tr ' ' '\n' | sort | tr '\n' ' ')
 assert_eq "the expected targets (job/server) are scraped and healthy" "$expect" "$targets"
+if [ -x "$REPO/build/watcher" ]; then
+    # The stack's Watchdog reaches its watcher (WATCHDOG_RECEIVER=watchdog-watcher, bearer token).
+    check "the loopback watcher receives the Watchdog from the stack's Alertmanager" eventually 60 bash -c \
+        "curl -fsS '$WATCHER_URL/metrics' | awk '\$1 == \"watcher_heartbeats_total\" && \$2 > 0 { f = 1 } END { exit !f }'"
+fi
 unlabelled=$(prom_query 'count by (job) ({job=~".+", server=""})' | jq -r '.data.result[].metric.job')
 assert_eq "every scraped series carries a server label" "" "$unlabelled"
 ext=$(curl -fsS "$PROM_URL/api/v1/status/config" | jq -r .data.yaml)
@@ -47,14 +53,28 @@ done
 assert_not_contains "Caddy does not advertise itself (Server header removed)" "$hdrs" "server: Caddy"
 # Put something on Grafana's port: the route must reach it.
 gdir=$(mktemp -d)
+T_BODY=$gdir.body
 echo "grafana stand-in" >"$gdir/login"
+# The stand-in answers /metrics with 200, as Grafana does.
+echo "grafana_build_info 1" >"$gdir/metrics"
 "$PY3" -m http.server --bind 127.0.0.1 --directory "$gdir" "$(port_of grafana)" >/dev/null 2>&1 &
 gpid=$!
 wait_port "$(port_of grafana)" 10
 body=$(curl -sS --max-time 5 --cacert "$CADDY_CA_CERT" "$CADDY_HTTPS_URL/login")
+direct=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$(port_of grafana)/metrics")
+assert_eq "the Grafana stand-in itself serves /metrics (200)" "200" "$direct"
+# Grafana's /metrics must not be public: Caddy answers it itself, not 200.
+for path in /metrics /metrics/ /METRICS /Metrics //metrics '/metrics?x=1' /./metrics /%6detrics /login/../metrics; do
+    code=$(curl -sS --path-as-is -o "$T_BODY" -w '%{http_code}' --max-time 5 --cacert "$CADDY_CA_CERT" "$CADDY_HTTPS_URL$path")
+    if [ "$code" != 200 ] && ! grep -q grafana_build_info "$T_BODY"; then
+        ok "Grafana's $path is not served through Caddy ($code)"
+    else
+        not_ok "Grafana's $path is not served through Caddy" "HTTP $code: $(head -c 200 "$T_BODY")"
+    fi
+done
 kill "$gpid" 2>/dev/null
 wait "$gpid" 2>/dev/null
-rm -rf "$gdir"
+rm -rf "$gdir" "$T_BODY"
 assert_eq "Caddy proxies the site to Grafana's upstream" "grafana stand-in" "$body"
 redirect=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$(port_of caddy-http)/")
 assert_eq "plain HTTP is redirected to HTTPS" "308" "$redirect"

@@ -33,12 +33,17 @@ check "yamllint alertmanager/" yamllint -s -c "$REPO/.yamllint" "$AM_TEMPLATE"
 
 # ---- production render: exactly what config-init does -------------------------
 smtp_secret=test-secret-$RANDOM$RANDOM
+watcher_secret=watcher-token-$RANDOM$RANDOM$RANDOM
 prod_env=(
     REPO_DIR="$REPO" RENDER_OUT="$work/rendered"
     SMTP_HOST=smtp.eu.mailgun.org SMTP_PORT=587 SMTP_USER=postmaster@mg.ecotrans.eu
     SMTP_PASSWORD="$smtp_secret" SMTP_FROM=monitoring@mg.ecotrans.eu SMTP_REQUIRE_TLS=true
     ALERT_EMAIL_TO=ops@ecotrans.eu GRAFANA_DOMAIN=monitoring.ecotrans.eu
     WASABI_BUCKET=ecotrans-monitoring WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1
+    # config-init renders every secret file; these are placeholders.
+    GRAFANA_ADMIN_PASSWORD=x1 SUPABASE_GRAFANA_PASSWORD=x2 WASABI_ACCESS_KEY=x3 WASABI_SECRET_KEY=x4
+    SUPABASE_DB_HOST=db.example.supabase.co QUEUE_EXPORTER_DSN="host=db.example.supabase.co password=x5"
+    WATCHER_URL=http://203.0.113.10:9202/webhook WATCHER_TOKEN="$watcher_secret"
 )
 if out=$(env -i PATH="$PATH" "${prod_env[@]}" sh "$RENDER" compose 2>&1); then
     ok "render-config.sh compose renders alertmanager.yml with production values"
@@ -61,6 +66,10 @@ assert_contains "STARTTLS is required" "$rendered" "smtp_require_tls: true"
 assert_contains "the password is read from a file" "$rendered" \
     "smtp_auth_password_file: '/etc/alertmanager/rendered/smtp_password'"
 assert_eq "the password file holds the password" "$smtp_secret" "$(cat "$work/rendered/alertmanager/smtp_password" 2>/dev/null)"
+assert_not_contains "the rendered config holds no watcher token" "$rendered" "$watcher_secret"
+assert_contains "the Watchdog posts to WATCHER_URL" "$rendered" "url: 'http://203.0.113.10:9202/webhook'"
+assert_eq "the watcher token file holds the token, mode 0440" "440 $watcher_secret" \
+    "$(stat -c %a "$work/rendered/alertmanager/watcher_token" 2>/dev/null) $(cat "$work/rendered/alertmanager/watcher_token" 2>/dev/null)"
 assert_contains "email links point at Grafana's public URL" "$rendered" '{{ define "ecotrans.grafana_url" }}https://monitoring.ecotrans.eu{{ end }}'
 
 # ---- loopback render: exactly what local/stack.sh does --------------------------
@@ -106,8 +115,8 @@ route_is() {
 route_is "InstanceDown on B (critical)" email-critical "$prod" alertname=InstanceDown severity=critical server=B
 route_is "HostDiskSpaceLow on C (warning)" email-warning "$prod" alertname=HostDiskSpaceLow severity=warning server=C mountpoint=/
 route_is "HostDiskSpaceLow on C (critical)" email-critical "$prod" alertname=HostDiskSpaceLow severity=critical server=C mountpoint=/
-route_is "Watchdog" watchdog-off "$prod" alertname=Watchdog severity=none
-route_is "Watchdog, whatever its severity" watchdog-off "$prod" alertname=Watchdog severity=critical
+route_is "Watchdog (to the watcher by default)" watchdog-watcher "$prod" alertname=Watchdog severity=none
+route_is "Watchdog, whatever its severity" watchdog-watcher "$prod" alertname=Watchdog severity=critical
 route_is "an alert of unknown severity (fallback)" email-warning "$prod" alertname=Unknown severity=info server=A
 route_is "an alert without severity (fallback)" email-warning "$prod" alertname=Unknown server=A
 # The assertions above can fail: a wrong expectation is reported as a mismatch.
@@ -123,7 +132,7 @@ while IFS=$'\t' read -r alert sev; do
     case $sev in
     critical) want=email-critical ;;
     warning) want=email-warning ;;
-    none) want=watchdog-off ;;
+    none) want=watchdog-watcher ;;
     *) want="(unknown severity '$sev')" ;;
     esac
     route_is "rule $alert ($sev)" "$want" "$prod" alertname="$alert" severity="$sev" server=B
@@ -162,7 +171,11 @@ p("group_interval (production)", "5m", r.get("group_interval"))
 p("warning repeat_interval on the root route", "24h", r.get("repeat_interval"))
 routes = {tuple(x.get("matchers", [])): x for x in r.get("routes", [])}
 p("Watchdog route first", "['alertname=\"Watchdog\"']", str(r["routes"][0].get("matchers")))
-p("Watchdog re-sent every 5 minutes", "5m", routes.get(('alertname="Watchdog"',), {}).get("repeat_interval"))
+wd = routes.get(('alertname="Watchdog"',), {})
+p("Watchdog (the watcher's heartbeat) sent at every 1-minute tick", "1m 1s", "%s %s" % (wd.get("group_interval"), wd.get("repeat_interval")))
+hook = [w for rc in c["receivers"] if rc["name"] == "watchdog-watcher" for w in rc.get("webhook_configs", [])]
+p("watchdog-watcher posts with the bearer token read from config-init's file", "Bearer /etc/alertmanager/rendered/watcher_token",
+  "%s %s" % (hook[0]["http_config"]["authorization"].get("type"), hook[0]["http_config"]["authorization"].get("credentials_file")) if hook else "no receiver")
 p("critical repeat_interval", "4h", routes.get(('severity="critical"',), {}).get("repeat_interval"))
 p("warning repeat_interval", "24h", routes.get(('severity="warning"',), {}).get("repeat_interval"))
 inh = c.get("inhibit_rules", [])

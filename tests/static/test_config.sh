@@ -15,7 +15,10 @@ example_env() {
         SMTP_HOST=smtp.eu.mailgun.org SMTP_PORT=587 SMTP_USER=postmaster@mg.example.eu \
         SMTP_PASSWORD=not-a-real-password SMTP_FROM=monitoring@mg.example.eu ALERT_EMAIL_TO=ops@example.eu \
         WASABI_BUCKET=ecotrans-monitoring-test WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com \
-        WASABI_REGION=eu-central-1 SUPABASE_URL=https://abcdefghijklmnop.supabase.co SUPABASE_SERVICE_KEY=
+        WASABI_REGION=eu-central-1 SUPABASE_URL=https://abcdefghijklmnop.supabase.co SUPABASE_SERVICE_KEY='' \
+        GRAFANA_ADMIN_PASSWORD=not-a-real-admin-pw SUPABASE_GRAFANA_PASSWORD=not-a-real-db-pw \
+        WASABI_ACCESS_KEY=NOTAREALKEY WASABI_SECRET_KEY=not/a+real=secret SUPABASE_DB_HOST=db.abcdefghijklmnop.supabase.co \
+        QUEUE_EXPORTER_DSN="host=db.abcdefghijklmnop.supabase.co user=queue_exporter password=not-a-real-qe-pw sslmode=require"
 }
 
 # --- Prometheus: the production file with targets rendered from the inventory.
@@ -51,7 +54,9 @@ done
 assert_eq "every compose service target carries server=F" "" "${bad_sd:-}"
 jobs=$(grep -E '^  - job_name:' prometheus/prometheus.yml | awk '{print $3}' | sort | tr '\n' ' ')
 assert_eq "scrape jobs: node, cadvisor, the stack's components, optional supabase" \
-    "alertmanager caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store " "$jobs"
+    "alertmanager caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store watcher " "$jobs"
+assert_eq "watcher targets: the inventory's role watcher (server A, port 9202)" "A 203.0.113.10:9202" \
+    "$(jq -r '.[] | "\(.labels.server) \(.targets[0])"' "$T/prom/rendered/targets/watcher.json" 2>/dev/null)"
 
 # --- Alertmanager, rendered as config-init does.
 check "amtool check-config accepts the rendered alertmanager.yml" amtool check-config "$T/compose/alertmanager/alertmanager.yml"
@@ -68,7 +73,8 @@ assert_contains "objstore.yml names the Wasabi endpoint explicitly" "$objstore" 
 assert_contains "objstore.yml names the bucket's region" "$objstore" "region: eu-central-1"
 assert_contains "objstore.yml uses the bucket chosen by .env" "$objstore" "bucket: ecotrans-monitoring-test"
 assert_contains "objstore.yml signs with SigV4" "$objstore" "signature_version2: false"
-check_fails "objstore.yml carries no access key" grep -Eq '^\s*(access_key|secret_key):' thanos/objstore.yml
+check_fails "thanos/objstore.yml carries no key, only \${WASABI_*} placeholders" \
+    grep -Eq '^\s*(access_key|secret_key):\s*"?[^"$ ]' thanos/objstore.yml
 
 # --- Caddy: production, test VPS by IP, loopback.
 check "caddy validate: production (domain, ACME)" env GRAFANA_SITE=monitoring.ecotrans.eu CADDY_TLS=ops@ecotrans.eu \

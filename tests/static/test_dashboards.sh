@@ -23,8 +23,9 @@ schema_pkg=$REPO/node_modules/@grafana/schema/package.json
 if [ -f "$schema_pkg" ]; then
     schema_version=$(jq -r .version "$schema_pkg")
     assert_eq "@grafana/schema is the release compose.yaml runs (grafana $grafana_tag)" "$grafana_tag" "$schema_version"
-    max_sv=$(sed -n 's/^ *schemaVersion: \([0-9]*\),.*/\1/p' \
-        "$REPO/node_modules/@grafana/schema/dist/esm/raw/dashboard/x/dashboard_types.gen.js" | head -1)
+    # dashboard_types.gen.js up to Grafana 11, types.gen.mjs since 12.
+    max_sv=$(cat "$REPO"/node_modules/@grafana/schema/dist/esm/raw/dashboard/x/*types.gen.*js 2>/dev/null |
+        sed -n 's/^ *schemaVersion: \([0-9]*\),.*/\1/p' | head -1)
     [ -n "$max_sv" ] || not_ok "@grafana/schema names the current dashboard schemaVersion"
     node "$REPO/tests/dashboards/validate-schema.js" "$DASH"/*.json >"$TMP/schema.tap" 2>&1
     relay_tap "$TMP/schema.tap"

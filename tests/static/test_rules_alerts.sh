@@ -54,7 +54,8 @@ DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "busin
 ANNOTATIONS = {"summary", "description", "value", "dashboard", "runbook_url"}
 # Alerts whose value is a state (down, absent, alive), not a quantity: their
 # description says the state instead of quoting $value.
-STATE_ONLY = {"InstanceDown", "TargetDown", "QueueExporterDown", "ContainerAbsent", "HostSystemdUnitFailed", "Watchdog"}
+STATE_ONLY = {"InstanceDown", "TargetDown", "QueueExporterDown", "ContainerAbsent", "HostSystemdUnitFailed", "Watchdog",
+              "WatcherDown"}
 
 def out(ok, desc, evidence=""):
     ev = evidence.replace("\t", " ").replace("\n", "\\n")
@@ -183,8 +184,9 @@ EXPR = [
     ("QueueJobsFailed", None, "> 0", "> 3", "three failures"), ("QueueJobsFailed", None, "> 0", "> -1", "no failure"),
     ("QueueExporterDown", None, 'up{job="queue-exporter"}', "up", "another job's down target"),
     ("QueueDatabaseUnreachable", None, "== 0", "== 1", "database reachable"),
-    ("TargetDown", None, 'job!~"node|queue-exporter"', 'job!~"node"', "the queue exporter has its own alert"),
-    ("TargetDown", None, 'job!~"node|queue-exporter"', 'job!~"queue-exporter"', "node has InstanceDown"),
+    ("TargetDown", None, 'job!~"node|queue-exporter|watcher"', 'job!~"node|watcher"', "the queue exporter has its own alert"),
+    ("TargetDown", None, 'job!~"node|queue-exporter|watcher"', 'job!~"queue-exporter|watcher"', "node has InstanceDown"),
+    ("TargetDown", None, 'job!~"node|queue-exporter|watcher"', 'job!~"node|queue-exporter"', "the watcher has WatcherDown"),
     ("PrometheusRuleEvaluationFailures", None, "> 0", "> 5", "5 failures"),
     ("PrometheusRuleEvaluationFailures", None, "> 0", "> -1", "no failure"),
     ("PrometheusNotificationsFailing", None,
@@ -209,6 +211,14 @@ EXPR = [
     ("DailyReportNotSent", None, "26 * 3600", "25 * 3600", "26 h exactly"),
     ("DailyReportNotSent", None, "26 * 3600", "27 * 3600", "26h10m"),
     ("DailyReportNotSent", None, " and daily_report_last_success_timestamp_seconds > 0", "", "never sent yet"),
+    ("WatcherDown", None, 'up{job="watcher"}', "up", "another job's down target"),
+    ("WatcherNotReceivingHeartbeats", None, "> 5 * 60", "> 4 * 60", "5 min since the last heartbeat"),
+    ("WatcherNotReceivingHeartbeats", None, "> 5 * 60", "> 6 * 60", "6 min since the last heartbeat"),
+    ("WatcherNotReceivingHeartbeats", None, ' - sum(increase(alertmanager_notifications_failed_total{integration="webhook"}[10m]))', "",
+     "webhooks failing: AlertmanagerNotificationsFailing's case"),
+    ("WatcherNotReceivingHeartbeats", None, '{integration="webhook"}[10m])) - ', '[10m])) - ', "email notifications do not count"),
+    ("WatcherMailFailing", None, " and on (server, instance) watcher_mail_pending == 1", "", "a failure the next retry fixed"),
+    ("WatcherMailFailing", None, "[15m])) > 0", "[15m])) > 6", "six failed attempts"),
 ]
 
 def dur_s(d):

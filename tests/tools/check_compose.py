@@ -110,8 +110,8 @@ def main(path, env_example):
     # Prometheus flags.
     pcmd = set(services.get("prometheus", {}).get("command", []))
     need = {"--storage.tsdb.retention.time=15d", "--storage.tsdb.min-block-duration=2h",
-            "--storage.tsdb.max-block-duration=2h", "--web.enable-lifecycle"}
-    result(need <= pcmd, "Prometheus: 15d retention, 2h blocks (for the sidecar), lifecycle API", need - pcmd)
+            "--storage.tsdb.max-block-duration=2h"}
+    result(need <= pcmd, "Prometheus: 15d retention, 2h blocks (for the sidecar)", need - pcmd)
 
     # Restart, healthcheck, memory.
     bad, total = [], 0

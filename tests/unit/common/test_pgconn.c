@@ -181,6 +181,44 @@ static void set_values_are_passed_unquoted(void **state)
     assert_null(ci.keywords[ci.n + 1]);
 }
 
+static void overrides_follow_the_dsn(void **state)
+{
+    (void)state;
+    env_name = NULL;
+    struct pg_params ci;
+    char err[256];
+    /* A socket directory that does not exist: no lookup, no network. */
+    const char *dsn = "host=/nonexistent sslmode=require";
+    assert_int_equal(build(&ci, dsn, 5, err, sizeof(err)), 0);
+    assert_int_equal(pg_params_override(&ci, "sslmode", "verify-full"), 0);
+    /* Set after the override: still ahead of the DSN and the override. */
+    assert_int_equal(pg_params_set(&ci, "password", "pw"), 0);
+    assert_string_equal(ci.keywords[ci.n], "dbname");
+    assert_string_equal(ci.values[ci.n], dsn);
+    assert_string_equal(ci.keywords[ci.n + 1], "sslmode");
+    assert_string_equal(ci.values[ci.n + 1], "verify-full");
+    assert_null(ci.keywords[ci.n + 2]);
+    /* Replacing an override keeps one entry; the room for them is bounded. */
+    assert_int_equal(pg_params_override(&ci, "sslmode", "verify-ca"), 0);
+    assert_string_equal(ci.values[ci.n + 1], "verify-ca");
+    assert_int_equal(pg_params_override(&ci, "sslrootcert", "/ca.pem"), 0);
+    assert_int_equal(pg_params_override(&ci, "host", "y"), -1);
+    assert_null(ci.keywords[ci.n + 3]);
+    /* libpq keeps the last value of a repeated keyword: the override wins
+     * over the DSN's sslmode. */
+    PGconn *c = PQconnectStartParams(ci.keywords, ci.values, 1);
+    assert_non_null(c);
+    const char *mode = NULL;
+    PQconninfoOption *opts = PQconninfo(c);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (!strcmp(o->keyword, "sslmode"))
+            mode = o->val;
+    assert_non_null(mode);
+    assert_string_equal(mode, "verify-ca");
+    PQconninfoFree(opts);
+    PQfinish(c);
+}
+
 static void error_lines(void **state)
 {
     (void)state;
@@ -251,6 +289,7 @@ int main(void)
         cmocka_unit_test(redaction),
         cmocka_unit_test(ca_file_means_verify_full),
         cmocka_unit_test(set_values_are_passed_unquoted),
+        cmocka_unit_test(overrides_follow_the_dsn),
         cmocka_unit_test(error_lines),
         cmocka_unit_test(dsn_validator),
     };

@@ -59,7 +59,7 @@ static void errors_name_file_and_line(void **state)
     assert_int_equal(inv.nerrors, 8);
     assert_string_equal(inv.errors[0], "inv:1: expected 3 columns (name address roles), found 2");
     assert_string_equal(inv.errors[1],
-                        "inv:2: unknown role \"prometheus\" (known: node, cadvisor)");
+                        "inv:2: unknown role \"prometheus\" (known: node, cadvisor, watcher)");
     assert_string_equal(inv.errors[2], "inv:3: server \"B\" is listed twice");
     assert_string_equal(inv.errors[3], "inv:4: role node listed twice for server C");
     assert_string_equal(inv.errors[4],

@@ -74,7 +74,7 @@ static void errors(void **state)
     char *a1[] = {"doctor", "--only", "env,nope", NULL};
     assert_int_equal(parse(&o, err, 3, a1), OPTIONS_ERROR);
     assert_string_equal(err, "--only: unknown group 'nope' (groups: env, s3, smtp, supabase, "
-                             "targets, dns, stack)");
+                             "targets, dns, stack, watcher)");
     doc_options_free(&o);
     char *a2[] = {"doctor", "--timeout", "0", NULL};
     assert_int_equal(parse(&o, err, 3, a2), OPTIONS_ERROR);
