@@ -139,10 +139,14 @@ cp "$REPO/sql/schema.sql" "$REPO/sql/roles.sql" "$REPO/sql/demo-data.sql" "$W/pg
 cat >"$W/pg/init/10-supabase.sql" <<'EOF'
 \i /sql/schema.sql
 \i /sql/demo-data.sql
-\set grafana_password `cat /run/pg/grafana_password`
-\set exporter_password `cat /run/pg/exporter_password`
-\i /sql/roles.sql
 EOF
+# The roles as an operator creates them on Supabase: sql/roles.sh renders
+# sql/roles.sql with SCRAM verifiers (the passwords never reach the server).
+if ! out=$(DOCTOR=$REPO/build/doctor "$REPO/sql/roles.sh" render --grafana-password-file "$W/pg/secrets/grafana_password" \
+    --exporter-password-file "$W/pg/secrets/exporter_password" 2>&1 >"$W/pg/init/20-roles.sql"); then
+    not_ok "sql/roles.sh renders the roles for the Supabase stand-in (needs build/doctor: make)" "$out"
+    finish
+fi
 chown -R 65534:65534 "$W/sink" && chmod 0400 "$W/sink/smtp_password"
 chown -R 999:999 "$W/pg" && chmod -R go-rwx "$W/pg"
 
