@@ -484,7 +484,8 @@ fi
 
 # ---- a release that is not healthy in time is rolled back ------------------------------------
 # Valid for every tool, broken at run time: Prometheus refuses an unknown flag.
-sed -i 's|      - --web.enable-lifecycle|      - --web.enable-lifecycle\n      - --no-such-flag|' "$SRC/compose.yaml"
+sed -i 's|^      - --storage.tsdb.path=/prometheus$|&\n      - --no-such-flag|' "$SRC/compose.yaml"
+if grep -q -- '--no-such-flag' "$SRC/compose.yaml"; then ok "the broken release adds --no-such-flag to Prometheus"; else not_ok "the broken release adds --no-such-flag to Prometheus"; fi
 gsrc commit -qam "prometheus with an unknown flag"
 t=$(date +%s)
 if out=$(deploy 30); then
