@@ -26,7 +26,7 @@ include $(wildcard src/*/module.mk)
 
 # Libraries src/common is compiled against. Only the headers are used here;
 # what a program links is its own <program>_PKGS.
-COMMON_PKGS    := libcurl libpq libmicrohttpd libcjson
+COMMON_PKGS    := libcurl libpq libmicrohttpd libcjson yaml-0.1
 COMMON_SRCS    := $(wildcard src/common/*.c)
 COMMON_CFLAGS  := $(shell pkg-config --cflags $(COMMON_PKGS) 2>/dev/null)
 COMMON_LDLIBS  := $(shell pkg-config --libs $(COMMON_PKGS) 2>/dev/null)

@@ -20,6 +20,7 @@ What it does to the snapshot on every GET /metrics:
   * gauges (memory, limits, ...) are served as captured.
 
 POST /fixture/restart?name=NAME simulates Docker restarting that container
+(NAME: its container name or its compose service)
 (restart policy): its start time becomes now and its counters restart from
 zero, as cAdvisor reports for the new cgroup. Used by the dashboard tests to
 exercise the restart panels; answers 404 for an unknown name.
@@ -32,6 +33,7 @@ stderr; stops cleanly on SIGTERM/SIGINT.
 import argparse
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -77,7 +79,7 @@ class Fixture:
         self.lines = []  # ("raw", text) or ("sample", dict)
         types = {}
         starts = {}  # id -> start time at capture
-        names = {}  # id -> container name
+        names = {}  # id -> {container name, compose service}
         capture = None
         try:
             with open(path, encoding="utf-8") as f:
@@ -109,7 +111,8 @@ class Fixture:
             if name == "container_start_time_seconds" and "id" in labels:
                 starts[labels["id"]] = value
                 if labels.get("name"):
-                    names[labels["id"]] = labels["name"]
+                    names[labels["id"]] = {labels["name"],
+                                           labels.get("container_label_com_docker_compose_service") or labels["name"]}
             self.lines.append(("sample", {
                 "name": name, "labels_text": "{%s}" % m.group("labels") if m.group("labels") is not None else "",
                 "labels": labels, "value": value, "has_ts": ts is not None,
@@ -133,7 +136,7 @@ class Fixture:
         self.n_samples = sum(1 for kind, _ in self.lines if kind == "sample")
 
     def restart(self, name, now):
-        ids = [cid for cid, n in self.names.items() if n == name]
+        ids = [cid for cid, n in self.names.items() if name in n]
         with self.lock:
             for cid in ids:
                 self.start[cid] = now
@@ -214,8 +217,15 @@ def make_handler(fixture):
 def parse_listen(value):
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError("--listen wants HOST:PORT, e.g. 127.0.0.1:19180 (got %r)" % value)
+        raise argparse.ArgumentTypeError("--listen wants HOST:PORT or [IPV6]:PORT, e.g. 127.0.0.1:19180 (got %r)" % value)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     return host, int(port)
+
+
+class Server6(ThreadingHTTPServer):
+    """[::]:PORT also accepts IPv4 (dual stack), as cAdvisor's own listener does."""
+    address_family = socket.AF_INET6
 
 
 def main():
@@ -233,7 +243,8 @@ def main():
         print("cadvisor-fixture: error: %s" % e, file=sys.stderr)
         return 1
     try:
-        server = ThreadingHTTPServer(args.listen, make_handler(fixture))
+        cls = Server6 if ":" in args.listen[0] else ThreadingHTTPServer
+        server = cls(args.listen, make_handler(fixture))
     except OSError as e:
         print("cadvisor-fixture: error: cannot listen on %s:%d: %s" % (args.listen[0], args.listen[1], e.strerror),
               file=sys.stderr)

@@ -25,6 +25,7 @@ port_of() {
     caddy-metrics) off=181 ;;
     caddy-admin) off=19 ;;
     grafana) off=300 ;;
+    blackbox) off=115 ;;
     *) echo "port_of: unknown service '$1'" >&2; return 1 ;;
     esac
     echo $((PORT_BASE + off))

@@ -28,7 +28,7 @@ ENVF=$STACK_DIR/stack.env
 PG_DIR=$(pg_dir_for "$STACK_DIR/postgres")
 
 # Start order; stop runs it backwards.
-SERVICES=(postgres demo-feed smtp node-f node-b cadvisor-fixture queue-exporter watcher alertmanager daily-report prometheus caddy)
+SERVICES=(postgres demo-feed smtp node-f node-b cadvisor-fixture queue-exporter watcher alertmanager daily-report prometheus caddy blackbox)
 
 # Debian packages the stack runs (binary -> package).
 declare -A NEED=(
@@ -36,6 +36,7 @@ declare -A NEED=(
     [prometheus-alertmanager]=prometheus-alertmanager [amtool]=prometheus-alertmanager
     [prometheus-node-exporter]=prometheus-node-exporter
     [caddy]=caddy [psql]=postgresql-client [curl]=curl [openssl]=openssl [jq]=jq
+    [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
 )
 
 install_missing() {
@@ -93,6 +94,7 @@ WATCHER_TOKEN_FILE=$STACK_DIR/watcher/token
 CADDY_HTTPS_URL=https://127.0.0.1:$(port_of caddy-https)
 CADDY_METRICS_URL=http://127.0.0.1:$(port_of caddy-metrics)
 CADDY_CA_CERT=$STACK_DIR/caddy/data/caddy/pki/authorities/local/root.crt
+BLACKBOX_URL=http://127.0.0.1:$(port_of blackbox)
 SMTP_HOST=127.0.0.1
 SMTP_PORT=$(port_of smtp)
 SMTP_MAILDIR=$STACK_DIR/mail
@@ -108,7 +110,7 @@ EOF
 
 render_prometheus() {
     local d=$STACK_DIR/prometheus svc f
-    mkdir -p "$d/targets/services" "$d/rendered/targets" "$d/rendered/secrets" "$d/rules" "$d/data"
+    mkdir -p "$d/targets/services" "$d/rendered/targets" "$d/rendered/secrets" "$d/rendered/rules" "$d/rules" "$d/data"
     # The production file with only the global intervals shortened, so the
     # tests see changes in seconds. Rules, jobs and labels are untouched.
     sed -e '0,/^  scrape_interval: .*/s//  scrape_interval: 2s/' \
@@ -143,7 +145,17 @@ render_prometheus() {
         sed -i 's/,cadvisor:[0-9]*//' "$STACK_DIR/inventory.txt"
     fi
     "$REPO/scripts/render-config.sh" targets "$STACK_DIR/inventory.txt" "$d/rendered/targets" || return 1
+    # The containers B must run (the fixture's); none without the fixture.
+    local containers=$REPO/local/containers.txt
+    service_enabled cadvisor-fixture || containers=/dev/null
+    "$REPO/scripts/render-config.sh" containers "$STACK_DIR/inventory.txt" "$containers" "$d/rendered/rules/inventory.yml" || return 1
     echo '[]' >"$d/rendered/targets/supabase.json"
+    # External probes: Caddy's HTTPS, trusting Caddy's internal CA, and one
+    # that fails on purpose (local/probes.txt).
+    sed -e "s/@PORT_CADDY_HTTPS@/$(port_of caddy-https)/g" "$REPO/local/probes.txt" >"$STACK_DIR/probes.txt"
+    "$REPO/scripts/render-probes.sh" "$STACK_DIR/probes.txt" "$d/rendered/targets" \
+        "$STACK_DIR/blackbox/blackbox.yml" "127.0.0.1:$(port_of blackbox)" \
+        "$STACK_DIR/caddy/data/caddy/pki/authorities/local/root.crt" >/dev/null || return 1
     : >"$d/rendered/secrets/supabase_service_key"
     promtool check config "$d/prometheus.yml" >"$LOGS/promtool.log" 2>&1 ||
         { cat "$LOGS/promtool.log" >&2; die "prometheus/prometheus.yml rendered for loopback is rejected by promtool (above)"; }
@@ -218,7 +230,8 @@ start_postgres() {
                 pg_psql "$d" "$port" -f "$REPO/sql/demo-data.sql" &&
                 { [ ! -f "$REPO/sql/indexes.sql" ] || pg_psql "$d" "$port" -f "$REPO/sql/indexes.sql"; } &&
                 pg_psql "$d" "$port" -v grafana_verifier="$(roles_verifier grafana_readonly "$GRAFANA_DB_PASSWORD")" \
-                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" -f "$REPO/sql/roles.sql"
+                    -v exporter_verifier="$(roles_verifier queue_exporter "$QUEUE_EXPORTER_DB_PASSWORD")" \
+                    -v contract="$("$REPO/build/doctor" --print-contract --contract "$REPO/sql/contract.yaml")" -f "$REPO/sql/roles.sql"
         } >"$LOGS/sql.log" 2>&1 || { cat "$LOGS/sql.log" >&2; die "loading sql/ into PostgreSQL failed"; }
     else
         pg_cluster_start "$d" || die "PostgreSQL did not start (see $d/postgres.log)"
@@ -343,6 +356,13 @@ start_caddy() {
         sleep 0.2
     done
     die "Caddy did not serve HTTPS (see $LOGS/caddy.log)"
+}
+
+start_blackbox() {
+    start_daemon "$PIDS" blackbox "$LOGS/blackbox.log" prometheus-blackbox-exporter \
+        --config.file="$STACK_DIR/blackbox/blackbox.yml" --web.listen-address="127.0.0.1:$(port_of blackbox)"
+    wait_http "http://127.0.0.1:$(port_of blackbox)/metrics" 15 ||
+        die "blackbox_exporter did not start (see $LOGS/blackbox.log)"
 }
 
 start_service() {

@@ -23,7 +23,9 @@ Usage: $0 --test-vps [options]
 Target:
   --test-vps          the test VPS from .env.local (TEST_VPS_HOST, TEST_VPS_USER,
                       TEST_VPS_SSH_KEY = path to the private key, optional
-                      TEST_VPS_SSH_PORT)
+                      TEST_VPS_SSH_PORT). The key may instead come from
+                      VPS_MONITORING_SSH_KEY (.env.local or the environment;
+                      TEST_VPS_SSH_KEY too): a path, or the private key itself
   --host HOST         production (Server F); env DEPLOY_HOST
   --user USER         SSH user, the admin of provision-server.sh; env DEPLOY_USER
   --key FILE          SSH private key; env DEPLOY_SSH_KEY
@@ -92,13 +94,29 @@ if [ "$TEST_VPS" = 1 ]; then
     TEST_VPS_HOST=<ip or name of the test VPS>
     TEST_VPS_USER=<the admin user, e.g. claude-admin>
     TEST_VPS_SSH_KEY=<path to the private key, e.g. ~/.ssh/monitoring_test>"
-    for var in TEST_VPS_HOST TEST_VPS_USER TEST_VPS_SSH_KEY; do
+    for var in TEST_VPS_HOST TEST_VPS_USER; do
         [ -n "$(env_local_get $var)" ] || die "$ENV_LOCAL does not set $var (needed by --test-vps)"
     done
     HOST=$(env_local_get TEST_VPS_HOST)
     SSH_USER=$(env_local_get TEST_VPS_USER)
-    KEY=$(env_local_get TEST_VPS_SSH_KEY)
-    KEY_VAR="TEST_VPS_SSH_KEY in $ENV_LOCAL"
+    # The key: .env.local first, then the operator's environment (where the
+    # plan keeps it), TEST_VPS_SSH_KEY before VPS_MONITORING_SSH_KEY.
+    KEY='' KEY_VAR=''
+    for var in TEST_VPS_SSH_KEY VPS_MONITORING_SSH_KEY; do
+        [ -z "$KEY" ] && [ -n "$(env_local_get $var)" ] && { KEY=$(env_local_get $var); KEY_VAR="$var in $ENV_LOCAL"; }
+    done
+    for var in TEST_VPS_SSH_KEY VPS_MONITORING_SSH_KEY; do
+        [ -z "$KEY" ] && [ -n "${!var:-}" ] && { KEY=${!var}; KEY_VAR="$var in the environment"; }
+    done
+    [ -n "$KEY" ] || die "$ENV_LOCAL does not set TEST_VPS_SSH_KEY (needed by --test-vps), and neither TEST_VPS_SSH_KEY nor VPS_MONITORING_SSH_KEY is in the environment"
+    if [[ $KEY == "-----BEGIN "* ]]; then
+        # The private key itself: into a 600 file of this run's own
+        # directory (removed at exit), never onto a command line.
+        make_workdir
+        (umask 077 && printf '%s\n' "$KEY" >"$WORKDIR/test-vps.key")
+        KEY=$WORKDIR/test-vps.key
+        KEY_VAR="$KEY_VAR (the key itself)"
+    fi
     [ -n "$(env_local_get TEST_VPS_SSH_PORT)" ] && PORT=$(env_local_get TEST_VPS_SSH_PORT)
 else
     [ -n "$HOST$SSH_USER$KEY" ] || usage_error "choose a target: --test-vps (settings from .env.local) or --host/--user/--key (production)"
@@ -132,7 +150,7 @@ for secret in .env .env.local; do
         die "$secret is tracked by git in $SOURCE: secrets must never be committed (git rm --cached $secret)"
     fi
 done
-make_workdir
+[ -n "$WORKDIR" ] || make_workdir
 # Files deleted in the working tree but still in the index are skipped.
 git -C "$SOURCE" ls-files -z | while IFS= read -r -d '' f; do
     if [ -e "$SOURCE/$f" ] || [ -L "$SOURCE/$f" ]; then printf '%s\0' "$f"; fi

@@ -183,7 +183,12 @@ ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectKernelLogs=yes
 ProtectControlGroups=yes
-ProtectClock=yes
+# No ProtectClock: systemd implements it with a seccomp filter that denies
+# the whole @clock group, adjtimex() included even when it only reads
+# (modes=0). The timex collector reads the clock's offset and sync state
+# that way; without it node_timex_* vanish and HostClockSkew and
+# HostClockNotSynchronising can never fire. CapabilityBoundingSet= above
+# already takes CAP_SYS_TIME away, so the clock cannot be set anyway.
 ProtectHostname=yes
 RestrictNamespaces=yes
 RestrictRealtime=yes
@@ -218,7 +223,7 @@ if systemctl is-active --quiet prometheus-node-exporter.service 2>/dev/null; the
     warn "the distribution's prometheus-node-exporter.service is running too and competes for port $port: systemctl disable --now prometheus-node-exporter"
 fi
 if [ "$host" = 0.0.0.0 ] || [ "$host" = :: ]; then
-    if ! command -v ufw >/dev/null || ! ufw status 2>/dev/null | grep -q '^Status: active'; then
+    if ! command -v ufw >/dev/null || ! grep -q '^Status: active' <<<"$(ufw status 2>/dev/null)"; then
         warn "node_exporter listens on all addresses but UFW is not active: port $port is open to anyone until scripts/firewall.sh runs"
     fi
 fi

@@ -33,6 +33,10 @@ Usage: $0 --admin-key-file FILE [options]
                            Without a key, the user must already have one in
                            ~/.ssh/authorized_keys: password login is turned off.
   --deploy-dir DIR         created for the admin (default /opt/monitoring)
+  --admin-from ADDR        the address the admin connects from, for sshd's Match
+                           blocks (default: this session's client address from
+                           SSH_CONNECTION, else 192.0.2.1, an address no Match
+                           block names)
   --keep-containerd-store  on a fresh install, leave Docker's containerd image
                            store on (by default it is turned off: cAdvisor
                            cannot name containers with it)
@@ -47,6 +51,7 @@ KEY_FILE=${ADMIN_SSH_PUBLIC_KEY_FILE:-}
 KEY_TEXT=${ADMIN_SSH_PUBLIC_KEY:-}
 DEPLOY_DIR=/opt/monitoring
 KEEP_CONTAINERD=0
+ADMIN_FROM=
 ROOT_OPT=${ROOT:-}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -54,6 +59,7 @@ while [ $# -gt 0 ]; do
     --admin-key-file) need_arg "$1" "${2:-}"; KEY_FILE=$2; shift 2 ;;
     --admin-key) need_arg "$1" "${2:-}"; KEY_TEXT=$2; shift 2 ;;
     --deploy-dir) need_arg "$1" "${2:-}"; DEPLOY_DIR=$2; shift 2 ;;
+    --admin-from) need_arg "$1" "${2:-}"; ADMIN_FROM=$2; shift 2 ;;
     --keep-containerd-store) KEEP_CONTAINERD=1; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
     --root) need_arg "$1" "${2:-}"; ROOT_OPT=$2; shift 2 ;;
@@ -68,6 +74,13 @@ set_root "$ROOT_OPT"
     usage_error "--admin-user '$ADMIN': use lowercase letters, digits, '-' and '_' (max 32, starting with a letter)"
 [ "$ADMIN" != root ] || usage_error "--admin-user root: the point is a non-root admin (root login is turned off)"
 [[ $DEPLOY_DIR =~ ^/[A-Za-z0-9._/-]+$ ]] || usage_error "--deploy-dir '$DEPLOY_DIR' must be an absolute path"
+if [ -z "$ADMIN_FROM" ]; then
+    # SSH_CONNECTION: "client-address client-port server-address server-port".
+    ADMIN_FROM=${SSH_CONNECTION:-}
+    ADMIN_FROM=${ADMIN_FROM%% *}
+    [ -n "$ADMIN_FROM" ] || ADMIN_FROM=192.0.2.1
+fi
+valid_ip "$ADMIN_FROM" || usage_error "--admin-from '$ADMIN_FROM' is not an IP address"
 require_root
 make_workdir
 
@@ -125,7 +138,115 @@ if [ ${#NEW_KEYS[@]} -eq 0 ] && [ "$existing_keys" -eq 0 ]; then
     die "refusing to turn off SSH password login: $ADMIN has no authorized key in $AUTH_KEYS and none was given; pass --admin-key-file ~/.ssh/id_ed25519.pub (or ADMIN_SSH_PUBLIC_KEY)"
 fi
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+# The drop-in, and its check against everything else sshd reads, before
+# any change: a configuration that would lock the admin out stops here.
+cat >"$WORKDIR/sshd" <<EOF
+# Managed by scripts/provision-server.sh: keys only, no root login.
+# Named 01-... so it is read first: sshd keeps the first value it reads.
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitEmptyPasswords no
+PermitRootLogin no
+PubkeyAuthentication yes
+EOF
+dropin=$(rp $SSHD_DROPIN)
+# The candidate: the drop-in in a temporary copy of sshd_config.d, and a
+# temporary main file whose Include points there. sshd reads it exactly as
+# it would read the real files, and nothing is in place before it passed.
+mkdir -p "$WORKDIR/cand/sshd_config.d"
+for f in "$(rp /etc/ssh/sshd_config.d)"/*.conf; do [ -f "$f" ] && cp -p "$f" "$WORKDIR/cand/sshd_config.d/"; done
+cp "$WORKDIR/sshd" "$WORKDIR/cand/sshd_config.d/$(basename $SSHD_DROPIN)"
+sed -E "s#^([[:space:]]*Include[[:space:]].*)(${ROOT}/etc/ssh/|[[:space:]])sshd_config\.d/#\1\2__CAND__/#I" "$(rp $SSHD_MAIN)" |
+    sed "s#\(/etc/ssh/\|[[:space:]]\)__CAND__/#\1$WORKDIR/cand/sshd_config.d/#; s#/etc/ssh/$WORKDIR#$WORKDIR#; s#${ROOT}$WORKDIR#$WORKDIR#" >"$WORKDIR/cand/sshd_config"
+grep -q "$WORKDIR/cand/sshd_config.d/" "$WORKDIR/cand/sshd_config" ||
+    die "could not point a copy of $SSHD_MAIN at a temporary sshd_config.d: its Include line is unusual; check it"
+
+# sshd_effective FILE USER: the configuration sshd applies to USER
+# connecting from ADMIN_FROM, Match blocks included (sshd -T -C).
+sshd_effective() {
+    sshd -T -C "user=$2,host=$ADMIN_FROM,addr=$ADMIN_FROM" -f "$1" 2>&1
+}
+# admin_groups: the admin's groups once this script is done.
+admin_groups() {
+    printf '%s\n' "$ADMIN" docker
+    getent group 2>/dev/null | awk -F: -v u="$ADMIN" '{ n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) print $1 }'
+}
+# matches_any NAME PATTERNS...: NAME matches one of sshd's user/group
+# patterns (* and ?; a user@host pattern's host part is matched against
+# ADMIN_FROM).
+matches_any() {
+    local name=$1 pat host
+    shift
+    for pat in "$@"; do
+        host='*'
+        if [[ $pat == *@* ]]; then host=${pat#*@}; pat=${pat%%@*}; fi
+        # shellcheck disable=SC2053 # the right-hand side is a pattern
+        [[ $name == $pat && $ADMIN_FROM == $host ]] && return 0
+    done
+    return 1
+}
+# sshd_check FILE: sshd accepts FILE and, Match blocks included, it means
+# keys only for the admin (who may still log in) and no root login.
+sshd_check() {
+    local file=$1 out root want g
+    local -a allow deny groups
+    # sshd -t wants its privilege separation directory (normally made by
+    # the ssh service at start).
+    [ -z "$ROOT" ] && [ ! -d /run/sshd ] && install -d -m 0755 /run/sshd
+    out=$(sshd -t -f "$file" 2>&1) || { printf '%s' "sshd -t: $out"; return 1; }
+    out=$(sshd_effective "$file" "$ADMIN") || { printf '%s' "sshd -T -C user=$ADMIN: $out"; return 1; }
+    root=$(sshd_effective "$file" root) || { printf '%s' "sshd -T -C user=root: $out"; return 1; }
+    for want in "passwordauthentication no" "kbdinteractiveauthentication no" "permitrootlogin no" "pubkeyauthentication yes"; do
+        grep -qix "$want" <<<"$out" || {
+            printf '%s' "for $ADMIN from $ADMIN_FROM the effective setting is '$(printf '%s\n' "$out" | grep -i "^${want% *} " | head -1)', not '$want': an earlier file or a Match block sets it (sshd keeps the first value): grep -ri -e '${want% *}' -e '^ *match' /etc/ssh/sshd_config /etc/ssh/sshd_config.d"
+            return 1
+        }
+    done
+    for want in "permitrootlogin no" "passwordauthentication no"; do
+        grep -qix "$want" <<<"$root" || {
+            printf '%s' "for root the effective setting is '$(printf '%s\n' "$root" | grep -i "^${want% *} " | head -1)', not '$want': a Match block re-enables it: grep -ri '^ *match' /etc/ssh/sshd_config /etc/ssh/sshd_config.d"
+            return 1
+        }
+    done
+    # AllowUsers/DenyUsers/AllowGroups/DenyGroups: the admin must still get in.
+    mapfile -t allow < <(printf '%s\n' "$out" | sed -n 's/^allowusers //Ip')
+    mapfile -t deny < <(printf '%s\n' "$out" | sed -n 's/^denyusers //Ip')
+    if matches_any "$ADMIN" "${deny[@]}"; then
+        printf '%s' "DenyUsers (${deny[*]}) shuts out $ADMIN: with passwords off, nobody could log in; remove $ADMIN from it"
+        return 1
+    fi
+    if [ ${#allow[@]} -gt 0 ] && ! matches_any "$ADMIN" "${allow[@]}"; then
+        printf '%s' "AllowUsers (${allow[*]}) does not include $ADMIN: add it (AllowUsers ... $ADMIN), or the admin cannot log in"
+        return 1
+    fi
+    mapfile -t groups < <(admin_groups | sort -u)
+    mapfile -t allow < <(printf '%s\n' "$out" | sed -n 's/^allowgroups //Ip')
+    mapfile -t deny < <(printf '%s\n' "$out" | sed -n 's/^denygroups //Ip')
+    for g in "${groups[@]}"; do
+        if ADMIN_FROM=x matches_any "$g" "${deny[@]}"; then
+            printf '%s' "DenyGroups (${deny[*]}) contains $g, a group of $ADMIN: the admin could not log in"
+            return 1
+        fi
+    done
+    if [ ${#allow[@]} -gt 0 ]; then
+        for g in "${groups[@]}"; do ADMIN_FROM=x matches_any "$g" "${allow[@]}" && return 0; done
+        printf '%s' "AllowGroups (${allow[*]}) contains none of $ADMIN's groups (${groups[*]}): add one, or the admin cannot log in"
+        return 1
+    fi
+}
+if [ "$DRY_RUN" = 0 ]; then
+    if [ -f "$dropin" ] && cmp -s "$WORKDIR/sshd" "$dropin"; then
+        problem=$(sshd_check "$(rp $SSHD_MAIN)") || die "SSH hardening is in place but not effective: $problem"
+    else
+        # Validated in the temporary copy: a rejected drop-in never reaches
+        # /etc/ssh, where a restart of sshd would read it.
+        problem=$(sshd_check "$WORKDIR/cand/sshd_config") ||
+            die "new SSH configuration rejected before installing it (checked in a temporary copy), nothing changed, sshd not reloaded: $problem"
+        say "sshd -t -f (temporary copy): valid; for $ADMIN from $ADMIN_FROM keys only, root login off"
+    fi
+fi
+
+installed() { grep -q 'install ok installed' <<<"$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)"; }
 
 # --- 1. Docker Engine and the Compose plugin -----------------------------------------
 step "Docker Engine from Docker's apt repository ($OS_ID $OS_CODENAME)"
@@ -155,7 +276,7 @@ ensure_dir /etc/apt/keyrings 0755 0:0
 mkdir -m 0700 "$WORKDIR/gnupg"
 # key_fpr FILE: the fingerprints in an armored key file (no keyring touched).
 key_fpr() { GNUPGHOME=$WORKDIR/gnupg gpg --batch --show-keys --with-colons "$1" 2>/dev/null | awk -F: '$1 == "fpr" { print $10 }'; }
-if [ -f "$(rp $KEYRING)" ] && key_fpr "$(rp $KEYRING)" | grep -qx "$DOCKER_KEY_FPR"; then
+if [ -f "$(rp $KEYRING)" ] && grep -qx "$DOCKER_KEY_FPR" <<<"$(key_fpr "$(rp $KEYRING)")"; then
     say "present: $KEYRING (fingerprint $DOCKER_KEY_FPR)"
 elif [ "$DRY_RUN" = 1 ]; then
     note_change "download https://download.docker.com/linux/$OS_ID/gpg to $KEYRING after checking its fingerprint is $DOCKER_KEY_FPR"
@@ -293,44 +414,15 @@ put_file "/etc/sudoers.d/$ADMIN" 0440 0:0 "$WORKDIR/sudoers"
 
 # --- 6. SSH: keys only, no root login ----------------------------------------------------
 step "SSH hardening"
-cat >"$WORKDIR/sshd" <<EOF
-# Managed by scripts/provision-server.sh: keys only, no root login.
-# Named 01-... so it is read first: sshd keeps the first value it reads.
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitEmptyPasswords no
-PermitRootLogin no
-PubkeyAuthentication yes
-EOF
-sshd_check() {
-    local out
-    # sshd -t wants its privilege separation directory (normally made by
-    # the ssh service at start).
-    [ -z "$ROOT" ] && [ ! -d /run/sshd ] && install -d -m 0755 /run/sshd
-    out=$(sshd -t -f "$(rp $SSHD_MAIN)" 2>&1) || { printf '%s' "sshd -t: $out"; return 1; }
-    out=$(sshd -T -f "$(rp $SSHD_MAIN)" 2>&1) || { printf '%s' "sshd -T: $out"; return 1; }
-    local want
-    for want in "passwordauthentication no" "kbdinteractiveauthentication no" "permitrootlogin no" "pubkeyauthentication yes"; do
-        printf '%s\n' "$out" | grep -qix "$want" || {
-            printf '%s' "the effective setting is '$(printf '%s\n' "$out" | grep -i "^${want% *} " | head -1)', not '$want': an earlier file sets it (sshd keeps the first value): grep -ri '${want% *}' /etc/ssh/sshd_config /etc/ssh/sshd_config.d"
-            return 1
-        }
-    done
-}
-dropin=$(rp $SSHD_DROPIN)
 if [ -f "$dropin" ] && cmp -s "$WORKDIR/sshd" "$dropin"; then
-    if [ "$DRY_RUN" = 0 ]; then
-        problem=$(sshd_check) || die "SSH hardening is in place but not effective: $problem"
-    fi
-    say "present: $SSHD_DROPIN (effective)"
+    say "present: $SSHD_DROPIN (effective: checked above)"
 else
     had_old=0
     [ -f "$dropin" ] && { cp -p "$dropin" "$WORKDIR/sshd.old"; had_old=1; }
     put_file $SSHD_DROPIN 0644 0:0 "$WORKDIR/sshd"
     if [ "$DRY_RUN" = 0 ]; then
-        # Validate the new configuration before any sshd sees it; put the
-        # old file back if it is rejected.
-        if ! problem=$(sshd_check); then
+        # The real files, once more: the directory may have changed since.
+        if ! problem=$(sshd_check "$(rp $SSHD_MAIN)"); then
             if [ "$had_old" = 1 ]; then cp -p "$WORKDIR/sshd.old" "$dropin"; else rm -f "$dropin"; fi
             die "new SSH configuration rejected, previous state restored, sshd not reloaded: $problem"
         fi

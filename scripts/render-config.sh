@@ -5,6 +5,14 @@
 #
 #   render-config.sh targets INVENTORY OUTDIR
 #       inventory -> OUTDIR/node.json, cadvisor.json, watcher.json (Prometheus file_sd)
+#   render-config.sh caddy-auth OUTFILE
+#       the basic-auth block of Caddy's /monitoring-api/ route (see
+#       render_caddy_auth)
+#   render-config.sh containers SERVERS CONTAINERS OUTFILE
+#       the containers each server must run (CONTAINERS, next to the
+#       inventory) -> recording rules inventory_expected_container{server,name}
+#       for ContainerAbsent; every server named must be in SERVERS with the
+#       cadvisor role
 #   render-config.sh template IN OUT [DEFAULTS_FILE...]
 #       copy IN to OUT replacing ${NAME} with the environment's value; a NAME
 #       unset or empty in the environment is taken from the DEFAULTS_FILEs
@@ -80,6 +88,47 @@ render_targets() {
     for role in node cadvisor watcher; do
         mv "$out/$role.json.tmp" "$out/$role.json"
     done
+}
+
+# ---- inventory -> expected containers (recording rules) ---------------------
+render_containers() {
+    cinv=$1
+    ccont=$2
+    cout=$3
+    [ -f "$cinv" ] || fail "$cinv: inventory file not found"
+    [ -e "$ccont" ] || fail "$ccont: containers file not found (an empty file means: no container is expected)"
+    mkdir -p "$(dirname "$cout")"
+    awk -v inv="$cinv" -v cf="$ccont" -v out="$cout.tmp" '
+    function err(msg) { printf "%s:%d: %s\n", cf, FNR, msg > "/dev/stderr"; bad = 1 }
+    # The inventory first: which servers exist, which run cAdvisor.
+    FILENAME == inv {
+        if ($0 ~ /^[ \t]*(#|$)/) next
+        known[$1] = 1
+        if ($3 ~ /(^|,)cadvisor([:@,]|$)/) cadv[$1] = 1
+        next
+    }
+    /^[ \t]*(#|$)/ { next }
+    {
+        if (NF < 2) { err("expected a server name and at least one container"); next }
+        if (!($1 in known)) { err("server \"" $1 "\" is not in " inv); next }
+        if (!($1 in cadv)) { err("server \"" $1 "\" has no cadvisor role in " inv ": nothing could report its containers"); next }
+        if ($1 in seen) { err("server \"" $1 "\" is listed twice (first on line " seen[$1] ")"); next }
+        seen[$1] = FNR
+        for (i = 2; i <= NF; i++) {
+            if ($i ~ /^#/) break
+            if ($i !~ /^[A-Za-z0-9][A-Za-z0-9_.-]*$/) { err("container \"" $i "\" is not a compose service or container name"); continue }
+            rule[++n] = sprintf("      - record: inventory_expected_container\n        expr: vector(1)\n        labels:\n          server: \"%s\"\n          name: \"%s\"", $1, $i)
+        }
+    }
+    END {
+        if (bad) exit 1
+        printf "# Rendered by scripts/render-config.sh from %s: the containers each\n", cf > out
+        printf "# server must run (ContainerAbsent in prometheus/rules/containers.yml).\n" > out
+        if (n == 0) { printf "groups: []\n" > out; exit 0 }
+        printf "groups:\n  - name: inventory\n    rules:\n" > out
+        for (i = 1; i <= n; i++) printf "%s\n", rule[i] > out
+    }' "$cinv" "$ccont" || { rm -f "$cout.tmp"; fail "$ccont: expected containers rejected (see above)"; }
+    mv "$cout.tmp" "$cout"
 }
 
 # ---- ${NAME} templates ------------------------------------------------------
@@ -305,6 +354,7 @@ render_secrets() {
 # config-init mounts one volume per consumer, so each service sees only its
 # own rendered files (Alertmanager never sees Prometheus' secrets, and so on):
 #   $RENDER_OUT/prometheus/targets/{node,cadvisor,supabase}.json   file_sd
+#   $RENDER_OUT/prometheus/rules/inventory.yml                     expected containers
 #   $RENDER_OUT/prometheus/secrets/supabase_service_key            basic-auth password
 #   $RENDER_OUT/alertmanager/alertmanager.yml                      routing, .env addresses
 #   $RENDER_OUT/alertmanager/smtp_password                         smtp_auth_password_file
@@ -313,13 +363,52 @@ render_secrets() {
 #   $RENDER_OUT/{grafana,queue-exporter,daily-report}/...   see render_secrets
 # Secret files are 0440, owned by the user the consuming image runs as
 # (65534 for Prometheus, Alertmanager and Thanos).
+# ---- Caddy: the n8n report route's basic-auth account -------------------------
+# render_caddy_auth OUTFILE: the basicauth block caddy/Caddyfile imports on
+# /monitoring-api/ (MONITORING_API=on), from MONITORING_API_USER and
+# MONITORING_API_PASSWORD_HASH (environment, else SECRETS_ENV_FILE). Always
+# written: without them the block names what is missing, which Caddy rejects
+# at start (it cannot decode it as a hash), so the route never opens without
+# an account; a malformed value stops the render here.
+render_caddy_auth() {
+    cadest=$1
+    load_secret MONITORING_API_USER optional
+    load_secret MONITORING_API_PASSWORD_HASH optional
+    causer=${MONITORING_API_USER:-MONITORING_API_USER-is-not-set}
+    cahash=${MONITORING_API_PASSWORD_HASH:-MONITORING_API_PASSWORD_HASH-is-not-set}
+    case $causer in
+    *[!A-Za-z0-9_.-]*) fail "MONITORING_API_USER=$causer: use letters, digits, '.', '-' and '_'" ;;
+    esac
+    if [ -n "${MONITORING_API_PASSWORD_HASH:-}" ]; then
+        # What caddy hash-password prints: $2a$, $2b$ or $2y$, 60 characters.
+        cabad=1
+        case $cahash in
+        ?2[aby]?*) [ ${#cahash} -eq 60 ] && [ "$(printf '%s' "$cahash" | cut -c1)" = '$' ] && cabad=0 ;;
+        esac
+        [ "$cabad" = 0 ] || fail "MONITORING_API_PASSWORD_HASH is not a bcrypt hash (60 characters): use the output of caddy hash-password, in single quotes in .env"
+    fi
+    mkdir -p "$(dirname "$cadest")"
+    (
+        umask 077
+        printf '# Rendered by config-init from .env (MONITORING_API_USER, MONITORING_API_PASSWORD_HASH).\nbasicauth {\n\t%s %s\n}\n' \
+            "$causer" "$cahash" >"$cadest.tmp"
+    )
+    mv "$cadest.tmp" "$cadest"
+}
+
 render_compose() {
     src=${REPO_DIR:-/repo}
     rdest=${RENDER_OUT:-/rendered}
     prom=$rdest/prometheus
     am=$rdest/alertmanager
-    mkdir -p "$prom/targets" "$prom/secrets" "$am" "$rdest/thanos"
-    render_targets "$src/inventory/servers.txt" "$prom/targets"
+    mkdir -p "$prom/targets" "$prom/secrets" "$prom/rules" "$am" "$rdest/thanos"
+    # INVENTORY_DIR: inventory (production) or inventory/test-vps.
+    invdir=$src/${INVENTORY_DIR:-inventory}
+    render_targets "$invdir/servers.txt" "$prom/targets"
+    render_containers "$invdir/servers.txt" "$invdir/containers.txt" "$prom/rules/inventory.yml"
+    # External probes: file_sd for the blackbox job, and blackbox_exporter's modules.
+    sh "$src/scripts/render-probes.sh" "$src/inventory/probes.txt" "$prom/targets" \
+        "$rdest/blackbox/blackbox.yml" blackbox:9115
 
     load_secret SMTP_PASSWORD
     load_secret SUPABASE_SERVICE_KEY optional
@@ -358,12 +447,13 @@ render_compose() {
         ALERTMANAGER_URL="${ALERTMANAGER_EXTERNAL_URL:-http://127.0.0.1:9093}" \
         render_template "$src/alertmanager/alertmanager.yml" "$am/alertmanager.yml" \
         "$src/alertmanager/defaults.env"
+    render_caddy_auth "$rdest/caddy/monitoring-api-auth.caddy"
     # It holds the Wasabi keys: readable by the Thanos user only.
     (umask 077 && render_template "$src/thanos/objstore.yml" "$rdest/thanos/objstore.yml")
 
     chown -R 65534:65534 "$prom" "$am" "$rdest/thanos" 2>/dev/null || true
     chmod 0440 "$am/smtp_password" "$am/watcher_token" "$prom/secrets/supabase_service_key" "$rdest/thanos/objstore.yml"
-    echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter and daily report files into $rdest"
+    echo "$prog: rendered targets, Alertmanager, Thanos, Grafana, queue exporter, daily report and Caddy files into $rdest"
 }
 
 case ${1:-} in
@@ -371,11 +461,19 @@ targets)
     [ $# -eq 3 ] || fail "usage: $prog targets INVENTORY OUTDIR"
     render_targets "$2" "$3"
     ;;
+caddy-auth)
+    [ $# -eq 2 ] || fail "usage: $prog caddy-auth OUTFILE"
+    render_caddy_auth "$2"
+    ;;
+containers)
+    [ $# -eq 4 ] || fail "usage: $prog containers SERVERS CONTAINERS OUTFILE"
+    render_containers "$2" "$3" "$4"
+    ;;
 template)
     [ $# -ge 3 ] || fail "usage: $prog template IN OUT [DEFAULTS_FILE...]"
     shift
     render_template "$@"
     ;;
 compose) render_compose ;;
-*) fail "usage: $prog targets INVENTORY OUTDIR | template IN OUT [DEFAULTS...] | compose" ;;
+*) fail "usage: $prog targets INVENTORY OUTDIR | caddy-auth OUTFILE | containers SERVERS CONTAINERS OUTFILE | template IN OUT [DEFAULTS...] | compose" ;;
 esac

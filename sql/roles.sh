@@ -48,6 +48,10 @@ verifier() {
         "$DOCTOR" --scram-verifier "$1" </dev/tty
     fi
 }
+# The grants come from the schema contract (CONTRACT, default sql/contract.yaml).
+CONTRACT_JSON=$("$DOCTOR" --print-contract --contract "${CONTRACT:-$REPO/sql/contract.yaml}") ||
+    die "the schema contract does not parse (see above): fix it first"
+export CONTRACT_JSON
 GRAFANA_VERIFIER=$(verifier grafana_readonly "$gfile") || exit 2
 EXPORTER_VERIFIER=$(verifier queue_exporter "$efile") || exit 2
 export GRAFANA_VERIFIER EXPORTER_VERIFIER
@@ -56,8 +60,8 @@ if [ "$mode" = apply ]; then
     # psql reads \set lines and then the script from standard input; a
     # verifier holds only [A-Za-z0-9+/=$:-], safe inside single quotes.
     {
-        printf "\\\\set grafana_verifier '%s'\n\\\\set exporter_verifier '%s'\n" \
-            "$GRAFANA_VERIFIER" "$EXPORTER_VERIFIER"
+        printf "\\\\set grafana_verifier '%s'\n\\\\set exporter_verifier '%s'\n\\\\set contract '%s'\n" \
+            "$GRAFANA_VERIFIER" "$EXPORTER_VERIFIER" "$CONTRACT_JSON"
         cat "$REPO/sql/roles.sql"
     } | psql -X -q -v ON_ERROR_STOP=1 "$@"
     exit
@@ -74,5 +78,6 @@ awk '
     {
         gsub(/:\047grafana_verifier\047/, "\047" ENVIRON["GRAFANA_VERIFIER"] "\047")
         gsub(/:\047exporter_verifier\047/, "\047" ENVIRON["EXPORTER_VERIFIER"] "\047")
+        gsub(/:\047contract\047/, "\047" ENVIRON["CONTRACT_JSON"] "\047")
         print
     }' "$REPO/sql/roles.sql"

@@ -13,8 +13,15 @@
 -- (a verifier on a command line is not the password, but keep it off anyway).
 -- Run it as the owner of the tables (on Supabase: the postgres user, which
 -- has CREATEROLE but is not a superuser; every statement here works so).
--- grafana_readonly: SELECT on the five tables the dashboards read.
--- queue_exporter:   SELECT on the two queue tables only.
+-- grafana_readonly: column-level SELECT on exactly the columns the schema
+--                   contract (sql/contract.yaml) declares, on the tables it
+--                   names grafana_readonly as a reader of;
+-- queue_exporter:   the same on the tables naming queue_exporter (the two
+--                   queue tables). Message bodies, phone numbers, URLs and
+--                   coordinates are not declared, so not granted.
+-- The contract arrives as JSON in the psql variable contract (sql/roles.sh
+-- passes it: build/doctor --print-contract); without it, psql asks
+-- $REPO/build/doctor (default ./build/doctor) for $REPO/sql/contract.yaml.
 --
 -- Lines starting with a backslash, and \if ... \endif blocks, are psql's;
 -- sql/roles.sh render drops them and fills in :'grafana_verifier' and
@@ -37,12 +44,17 @@
 \else
   DO $$ BEGIN RAISE EXCEPTION 'sql/roles.sql: pass the verifier of queue_exporter: sql/roles.sh apply ..., or psql -v grafana_verifier=... -v exporter_verifier=... (build/doctor --scram-verifier queue_exporter)'; END $$;
 \endif
+\if :{?contract}
+\else
+  \set contract `"${REPO:-.}/build/doctor" --print-contract --contract "${REPO:-.}/sql/contract.yaml"`
+\endif
 
 BEGIN;
 
 -- The verifiers, for this transaction only (is_local = true).
 SELECT set_config('monitoring_roles.grafana_verifier', :'grafana_verifier', true),
-       set_config('monitoring_roles.exporter_verifier', :'exporter_verifier', true);
+       set_config('monitoring_roles.exporter_verifier', :'exporter_verifier', true),
+       set_config('monitoring_roles.contract', :'contract', true);
 
 -- Only a SCRAM-SHA-256 verifier is accepted: a plaintext password here
 -- would be hashed by the server, after travelling and being logged.
@@ -84,9 +96,34 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM grafana_readonly, queue_exporter;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM grafana_readonly, queue_exporter;
 REVOKE CREATE ON SCHEMA public FROM grafana_readonly, queue_exporter;
 GRANT USAGE ON SCHEMA public TO grafana_readonly, queue_exporter;
-GRANT SELECT ON public.pending_transcriptions, public.pending_pdf_processing, public.incidents,
-                public.fleet_positions, public.whatsapp_messages TO grafana_readonly;
-GRANT SELECT ON public.pending_transcriptions, public.pending_pdf_processing TO queue_exporter;
+-- (REVOKE on a table revokes its column privileges too, so a column taken
+-- out of the contract loses its grant when this file runs again.)
+-- Column-level SELECT from the contract. count(*) needs SELECT on one
+-- column of the table, which every declared table has.
+DO $$
+DECLARE
+    c jsonb;
+    t record;
+    cols text;
+    reader text;
+BEGIN
+    BEGIN
+        c := current_setting('monitoring_roles.contract')::jsonb;
+    EXCEPTION WHEN others THEN
+        c := NULL;
+    END;
+    IF c IS NULL OR jsonb_typeof(c -> 'tables') IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'sql/roles.sql: the schema contract is missing or not JSON: pass -v contract="$(build/doctor --print-contract)" (sql/roles.sh does), or run psql from the repository after make';
+    END IF;
+    FOR t IN SELECT key, value FROM jsonb_each(c -> 'tables') LOOP
+        SELECT string_agg(format('%I', col), ', ' ORDER BY col) INTO cols
+        FROM (SELECT DISTINCT value AS col FROM jsonb_each_text(t.value -> 'columns')) x;
+        CONTINUE WHEN cols IS NULL;
+        FOR reader IN SELECT jsonb_array_elements_text(t.value -> 'readers') LOOP
+            EXECUTE format('GRANT SELECT (%s) ON public.%I TO %I', cols, t.value ->> 'table', reader);
+        END LOOP;
+    END LOOP;
+END $$;
 
 -- Supabase tables usually have row level security on; a role without a
 -- policy then reads zero rows and every panel shows 0. These policies let
@@ -95,21 +132,15 @@ GRANT SELECT ON public.pending_transcriptions, public.pending_pdf_processing TO 
 -- where RLS is off.
 DO $$
 DECLARE
-    t text;
+    r record;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['pending_transcriptions', 'pending_pdf_processing', 'incidents',
-                             'fleet_positions', 'whatsapp_messages'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = t
-                       AND policyname = 'monitoring_grafana_readonly_select') THEN
-            EXECUTE format('CREATE POLICY monitoring_grafana_readonly_select ON public.%I '
-                           'FOR SELECT TO grafana_readonly USING (true)', t);
-        END IF;
-    END LOOP;
-    FOREACH t IN ARRAY ARRAY['pending_transcriptions', 'pending_pdf_processing'] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = t
-                       AND policyname = 'monitoring_queue_exporter_select') THEN
-            EXECUTE format('CREATE POLICY monitoring_queue_exporter_select ON public.%I '
-                           'FOR SELECT TO queue_exporter USING (true)', t);
+    FOR r IN SELECT t.value ->> 'table' AS tbl, reader
+             FROM jsonb_each(current_setting('monitoring_roles.contract')::jsonb -> 'tables') t,
+                  jsonb_array_elements_text(t.value -> 'readers') AS reader LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = r.tbl
+                       AND policyname = 'monitoring_' || r.reader || '_select') THEN
+            EXECUTE format('CREATE POLICY %I ON public.%I FOR SELECT TO %I USING (true)',
+                           'monitoring_' || r.reader || '_select', r.tbl, r.reader);
         END IF;
     END LOOP;
 END $$;

@@ -14,6 +14,7 @@ DEMO_PACKAGES=(
     libinih-dev libyaml-dev libcairo2-dev libpng-dev
     prometheus prometheus-alertmanager prometheus-node-exporter postgresql postgresql-client
     caddy python3-aiosmtpd curl jq ca-certificates openssl iproute2 procps bsdextrautils
+    prometheus-blackbox-exporter
 )
 APT_PACKAGES=(
     # build
@@ -23,6 +24,7 @@ APT_PACKAGES=(
     # the real components run on loopback
     prometheus prometheus-alertmanager prometheus-node-exporter
     prometheus-postgres-exporter postgresql postgresql-client caddy
+    prometheus-blackbox-exporter # external probes (local/probes.txt)
     python3-aiosmtpd python3-prometheus-client python3-psycopg2 python3-yaml
     openssh-server sudo
     # tools the tests call
@@ -30,7 +32,9 @@ APT_PACKAGES=(
     wrk hyperfine chromium poppler-utils file
     python3-pil fonts-dejavu-core # daily-report: decode PNGs/screenshots; the charts' font
     git util-linux # host-script tests: deploy ships git-tracked files; unshare for sshd -t
-    docker.io docker-compose debootstrap iptables # tests/engine: a private Docker engine
+    docker.io docker-compose debootstrap # tests/engine: a private Docker engine
+    ufw iptables openssh-client systemd # firewall.sh on real netfilter in network namespaces
+    python3-seccomp # the node_exporter unit's clock filter, reproduced
 )
 
 [ "$MODE" = --demo ] && APT_PACKAGES=("${DEMO_PACKAGES[@]}")

@@ -117,6 +117,8 @@ def deployed(src):
 services = cfg.get("services", {})
 new, waits_for = {}, {}
 for name, svc in sorted(services.items()):
+    if svc.get("profiles"):
+        continue  # run by hand (the doctor): never (re)started by a deploy
     h = hashlib.sha256(json.dumps(svc, sort_keys=True).encode())
     inputs = []
     for v in svc.get("volumes") or []:

@@ -30,7 +30,7 @@ bool env_var_validate(const struct env_var *v, const char *value, struct strbuf 
     sb_init(&why);
     bool ok = v->check(value, &why);
     if (!ok) {
-        if (v->flags & ENV_SECRET)
+        if (v->flags & (ENV_SECRET | ENV_NO_ECHO))
             sb_printf(out, "%s %s", v->name, sb_str(&why));
         else
             sb_printf(out, "%s=%s %s", v->name, value, sb_str(&why));
@@ -99,21 +99,4 @@ bool env_check_hostname(const char *v, struct strbuf *why)
         return false;
     }
     return true;
-}
-
-bool env_check_http_url(const char *v, struct strbuf *why)
-{
-    const char *h = str_starts_with(v, "https://")  ? v + 8
-                    : str_starts_with(v, "http://") ? v + 7
-                                                    : NULL;
-    char host[300];
-    size_t hl = h ? strcspn(h, "/?#") : 0;
-    if (h && hl > 0 && hl < sizeof(host) && !strpbrk(v, " \"'<>\r\n\t")) {
-        memcpy(host, h, hl);
-        host[hl] = '\0';
-        if (valid_host_port(host))
-            return true;
-    }
-    sb_puts(why, "is not an http(s):// URL");
-    return false;
 }

@@ -18,7 +18,9 @@
 
 #include "strbuf.h"
 
-enum { ENV_OPTIONAL = 0, ENV_REQUIRED = 1, ENV_SECRET = 2 };
+/* ENV_NO_ECHO: not a secret, but the value may carry one (a URL with
+ * credentials): a message names the variable, never the value. */
+enum { ENV_OPTIONAL = 0, ENV_REQUIRED = 1, ENV_SECRET = 2, ENV_NO_ECHO = 4 };
 
 typedef bool (*env_check_fn)(const char *value, struct strbuf *why);
 /* getenv-like look-up, replaceable in tests. */
@@ -26,7 +28,7 @@ typedef const char *(*env_get_fn)(const char *name);
 
 struct env_var {
     const char *name;   /* as the program reads it */
-    unsigned flags;     /* ENV_REQUIRED | ENV_SECRET */
+    unsigned flags;     /* ENV_REQUIRED | ENV_SECRET | ENV_NO_ECHO */
     env_check_fn check; /* NULL: any value */
     const char *fix;    /* one line: what a good value looks like */
     /* The .env variable compose fills this one from (often the same name),
@@ -56,6 +58,8 @@ int env_table_check(const struct env_table *t, env_get_fn get, char *err, size_t
 
 /* Generic validators. */
 bool env_check_port(const char *v, struct strbuf *why);
+/* An http(s) URL as libcurl's URL API parses it (defined in httpclient.c:
+ * it needs libcurl). */
 bool env_check_http_url(const char *v, struct strbuf *why);
 bool env_check_hostname(const char *v, struct strbuf *why);
 /* An integer lo..hi, for a program's own range validators. */

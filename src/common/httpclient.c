@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "envvar.h"
 #include "strutil.h"
+#include "validate.h"
 
 static const char *user_agent = "ecotrans-monitoring";
 static curl_xferinfo_callback progress_fn;
@@ -343,4 +345,34 @@ bool parse_cert_time(const char *s, time_t *out)
         }
     }
     return false;
+}
+
+/* Declared in envvar.h with the other validators; defined here, with
+ * libcurl, so a program without the HTTP client links without libcurl. */
+bool env_check_http_url(const char *v, struct strbuf *why)
+{
+    /* Parsed by libcurl's URL API, the parser the request and the log
+     * redaction use: "http://u:p@ss@host" must fail here, not leak "ss"
+     * into a log line later. */
+    bool ok = false;
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    CURLU *u = curl_url();
+    if (u && !strpbrk(v, " \"'<>\r\n\t") && curl_url_set(u, CURLUPART_URL, v, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        (!strcmp(scheme, "http") || !strcmp(scheme, "https")) &&
+        (str_starts_with(v, "http://") || str_starts_with(v, "https://"))) {
+        char hp[300];
+        curl_url_get(u, CURLUPART_PORT, &port, 0);
+        if (snprintf(hp, sizeof(hp), "%s%s%s", host, port ? ":" : "", port ? port : "") <
+            (int)sizeof(hp))
+            ok = valid_host_port(hp);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    if (!ok)
+        sb_puts(why, "is not an http(s):// URL (percent-encode @ : / in a user name or password)");
+    return ok;
 }

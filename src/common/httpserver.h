@@ -1,11 +1,14 @@
 /* The daemons' HTTP server skeleton (libmicrohttpd): /metrics, /healthz
  * (and /-/healthy), /readyz; 404 for anything else, 405 for methods other
  * than GET and HEAD, 400 for a request with a body or a malformed
- * X-Prometheus-Scrape-Timeout-Seconds; optionally one bounded,
- * authenticated POST route (libmicrohttpd itself answers 4xx to
- * malformed HTTP). Requests are read by a small pool of epoll threads, so
- * a slow client costs a socket, not a thread; connection count, per-IP
- * connection count, idle time and request size are bounded. Routing is
+ * X-Prometheus-Scrape-Timeout-Seconds, a non-numeric Content-Length, or a
+ * path holding %00 (404; libmicrohttpd itself answers 4xx to malformed
+ * HTTP); optionally one bounded, authenticated POST route. Each connection
+ * has its own thread, so a scrape waiting for a collection never delays
+ * /healthz; connection count (hence threads), per-IP connection count,
+ * idle time, request size and the time to send a complete request
+ * (idle_timeout_s from connect or from the previous answer, however slowly
+ * bytes trickle) are bounded. Routing is
  * httproute.h (testable without a server); the program supplies what
  * /metrics and /readyz answer. The socket is opened by listenaddr.h, so a
  * bind error comes back with its reason. */
@@ -34,6 +37,10 @@ struct http_endpoints {
     /* GET /readyz: 200 when ready (why may say what answered), else 503
      * with why. NULL: ready whenever alive. Returns 0 or -1 (500). */
     int (*ready)(void *ctx, bool *ready, char *why, size_t whysz);
+    /* GET /healthz and /-/healthy: 200 "ok", or 503 with why when the
+     * program knows it is stuck (a run past its time bound). Must not
+     * block. NULL: healthy whenever the server answers. */
+    int (*healthy)(void *ctx, bool *ok, char *why, size_t whysz);
     double default_wait_s;
     /* Optional POST route (the watcher's webhook); post NULL: none. A
      * request to post_path is checked by authorized() as soon as its
@@ -48,7 +55,7 @@ struct http_endpoints {
 };
 
 struct http_limits {
-    unsigned threads;
+    unsigned threads; /* unused since one thread serves each connection */
     unsigned max_connections;
     unsigned max_connections_per_ip; /* 0: no per-IP limit */
     unsigned idle_timeout_s;

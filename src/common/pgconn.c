@@ -1,34 +1,39 @@
 #include "pgconn.h"
 
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "smtpconf.h"
 #include "strutil.h"
 
 void pg_redact_quoted(const char *msg, char *out, size_t outsz)
 {
-    size_t n = 0;
-    int in_quote = 0;
     if (outsz == 0)
         return;
-    for (const char *p = msg; *p && n + 1 < outsz; p++) {
-        if (*p == '"') {
-            if (!in_quote && n + 5 < outsz) {
-                memcpy(out + n, "\"...\"", 5);
-                n += 5;
-            }
-            in_quote = !in_quote;
-            continue;
-        }
-        if (!in_quote)
-            out[n++] = (*p == '\n') ? ' ' : *p;
+    /* libpq quotes DSN fragments inside fixed message templates, and a
+     * fragment may itself hold quotes (a password with a "): so keep only
+     * the text before the first quote and after the last one, never try
+     * to pair them. */
+    const char *first = strchr(msg, '"'), *last = strrchr(msg, '"');
+    struct strbuf b;
+    sb_init(&b);
+    if (!first) {
+        sb_puts(&b, msg);
+    } else {
+        sb_printf(&b, "%.*s\"...\"%s", (int)(first - msg), msg, last > first ? last + 1 : "");
     }
+    size_t n = 0;
+    for (const char *p = sb_str(&b); *p && n + 1 < outsz; p++)
+        out[n++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
     while (n > 0 && out[n - 1] == ' ')
         n--;
     out[n] = '\0';
+    sb_free(&b);
 }
 
 void pg_error_line(const char *msg, unsigned flags, char *out, size_t outsz)
@@ -199,6 +204,130 @@ PGconn *pg_connect(const struct pg_params *p, char *err, size_t errsz)
     pg_error_line(c ? PQerrorMessage(c) : "out of memory", PG_ERR_KEEP_WHERE, err, errsz);
     PQfinish(c);
     return NULL;
+}
+
+double pg_mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits until fd is ready for events. PG_OK when ready, PG_TIMED_OUT,
+ * PG_STOPPED, or PG_FAILED (poll error, err set). Short slices, so a stop
+ * request is seen within 200 ms. */
+static int wait_fd(int fd, short events, const struct pg_deadline *dl, char *err, size_t errsz)
+{
+    if (fd < 0) {
+        snprintf(err, errsz, "the connection has no socket");
+        return PG_FAILED;
+    }
+    for (;;) {
+        if (dl->stop && dl->stop(dl->ctx)) {
+            snprintf(err, errsz, "abandoned: the program is stopping");
+            return PG_STOPPED;
+        }
+        double left = dl->at - pg_mono_now();
+        if (left <= 0)
+            return PG_TIMED_OUT;
+        int ms = left > 0.2 ? 200 : (int)ceil(left * 1000);
+        struct pollfd pfd = {.fd = fd, .events = events};
+        int pr = poll(&pfd, 1, ms);
+        if (pr > 0)
+            return PG_OK;
+        if (pr < 0 && errno != EINTR) {
+            snprintf(err, errsz, "poll: %s", strerror(errno));
+            return PG_FAILED;
+        }
+    }
+}
+
+PGconn *pg_connect_by(const struct pg_params *p, const struct pg_deadline *dl, int *why, char *err,
+                      size_t errsz)
+{
+    int rc = PG_FAILED;
+    PGconn *c = PQconnectStartParams(p->keywords, p->values, p->dsn ? 1 : 0);
+    if (!c) {
+        snprintf(err, errsz, "out of memory");
+        goto fail;
+    }
+    /* PQconnectStart* behaves as if the last poll asked for writing. */
+    PostgresPollingStatusType st =
+        PQstatus(c) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED) {
+            pg_error_line(PQerrorMessage(c), PG_ERR_KEEP_WHERE, err, errsz);
+            goto fail;
+        }
+        rc = wait_fd(PQsocket(c), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, dl, err, errsz);
+        if (rc == PG_TIMED_OUT)
+            snprintf(err, errsz,
+                     "no connection within the deadline (every host and address "
+                     "together)");
+        if (rc != PG_OK)
+            goto fail;
+        st = PQconnectPoll(c);
+    }
+    return c;
+fail:
+    PQfinish(c);
+    if (why)
+        *why = rc == PG_OK ? PG_FAILED : rc;
+    return NULL;
+}
+
+int pg_await(PGconn *c, const struct pg_deadline *dl, PGresult **last, char *err, size_t errsz)
+{
+    int rc = PG_OK;
+    if (last)
+        *last = NULL;
+    for (;;) {
+        while (PQisBusy(c)) {
+            int w = wait_fd(PQsocket(c), POLLIN, dl, err, errsz);
+            if (w == PG_TIMED_OUT)
+                snprintf(err, errsz, "no answer from the database within the deadline");
+            if (w != PG_OK) {
+                rc = w;
+                goto out;
+            }
+            if (!PQconsumeInput(c)) {
+                pg_error_line(PQerrorMessage(c), PG_ERR_KEEP_WHERE, err, errsz);
+                rc = PG_FAILED;
+                goto out;
+            }
+        }
+        PGresult *res = PQgetResult(c);
+        if (!res)
+            break;
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (rc == PG_OK)
+                pg_error_line(PQresultErrorMessage(res), PG_ERR_KEEP_WHERE, err, errsz);
+            rc = PG_FAILED;
+        }
+        if (last && rc == PG_OK && st == PGRES_TUPLES_OK) {
+            PQclear(*last);
+            *last = res;
+        } else {
+            PQclear(res);
+        }
+    }
+out:
+    if (rc != PG_OK && last) {
+        PQclear(*last);
+        *last = NULL;
+    }
+    return rc;
+}
+
+int pg_exec_by(PGconn *c, const char *sql, int nparams, const char *const *params,
+               const struct pg_deadline *dl, PGresult **last, char *err, size_t errsz)
+{
+    if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)) {
+        pg_error_line(PQerrorMessage(c), PG_ERR_KEEP_WHERE, err, errsz);
+        return PG_FAILED;
+    }
+    return pg_await(c, dl, last, err, errsz);
 }
 
 /* Loopback or a Unix socket directory: nothing crosses a network. */

@@ -69,9 +69,40 @@ const char *pg_params_get(const struct pg_params *p, const char *keyword);
  * does not parse. */
 char *pg_conninfo_value(const char *dsn, const char *keyword);
 
-/* Connects (blocking, bounded by connect_timeout). Returns the connection,
- * or NULL with the one-line reason in err. */
+/* Connects (blocking, bounded by connect_timeout per host and address).
+ * Returns the connection, or NULL with the one-line reason in err. */
 PGconn *pg_connect(const struct pg_params *p, char *err, size_t errsz);
+
+/* One overall limit on a libpq exchange. libpq's connect_timeout applies
+ * per host and per address (host=a,b,c tries each in turn) and a query has
+ * no client-side limit at all, so a server or proxy that accepts and then
+ * stops answering would hold the caller forever. These calls run libpq
+ * asynchronously and poll its socket until `at` (CLOCK_MONOTONIC seconds,
+ * pg_mono_now()), asking stop(ctx) at least every 200 ms, so a SIGTERM
+ * ends them too. */
+struct pg_deadline {
+    double at;
+    int (*stop)(void *ctx); /* non-zero: give up now; may be NULL */
+    void *ctx;
+};
+double pg_mono_now(void);
+
+enum { PG_OK = 0, PG_FAILED = -1, PG_TIMED_OUT = -2, PG_STOPPED = -3 };
+/* As pg_connect, but all hosts and addresses together within dl. Host
+ * names are still resolved with the system resolver (getaddrinfo is not
+ * interruptible); /etc/resolv.conf's timeout bounds that. On failure *why
+ * (may be NULL) says PG_FAILED, PG_TIMED_OUT or PG_STOPPED. */
+PGconn *pg_connect_by(const struct pg_params *p, const struct pg_deadline *dl, int *why, char *err,
+                      size_t errsz);
+/* Waits for every result of the command sent last (PQsendQuery...). Keeps
+ * the last tuples result in *last (may be NULL). Returns PG_OK, PG_FAILED
+ * (a statement failed; the connection is usable once drained), or
+ * PG_TIMED_OUT / PG_STOPPED: the connection is in an unknown state and
+ * must be closed. */
+int pg_await(PGconn *c, const struct pg_deadline *dl, PGresult **last, char *err, size_t errsz);
+/* PQsendQueryParams (text parameters) + pg_await. */
+int pg_exec_by(PGconn *c, const char *sql, int nparams, const char *const *params,
+               const struct pg_deadline *dl, PGresult **last, char *err, size_t errsz);
 
 enum { PG_ERR_KEEP_WHERE = 0, PG_ERR_DROP_WHERE = 1 };
 /* libpq's (multi-line) message as one line, lines joined with "; ".

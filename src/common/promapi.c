@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,24 @@ struct prom_client {
     char *base; /* without trailing slashes */
     long timeout_s;
     char *cacert;
+    size_t max_body;   /* 0: HTTP_DEFAULT_MAX_BODY */
+    size_t max_series; /* 0: no limit */
 };
+
+void prom_client_set_limits(struct prom_client *c, size_t max_body, size_t max_series)
+{
+    c->max_body = max_body;
+    c->max_series = max_series;
+}
+
+static int too_many(const struct prom_client *c, size_t n, char *err, size_t errsz)
+{
+    if (!c->max_series || n <= c->max_series)
+        return 0;
+    snprintf(err, errsz, "Prometheus: %zu series, more than the %zu this program handles", n,
+             c->max_series);
+    return 1;
+}
 
 struct prom_client *prom_client_new(const char *base_url, long timeout_s, const char *cacert)
 {
@@ -69,12 +87,48 @@ void prom_matrix_free(struct prom_matrix *m)
     memset(m, 0, sizeof(*m));
 }
 
+static int cmp_opt(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_row(const void *x, const void *y)
+{
+    const struct prom_sample_row *a = x, *b = y;
+    int d = strcmp(a->l1, b->l1);
+    return d ? d : cmp_opt(a->l2, b->l2);
+}
+
+void prom_vector_sort(struct prom_vector *v)
+{
+    if (v->n > 1)
+        qsort(v->rows, v->n, sizeof(*v->rows), cmp_row);
+    v->sorted = 1;
+}
+
 const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, const char *l1,
                                                const char *l2)
 {
-    for (size_t i = 0; i < v->n; i++) {
-        if (strcmp(v->rows[i].l1, l1) != 0)
+    size_t lo = 0, hi = v->n;
+    if (v->sorted) {
+        /* The first row whose l1 is not below l1: O(log n) per look-up,
+         * so a report over n servers is not O(n^2). */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(v->rows[mid].l1, l1) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        hi = v->n;
+    }
+    for (size_t i = lo; i < hi; i++) {
+        int d = strcmp(v->rows[i].l1, l1);
+        if (d != 0) {
+            if (v->sorted)
+                break;
             continue;
+        }
         if (l2 && (!v->rows[i].l2 || strcmp(v->rows[i].l2, l2) != 0))
             continue;
         return &v->rows[i];
@@ -82,10 +136,36 @@ const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, cons
     return NULL;
 }
 
-/* Prometheus sends sample values as strings ("12.5", "NaN", "+Inf"). */
+/* Prometheus sends sample values as strings: decimal ("12.5", "1e-05"),
+ * "NaN", "+Inf" or "-Inf". strtod alone also takes hex floats, "inf",
+ * "nan(...)" and leading blanks, none of which Prometheus writes. */
+static bool value_syntax_ok(const char *s)
+{
+    if (!strcmp(s, "NaN") || !strcmp(s, "+Inf") || !strcmp(s, "-Inf"))
+        return true;
+    const char *p = s + (*s == '-' || *s == '+');
+    size_t digits = strspn(p, "0123456789");
+    p += digits;
+    if (*p == '.') {
+        size_t frac = strspn(p + 1, "0123456789");
+        digits += frac;
+        p += 1 + frac;
+    }
+    if (digits == 0)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p += 1 + (p[1] == '-' || p[1] == '+');
+        size_t exp = strspn(p, "0123456789");
+        if (exp == 0)
+            return false;
+        p += exp;
+    }
+    return *p == '\0';
+}
+
 static int parse_value(const cJSON *s, double *out)
 {
-    if (!cJSON_IsString(s))
+    if (!cJSON_IsString(s) || !value_syntax_ok(s->valuestring))
         return -1;
     const char *str = s->valuestring;
     char *end;
@@ -282,9 +362,9 @@ done:
     return rc;
 }
 
-/* GET base/path?params and hand the body to the caller. A non-2xx answer
- * from Prometheus still carries a JSON error envelope worth reporting, so
- * only a body that is not JSON turns into an HTTP-status error here. */
+/* GET base/path?params and hand the body of a 200 answer to the caller;
+ * anything else is an error (with the message of Prometheus' error
+ * envelope when there is one). */
 static int api_get(const struct prom_client *c, const char *path_and_query,
                    struct http_response *resp, char *err, size_t errsz)
 {
@@ -299,6 +379,7 @@ static int api_get(const struct prom_client *c, const char *path_and_query,
                                     .timeout = c->timeout_s,
                                     .connect_timeout = c->timeout_s < 5 ? c->timeout_s : 5,
                                     .fail_on_cap = true,
+                                    .max_body = c->max_body,
                                     .compressed = true,
                                     .cacert = c->cacert};
     http_response_init(resp);
@@ -306,12 +387,22 @@ static int api_get(const struct prom_client *c, const char *path_and_query,
     char shown[1024];
     if (http_perform(&rq, resp) != CURLE_OK) {
         http_redact_url(sb_str(&url), shown, sizeof(shown));
-        snprintf(err, errsz, "GET %s: %s", shown,
-                 resp->truncated ? "response too large" : resp->error);
+        if (resp->truncated)
+            snprintf(err, errsz, "GET %s: response larger than %zu bytes", shown,
+                     c->max_body ? c->max_body : (size_t)HTTP_DEFAULT_MAX_BODY);
+        else
+            snprintf(err, errsz, "GET %s: %s", shown, resp->error);
         rc = -1;
-    } else if ((resp->status < 200 || resp->status > 299) && sb_str(&resp->body)[0] != '{') {
+    } else if (resp->status != 200) {
+        /* Only 200 carries data: a 500 or a redirect with a "success"
+         * envelope (a proxy, a misconfigured path) is not an answer. An
+         * error envelope's message is kept. */
         http_redact_url(sb_str(&url), shown, sizeof(shown));
-        snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp->status);
+        cJSON *root = cJSON_ParseWithLength(sb_str(&resp->body), resp->body.len);
+        const cJSON *em = cJSON_GetObjectItemCaseSensitive(root, "error");
+        snprintf(err, errsz, "GET %s: HTTP %ld%s%.300s", shown, resp->status,
+                 cJSON_IsString(em) ? ": " : "", cJSON_IsString(em) ? em->valuestring : "");
+        cJSON_Delete(root);
         rc = -1;
     }
     if (rc != 0)
@@ -368,6 +459,10 @@ int prom_query(const struct prom_client *c, const char *expr, double at, const c
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
+    else if (too_many(c, out->n, err, errsz)) {
+        prom_vector_free(out);
+        rc = -1;
+    }
     return rc;
 }
 
@@ -385,5 +480,9 @@ int prom_query_range(const struct prom_client *c, const char *expr, double start
     http_response_free(&resp);
     if (rc != 0)
         prefix_err("Prometheus", err, errsz);
+    else if (too_many(c, out->n, err, errsz)) {
+        prom_matrix_free(out);
+        rc = -1;
+    }
     return rc;
 }

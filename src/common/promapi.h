@@ -23,6 +23,7 @@ struct prom_sample_row {
 struct prom_vector {
     struct prom_sample_row *rows;
     size_t n;
+    int sorted; /* by prom_vector_sort: look-ups are binary searches */
 };
 
 struct prom_series {
@@ -44,6 +45,10 @@ struct prom_client;
  * NULL when out of memory. */
 struct prom_client *prom_client_new(const char *base_url, long timeout_s, const char *cacert);
 void prom_client_free(struct prom_client *c);
+/* Bounds each answer: max_body bytes (0: HTTP_DEFAULT_MAX_BODY) and
+ * max_series series (0: no limit); beyond either the query fails with
+ * the reason, so a program's memory does not grow with the fleet. */
+void prom_client_set_limits(struct prom_client *c, size_t max_body, size_t max_series);
 const char *prom_client_url(const struct prom_client *c);
 
 /* Instant query evaluated at time `at` (Unix seconds; 0: now). A transport
@@ -67,6 +72,8 @@ int prom_parse_matrix(const char *json, size_t len, const char *label1, struct p
 void prom_vector_free(struct prom_vector *v);
 void prom_matrix_free(struct prom_matrix *m);
 
+/* Sorts the rows by (l1, l2) so that prom_vector_find is a binary search. */
+void prom_vector_sort(struct prom_vector *v);
 /* Finds the row whose l1 (and l2 when given) match; NULL when absent. */
 const struct prom_sample_row *prom_vector_find(const struct prom_vector *v, const char *l1,
                                                const char *l2);

@@ -122,6 +122,8 @@ done:
     return rc;
 }
 
+#define AM_MAX_BODY (4u * 1024u * 1024u)
+
 int dr_am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
@@ -136,9 +138,28 @@ int dr_am_fetch(const char *base_url, struct am_alerts *out, char *err, size_t e
         return -1;
     }
     snprintf(url, need, "%.*s%s", (int)bl, base_url, path);
+    /* 4 MiB is some 10000 alerts: an alert storm beyond that makes the
+     * section unavailable (with the reason) instead of the report
+     * outgrowing its 64 MiB. */
+    const struct http_request rq = {.url = url,
+                                    .timeout = 20L,
+                                    .connect_timeout = 5L,
+                                    .max_body = AM_MAX_BODY,
+                                    .fail_on_cap = true,
+                                    .compressed = true};
     struct http_response resp;
-    int rc = http_get(url, 20L, &resp, err, errsz);
-    if (rc == 0 && resp.status != 200) {
+    http_response_init(&resp);
+    int rc = 0;
+    if (http_perform(&rq, &resp) != CURLE_OK) {
+        char shown[1024];
+        http_redact_url(url, shown, sizeof(shown));
+        if (resp.truncated)
+            snprintf(err, errsz, "GET %s: more than %u bytes of alerts", shown, AM_MAX_BODY);
+        else
+            snprintf(err, errsz, "GET %s: %s", shown, resp.error);
+        http_response_free(&resp);
+        rc = -1;
+    } else if (resp.status != 200) {
         char shown[1024];
         http_redact_url(url, shown, sizeof(shown));
         snprintf(err, errsz, "GET %s: HTTP %ld", shown, resp.status);

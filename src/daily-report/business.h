@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+#include "bizsql.h"
+#include "contract.h"
+
 struct business {
     long incidents_24h;      /* created in (t-24h, t] */
     long incidents_prev_24h; /* created in (t-48h, t-24h] */
@@ -18,14 +21,22 @@ struct business {
     long transcriptions_failed_total;
     long pdf_failed_24h;
     long pdf_failed_total;
+    /* Per figure (enum dr_fig): "" when the figure above is a count, else
+     * why it is not ("unavailable: incidents.severity does not exist"). */
+    char why[DR_NFIGS][DR_WHY_MAX];
 };
 
-/* The one statement the report runs; $1 is the reference time in Unix
- * seconds. Exposed so tests and docs show exactly what is measured. */
-extern const char BUSINESS_SQL[];
-
-/* Connects with dsn (libpq conninfo or URI), runs BUSINESS_SQL at time t.
- * Returns 0, or -1 with err set (never containing the password). */
-int dr_business_fetch(const char *dsn, double t, struct business *out, char *err, size_t errsz);
+/* Connects with dsn (libpq conninfo or URI), asks the catalog which of
+ * the contract's columns exist and may be read, then runs the business
+ * statement (bizsql.h) at time t: a figure whose column is missing is NULL
+ * and its reason is in out->why. Connecting and both queries together end
+ * within timeout_s seconds, or as soon as a stop is requested (cancel.h):
+ * a database or proxy that stops answering costs the business section,
+ * never the run. (No server-side statement_timeout: poolers such as
+ * PgBouncer refuse an "options" startup parameter; closing the connection
+ * ends the query server-side.) Returns 0 (figures possibly partly
+ * unavailable), or -1 with err set (never containing the password). */
+int dr_business_fetch(const char *dsn, const struct contract *c, double t, double timeout_s,
+                      struct business *out, char *err, size_t errsz);
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "strbuf.h"
+#include "strutil.h"
 
 #define FONT_FAMILY "DejaVu Sans"
 #define FONT_SIZE 11.0
@@ -29,6 +30,15 @@ void dr_chart_global_cleanup(void)
 {
     cairo_debug_reset_static_data();
     FcFini();
+}
+
+/* Values beyond this are a broken source, not data: drawn as gaps, so the
+ * axis never reads "inf" and cairo never gets coordinates it rejects. */
+#define CHART_VALUE_MAX 1e15
+
+static int plottable(double v)
+{
+    return isfinite(v) && fabs(v) <= CHART_VALUE_MAX;
 }
 
 double dr_chart_nice_ceiling(double max)
@@ -61,11 +71,12 @@ static int legend(cairo_t *cr, const struct chart_spec *s, int draw)
     double x = MARGIN_LEFT, y = LEGEND_PAD;
     int rows = s->nlines ? 1 : 0;
     for (size_t i = 0; i < s->nlines; i++) {
+        /* Cut on a character boundary and invalid bytes replaced: cairo
+         * refuses invalid UTF-8 by going into an error state, which used
+         * to leave both charts blank without a word. */
         char name[40];
         const char *n = s->lines[i].name && *s->lines[i].name ? s->lines[i].name : "(unnamed)";
-        snprintf(name, sizeof(name), "%s", n);
-        if (strlen(n) >= sizeof(name))
-            memcpy(name + sizeof(name) - 4, "...", 4);
+        str_utf8_sanitize(n, name, sizeof(name));
         cairo_text_extents_t te;
         cairo_text_extents(cr, name, &te);
         double w = 14 + te.x_advance + 14;
@@ -163,7 +174,7 @@ static void draw_line(cairo_t *cr, const struct chart_spec *s, const struct char
     size_t run = 0; /* points in the current unbroken run */
     double lastx = 0, lasty = 0, prev_t = -INFINITY;
     for (size_t i = 0; i <= l->n; i++) {
-        int have = i < l->n && isfinite(l->v[i]) && l->t[i] >= s->t0 && l->t[i] <= s->t1;
+        int have = i < l->n && plottable(l->v[i]) && l->t[i] >= s->t0 && l->t[i] <= s->t1;
         int broken = !have || (run > 0 && l->t[i] - prev_t > gap);
         if (broken && run > 0) {
             if (run == 1) { /* a lone sample would be invisible as a path */
@@ -226,7 +237,7 @@ int dr_chart_render_png(const struct chart_spec *s, struct chart_png *out, char 
         double m = 0;
         for (size_t i = 0; i < s->nlines; i++)
             for (size_t j = 0; j < s->lines[i].n; j++)
-                if (isfinite(s->lines[i].v[j]) && s->lines[i].v[j] > m)
+                if (plottable(s->lines[i].v[j]) && s->lines[i].v[j] > m)
                     m = s->lines[i].v[j];
         ymax = dr_chart_nice_ceiling(m);
     }
@@ -245,7 +256,13 @@ int dr_chart_render_png(const struct chart_spec *s, struct chart_png *out, char 
         cairo_move_to(cr, px0 + (pw - te.x_advance) / 2, py0 + ph / 2);
         cairo_show_text(cr, msg);
     }
+    cairo_status_t drawn = cairo_status(cr);
     cairo_destroy(cr);
+    if (drawn != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errsz, "chart: drawing failed: %s", cairo_status_to_string(drawn));
+        cairo_surface_destroy(surf);
+        return -1;
+    }
     cairo_surface_flush(surf);
 
     struct strbuf png;

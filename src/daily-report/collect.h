@@ -27,6 +27,15 @@
 #define Q_QUEUE_FAILED "sum by (queue) (supabase_queue_failed_last_24h)"
 #define Q_QUEUE_CHART "sum by (queue) (supabase_queue_depth{status=\"pending\"})"
 
+/* Bounds on the work of one report (the container has 64 MiB): answers
+ * of at most 2 MiB and 5000 series per query; tables list the worst
+ * REPORT_TABLE_ROWS rows (report.h) and say how many more there are; charts draw the
+ * 16 highest series (topk in the query, so Prometheus does the cutting). */
+#define REPORT_MAX_BODY (2u * 1024u * 1024u)
+#define REPORT_MAX_SERIES 5000
+#define CHART_MAX_LINES 16
+#define Q_TOPK(q) "topk(16, " q ")"
+
 #define CHART_WIDTH 640
 #define CHART_HEIGHT 260
 #define CHART_STEP_S 120.0

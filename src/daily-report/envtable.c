@@ -1,5 +1,6 @@
 #include "envtable.h"
 
+#include "contract.h"
 #include "listenaddr.h"
 #include "pgconn.h"
 #include "smtpconf.h"
@@ -8,6 +9,22 @@
 static bool check_catchup(const char *v, struct strbuf *why)
 {
     return env_check_int(v, 0, 720, why);
+}
+
+static bool check_db_timeout(const char *v, struct strbuf *why)
+{
+    return env_check_int(v, 1, 600, why);
+}
+
+/* The schema contract must parse: its errors name the file, line and key. */
+static bool check_contract(const char *v, struct strbuf *why)
+{
+    struct contract c;
+    char err[512];
+    if (ct_load_file(v, &c, err, sizeof(err)) == 0)
+        return true;
+    sb_puts(why, err);
+    return false;
 }
 
 static bool check_attempts(const char *v, struct strbuf *why)
@@ -31,13 +48,21 @@ static bool check_user(const char *v, struct strbuf *why)
 }
 
 static const struct env_var sources[] = {
-    {"PROMETHEUS_URL", ENV_OPTIONAL, env_check_http_url,
+    {"PROMETHEUS_URL", ENV_NO_ECHO, env_check_http_url,
      "the Prometheus (or Thanos Query) base URL, e.g. http://thanos-query:10902", NULL},
-    {"ALERTMANAGER_URL", ENV_OPTIONAL, env_check_http_url,
+    {"ALERTMANAGER_URL", ENV_NO_ECHO, env_check_http_url,
      "the Alertmanager base URL, e.g. http://alertmanager:9093", NULL},
     {"REPORT_DB_DSN", ENV_SECRET, pg_check_conninfo,
      "host=... port=5432 dbname=postgres user=grafana_readonly password=... sslmode=require", NULL},
-    {"GRAFANA_URL", ENV_OPTIONAL, env_check_http_url,
+    {"REPORT_DB_TIMEOUT_SECONDS", ENV_OPTIONAL, check_db_timeout,
+     "seconds for connecting and the business query together, e.g. "
+     "REPORT_DB_TIMEOUT_SECONDS=30",
+     NULL},
+    {"REPORT_SCHEMA_CONTRACT", ENV_OPTIONAL, check_contract,
+     "the schema contract file, e.g. REPORT_SCHEMA_CONTRACT=/etc/daily-report/contract.yaml "
+     "(default: the reference schema, sql/contract.yaml as shipped)",
+     NULL},
+    {"GRAFANA_URL", ENV_NO_ECHO, env_check_http_url,
      "e.g. GRAFANA_URL=https://monitoring.example.eu", NULL},
     {"REPORT_TZ", ENV_OPTIONAL, time_zone_check,
      "e.g. REPORT_TZ=Europe/Paris (a zoneinfo name or a POSIX TZ string)", "REPORT_TZ"},

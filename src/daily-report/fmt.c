@@ -3,18 +3,32 @@
 #include <math.h>
 #include <stdio.h>
 
+/* Rates of counters can overshoot 100 % by a little (scrape jitter); more
+ * than this is not a measurement. */
+#define PCT_SLACK 1.0
+/* Counts above this are no queue or incident count, but a broken source. */
+#define COUNT_MAX 1e15
+
 void dr_fmt_pct(double v, char *out, size_t outsz)
 {
     if (isnan(v))
         snprintf(out, outsz, "n/a");
+    else if (!isfinite(v))
+        snprintf(out, outsz, "n/a (not a finite number)");
+    else if (v < -PCT_SLACK || v > 100.0 + PCT_SLACK)
+        snprintf(out, outsz, "n/a (impossible value)");
     else
-        snprintf(out, outsz, "%.1f %%", v);
+        snprintf(out, outsz, "%.1f %%", v < 0 ? 0.0 : v > 100 ? 100.0 : v);
 }
 
 void dr_fmt_count(double v, char *out, size_t outsz)
 {
     if (isnan(v))
         snprintf(out, outsz, "n/a");
+    else if (!isfinite(v))
+        snprintf(out, outsz, "n/a (not a finite number)");
+    else if (v < 0 || v > COUNT_MAX)
+        snprintf(out, outsz, "n/a (impossible value)");
     else
         snprintf(out, outsz, "%.0f", v);
 }
@@ -47,7 +61,7 @@ void dr_fmt_duration(long s, char *out, size_t outsz)
 
 int dr_fmt_pct_level(double v)
 {
-    if (isnan(v))
+    if (!isfinite(v) || v < -PCT_SLACK || v > 100.0 + PCT_SLACK)
         return 0;
     if (v >= 90.0)
         return 2;

@@ -6,9 +6,12 @@
 #include <stddef.h>
 #include <time.h>
 
-/* "12.3 %", or "n/a" for NaN. */
+/* "12.3 %"; "n/a" for NaN (no data); "n/a (not a finite number)" for
+ * +-Inf and "n/a (impossible value)" outside 0-100 % (1 % of slack): a
+ * broken source is never shown as a measurement. */
 void dr_fmt_pct(double v, char *out, size_t outsz);
-/* "42", or "n/a" for NaN. */
+/* "42"; "n/a" for NaN; "n/a (...)" for +-Inf, negatives and values above
+ * 1e15 (no count is that large). */
 void dr_fmt_count(double v, char *out, size_t outsz);
 /* Local time in the process time zone: "2026-11-26 07:12 CET". */
 void dr_fmt_local(time_t t, char *out, size_t outsz);

@@ -20,6 +20,7 @@
 #include "schedule.h"
 #include "selfmetrics.h"
 #include "settings.h"
+#include "smtpsend.h"
 #include "state.h"
 
 static sigset_t g_sigs; /* signals the daemon takes synchronously */
@@ -40,7 +41,8 @@ static void usage(FILE *f)
                "SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD[_FILE], SMTP_CA_FILE,\n"
                "REPORT_FROM, REPORT_TO, REPORT_TZ, REPORT_TIME, REPORT_SMTP_ATTEMPTS,\n"
                "REPORT_SMTP_BACKOFF_SECONDS, REPORT_CATCHUP_MINUTES, REPORT_STATE_FILE,\n"
-               "REPORT_METRICS_LISTEN, GRAFANA_URL (see docs/daily-report.md).\n"
+               "REPORT_METRICS_LISTEN, REPORT_DB_TIMEOUT_SECONDS, GRAFANA_URL (see\n"
+               "docs/daily-report.md).\n"
                "\n"
                "  (no mode)              daemon: send every day at REPORT_TIME in REPORT_TZ,\n"
                "                         serve /metrics; SIGUSR1 sends one report now\n"
@@ -185,6 +187,17 @@ static bool wait_for_next_run(const struct config *c, struct metrics *m)
     return true;
 }
 
+/* The longest a run can take when every call keeps its deadline: the
+ * Prometheus and Alertmanager requests (30 s each), the database, and
+ * every SMTP attempt (120 s) with its backoff, plus a minute of slack. */
+static double run_limit_s(const struct config *c)
+{
+    double limit = 12 * 30.0 + c->db_timeout_s + 60;
+    for (int a = 1; a <= c->smtp_attempts; a++)
+        limit += 120 + (a > 1 ? smtp_backoff_delay(c->smtp_backoff_s, a) : 0);
+    return limit;
+}
+
 static int daemon_loop(const struct config *c)
 {
     char err[512];
@@ -193,6 +206,7 @@ static int daemon_loop(const struct config *c)
         log_warn("%s; starting from 0", err);
     struct metrics m;
     dr_metrics_init(&m, (double)time(NULL), (double)last_success);
+    m.run_limit_s = run_limit_s(c);
 
     /* Block the signals before MHD starts its thread, so they are only
      * ever taken here with sigtimedwait. */
@@ -236,7 +250,9 @@ static int daemon_loop(const struct config *c)
             break;
         g_run_now = 0;
         struct run_outcome o;
+        dr_metrics_run_begin(&m, (double)time(NULL));
         enum run_status st = dr_run_send(c, retry_sleep, &o);
+        dr_metrics_run_end(&m);
         if (g_stop && st == RUN_NOT_SENT)
             break; /* abandoned for the stop: not a delivery failure */
         record(&m, &o, st, c->state_file);

@@ -66,6 +66,17 @@ static int section_available(struct strbuf *b, const struct report *r, enum sect
     return 0;
 }
 
+/* "and N more servers" under a table cut at REPORT_TABLE_ROWS. */
+static void more_rows(struct strbuf *b, const char *what, size_t n, const char *which)
+{
+    if (n <= REPORT_TABLE_ROWS)
+        return;
+    sb_printf(b,
+              "<p data-more=\"%s\" style=\"margin:6px 0 0 0;color:" C_MUTED ";\">"
+              "and %zu more %s not listed (%s).</p>\n",
+              what, n - REPORT_TABLE_ROWS, what, which);
+}
+
 static void pct_cell(struct strbuf *b, const char *field, double v)
 {
     char s[32];
@@ -121,7 +132,7 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
                    "<th style=\"" TH "text-align:right;\">RAM 24 h max</th>"
                    "<th style=\"" TH "text-align:right;\">Disk</th>"
                    "<th style=\"" TH "text-align:right;\">Disk 24 h max</th></tr>\n");
-        for (size_t i = 0; i < r->nservers; i++) {
+        for (size_t i = 0; i < r->nservers && i < REPORT_TABLE_ROWS; i++) {
             const struct server_row *s = &r->servers[i];
             sb_puts(b, "<tr data-server=\"");
             dr_sb_append_html(b, s->name);
@@ -138,7 +149,9 @@ static void infra(struct strbuf *b, const struct report *r, enum img_mode mode)
             pct_cell(b, "disk_max", s->disk_max);
             sb_puts(b, "</tr>\n");
         }
-        sb_puts(b, "</table>\n<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
+        sb_puts(b, "</table>\n");
+        more_rows(b, "servers", r->nservers, "those shown are the ones down or most used");
+        sb_puts(b, "<p style=\"margin:6px 0 0 0;font-size:12px;color:" C_MUTED ";\">"
                    "CPU: 5-minute average. Disk: the fullest real filesystem.</p>\n");
         chart_img(b, &r->cpu_chart, mode, CID_CPU_CHART, "CPU per server, last 24 hours", "cpu");
     }
@@ -157,7 +170,7 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
                    "<th style=\"" TH "text-align:right;\">Failed</th>"
                    "<th style=\"" TH "text-align:right;\">Stuck &gt; 35 min</th>"
                    "<th style=\"" TH "text-align:right;\">Failed, last 24 h</th></tr>\n");
-        for (size_t i = 0; i < r->nqueues; i++) {
+        for (size_t i = 0; i < r->nqueues && i < REPORT_TABLE_ROWS; i++) {
             const struct queue_row *q = &r->queues[i];
             sb_puts(b, "<tr data-queue=\"");
             dr_sb_append_html(b, q->name);
@@ -172,60 +185,102 @@ static void queues(struct strbuf *b, const struct report *r, enum img_mode mode)
             sb_puts(b, "</tr>\n");
         }
         sb_puts(b, "</table>\n");
+        more_rows(b, "queues", r->nqueues,
+                  "those shown have the most stuck, failed or pending jobs");
         chart_img(b, &r->queue_chart, mode, CID_QUEUE_CHART,
                   "Pending jobs per queue, last 24 hours", "queue");
     }
     section_close(b);
 }
 
-/* extra_html is trusted markup: callers build it from numbers only. */
-static void kv_row(struct strbuf *b, const char *label, const char *field, long v,
+/* One business figure: its count, or why it is unavailable (escaped). */
+static void fig(struct strbuf *o, const struct business *z, enum dr_fig f, long v)
+{
+    const char *why = z->why[f];
+    if (!why[0]) {
+        sb_printf(o, "<span data-field=\"%s\">%ld</span>", dr_fig_key(f), v);
+        return;
+    }
+    sb_printf(o,
+              "<span data-field=\"%s\" data-figure-unavailable=\"%s\" style=\"color:" C_MUTED
+              ";font-weight:normal;\">",
+              dr_fig_key(f), dr_fig_key(f));
+    dr_sb_append_html(o, why);
+    sb_puts(o, "</span>");
+}
+
+/* value_html and extra_html are built by fig() and from numbers only. */
+static void kv_row(struct strbuf *b, const char *label, const char *value_html,
                    const char *extra_html)
 {
     sb_puts(b, "<tr><td style=\"" TD "\">");
     dr_sb_append_html(b, label);
-    sb_printf(b, "</td><td data-field=\"%s\" style=\"" TDN "font-weight:bold;\">%ld</td>", field,
-              v);
+    sb_printf(b, "</td><td style=\"" TDN "font-weight:bold;\">%s</td>", value_html);
     sb_puts(b, "<td style=\"" TD "color:" C_MUTED ";\">");
     sb_puts(b, extra_html);
     sb_puts(b, "</td></tr>\n");
+}
+
+static void business_rows(struct strbuf *b, const struct business *z)
+{
+    struct strbuf v, x;
+    sb_init(&v);
+    sb_init(&x);
+    fig(&v, z, DR_FIG_INCIDENTS_24H, z->incidents_24h);
+    sb_puts(&x, "critical ");
+    fig(&x, z, DR_FIG_INCIDENTS_CRITICAL, z->incidents_24h_critical);
+    sb_puts(&x, ", major ");
+    fig(&x, z, DR_FIG_INCIDENTS_MAJOR, z->incidents_24h_major);
+    sb_puts(&x, ", minor ");
+    fig(&x, z, DR_FIG_INCIDENTS_MINOR, z->incidents_24h_minor);
+    kv_row(b, "Incidents, last 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_INCIDENTS_PREV_24H, z->incidents_prev_24h);
+    if (!z->why[DR_FIG_INCIDENTS_24H][0] && !z->why[DR_FIG_INCIDENTS_PREV_24H][0]) {
+        long d = z->incidents_24h - z->incidents_prev_24h;
+        sb_printf(&x, "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
+    }
+    kv_row(b, "Incidents, previous 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    bool cov_ok = !z->why[DR_FIG_FLEET_TOTAL][0] && !z->why[DR_FIG_FLEET_REPORTING][0];
+    char pct[32];
+    dr_fmt_pct(cov_ok && z->fleet_total > 0
+                   ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                   : NAN,
+               pct, sizeof(pct));
+    fig(&v, z, DR_FIG_FLEET_REPORTING, z->fleet_reporting);
+    sb_puts(&x, "of ");
+    fig(&x, z, DR_FIG_FLEET_TOTAL, z->fleet_total);
+    sb_printf(&x,
+              " vehicles reported a position in the last 10 min (<span "
+              "data-field=\"gps_coverage\">%s</span>)",
+              pct);
+    kv_row(b, "GPS coverage", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_TRANSCRIPTIONS_FAILED_24H, z->transcriptions_failed_24h);
+    fig(&x, z, DR_FIG_TRANSCRIPTIONS_FAILED_TOTAL, z->transcriptions_failed_total);
+    sb_puts(&x, " failed in total");
+    kv_row(b, "Failed transcriptions, last 24 h", sb_str(&v), sb_str(&x));
+    sb_reset(&v);
+    sb_reset(&x);
+    fig(&v, z, DR_FIG_PDF_FAILED_24H, z->pdf_failed_24h);
+    fig(&x, z, DR_FIG_PDF_FAILED_TOTAL, z->pdf_failed_total);
+    sb_puts(&x, " failed in total");
+    kv_row(b, "Failed PDF jobs, last 24 h", sb_str(&v), sb_str(&x));
+    sb_free(&v);
+    sb_free(&x);
 }
 
 static void business(struct strbuf *b, const struct report *r)
 {
     section_open(b, "Business", "Supabase");
     if (section_available(b, r, SEC_BUSINESS)) {
-        const struct business *z = &r->biz;
-        char extra[400];
         sb_puts(b, "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
                    "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n");
-        snprintf(extra, sizeof(extra),
-                 "critical <span data-field=\"incidents_24h_critical\">%ld</span>, "
-                 "major <span data-field=\"incidents_24h_major\">%ld</span>, "
-                 "minor <span data-field=\"incidents_24h_minor\">%ld</span>",
-                 z->incidents_24h_critical, z->incidents_24h_major, z->incidents_24h_minor);
-        kv_row(b, "Incidents, last 24 h", "incidents_24h", z->incidents_24h, extra);
-        long d = z->incidents_24h - z->incidents_prev_24h;
-        snprintf(extra, sizeof(extra), "last 24 h: %s%ld vs the day before", d > 0 ? "+" : "", d);
-        kv_row(b, "Incidents, previous 24 h", "incidents_prev_24h", z->incidents_prev_24h, extra);
-        double cov =
-            z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total : NAN;
-        char pct[32];
-        dr_fmt_pct(cov, pct, sizeof(pct));
-        snprintf(extra, sizeof(extra),
-                 "of <span data-field=\"fleet_total\">%ld</span> vehicles reported a position "
-                 "in the last 10 min (<span data-field=\"gps_coverage\">%s</span>)",
-                 z->fleet_total, pct);
-        kv_row(b, "GPS coverage", "fleet_reporting", z->fleet_reporting, extra);
-        snprintf(extra, sizeof(extra),
-                 "<span data-field=\"transcriptions_failed_total\">%ld</span> failed in total",
-                 z->transcriptions_failed_total);
-        kv_row(b, "Failed transcriptions, last 24 h", "transcriptions_failed_24h",
-               z->transcriptions_failed_24h, extra);
-        snprintf(extra, sizeof(extra),
-                 "<span data-field=\"pdf_failed_total\">%ld</span> failed in total",
-                 z->pdf_failed_total);
-        kv_row(b, "Failed PDF jobs, last 24 h", "pdf_failed_24h", z->pdf_failed_24h, extra);
+        business_rows(b, &r->biz);
         sb_puts(b, "</table>\n");
     }
     section_close(b);
@@ -263,7 +318,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                        "cellspacing=\"0\" style=\"border-collapse:collapse;font-size:13px;\">\n"
                        "<tr><th style=\"" TH "\">Severity</th><th style=\"" TH "\">Alert</th>"
                        "<th style=\"" TH "\">Server</th><th style=\"" TH "\">Since</th></tr>\n");
-            for (size_t i = 0; i < r->alerts.n; i++) {
+            for (size_t i = 0; i < r->alerts.n && i < REPORT_TABLE_ROWS; i++) {
                 const struct am_alert *a = &r->alerts.items[i];
                 char since[64], dur[32];
                 dr_fmt_local(a->since, since, sizeof(since));
@@ -291,6 +346,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                 sb_puts(b, "</span></td></tr>\n");
             }
             sb_puts(b, "</table>\n");
+            more_rows(b, "alerts", r->alerts.n, "those shown are the most severe");
         }
     }
     section_close(b);

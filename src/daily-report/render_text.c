@@ -18,11 +18,17 @@ static int section(struct strbuf *b, const struct report *r, enum section_id id,
     return 0;
 }
 
+static void more_rows(struct strbuf *b, const char *what, size_t n)
+{
+    if (n > REPORT_TABLE_ROWS)
+        sb_printf(b, "  ... and %zu more %s not listed.\n", n - REPORT_TABLE_ROWS, what);
+}
+
 static void infra(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_INFRA, "INFRASTRUCTURE (Prometheus)"))
         return;
-    for (size_t i = 0; i < r->nservers; i++) {
+    for (size_t i = 0; i < r->nservers && i < REPORT_TABLE_ROWS; i++) {
         const struct server_row *s = &r->servers[i];
         char c[32], cm[32], m[32], mm[32], d[32], dm[32];
         dr_fmt_pct(s->cpu, c, sizeof(c));
@@ -36,13 +42,14 @@ static void infra(struct strbuf *b, const struct report *r)
         sb_printf(b, ": %s, CPU %s (24 h max %s), RAM %s (24 h max %s), disk %s (24 h max %s)\n",
                   s->up ? "UP" : "DOWN", c, cm, m, mm, d, dm);
     }
+    more_rows(b, "servers", r->nservers);
 }
 
 static void queues(struct strbuf *b, const struct report *r)
 {
     if (!section(b, r, SEC_QUEUES, "PROCESSING QUEUES (Prometheus, queue-exporter)"))
         return;
-    for (size_t i = 0; i < r->nqueues; i++) {
+    for (size_t i = 0; i < r->nqueues && i < REPORT_TABLE_ROWS; i++) {
         const struct queue_row *q = &r->queues[i];
         char p[32], pr[32], f[32], s[32], f24[32];
         dr_fmt_count(q->pending, p, sizeof(p));
@@ -57,6 +64,17 @@ static void queues(struct strbuf *b, const struct report *r)
                   "failed in the last 24 h %s\n",
                   p, pr, f, s, f24);
     }
+    more_rows(b, "queues", r->nqueues);
+}
+
+/* One business figure: its count, or why it is unavailable. */
+static const char *fig(const struct business *z, enum dr_fig f, long v, char *buf, size_t bufsz)
+{
+    if (z->why[f][0])
+        snprintf(buf, bufsz, "%s", z->why[f]);
+    else
+        snprintf(buf, bufsz, "%ld", v);
+    return buf;
 }
 
 static void business(struct strbuf *b, const struct report *r)
@@ -64,20 +82,30 @@ static void business(struct strbuf *b, const struct report *r)
     if (!section(b, r, SEC_BUSINESS, "BUSINESS (Supabase)"))
         return;
     const struct business *z = &r->biz;
-    sb_printf(b, "  Incidents, last 24 h: %ld (critical %ld, major %ld, minor %ld)\n",
-              z->incidents_24h, z->incidents_24h_critical, z->incidents_24h_major,
-              z->incidents_24h_minor);
-    sb_printf(b, "  Incidents, previous 24 h: %ld\n", z->incidents_prev_24h);
+    char a1[DR_WHY_MAX], a2[DR_WHY_MAX], a3[DR_WHY_MAX], a4[DR_WHY_MAX];
+    sb_printf(b, "  Incidents, last 24 h: %s (critical %s, major %s, minor %s)\n",
+              fig(z, DR_FIG_INCIDENTS_24H, z->incidents_24h, a1, sizeof(a1)),
+              fig(z, DR_FIG_INCIDENTS_CRITICAL, z->incidents_24h_critical, a2, sizeof(a2)),
+              fig(z, DR_FIG_INCIDENTS_MAJOR, z->incidents_24h_major, a3, sizeof(a3)),
+              fig(z, DR_FIG_INCIDENTS_MINOR, z->incidents_24h_minor, a4, sizeof(a4)));
+    sb_printf(b, "  Incidents, previous 24 h: %s\n",
+              fig(z, DR_FIG_INCIDENTS_PREV_24H, z->incidents_prev_24h, a1, sizeof(a1)));
     char pct[32];
-    dr_fmt_pct(z->fleet_total > 0 ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
-                                  : NAN,
+    bool cov_ok = !z->why[DR_FIG_FLEET_TOTAL][0] && !z->why[DR_FIG_FLEET_REPORTING][0];
+    dr_fmt_pct(cov_ok && z->fleet_total > 0
+                   ? 100.0 * (double)z->fleet_reporting / (double)z->fleet_total
+                   : NAN,
                pct, sizeof(pct));
-    sb_printf(b, "  GPS coverage: %ld of %ld vehicles reported in the last 10 min (%s)\n",
-              z->fleet_reporting, z->fleet_total, pct);
-    sb_printf(b, "  Failed transcriptions: %ld in the last 24 h, %ld in total\n",
-              z->transcriptions_failed_24h, z->transcriptions_failed_total);
-    sb_printf(b, "  Failed PDF jobs: %ld in the last 24 h, %ld in total\n", z->pdf_failed_24h,
-              z->pdf_failed_total);
+    sb_printf(b, "  GPS coverage: %s of %s vehicles reported in the last 10 min (%s)\n",
+              fig(z, DR_FIG_FLEET_REPORTING, z->fleet_reporting, a1, sizeof(a1)),
+              fig(z, DR_FIG_FLEET_TOTAL, z->fleet_total, a2, sizeof(a2)), pct);
+    sb_printf(
+        b, "  Failed transcriptions: %s in the last 24 h, %s in total\n",
+        fig(z, DR_FIG_TRANSCRIPTIONS_FAILED_24H, z->transcriptions_failed_24h, a1, sizeof(a1)),
+        fig(z, DR_FIG_TRANSCRIPTIONS_FAILED_TOTAL, z->transcriptions_failed_total, a2, sizeof(a2)));
+    sb_printf(b, "  Failed PDF jobs: %s in the last 24 h, %s in total\n",
+              fig(z, DR_FIG_PDF_FAILED_24H, z->pdf_failed_24h, a1, sizeof(a1)),
+              fig(z, DR_FIG_PDF_FAILED_TOTAL, z->pdf_failed_total, a2, sizeof(a2)));
 }
 
 static void alerts(struct strbuf *b, const struct report *r)
@@ -91,7 +119,7 @@ static void alerts(struct strbuf *b, const struct report *r)
                    "  or cannot reach Alertmanager, so other alerts may be missing too.\n");
     if (r->alerts.n == 0)
         sb_puts(b, "  No active alerts.\n");
-    for (size_t i = 0; i < r->alerts.n; i++) {
+    for (size_t i = 0; i < r->alerts.n && i < REPORT_TABLE_ROWS; i++) {
         const struct am_alert *a = &r->alerts.items[i];
         char since[64], dur[32];
         dr_fmt_local(a->since, since, sizeof(since));
@@ -111,6 +139,7 @@ static void alerts(struct strbuf *b, const struct report *r)
         }
         sb_puts(b, "\n");
     }
+    more_rows(b, "alerts", r->alerts.n);
 }
 
 void dr_render_text(const struct report *r, struct strbuf *b)

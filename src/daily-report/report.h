@@ -10,6 +10,10 @@
 #include "alerts.h"
 #include "business.h"
 
+/* Rows a table shows; the rest is counted ("and N more"). collect.c
+ * puts the worst rows first when there are more. */
+#define REPORT_TABLE_ROWS 50
+
 enum section_id { SEC_INFRA, SEC_QUEUES, SEC_BUSINESS, SEC_ALERTS, SEC_COUNT };
 
 struct section {

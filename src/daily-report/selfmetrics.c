@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "httpserver.h"
 #include "listenaddr.h"
@@ -20,6 +21,33 @@ void dr_metrics_init(struct metrics *m, double start_time, double last_success)
 void dr_metrics_destroy(struct metrics *m)
 {
     pthread_mutex_destroy(&m->mu);
+}
+
+void dr_metrics_run_begin(struct metrics *m, double now)
+{
+    pthread_mutex_lock(&m->mu);
+    m->run_started = now;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void dr_metrics_run_end(struct metrics *m)
+{
+    pthread_mutex_lock(&m->mu);
+    m->run_started = 0;
+    pthread_mutex_unlock(&m->mu);
+}
+
+bool dr_metrics_healthy(struct metrics *m, double now, char *why, size_t whysz)
+{
+    pthread_mutex_lock(&m->mu);
+    double started = m->run_started, limit = m->run_limit_s;
+    pthread_mutex_unlock(&m->mu);
+    if (started > 0 && limit > 0 && now - started > limit) {
+        snprintf(why, whysz, "the report run started %.0f s ago is stuck (limit %.0f s)",
+                 now - started, limit);
+        return false;
+    }
+    return true;
 }
 
 void dr_metrics_render(struct metrics *m, struct prom_buf *b)
@@ -68,6 +96,13 @@ struct metrics_server {
     struct metrics *m;
 };
 
+static int serve_healthy(void *ctx, bool *ok, char *why, size_t whysz)
+{
+    struct metrics_server *s = ctx;
+    *ok = dr_metrics_healthy(s->m, (double)time(NULL), why, whysz);
+    return 0;
+}
+
 static int serve_metrics(void *ctx, double wait_s, struct http_reply *out)
 {
     (void)wait_s; /* rendering never waits */
@@ -98,7 +133,8 @@ struct metrics_server *dr_metrics_server_start(const char *listen, struct metric
     }
     s->m = m;
     /* Scraped by one Prometheus and probed by a health check: small. */
-    s->ep = (struct http_endpoints){.ctx = s, .metrics = serve_metrics, .default_wait_s = 5};
+    s->ep = (struct http_endpoints){
+        .ctx = s, .metrics = serve_metrics, .healthy = serve_healthy, .default_wait_s = 5};
     const struct http_limits lim = {
         .threads = 1, .max_connections = 32, .max_connections_per_ip = 0, .idle_timeout_s = 10};
     s->server = http_server_start(&a, &lim, &s->ep, err, errsz);

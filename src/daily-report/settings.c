@@ -26,12 +26,17 @@ int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t err
     c->prometheus_url = env(get, "PROMETHEUS_URL");
     c->alertmanager_url = env(get, "ALERTMANAGER_URL");
     c->db_dsn = env(get, "REPORT_DB_DSN");
+    c->contract_file = env(get, "REPORT_SCHEMA_CONTRACT");
     c->grafana_url = env(get, "GRAFANA_URL");
     c->tz = env(get, "REPORT_TZ");
     if (!c->tz)
         c->tz = "Europe/Paris";
     const char *t = env(get, "REPORT_TIME");
     time_of_day_parse(t ? t : "08:00", &c->hour, &c->minute);
+    c->db_timeout_s = 30;
+    const char *dt = env(get, "REPORT_DB_TIMEOUT_SECONDS");
+    if (dt)
+        env_parse_int(dt, 1, 600, &c->db_timeout_s);
     c->catchup_minutes = 60;
     const char *cu = env(get, "REPORT_CATCHUP_MINUTES");
     if (cu)

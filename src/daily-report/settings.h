@@ -18,7 +18,9 @@ struct config {
     const char *prometheus_url;
     const char *alertmanager_url;
     const char *db_dsn;
-    const char *grafana_url; /* optional link to the dashboards in the email */
+    const char *contract_file; /* REPORT_SCHEMA_CONTRACT; NULL: the reference schema */
+    const char *grafana_url;   /* optional link to the dashboards in the email */
+    int db_timeout_s;          /* connecting + the business queries, together */
 
     /* schedule */
     const char *tz;

@@ -8,15 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_contract.h"
 #include "doctor.h"
 #include "pgconn.h"
 #include "pgprivs.h"
 #include "resolve.h"
 #include "validate.h"
 
-static const char *const grafana_tables[] = {"pending_transcriptions", "pending_pdf_processing",
-                                             "incidents", "fleet_positions", "whatsapp_messages"};
-static const char *const exporter_tables[] = {"pending_transcriptions", "pending_pdf_processing"};
+/* The tables each role reads: the contract's readers (sql/contract.yaml). */
+static size_t contract_tables(const struct contract *c, unsigned reader, const char **out)
+{
+    size_t n = 0;
+    for (int t = 0; t < CT_NTABLES; t++)
+        if (c->t[t].readers & reader)
+            out[n++] = c->t[t].name;
+    return n;
+}
 
 #define POOLER_FIX                                                                                 \
     "use the session pooler: SUPABASE_DB_HOST=aws-0-<region>.pooler.supabase.com, port 5432, "     \
@@ -147,7 +154,7 @@ static char *gather_needed(PGconn *c, const char *const *tables, size_t ntables,
     sb_puts(&arr, "}");
     const char *p1[] = {sb_str(&arr)};
     err = fetch(c,
-                "SELECT t, r IS NOT NULL, COALESCE(has_table_privilege(r, 'SELECT'), false), "
+                "SELECT t, r IS NOT NULL, COALESCE(has_any_column_privilege(r, 'SELECT'), false), "
                 "COALESCE((SELECT c.relrowsecurity AND NOT EXISTS ("
                 "  SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive"
                 "   AND p.polcmd IN ('r', '*')"
@@ -382,6 +389,10 @@ static const char *tls_fix(const char *error, const char *ca)
 struct supabase_tls {
     const char *sslmode;
     const char *ca;
+    /* Not TLS, but carried along the same path: the schema contract whose
+     * statements are EXPLAINed once connected (NULL: it did not load). */
+    const struct contract *contract;
+    bool contract_ok;
 };
 
 /* supabase.tls and supabase.grafana-role from one connection attempt. */
@@ -401,8 +412,11 @@ static void grafana_outcome(struct doctor *d, const struct resolved *res, const 
         else
             doc_report_pass(r, "supabase.tls", "TLS %s, certificate verified (sslmode=%s%s%s)",
                             a->tls_info, sslmode, ca ? ", CA " : "", ca ? ca : "");
-        judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a->conn, grafana_tables,
-                   sizeof(grafana_tables) / sizeof(grafana_tables[0]));
+        const char *tables[CT_NTABLES];
+        size_t n = contract_tables(tls->contract, CT_READER_GRAFANA, tables);
+        judge_role(d, "supabase.grafana-role", "SUPABASE_GRAFANA_USER", a->conn, tables, n);
+        if (tls->contract_ok)
+            doc_check_contract_grafana(d, tls->contract, a->conn, user);
         PQfinish(a->conn);
         return;
     }
@@ -526,8 +540,11 @@ static void check_exporter_side(struct doctor *d, const struct supabase_tls *tls
         doc_report_fail(r, "supabase.exporter-role", "add sslmode=require to QUEUE_EXPORTER_DSN",
                         "QUEUE_EXPORTER_DSN connected without TLS");
     } else {
-        judge_role(d, "supabase.exporter-role", "QUEUE_EXPORTER_DSN", a.conn, exporter_tables,
-                   sizeof(exporter_tables) / sizeof(exporter_tables[0]));
+        const char *tables[CT_NTABLES];
+        size_t n = contract_tables(tls->contract, CT_READER_EXPORTER, tables);
+        judge_role(d, "supabase.exporter-role", "QUEUE_EXPORTER_DSN", a.conn, tables, n);
+        if (tls->contract_ok)
+            doc_check_contract_exporter(d, tls->contract, a.conn, euser ? euser : "?");
     }
     if (a.conn)
         PQfinish(a.conn);
@@ -544,7 +561,13 @@ void doc_check_supabase(struct doctor *d)
     const char *user = doc_input(d, "SUPABASE_GRAFANA_USER", &why);
     const char *password = doc_input(d, "SUPABASE_GRAFANA_PASSWORD", &why);
     const char *sslmode = doc_input(d, "SUPABASE_SSLMODE", &why);
-    struct supabase_tls tls = {NULL, NULL};
+    /* An unreadable contract is reported; the privilege checks then use
+     * the reference schema's tables. */
+    struct contract contract;
+    bool contract_ok = doc_contract_load(d, &contract) == 0;
+    if (!contract_ok)
+        ct_defaults(&contract);
+    struct supabase_tls tls = {NULL, NULL, &contract, contract_ok};
     /* A CA that cannot be used is reported as supabase.tls. */
     bool ca_ok = !sslmode || (tls.sslmode = supabase_tls_mode(d, sslmode, &tls.ca)) != NULL;
     if (why.len) {

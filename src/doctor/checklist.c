@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strutil.h"
 #include "util.h"
 
 /* Secrets shorter than this are not redacted (see doc_report_add_secret). */
@@ -94,11 +95,22 @@ static const char *status_name(enum check_status s)
 
 /* Detail and fix are single lines: a newline inside would break the
  * one-line-per-check format and make the text output ambiguous. */
+/* One line of printable UTF-8, in place: line breaks and tabs become
+ * spaces, other control characters (a value's terminal escape sequences)
+ * and bytes that are not UTF-8 become '?', so neither the terminal nor
+ * --json's consumers get them (issue 14). */
 static void flatten(char *s)
 {
-    for (; *s; s++)
-        if (*s == '\n' || *s == '\r' || *s == '\t')
-            *s = ' ';
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        size_t l = str_utf8_seq_len(s + i, n - i);
+        if (ch == '\n' || ch == '\r' || ch == '\t')
+            s[i] = ' ';
+        else if (ch < 0x20 || ch == 0x7f || l == 0)
+            s[i] = '?';
+        i += l ? l : 1;
+    }
 }
 
 bool doc_report_skipped(const struct report *r, const char *id)

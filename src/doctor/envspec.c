@@ -223,6 +223,39 @@ static bool chk_sslmode(const char *v, struct strbuf *why)
     return true;
 }
 
+/* INVENTORY_DIR: a directory of the repository's inventory/ (servers.txt,
+ * containers.txt there), as config-init and the doctor service read it. */
+static bool chk_inventory_dir(const char *v, struct strbuf *why)
+{
+    bool ok = (!strcmp(v, "inventory") || str_starts_with(v, "inventory/")) && !strstr(v, "..");
+    for (const char *p = v; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || strchr("._/-", *p);
+    if (!ok)
+        sb_puts(why, "must be inventory or a directory under it, e.g. inventory/test-vps");
+    return ok;
+}
+
+static bool chk_on_off(const char *v, struct strbuf *why)
+{
+    if (strcmp(v, "on") && strcmp(v, "off")) {
+        sb_puts(why, "must be on or off (caddy/Caddyfile imports monitoring_api_<value>)");
+        return false;
+    }
+    return true;
+}
+
+/* What `caddy hash-password` prints: a 60-character bcrypt hash. */
+static bool chk_bcrypt(const char *v, struct strbuf *why)
+{
+    if (strlen(v) != 60 ||
+        !(str_starts_with(v, "$2a$") || str_starts_with(v, "$2b$") || str_starts_with(v, "$2y$"))) {
+        sb_puts(why, "is not a bcrypt hash: use the output of caddy hash-password, in single "
+                     "quotes");
+        return false;
+    }
+    return true;
+}
+
 /* The .env file: what compose needs. A variable that a program reads (its
  * env table names it as its `dotenv` source) has no validator here: the
  * program's own validator checks it (doc_env_validator), so the doctor
@@ -242,6 +275,13 @@ const struct env_var doc_var_specs[] = {
      "the domain in production, https://<test-vps-ip> on the test VPS", NULL},
     {"CADDY_TLS", ENV_REQUIRED, chk_caddy_tls,
      "the ACME account email in production, internal on the test VPS", NULL},
+    {"MONITORING_API", ENV_OPTIONAL, chk_on_off,
+     "off, or on for the n8n report's route (docs/daily-report.md)", NULL},
+    {"MONITORING_API_USER", ENV_OPTIONAL, chk_label, "e.g. MONITORING_API_USER=n8n-report", NULL},
+    {"MONITORING_API_PASSWORD_HASH", ENV_SECRET, chk_bcrypt,
+     "docker compose run --rm caddy caddy hash-password, in single quotes", NULL},
+    {"INVENTORY_DIR", ENV_OPTIONAL, chk_inventory_dir,
+     "inventory, or inventory/test-vps on the test VPS", NULL},
     {"SMTP_HOST", ENV_REQUIRED, NULL, "e.g. SMTP_HOST=smtp.eu.mailgun.org", NULL},
     {"SMTP_PORT", ENV_REQUIRED, NULL, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)", NULL},
     {"SMTP_TLS", ENV_OPTIONAL, NULL,

@@ -131,8 +131,15 @@ static bool role_target(struct inventory *inv, const char *source, int lineno, c
     return true;
 }
 
+/* Server names seen so far (every one: a duplicate after the 256th went
+ * unnoticed). */
+struct names {
+    char (*v)[64];
+    size_t n, cap;
+};
+
 static void parse_line(struct inventory *inv, char *line, int lineno, const char *source,
-                       char (*names)[64], size_t *nnames)
+                       struct names *names)
 {
     char *cols[4];
     int ncols = 0;
@@ -156,13 +163,16 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
             name);
         return;
     }
-    for (size_t i = 0; i < *nnames; i++)
-        if (!strcmp(names[i], name)) {
+    for (size_t i = 0; i < names->n; i++)
+        if (!strcmp(names->v[i], name)) {
             err(inv, source, lineno, "server \"%s\" is listed twice", name);
             return;
         }
-    if (*nnames < 256)
-        snprintf(names[(*nnames)++], 64, "%s", name);
+    if (names->n == names->cap) {
+        names->cap = names->cap ? names->cap * 2 : 64;
+        names->v = doc_xrealloc(names->v, names->cap, sizeof(*names->v));
+    }
+    snprintf(names->v[names->n++], 64, "%s", name);
     inv->nservers++;
     if (!valid_address(addr)) {
         err(inv, source, lineno,
@@ -174,6 +184,11 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
     bool self = !strcmp(addr, "self");
     char *rsave = NULL;
     bool seen_node = false, seen_cadvisor = false, seen_watcher = false;
+    if (!cols[2][strspn(cols[2], ",")]) {
+        err(inv, source, lineno, "no role in \"%s\" (expected node, cadvisor and/or watcher)",
+            cols[2]);
+        return;
+    }
     for (char *r = strtok_r(cols[2], ",", &rsave); r; r = strtok_r(NULL, ",", &rsave)) {
         struct inv_target t;
         if (!role_target(inv, source, lineno, name, addr, self, r, &t))
@@ -198,9 +213,11 @@ static void parse_line(struct inventory *inv, char *line, int lineno, const char
 
 void doc_inventory_parse(struct inventory *inv, const char *text, const char *source)
 {
-    char(*names)[64] = doc_xcalloc(256, 64);
-    size_t nnames = 0;
+    struct names names = {0};
     const char *p = text;
+    /* A byte-order mark, as some Windows editors write one. */
+    if (!strncmp(p, "\xef\xbb\xbf", 3))
+        p += 3;
     int lineno = 0;
     while (*p) {
         lineno++;
@@ -209,23 +226,27 @@ void doc_inventory_parse(struct inventory *inv, const char *text, const char *so
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r')
             line[l - 1] = '\0';
-        parse_line(inv, line, lineno, source, names, &nnames);
+        parse_line(inv, line, lineno, source, &names);
         free(line);
         p += n;
         if (*p == '\n')
             p++;
     }
-    free(names);
+    free(names.v);
 }
 
 int doc_inventory_load(struct inventory *inv, const char *path, char *errbuf, size_t errlen)
 {
     struct strbuf b;
     sb_init(&b);
-    /* Only a file that cannot be opened is an error: of a larger file the
-     * first INVENTORY_MAX_BYTES are parsed, and a read error keeps what was
-     * read; the parser reports what it finds there. */
-    if (doc_read_file(path, INVENTORY_MAX_BYTES, &b, errbuf, errlen) == READ_FILE_CANNOT_OPEN) {
+    /* A file that cannot be opened, or one larger than INVENTORY_MAX_BYTES
+     * (cutting it silently dropped servers), is an error; a read error keeps
+     * what was read, and the parser reports what it finds there. */
+    enum read_file_result rc = doc_read_file(path, INVENTORY_MAX_BYTES, &b, errbuf, errlen);
+    if (rc == READ_FILE_TOO_LARGE)
+        snprintf(errbuf, errlen, "%s is larger than %d bytes: not an inventory", path,
+                 INVENTORY_MAX_BYTES);
+    if (rc == READ_FILE_CANNOT_OPEN || rc == READ_FILE_TOO_LARGE) {
         sb_free(&b);
         return -1;
     }

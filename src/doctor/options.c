@@ -89,6 +89,13 @@ void doc_options_usage(FILE *out)
           "                          (an empty URL skips that component's check)\n"
           "  --max-upload-age HOURS  Thanos sidecar upload age that fails (default 3)\n"
           "  --cert-min-days DAYS    certificate validity that fails (default 14)\n"
+          "  --contract FILE         the Supabase schema contract (default\n"
+          "                          sql/contract.yaml; env DOCTOR_CONTRACT)\n"
+          "  --dashboards DIR        the dashboards whose SQL the supabase group EXPLAINs\n"
+          "                          (default grafana/dashboards; env DOCTOR_DASHBOARDS)\n"
+          "  --print-contract        print the contract as JSON and exit (2 if malformed)\n"
+          "  --print-exporter-config print the queue exporter's [queue] sections for the\n"
+          "                          contract (its QUEUE_EXPORTER_CONFIG) and exit\n"
           "  --scram-verifier ROLE   print the SCRAM-SHA-256 verifier of a password read\n"
           "                          from --password-file FILE, stdin or a prompt\n"
           "                          (sql/roles.sh uses it); never from the command line\n"
@@ -135,6 +142,10 @@ enum {
     O_CADDY,
     O_UPLOAD,
     O_CERTDAYS,
+    O_CONTRACT,
+    O_PRINT_CONTRACT,
+    O_PRINT_EXPORTER,
+    O_DASHBOARDS,
     O_HELP,
     O_VERSION
 };
@@ -144,6 +155,8 @@ static void options_defaults(struct options *opt)
     memset(opt, 0, sizeof(*opt));
     opt->env_file = "./.env";
     opt->inventory = "inventory/servers.txt";
+    opt->contract = env_or("DOCTOR_CONTRACT", "sql/contract.yaml");
+    opt->dashboards = env_or("DOCTOR_DASHBOARDS", "grafana/dashboards");
     opt->groups = GROUP_ALL;
     opt->timeout = 10;
     opt->cacert = getenv("DOCTOR_CA_FILE");
@@ -211,6 +224,18 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
         }
         opt->max_upload_age = num * 3600;
         return 0;
+    case O_CONTRACT:
+        opt->contract = optarg;
+        return 0;
+    case O_DASHBOARDS:
+        opt->dashboards = optarg;
+        return 0;
+    case O_PRINT_EXPORTER:
+        opt->print_exporter_config = true;
+        return 0;
+    case O_PRINT_CONTRACT:
+        opt->print_contract = true;
+        return 0;
     case O_CERTDAYS:
         if (!parse_number(optarg, 0, 365, &num)) {
             snprintf(err, errlen, "--cert-min-days: expected days (0-365), got '%s'", optarg);
@@ -242,6 +267,10 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
         {"caddy-url", required_argument, NULL, O_CADDY},
         {"max-upload-age", required_argument, NULL, O_UPLOAD},
         {"cert-min-days", required_argument, NULL, O_CERTDAYS},
+        {"contract", required_argument, NULL, O_CONTRACT},
+        {"print-contract", no_argument, NULL, O_PRINT_CONTRACT},
+        {"print-exporter-config", no_argument, NULL, O_PRINT_EXPORTER},
+        {"dashboards", required_argument, NULL, O_DASHBOARDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},

@@ -36,6 +36,10 @@ struct options {
     const char *caddy_url; /* NULL: https://<GRAFANA_DOMAIN>/ */
     double max_upload_age; /* seconds */
     int cert_min_days;
+    const char *contract;       /* --contract, default sql/contract.yaml */
+    bool print_contract;        /* --print-contract: print it as JSON, run nothing */
+    bool print_exporter_config; /* --print-exporter-config: its INI, run nothing */
+    const char *dashboards;     /* --dashboards DIR, default grafana/dashboards */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };

@@ -4,14 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "regfile.h"
 #include "util.h"
 
 enum read_file_result doc_read_file(const char *path, size_t max_bytes, struct strbuf *out,
                                     char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    char why[512];
+    FILE *f = regfile_open(path, why, sizeof(why)); /* a FIFO would block */
     if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot read %s: %s", path, why);
         return READ_FILE_CANNOT_OPEN;
     }
     enum read_file_result rc = READ_FILE_OK;

@@ -272,3 +272,21 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
     pthread_mutex_unlock(&c->mu);
     return rc;
 }
+
+void qe_collector_status(struct qe_collector *c, int *up, char *why, size_t whysz)
+{
+    pthread_mutex_lock(&c->mu);
+    *up = c->have_result && c->up;
+    snprintf(why, whysz, "%s",
+             !c->have_result ? "no collection has finished yet"
+             : c->up         ? "the database answered"
+                             : c->error);
+    /* A stale verdict asks for a fresh one, without waiting for it. */
+    int stale = !c->have_result || c->now() - c->done_mono >= c->cfg->cache_ttl_seconds;
+    if (stale && !c->running && !c->requested && !c->stop) {
+        c->requested = 1;
+        c->requested_budget = c->cfg->collect_timeout_seconds;
+        pthread_cond_signal(&c->work);
+    }
+    pthread_mutex_unlock(&c->mu);
+}

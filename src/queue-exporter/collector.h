@@ -43,6 +43,12 @@ struct qe_scrape_result {
  * Returns 0, or -1 when out of memory. */
 int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_result *out);
 
+/* The outcome of the latest finished collection, without waiting (for
+ * /readyz, which must answer while a collection is blocked): *up, and why
+ * in words. Asks for a new collection when that outcome is older than the
+ * cache TTL. */
+void qe_collector_status(struct qe_collector *c, int *up, char *why, size_t whysz);
+
 /* The clock that ages the cache: qe_mono_now unless set. Unit tests set a
  * fake one so that "fresh" and "expired" never depend on how fast the
  * machine runs; wait deadlines always use the real monotonic clock. Call it

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "regfile.h"
+#include "strutil.h"
+
 /* inih truncates section names to 49 bytes without telling; the reader below
  * rejects longer ones so a queue name is never silently shortened. */
 #define INIH_MAX_SECTION 50
@@ -188,28 +191,11 @@ static char *reader(char *str, int num, void *stream)
 
 static int valid_utf8_text(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned char c = *p;
-        size_t extra;
-        if (c < 0x20 || c == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
             return 0; /* control characters have no business in names */
-        if (c < 0x80)
-            extra = 0;
-        else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
-            extra = 1;
-        else if ((c & 0xf0) == 0xe0)
-            extra = 2;
-        else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
-            extra = 3;
-        else
-            return 0;
-        p++;
-        for (size_t i = 0; i < extra; i++, p++)
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-    }
-    return 1;
+    /* Strict: Prometheus rejects the whole scrape over one bad label. */
+    return str_valid_utf8(s);
 }
 
 /* Identifiers and status values: non-empty (unless allow_empty), at most 63
@@ -555,9 +541,10 @@ static int validate(struct parse_ctx *ctx)
 
 int qe_config_load(struct qe_config *cfg, const char *path, char *err, size_t errsz)
 {
-    FILE *fp = fopen(path, "r");
+    char why[512];
+    FILE *fp = regfile_open(path, why, sizeof(why));
     if (!fp) {
-        snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errsz, "%s: cannot open: %s", path, why);
         return -1;
     }
     struct parse_ctx *ctx = calloc(1, sizeof(*ctx));

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <math.h>
-#include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,7 @@ struct qe_db {
     double backoff_s;
     double next_connect_mono;
     unsigned long connects;
+    atomic_int stop; /* qe_db_request_stop: abandon the exchange in progress */
     char last_connect_error[256];
 };
 
@@ -69,6 +70,11 @@ void qe_db_free(struct qe_db *db)
     free(db);
 }
 
+void qe_db_request_stop(struct qe_db *db)
+{
+    atomic_store(&db->stop, 1);
+}
+
 unsigned long qe_db_connects(const struct qe_db *db)
 {
     return db->connects;
@@ -91,6 +97,12 @@ char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz)
     return copy;
 }
 
+static int stop_requested(void *ctx)
+{
+    struct qe_db *db = ctx;
+    return atomic_load(&db->stop);
+}
+
 static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz)
 {
     double now = qe_mono_now();
@@ -103,12 +115,12 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
     struct pg_params ci;
     if (build_params(&ci, db->dsn, budget_s, err, errsz) != 0)
         return -1;
-    PGconn *conn = PQconnectdbParams(ci.keywords, ci.values, ci.dsn != NULL);
-    if (!conn || PQstatus(conn) != CONNECTION_OK) {
-        char msg[256];
-        pg_error_line(conn ? PQerrorMessage(conn) : "out of memory", PG_ERR_KEEP_WHERE, msg,
-                      sizeof(msg));
-        PQfinish(conn);
+    /* One deadline for every host and address of the DSN together
+     * (libpq's connect_timeout counts per address). */
+    const struct pg_deadline dl = {.at = now + budget_s, .stop = stop_requested, .ctx = db};
+    char msg[256];
+    PGconn *conn = pg_connect_by(&ci, &dl, NULL, msg, sizeof(msg));
+    if (!conn) {
         db->backoff_s = db->backoff_s > 0 ? db->backoff_s * 2 : 1;
         if (db->backoff_s > db->cfg->reconnect_max_seconds)
             db->backoff_s = db->cfg->reconnect_max_seconds;
@@ -133,62 +145,22 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
     return 0;
 }
 
-/* Waits for every result of the command sent last, within the deadline.
- * Keeps the last result in *last (may be NULL). Returns 0 when every result
- * succeeded, -1 on error (err set), -2 on deadline. */
-static int await_results(PGconn *conn, double deadline, PGresult **last, char *err, size_t errsz)
+/* pg_await's outcome as run_collection's: -2 when the connection must go. */
+static int await_results(struct qe_db *db, double deadline, PGresult **last, char *err,
+                         size_t errsz)
 {
-    int rc = 0;
-    if (last)
-        *last = NULL;
-    for (;;) {
-        while (PQisBusy(conn)) {
-            double left = deadline - qe_mono_now();
-            if (left <= 0) {
-                snprintf(err, errsz, "no answer from the database within the deadline");
-                return -2;
-            }
-            struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
-            int pr = poll(&pfd, 1, (int)ceil(left * 1000));
-            if (pr < 0 && errno != EINTR) {
-                snprintf(err, errsz, "poll: %s", strerror(errno));
-                return -1;
-            }
-            if (!PQconsumeInput(conn)) {
-                pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
-                return -1;
-            }
-        }
-        PGresult *res = PQgetResult(conn);
-        if (!res)
-            break;
-        ExecStatusType st = PQresultStatus(res);
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            if (rc == 0)
-                pg_error_line(PQresultErrorMessage(res), PG_ERR_KEEP_WHERE, err, errsz);
-            rc = -1;
-        }
-        if (last && rc == 0 && st == PGRES_TUPLES_OK) {
-            PQclear(*last);
-            *last = res;
-        } else {
-            PQclear(res);
-        }
-    }
-    if (rc != 0 && last) {
-        PQclear(*last);
-        *last = NULL;
-    }
-    return rc;
+    const struct pg_deadline dl = {.at = deadline, .stop = stop_requested, .ctx = db};
+    int rc = pg_await(db->conn, &dl, last, err, errsz);
+    return rc == PG_OK ? 0 : rc == PG_FAILED ? -1 : -2;
 }
 
-static int simple(PGconn *conn, const char *sql, double deadline, char *err, size_t errsz)
+static int simple(struct qe_db *db, const char *sql, double deadline, char *err, size_t errsz)
 {
-    if (!PQsendQuery(conn, sql)) {
-        pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
+    if (!PQsendQuery(db->conn, sql)) {
+        pg_error_line(PQerrorMessage(db->conn), PG_ERR_KEEP_WHERE, err, errsz);
         return -1;
     }
-    return await_results(conn, deadline, NULL, err, errsz);
+    return await_results(db, deadline, NULL, err, errsz);
 }
 
 static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats, char *err,
@@ -240,7 +212,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
      * connection is handed back unchanged (session SET would leak). */
     snprintf(begin, sizeof(begin), "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld",
              timeout_ms < 1 ? 1 : timeout_ms);
-    int rc = simple(conn, begin, deadline, err, errsz);
+    int rc = simple(db, begin, deadline, err, errsz);
     PGresult *res = NULL;
     if (rc == 0) {
         if (!PQsendQueryParams(conn, db->query.text, (int)db->query.n_params, NULL,
@@ -248,7 +220,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
             pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
             rc = -1;
         } else {
-            rc = await_results(conn, deadline, &res, err, errsz);
+            rc = await_results(db, deadline, &res, err, errsz);
         }
     }
     if (rc == 0 && !res) {
@@ -263,7 +235,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
 
     /* End the transaction either way; COMMIT of a failed one rolls back. */
     char end_err[256];
-    int erc = simple(conn, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
+    int erc = simple(db, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
     if (erc != 0 && rc == 0) {
         snprintf(err, errsz, "%s", end_err);
         rc = -1;

@@ -31,6 +31,12 @@ int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stat
  * (its client encoding decides how multibyte names are checked). */
 char *qe_db_quote_ident(void *ctx, const char *ident, char *err, size_t errsz);
 
+/* Makes the collection in progress (connecting or querying) give up
+ * within 200 ms, and every later one fail at once; any thread may call it.
+ * SIGTERM then ends the process within Docker's grace whatever the
+ * database does. */
+void qe_db_request_stop(struct qe_db *db);
+
 /* Connections opened successfully so far. */
 unsigned long qe_db_connects(const struct qe_db *db);
 

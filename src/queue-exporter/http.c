@@ -30,17 +30,14 @@ static int metrics(void *ctx, double wait_s, struct http_reply *out)
     return 0;
 }
 
-/* Ready when the latest collection (waited for, like a scrape) reached
- * the database. */
+/* Ready when the latest finished collection reached the database. Never
+ * waits for a collection: a probe must answer while one is blocked. */
 static int ready(void *ctx, bool *is_ready, char *why, size_t whysz)
 {
     struct qe_http *h = ctx;
-    struct qe_scrape_result res;
-    if (qe_collector_scrape(h->collector, h->ep.default_wait_s, &res) != 0)
-        return -1;
-    free(res.body);
-    *is_ready = res.up;
-    snprintf(why, whysz, "%s", res.up ? "the database answered" : res.error);
+    int up = 0;
+    qe_collector_status(h->collector, &up, why, whysz);
+    *is_ready = up;
     return 0;
 }
 

@@ -150,7 +150,9 @@ static int serve(const struct qe_config *cfg, const struct listen_addr *addr, st
             wait_for_stop_signal(&set);
         }
     }
-    /* Release waiting scrapes first, so the HTTP threads can finish. */
+    /* Abandon the database exchange in progress, then release waiting
+     * scrapes, so the HTTP threads can finish. */
+    qe_db_request_stop(db);
     qe_collector_stop(col);
     qe_http_stop(http);
     qe_collector_free(col);

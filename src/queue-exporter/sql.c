@@ -145,15 +145,18 @@ int qe_query_build(struct qe_query *out, const struct qe_config *cfg, qe_quote_f
                   ",\n  (SELECT count(*) FROM %s WHERE %s = $%zu AND %s < now() - $%zu::float8 * "
                   "interval '1 second')",
                   qd.from, qd.status, proc, qd.updated, stuck);
-        /* Empty status -> 0 (documented); GREATEST hides clock skew. */
+        /* Empty status -> 0 (documented); GREATEST hides clock skew. Only
+         * finite timestamps: now() - '-infinity' is an error that would
+         * fail the whole collection. A range condition (not FILTER) keeps
+         * min() an index scan. */
         sb_printf(&b,
                   ",\n  (SELECT COALESCE(GREATEST(EXTRACT(EPOCH FROM now() - min(%s)), 0), 0) "
-                  "FROM %s WHERE %s = $%zu)",
-                  qd.created, qd.from, qd.status, pend);
+                  "FROM %s WHERE %s = $%zu AND %s > '-infinity' AND %s < 'infinity')",
+                  qd.created, qd.from, qd.status, pend, qd.created, qd.created);
         sb_printf(&b,
                   ",\n  (SELECT COALESCE(GREATEST(EXTRACT(EPOCH FROM now() - min(%s)), 0), 0) "
-                  "FROM %s WHERE %s = $%zu)",
-                  qd.updated, qd.from, qd.status, proc);
+                  "FROM %s WHERE %s = $%zu AND %s > '-infinity' AND %s < 'infinity')",
+                  qd.updated, qd.from, qd.status, proc, qd.updated, qd.updated);
         sb_printf(&b,
                   ",\n  (SELECT count(*) FROM %s WHERE %s = $%zu AND %s >= now() - interval '24 "
                   "hours')",

@@ -35,9 +35,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-CONTRACT_UIDS = ["infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health"]
+CONTRACT_UIDS = ["infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health", "host-detail"]
 # Dashboards about hosts and containers must let the user pick servers.
 SERVER_VAR_DASHBOARDS = ["infra-overview", "docker-containers"]
+# Dashboards about one server at a time: a single-select `server` variable.
+ONE_SERVER_DASHBOARDS = ["host-detail"]
 # Grafana's built-in pseudo data sources (annotations, mixed panels).
 BUILTIN_DS = {"-- Grafana --", "-- Mixed --", "-- Dashboard --", "grafana"}
 PANEL_TYPES = {"stat", "gauge", "timeseries", "table", "bargauge", "barchart", "piechart", "text",
@@ -715,7 +717,7 @@ def cmd_static(args, rep):
     for title, files in titles.items():
         rep.result(len(files) == 1 and bool(title), "dashboard title %r is unique and not empty" % title,
                    "used by %s" % files)
-    rep.result(sorted(uids) == sorted(CONTRACT_UIDS), "the dashboards are exactly the five of the contract",
+    rep.result(sorted(uids) == sorted(CONTRACT_UIDS), "the dashboards are exactly the six of the contract",
                "found %s, expected %s" % (sorted(uids), sorted(CONTRACT_UIDS)))
     by_uid = {d.get("uid"): d for _, d, e in dashboards if not e}
     check_links(rep, by_uid)
@@ -756,6 +758,11 @@ def check_dashboard(rep, base, dash, datasources, args):
         rep.result(s.get("type") == "query" and s.get("multi") is True and s.get("includeAll") is True
                    and "server" in variable_query(s),
                    "%s: has a multi-select `server` variable with All" % base, json.dumps(s)[:300])
+    if uid in ONE_SERVER_DASHBOARDS:
+        s = variables.get("server") or {}
+        rep.result(s.get("type") == "query" and not s.get("multi") and not s.get("includeAll")
+                   and "server" in variable_query(s),
+                   "%s: has a single-select `server` variable (one server at a time)" % base, json.dumps(s)[:300])
     ids = [p.get("id") for p in all_panels(dash)]
     rep.result(len(ids) == len(set(ids)) and None not in ids, "%s: panel ids are unique" % base, str(ids))
     check_grid(rep, base, dash)
@@ -815,7 +822,7 @@ def check_panel(rep, base, dash, p, datasources, variables):
 def check_prom_target(rep, name, dash, p, t):
     ref = t.get("refId")
     expr = t["expr"]
-    if dash.get("uid") in SERVER_VAR_DASHBOARDS:
+    if dash.get("uid") in SERVER_VAR_DASHBOARDS + ONE_SERVER_DASHBOARDS:
         rep.result('server=~"$server"' in expr, "%s/%s: filters by the server variable" % (name, ref), expr)
     legend = t.get("legendFormat") or ""
     fmt = t.get("format") or "time_series"
@@ -868,6 +875,8 @@ def check_links(rep, by_uid):
     rep.result(has_link("infra-overview", "docker-containers", True),
                "infra-overview links to docker-containers, carrying the server selection", "")
     rep.result(has_link("processing-queues", "stack-health", False), "processing-queues links to stack-health", "")
+    rep.result(has_link("infra-overview", "host-detail", True),
+               "infra-overview links to host-detail, carrying the server selection", "")
 
 
 def find_panels(dash, pred):

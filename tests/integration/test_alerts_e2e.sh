@@ -133,7 +133,7 @@ check "the SMTP sink is back" wait_port "$SMTP_PORT" 15
 check "InstanceDown email with B in its subject delivered after the outage" \
     eventually 90 has_mail "[FIRING" "InstanceDown on server B"
 check "QueueDatabaseUnreachable email delivered after the outage ($(elapsed))" \
-    eventually 90 has_mail "[FIRING" "QueueDatabaseUnreachable on server F"
+    eventually 90 has_mail "[FIRING" "QueueDatabaseUnreachable on server supabase"
 m=$(first_mail "[FIRING" "InstanceDown on server B")
 assert_contains "InstanceDown subject names server B and its severity" "$(jq -r .subject <<<"$m")" \
     "CRITICAL InstanceDown on server B - Server B is down"
@@ -145,7 +145,9 @@ assert_contains "InstanceDown email: a silence link" "$text" "$AM_URL/#/silences
 assert_contains "InstanceDown email: the target that is down" "$text" "127.0.0.1:$(port_of node-b)"
 q=$(first_mail "[FIRING" "QueueDatabaseUnreachable")
 assert_contains "QueueDatabaseUnreachable email: the processing-queues dashboard" "$(jq -r .text <<<"$q")" \
-    "/d/processing-queues?var-server=F"
+    "/d/processing-queues?var-server=supabase"
+assert_contains "QueueDatabaseUnreachable email: says where the exporter runs (F)" "$(jq -r .text <<<"$q")" \
+    "Queue exporter on server F cannot reach the Supabase database"
 
 # ---- 4. recovery: resolved emails ------------------------------------------------------------
 svc start node-b
@@ -155,7 +157,7 @@ check "resolved email for InstanceDown on B" eventually 60 has_mail "[RESOLVED]"
 r=$(first_mail "[RESOLVED]" "InstanceDown on server B")
 assert_contains "the resolved email says when it ended" "$(jq -r .text <<<"$r")" "Resolved:  "
 check "resolved email for QueueDatabaseUnreachable ($(elapsed))" \
-    eventually 90 has_mail "[RESOLVED]" "QueueDatabaseUnreachable on server F"
+    eventually 90 has_mail "[RESOLVED]" "QueueDatabaseUnreachable on server supabase"
 assert_eq "exactly one firing InstanceDown email for B (delivered once, not duplicated)" 1 \
     "$(mails | jq -s '[.[] | select((.subject | contains("[FIRING")) and (.subject | contains("InstanceDown on server B")))] | length')"
 check "the stack is whole again: queue_exporter_up is 1" eventually 30 \

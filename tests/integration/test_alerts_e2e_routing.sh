@@ -9,9 +9,11 @@
 #     without TLS and mail without AUTH;
 #   - routing: critical and warning emails, the Watchdog to its webhook and
 #     never by email;
-#   - inhibition: InstanceDown mutes the other alerts of its server (and
-#     they come back once it resolves); critical mutes the warning of the
-#     same alert, server and filesystem, not another filesystem's;
+#   - inhibition: InstanceDown mutes the other host-scoped alerts of its
+#     server (and they come back once it resolves), not the stack's own nor
+#     Supabase's (server="supabase") when F's node_exporter is down;
+#     critical mutes the warning of the same alert, server and filesystem,
+#     not another filesystem's;
 #   - the email: subject, headers, multipart HTML + text with server,
 #     severity, since, value, dashboard link and a silence link whose filter
 #     really selects the alert;
@@ -137,15 +139,22 @@ alert_state() { # alertname server [mountpoint] -> "active|suppressed inhibitedB
 }
 
 # ---- the alerts -------------------------------------------------------------------------
-post_alert '{"alertname":"InstanceDown","severity":"critical","server":"B","job":"node","instance":"203.0.113.11:9100"}' &&
-    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","server":"B","mountpoint":"/","device":"/dev/sda1","job":"node"}' &&
-    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","server":"C","mountpoint":"/","device":"/dev/vda1","job":"node"}' &&
-    post_alert '{"alertname":"HostMemoryHigh","severity":"critical","server":"D","job":"node"}' &&
-    post_alert '{"alertname":"HostMemoryHigh","severity":"warning","server":"D","job":"node"}' &&
-    post_alert '{"alertname":"HostDiskSpaceLow","severity":"critical","server":"E","mountpoint":"/var","device":"/dev/sdb1","job":"node"}' &&
-    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","server":"E","mountpoint":"/var","device":"/dev/sdb1","job":"node"}' &&
-    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","server":"E","mountpoint":"/data","device":"/dev/sdc1","job":"node"}' &&
-    post_alert '{"alertname":"Watchdog","severity":"none"}'
+post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","server":"B","job":"node","instance":"203.0.113.11:9100"}' &&
+    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","scope":"host","server":"B","mountpoint":"/","device":"/dev/sda1","job":"node"}' &&
+    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","scope":"host","server":"C","mountpoint":"/","device":"/dev/vda1","job":"node"}' &&
+    post_alert '{"alertname":"HostMemoryHigh","severity":"critical","scope":"host","server":"D","job":"node"}' &&
+    post_alert '{"alertname":"HostMemoryHigh","severity":"warning","scope":"host","server":"D","job":"node"}' &&
+    post_alert '{"alertname":"HostDiskSpaceLow","severity":"critical","scope":"host","server":"E","mountpoint":"/var","device":"/dev/sdb1","job":"node"}' &&
+    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","scope":"host","server":"E","mountpoint":"/var","device":"/dev/sdb1","job":"node"}' &&
+    post_alert '{"alertname":"HostDiskSpaceLow","severity":"warning","scope":"host","server":"E","mountpoint":"/data","device":"/dev/sdc1","job":"node"}' &&
+    post_alert '{"alertname":"Watchdog","severity":"none"}' &&
+    # F's node_exporter down: F's host alerts are muted, the stack's own and
+    # Supabase's (server="supabase", exported from F) are not.
+    post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","server":"F","job":"node","instance":"172.31.240.1:9100"}' &&
+    post_alert '{"alertname":"HostClockSkew","severity":"warning","scope":"host","server":"F","job":"node","instance":"172.31.240.1:9100"}' &&
+    post_alert '{"alertname":"TargetDown","severity":"warning","scope":"stack","server":"F","job":"grafana","instance":"grafana:3000"}' &&
+    post_alert '{"alertname":"QueueJobsStuck","severity":"warning","scope":"supabase","server":"supabase","queue":"pending_transcriptions","job":"queue-exporter","instance":"queue-exporter:9200"}' &&
+    post_alert '{"alertname":"QueueDatabaseUnreachable","severity":"critical","scope":"supabase","server":"supabase","job":"queue-exporter","instance":"queue-exporter:9200"}'
 assert_eq "alerts posted to Alertmanager's API" 0 $?
 
 # Deliveries: group_wait 1s, so everything expected arrives within seconds.
@@ -166,6 +175,11 @@ assert_eq "E:/var critical mutes the E:/var warning" "active 0 0,suppressed 1 0"
     "$(curl -fsS "$AM/api/v2/alerts?filter=alertname%3D%22HostDiskSpaceLow%22&filter=server%3D%22E%22&filter=mountpoint%3D%22%2Fvar%22" |
         jq -r '[.[] | "\(.status.state) \(.status.inhibitedBy | length) \(.status.silencedBy | length)"] | sort | join(",")')"
 assert_eq "E:/data's warning is not muted by E:/var's critical" "active 0 0" "$(alert_state HostDiskSpaceLow E /data)"
+assert_eq "InstanceDown on F mutes F's host alert (clock)" "suppressed 1 0" "$(alert_state HostClockSkew F)"
+assert_eq "InstanceDown on F does not mute the stack's own alert on F" "active 0 0" "$(alert_state TargetDown F)"
+assert_eq "InstanceDown on F does not mute a Supabase queue alert" "active 0 0" "$(alert_state QueueJobsStuck supabase)"
+assert_eq "InstanceDown on F does not mute Supabase's database alert" "active 0 0" "$(alert_state QueueDatabaseUnreachable supabase)"
+check "the Supabase queue alert is emailed on its own, under server supabase" eventually 30 has_mail "WARNING QueueJobsStuck on server supabase"
 sleep 5 # two more group intervals: anything muted would have been sent by now
 assert_eq "no email for B's muted disk alert" 0 "$(mail_count_with "HostDiskSpaceLow on server B")"
 assert_eq "no warning email for D's memory (muted by the critical)" 0 "$(mail_count_with "WARNING HostMemoryHigh on server D")"
@@ -212,7 +226,7 @@ else
 fi
 
 # ---- resolution ---------------------------------------------------------------------------
-post_alert '{"alertname":"InstanceDown","severity":"critical","server":"B","job":"node","instance":"203.0.113.11:9100"}' "$(now_iso)"
+post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","server":"B","job":"node","instance":"203.0.113.11:9100"}' "$(now_iso)"
 assert_eq "InstanceDown on B resolved through the API" 0 $?
 check "a resolved email follows" eventually 30 has_mail "[RESOLVED] CRITICAL InstanceDown on server B"
 r=$(first_mail "[RESOLVED] CRITICAL InstanceDown on server B")

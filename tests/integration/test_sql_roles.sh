@@ -126,14 +126,25 @@ privs() { su_sql -c "SELECT grantee, table_name, privilege_type FROM information
 before=$(privs)
 check "roles.sql a second time (idempotent)" roles_apply "$D/g.pw" "$D/e.pw"
 assert_eq "second run: grants, policies and role settings unchanged" "$before" "$(privs)"
-assert_eq "grafana_readonly: SELECT on exactly the five tables" "fleet_positions
-incidents
-pending_pdf_processing
-pending_transcriptions
-whatsapp_messages" "$(su_sql -c "SELECT table_name FROM information_schema.role_table_grants WHERE grantee = 'grafana_readonly' AND privilege_type = 'SELECT' ORDER BY 1")"
-assert_eq "grafana_readonly: no privilege but SELECT" "0" "$(su_sql -c "SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = 'grafana_readonly' AND privilege_type <> 'SELECT'")"
-assert_eq "queue_exporter: SELECT on the two queue tables only" "pending_pdf_processing|SELECT
-pending_transcriptions|SELECT" "$(su_sql -c "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = 'queue_exporter' ORDER BY 1")"
+# Column-level grants, exactly the columns sql/contract.yaml declares (its
+# JSON from the doctor), and no table-level privilege at all.
+declared() { # READER: table|column lines the contract grants to READER
+    "$REPO/build/doctor" --print-contract | jq -r --arg r "$1" '.tables[] | select(.readers | index($r))
+        | .table as $t | .columns | [.[]] | unique[] | "\($t)|\(.)"' | sort
+}
+granted() { su_sql -c "SELECT table_name || '|' || column_name FROM information_schema.column_privileges
+    WHERE grantee = '$1' AND privilege_type = 'SELECT' ORDER BY 1" | sort; }
+assert_eq "grafana_readonly: SELECT on exactly the contract's columns ($(declared grafana_readonly | wc -l) columns of 5 tables)" \
+    "$(declared grafana_readonly)" "$(granted grafana_readonly)"
+assert_eq "queue_exporter: SELECT on exactly the contract's columns of the two queue tables" \
+    "$(declared queue_exporter)" "$(granted queue_exporter)"
+assert_contains "... which are the queue tables' columns" "$(granted queue_exporter)" "pending_transcriptions|status"
+assert_eq "neither role holds a table-level privilege (only column grants)" "0" \
+    "$(su_sql -c "SELECT count(*) FROM information_schema.role_table_grants WHERE grantee IN ('grafana_readonly', 'queue_exporter')")"
+for col in whatsapp_messages.body whatsapp_messages.phone fleet_positions.latitude fleet_positions.longitude \
+    incidents.description pending_transcriptions.audio_url; do
+    assert_not_contains "grafana_readonly is not granted $col (not in the contract)" "$(granted grafana_readonly)" "${col/./|}"
+done
 assert_eq "neither role is superuser, createrole or createdb" "f|f|f
 f|f|f" "$(su_sql -c "SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN ('grafana_readonly', 'queue_exporter')")"
 
@@ -176,6 +187,20 @@ for r in "grafana_readonly $GPW" "queue_exporter $EPW"; do
         "CREATE TEMP TABLE t (i int)" "read-only transaction"
     denied "$role: a wrong password is rejected" "$role" "wrong-$pw" "SELECT 1" "password authentication failed"
 done
+# Declared columns read; any other column of the same table denied.
+assert_eq "grafana_readonly reads the declared columns of incidents" "ok" \
+    "$(as_role grafana_readonly "$GPW" "SELECT 'ok' FROM (SELECT created_at, severity, category FROM incidents LIMIT 1) x")"
+assert_eq "grafana_readonly reads the declared columns of fleet_positions and whatsapp_messages" "ok" \
+    "$(as_role grafana_readonly "$GPW" "SELECT 'ok' FROM (SELECT vehicle_id, updated_at FROM fleet_positions LIMIT 1) a,
+        (SELECT direction, created_at FROM whatsapp_messages LIMIT 1) b")"
+for q in "whatsapp_messages body" "whatsapp_messages phone" "fleet_positions latitude" "incidents description" \
+    "pending_transcriptions audio_url" "pending_pdf_processing document_url"; do
+    read -r t c <<<"$q"
+    denied "grafana_readonly: $t.$c (undeclared) is denied" grafana_readonly "$GPW" "SELECT $c FROM $t LIMIT 1" \
+        "permission denied for table $t"
+done
+denied "grafana_readonly: SELECT * on a table with undeclared columns is denied" grafana_readonly "$GPW" \
+    "SELECT * FROM whatsapp_messages LIMIT 1" "permission denied for table whatsapp_messages"
 for t in incidents fleet_positions whatsapp_messages; do
     denied "queue_exporter cannot read $t" queue_exporter "$EPW" "SELECT count(*) FROM $t" "permission denied for table $t"
 done

@@ -119,6 +119,10 @@ route_is "Watchdog (to the watcher by default)" watchdog-watcher "$prod" alertna
 route_is "Watchdog, whatever its severity" watchdog-watcher "$prod" alertname=Watchdog severity=critical
 route_is "an alert of unknown severity (fallback)" email-warning "$prod" alertname=Unknown severity=info server=A
 route_is "an alert without severity (fallback)" email-warning "$prod" alertname=Unknown server=A
+# Supabase-sourced alerts carry server="supabase": their own email group,
+# apart from F's (group_by alertname, server).
+route_is "QueueJobsStuck (Supabase)" email-warning "$prod" alertname=QueueJobsStuck severity=warning scope=supabase server=supabase queue=pending_transcriptions
+route_is "QueueDatabaseUnreachable (Supabase)" email-critical "$prod" alertname=QueueDatabaseUnreachable severity=critical scope=supabase server=supabase
 # The assertions above can fail: a wrong expectation is reported as a mismatch.
 if out=$(amtool config routes test --config.file="$prod" --verify.receivers=email-warning \
     alertname=InstanceDown severity=critical server=B 2>&1); then
@@ -127,22 +131,30 @@ else
     assert_contains "amtool routes test rejects a wrong expectation" "$out" "Expected receivers did not match"
 fi
 
-# Every rule's labels reach the receiver its severity promises.
-while IFS=$'\t' read -r alert sev; do
+# Every rule's labels (severity, scope, a fixed server) reach the receiver its
+# severity promises; every rule but the Watchdog says its scope.
+while IFS=$'\t' read -r alert sev scope server; do
+    [ "$alert" = Watchdog ] || case $scope in
+    host | stack | supabase | endpoint) ok "rule $alert ($sev) has a scope label ($scope)" ;;
+    *) not_ok "rule $alert ($sev) has a scope label" "scope='$scope'" ;;
+    esac
     case $sev in
     critical) want=email-critical ;;
     warning) want=email-warning ;;
     none) want=watchdog-watcher ;;
     *) want="(unknown severity '$sev')" ;;
     esac
-    route_is "rule $alert ($sev)" "$want" "$prod" alertname="$alert" severity="$sev" server=B
+    route_is "rule $alert ($sev)" "$want" "$prod" alertname="$alert" severity="$sev" scope="$scope" server="$server"
 done < <("$PY3" -c '
 import glob, sys, yaml
 for f in sorted(glob.glob(sys.argv[1] + "/prometheus/rules/*.yml")):
     for g in yaml.safe_load(open(f))["groups"]:
         for r in g["rules"]:
             if "alert" in r:
-                print("%s\t%s" % (r["alert"], r.get("labels", {}).get("severity", "")))
+                l = dict(r.get("labels", {}))
+                if "{{" in l.get("scope", ""):
+                    l["scope"] = "host"  # templated per job (TargetDown): any of its values routes alike
+                print("%s\t%s\t%s\t%s" % (r["alert"], l.get("severity", ""), l.get("scope", ""), l.get("server", "B")))
 ' "$REPO" | sort -u)
 
 # With a dead-man's switch configured, the Watchdog goes to the webhook.
@@ -179,8 +191,9 @@ p("watchdog-watcher posts with the bearer token read from config-init's file", "
 p("critical repeat_interval", "4h", routes.get(('severity="critical"',), {}).get("repeat_interval"))
 p("warning repeat_interval", "24h", routes.get(('severity="warning"',), {}).get("repeat_interval"))
 inh = c.get("inhibit_rules", [])
-p("InstanceDown mutes the other alerts of its server",
-  "True", str(any(i.get("source_matchers") == ['alertname="InstanceDown"'] and i.get("target_matchers") == ['alertname!="InstanceDown"']
+p("InstanceDown mutes the other host-scoped alerts of its server only",
+  "True", str(any(i.get("source_matchers") == ['alertname="InstanceDown"']
+                  and sorted(i.get("target_matchers", [])) == sorted(['alertname!="InstanceDown"', 'scope="host"'])
                   and i.get("equal") == ["server"] for i in inh)))
 p("critical mutes the warning of the same alert, server and filesystem",
   "True", str(any(i.get("source_matchers") == ['severity="critical"'] and i.get("target_matchers") == ['severity="warning"']

@@ -53,8 +53,8 @@ for f in prometheus/targets/services/*.json; do
 done
 assert_eq "every compose service target carries server=F" "" "${bad_sd:-}"
 jobs=$(grep -E '^  - job_name:' prometheus/prometheus.yml | awk '{print $3}' | sort | tr '\n' ' ')
-assert_eq "scrape jobs: node, cadvisor, the stack's components, optional supabase" \
-    "alertmanager caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store watcher " "$jobs"
+assert_eq "scrape jobs: node, cadvisor, the stack's components, optional supabase, blackbox probes" \
+    "alertmanager blackbox caddy cadvisor daily-report grafana node prometheus queue-exporter supabase thanos-compact thanos-query thanos-sidecar thanos-store watcher " "$jobs"
 assert_eq "watcher targets: the inventory's role watcher (server A, port 9202)" "A 203.0.113.10:9202" \
     "$(jq -r '.[] | "\(.labels.server) \(.targets[0])"' "$T/prom/rendered/targets/watcher.json" 2>/dev/null)"
 

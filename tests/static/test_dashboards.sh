@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # literal $ in jq filters and PromQL are what is tested
-# Grafana cannot run here: check the five provisioned dashboards as Grafana
+# Grafana cannot run here: check the six provisioned dashboards as Grafana
 # would load them. Structure and the plan's requirements (tests/dashboards/
 # dashq.py static), Grafana's own schema for the pinned release
 # (tests/dashboards/validate-schema.js, from @grafana/schema's types), the
@@ -82,6 +82,13 @@ mutant "a stuck-jobs stat that never turns red" processing-queues.json \
     "stuck jobs (processing > 35 min) stat turns red from 1"
 mutant "a single-select server variable" docker-containers.json '.templating.list[0].multi = false' \
     "has a multi-select \`server\` variable with All"
+mutant "a multi-select variable on the one-server dashboard" host-detail.json '.templating.list[0].multi = true' \
+    "has a single-select \`server\` variable"
+mutant "a host-detail query that ignores \$server" host-detail.json \
+    '.panels[4].targets[0].expr |= gsub(", server=~\"\\$server\""; "")' "filters by the server variable"
+mutant "no link from the overview to the host detail" infra-overview.json \
+    '.links |= map(select(.url | test("host-detail") | not)) | .panels[0].fieldConfig.defaults.links |= map(select(.url | test("host-detail") | not))' \
+    "infra-overview links to host-detail"
 mutant "a host query that ignores \$server" infra-overview.json \
     '.panels[1].targets[0].expr |= sub(", server=~\"\\$server\""; "")' "filters by the server variable"
 mutant "no link from the overview to the containers" infra-overview.json \
@@ -122,7 +129,7 @@ check "the provisioning YAML passes yamllint" yamllint -d relaxed "$REPO/grafana
 assert_contains "the fixture says it stands in for cAdvisor" "$(head -3 "$FIXTURE")" "cAdvisor STAND-IN FIXTURE"
 assert_contains "the fixture server says it stands in for cAdvisor" "$(sed -n 1,5p "$REPO/local/cadvisor-fixture.py")" "THIS IS NOT cAdvisor"
 fx=$("$PY3" - "$FIXTURE" <<'PY' 2>&1
-import sys
+import re, sys
 from prometheus_client.parser import text_string_to_metric_families
 fams = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
 # the parser drops counters' _total suffix from family names
@@ -142,13 +149,20 @@ print("series without id/image/name:", len(bad))
 ids = sorted({s.labels["id"] for s in cpu if s.labels.get("name")})
 print("docker ids:", all(i.startswith("/system.slice/docker-") and i.endswith(".scope") for i in ids))
 print("compose service label:", sorted({s.labels.get("container_label_com_docker_compose_service") for s in cpu
-                                         if s.labels.get("name") in ("n8n", "flask-pdf", "faster-whisper")}))
+                                         if s.labels.get("name") in ("n8n-n8n-1", "processing_flask-pdf_1", "processing_faster-whisper_1")}))
+# Both compose naming styles: v2 project-service-N and v1 project_service_N.
+print("compose v2 names:", sorted(n for n in named if re.fullmatch(r"[a-z0-9]+-[a-z0-9-]+-[0-9]+", n)))
+print("compose v1 names:", sorted(n for n in named if re.fullmatch(r"[a-z0-9]+_[a-z0-9-]+_[0-9]+", n)))
 print("timestamps on usage samples:", all(s.timestamp for s in cpu))
 PY
 )
 assert_contains "the fixture parses as Prometheus text exposition with cAdvisor's metric families" "$fx" "missing families: []"
 assert_contains "the fixture has the containers n8n, flask-pdf and faster-whisper (and others)" "$fx" \
-    "containers: caddy cadvisor faster-whisper flask-pdf n8n postgres"
+    "containers: caddy cadvisor n8n-n8n-1 n8n-postgres-1 processing_faster-whisper_1 processing_flask-pdf_1"
+assert_contains "the fixture names containers the Compose v2 way (project-service-1)" "$fx" \
+    "compose v2 names: ['n8n-n8n-1', 'n8n-postgres-1']"
+assert_contains "the fixture names containers the Compose v1 way (project_service_1)" "$fx" \
+    "compose v1 names: ['processing_faster-whisper_1', 'processing_flask-pdf_1']"
 assert_contains "CPU is per container, cpu=\"total\" as cAdvisor does with per-CPU metrics off" "$fx" "cpu labels: ['total']"
 assert_contains "every container series carries id, image and name" "$fx" "series without id/image/name: 0"
 assert_contains "container ids are cgroup v2 systemd scopes, as on Ubuntu 24.04" "$fx" "docker ids: True"

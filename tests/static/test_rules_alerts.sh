@@ -50,7 +50,7 @@ import yaml
 
 repo, work = sys.argv[1], sys.argv[2]
 RUNBOOK = "https://github.com/ecotrans/monitoring/blob/main/docs/alerts.md#"
-DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health"}
+DASHBOARDS = {"infra-overview", "docker-containers", "processing-queues", "business-kpis", "stack-health", "host-detail"}
 ANNOTATIONS = {"summary", "description", "value", "dashboard", "runbook_url"}
 # Alerts whose value is a state (down, absent, alive), not a quantity: their
 # description says the state instead of quoting $value.
@@ -88,11 +88,44 @@ for f, gi, ri, r in rules:
         str(ann.get("runbook_url")))
     summ = ann.get("summary", "")
     if name != "Watchdog":
-        out(re.search(r"\$labels\.(server|name|queue)", summ) is not None,
+        out(re.search(r"\$labels\.(server|name|queue|probe)", summ) is not None,
             "%s: summary names the server, container or queue" % tag, summ)
     if name not in STATE_ONLY:
         out("$value" in ann.get("description", ""), "%s: description quotes the value" % tag, ann.get("description", ""))
     out("for" in r, "%s: states its for: explicitly" % tag)
+
+# The panel an alert's description names ((Dashboard, panel "X")) exists on
+# the dashboard its `dashboard` annotation links, and queries a metric of
+# the alert's expression: the email leads to a graph of the problem. The
+# rules files below name one for every alert.
+import json
+PANEL_FILES = {"hosts-extra.yml", "containers-extra.yml", "stack-extra.yml", "thanos.yml", "supabase.yml", "probes.yml"}
+def dash_exprs(uid):
+    path = os.path.join(repo, "grafana/dashboards/%s.json" % uid)
+    if not os.path.exists(path):
+        return None
+    out = {}
+    def walk(panels):
+        for p in panels or []:
+            out.setdefault(p.get("title", ""), []).extend(t.get("expr", "") for t in p.get("targets") or [])
+            walk(p.get("panels"))
+    walk(json.load(open(path)).get("panels"))
+    return out
+for f, gi, ri, r in rules:
+    name, ann = r["alert"], r.get("annotations", {})
+    titles = re.findall(r'(?:panel|table) "([^"]+)"', ann.get("description", ""))
+    if os.path.basename(f) in PANEL_FILES:
+        out(bool(titles), "%s (%s): description names the dashboard panel showing the problem" % (name, r["labels"].get("severity")),
+            ann.get("description", ""))
+    panels = dash_exprs(ann.get("dashboard", "")) if titles else None
+    metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", r["expr"]))
+    for t in titles:
+        exprs = (panels or {}).get(t)
+        out(exprs is not None, "%s: panel %r exists on dashboard %s" % (name, t, ann.get("dashboard")),
+            "panels: %s" % sorted(panels or {}))
+        if exprs is not None:
+            out(any(m in e for m in metrics for e in exprs), "%s: panel %r queries a metric of the alert (%s)"
+                % (name, t, ", ".join(sorted(metrics))), " | ".join(exprs)[:300])
 
 # Every alert (its first rule) has a comment right above it explaining it.
 for f in rule_files:
@@ -155,8 +188,8 @@ EXPR = [
     ("HostMemoryHigh", "critical", "> 0.95", "> 0.93", "94 % used"), ("HostMemoryHigh", "critical", "> 0.95", "> 0.97", "96 % used"),
     ("HostDiskSpaceLow", "warning", "< 0.20", "< 0.22", "21 % free"), ("HostDiskSpaceLow", "warning", "< 0.20", "< 0.18", "19 % free"),
     ("HostDiskSpaceLow", "critical", "< 0.10", "< 0.12", "11 % free"), ("HostDiskSpaceLow", "critical", "< 0.10", "< 0.08", "9 % free"),
-    ("HostDiskSpaceLow", "warning", '{fstype!~"tmpfs|ramfs|overlay|squashfs"}', "", "tmpfs/overlay/squashfs ignored"),
-    ("HostDiskSpaceLow", "warning", "and node_filesystem_readonly == 0", "", "read-only filesystems ignored"),
+    ("HostDiskSpaceLow", "warning", ', fstype!~"tmpfs|ramfs|overlay|squashfs"', "", "tmpfs/overlay/squashfs ignored"),
+    ("HostDiskSpaceLow", "warning", 'and node_filesystem_readonly{job="node"} == 0', "", "read-only filesystems ignored"),
     ("HostDiskWillFillIn24Hours", None, "< 0.40", "< 0.70", "60 % free is too early"),
     ("HostDiskWillFillIn24Hours", None, "< 0.40", "< 0.30", "34 % free"),
     ("HostDiskWillFillIn24Hours", None, "24 * 3600", "12 * 3600", "full in 19 h"),
@@ -165,7 +198,7 @@ EXPR = [
     ("HostCpuStealHigh", None, "> 0.10", "> 0.08", "9 % steal"), ("HostCpuStealHigh", None, "> 0.10", "> 0.12", "11 % steal"),
     ("HostOomKill", None, "> 0", "> 1", "one kill"), ("HostOomKill", None, "> 0", "> -1", "no kill"),
     ("HostClockSkew", None, "> 0.05", "> 0.03", "40 ms"), ("HostClockSkew", None, "> 0.05", "> 0.07", "60 ms"),
-    ("HostClockSkew", None, "abs(node_timex_offset_seconds)", "node_timex_offset_seconds", "a clock behind"),
+    ("HostClockSkew", None, 'abs(node_timex_offset_seconds{job="node"})', 'node_timex_offset_seconds{job="node"}', "a clock behind"),
     ("HostClockNotSynchronising", None, ">= 16", ">= 15", "15.9 s max error"),
     ("HostClockNotSynchronising", None, ">= 16", ">= 17", "16 s max error"),
     ("HostClockNotSynchronising", None, "max_over_time", "min_over_time", "intermittent sync"),
@@ -175,7 +208,14 @@ EXPR = [
     ("ContainerAbsent", None, 'unless on (server) (up{job="cadvisor"} == 0)', "", "silent while cAdvisor is down"),
     ("ContainerMemoryNearLimit", None, "> 0.90", "> 0.88", "89 % of the limit"),
     ("ContainerMemoryNearLimit", None, "> 0.90", "> 0.92", "91 % of the limit"),
-    ("ContainerMemoryNearLimit", None, '{name!=""} > 0)', '{name!=""})', "containers without a limit"),
+    ("ContainerMemoryNearLimit", None, '{name!=""} > 0,', '{name!=""},', "containers without a limit"),
+    # The compose service name (container_label_com_docker_compose_service) over the container name.
+    ("ContainerAbsent", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "a Compose v1/v2 container name"),
+    ("ContainerRestarting", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "alert named by compose service"),
+    ("ContainerMemoryNearLimit", None, '"name", "$1", "container_label_com_docker_compose_service", "(.+)"', '"name", "$1", "name", "(.+)"',
+     "a Compose v2 container name"),
     ("QueueBacklogGrowing", None, "> 30", "> 29", "30 pending"), ("QueueBacklogGrowing", None, "> 30", "> 31", "31 pending"),
     ("QueueBacklogGrowing", None, "> 20", "> 19", "grew by 20"), ("QueueBacklogGrowing", None, "> 20", "> 21", "grew by 21"),
     ("QueueStalled", None, '{status="pending"} > 0', '{status="pending"} >= 0', "an idle queue"),
@@ -221,6 +261,13 @@ EXPR = [
     ("WatcherMailFailing", None, "[15m])) > 0", "[15m])) > 6", "six failed attempts"),
 ]
 
+# More entries, one list per line, in tests/rules/mutations.yml:
+# [alert, severity or null, old, new, why] with an optional 6th item "all"
+# (replace every occurrence).
+EXPR_ALL = []
+for m in yaml.safe_load(open(os.path.join(repo, "tests/rules/mutations.yml"))) or []:
+    (EXPR_ALL if len(m) > 5 and m[5] == "all" else EXPR).append(tuple(m[:5]))
+
 def dur_s(d):
     n = 0
     for v, u in re.findall(r"(\d+)([smhdw])", str(d)):
@@ -263,6 +310,11 @@ for f, gi, ri, r in rules:
     else:
         jobs.append(("%s (%s): for 0m (fires at once) made 5m" % (name, sev), f, gi, ri, name,
                      lambda rule: rule.__setitem__("for", "5m")))
+for name, sev, old, new, why in EXPR_ALL:  # every occurrence replaced
+    for f, gi, ri, r in [h for h in rules if h[3]["alert"] == name and (sev is None or h[3]["labels"]["severity"] == sev)]:
+        out(old in r["expr"], "mutation table: %s (%s) has %r in its expr" % (name, r["labels"]["severity"], old))
+        jobs.append(("%s (%s): every %r -> %r (%s)" % (name, r["labels"]["severity"], old, new, why), f, gi, ri, name,
+                     lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n))))
 for name, sev, old, new, why in EXPR:
     hits = [(f, gi, ri, r) for f, gi, ri, r in rules if r["alert"] == name and (sev is None or r["labels"]["severity"] == sev)]
     if not hits or any(old not in r["expr"] for _, _, _, r in hits):
@@ -272,6 +324,20 @@ for name, sev, old, new, why in EXPR:
         desc = "%s (%s): %r -> %r (%s)" % (name, r["labels"]["severity"], old.strip(), new.strip(), why)
         jobs.append((desc, f, gi, ri, name,
                      lambda rule, o=old, n=new: rule.__setitem__("expr", rule["expr"].replace(o, n, 1))))
+
+# Host rules read job="node" only: the optional supabase job's node_* series
+# (server="supabase") must not feed them. Removing every job="node" matcher
+# of a rule must make its tests fail.
+JOB_FILTERED = ["HostHighCpuLoad", "HostMemoryHigh", "HostDiskSpaceLow", "HostDiskWillFillIn24Hours", "HostSwapFilling",
+                "HostCpuStealHigh", "HostOomKill", "HostClockSkew", "HostClockNotSynchronising", "HostSystemdUnitFailed"]
+def drop_job_filter(rule):
+    rule["expr"] = re.sub(r'\{job="node"\}', "", re.sub(r'job="node",\s*', "", rule["expr"]))
+for f, gi, ri, r in rules:
+    if r["alert"] in JOB_FILTERED:
+        sev = r["labels"]["severity"]
+        out('job="node"' in r["expr"], '%s (%s): reads job="node" only' % (r["alert"], sev), r["expr"])
+        jobs.append(('%s (%s): job="node" matchers removed (Supabase\'s node_* series)' % (r["alert"], sev),
+                     f, gi, ri, r["alert"], drop_job_filter))
 
 with concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as ex:
     futs = [(desc, ex.submit(run_mutant, i, f, gi, ri, mutate, name))

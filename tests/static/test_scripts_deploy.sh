@@ -84,9 +84,32 @@ assert_contains "missing .env.local: names the file and the variables" "$OUT" "m
 assert_contains "missing .env.local: lists TEST_VPS_SSH_KEY" "$OUT" "TEST_VPS_SSH_KEY=<path to the private key"
 assert_eq "missing .env.local: no connection attempted" "" "$LOG"
 grep -v TEST_VPS_SSH_KEY "$SRC/.env.local" >"$T/nokey.env.local"
-deploy --test-vps --env-local "$T/nokey.env.local"
-assert_rc ".env.local without the key variable: refused" 1
-assert_contains ".env.local without the key variable: names it" "$OUT" "does not set TEST_VPS_SSH_KEY"
+(
+    unset TEST_VPS_SSH_KEY VPS_MONITORING_SSH_KEY
+    deploy --test-vps --env-local "$T/nokey.env.local"
+    assert_rc ".env.local without the key variable: refused" 1
+    assert_contains ".env.local without the key variable: names it" "$OUT" "does not set TEST_VPS_SSH_KEY"
+    assert_contains ".env.local without the key variable: names the environment variables too" "$OUT" \
+        "neither TEST_VPS_SSH_KEY nor VPS_MONITORING_SSH_KEY is in the environment"
+    # The key from the operator's environment, as the plan keeps it: a path ...
+    VPS_MONITORING_SSH_KEY=$T/keys/from-env deploy --test-vps --env-local "$T/nokey.env.local" --dry-run
+    assert_contains "VPS_MONITORING_SSH_KEY (a path) is the key when .env.local has none" "$OUT" \
+        "SSH key $T/keys/from-env (VPS_MONITORING_SSH_KEY in the environment): no such file"
+    TEST_VPS_SSH_KEY=$KEY deploy --test-vps --env-local "$T/nokey.env.local" --dry-run
+    assert_contains "TEST_VPS_SSH_KEY from the environment works too" "$OUT" "[dry-run] would run: ssh -i $KEY -p 22"
+    printf 'VPS_MONITORING_SSH_KEY=%s\n' "$KEY" >>"$T/nokey.env.local"
+    deploy --test-vps --env-local "$T/nokey.env.local" --dry-run
+    assert_contains "VPS_MONITORING_SSH_KEY in .env.local" "$OUT" "[dry-run] would run: ssh -i $KEY -p 22"
+    # ... or the private key itself: into a private file of the run, never on a command line.
+    grep -v VPS_MONITORING_SSH_KEY "$T/nokey.env.local" >"$T/nokey2.env.local"
+    VPS_MONITORING_SSH_KEY=$(cat "$KEY") deploy --test-vps --env-local "$T/nokey2.env.local"
+    assert_rc "VPS_MONITORING_SSH_KEY holding the key itself: deploy exits 0" 0
+    assert_contains "the key itself is used from a file of the run" "$(printf '%s\n' "$LOG" | grep -m1 '^ssh ')" "/test-vps.key -p 22"
+    assert_not_contains "the key's content is on no command line" "$LOG" "$(sed -n 2p "$KEY")"
+    keyfile=$(printf '%s\n' "$LOG" | grep -m1 -o -- '-i [^ ]*test-vps.key' | cut -d' ' -f2)
+    check_fails "the key file is removed after the run" test -e "${keyfile:-/nonexistent-but-named}"
+    rm -rf "${DEST:?}"/* "$DEST"/.[!.]* 2>/dev/null
+) 
 sed "s|^TEST_VPS_SSH_KEY=.*|TEST_VPS_SSH_KEY=$T/keys/nope|" "$SRC/.env.local" >"$T/badkey.env.local"
 deploy --test-vps --env-local "$T/badkey.env.local"
 assert_rc "key file missing: refused" 1

@@ -12,7 +12,18 @@ R=$FAKE_ROOT
 F=203.0.113.10
 B=198.51.100.20
 mkdir -p "$R/etc/default" "$R/etc/ssh/sshd_config.d"
-printf 'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\n' >"$R/etc/ssh/sshd_config"
+# The real sshd -T reads this configuration (tests/fixtures/scripts/bin/sshd).
+ssh-keygen -q -t ed25519 -N '' -f "$R/etc/ssh/ssh_host_ed25519_key"
+printf 'Include %s/etc/ssh/sshd_config.d/*.conf\nHostKey %s/etc/ssh/ssh_host_ed25519_key\nKbdInteractiveAuthentication no\n' "$R" "$R" >"$R/etc/ssh/sshd_config"
+# ss -Hltnp as it prints listening sockets: sshd's and others.
+ss_lines() { # PORT-OF-SSHD [more lines]
+    printf 'LISTEN 0 128 0.0.0.0:%s 0.0.0.0:* users:(("sshd",pid=811,fd=3))\n' "$1"
+    printf 'LISTEN 0 128 [::]:%s [::]:* users:(("sshd",pid=811,fd=4))\n' "$1"
+    shift
+    printf '%s\n' "$@"
+}
+ss_lines 22 >"$T/ss.out"
+export FAKE_SS_OUTPUT=$T/ss.out
 reset_ufw() {
     rm -f "$FAKE_STATE"/ufw.*
     # Ubuntu's shipped defaults.
@@ -39,9 +50,10 @@ assert_actions "dry run: no command that changes anything ran" ""
 check_fails "dry run: UFW not enabled" test -e "$FAKE_STATE/ufw.active"
 
 # --- first run -------------------------------------------------------------------
-printf 'State Recv-Q Send-Q Local Peer\nLISTEN 0 4096 0.0.0.0:5678 0.0.0.0:*\nLISTEN 0 128 127.0.0.1:5432 0.0.0.0:*\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n' |
-    tail -n +2 >"$T/ss.out"
-FAKE_SS_OUTPUT=$T/ss.out run_script firewall.sh --server-f-ip $F
+ss_lines 22 'LISTEN 0 4096 0.0.0.0:5678 0.0.0.0:* users:(("n8n",pid=900,fd=20))' \
+    'LISTEN 0 128 127.0.0.1:5432 0.0.0.0:* users:(("postgres",pid=901,fd=5))' >"$T/ss.out"
+run_script firewall.sh --server-f-ip $F
+ss_lines 22 >"$T/ss.out"
 assert_rc "first run exits 0" 0
 expected="ufw allow 22/tcp comment monitoring: ssh
 ufw allow 80/tcp comment monitoring: http (Caddy)
@@ -84,18 +96,54 @@ ufw delete allow 8080/tcp"
 run_script firewall.sh --server-f-ip $F --prune
 assert_actions "--prune again: no changes" ""
 
-# --- SSH on another port: detected, and enabling without it is refused ------------------
+# --- SSH port: from the listening sockets, checked against sshd -T ----------------------
 reset_ufw
 printf 'Port 2222\n' >"$R/etc/ssh/sshd_config.d/10-port.conf"
-run_script firewall.sh --server-f-ip $F --ssh-port 22
-assert_rc "sshd on 2222 but --ssh-port 22: refused" 1
-assert_contains "refusal names the port and the fix" "$OUT" "refusing to enable UFW: sshd listens on port 2222"
+run_script firewall.sh --server-f-ip $F
+assert_rc "sshd listens on 22, configuration says 2222 (unapplied change): refused" 1
+assert_contains "refusal names both ports and the fix" "$OUT" "sshd listens on port(s) 22 (ss -ltnp) but its configuration says 2222 (sshd -T"
 assert_actions "refusal: nothing changed at all" ""
 check_fails "refusal: UFW not enabled" test -e "$FAKE_STATE/ufw.active"
+ss_lines 2222 >"$T/ss.out"
+run_script firewall.sh --server-f-ip $F --ssh-port 22
+assert_rc "sshd on 2222 but --ssh-port 22: refused" 1
+assert_contains "--ssh-port refusal names the listening port" "$OUT" "--ssh-port 22, but sshd listens on 2222"
+assert_actions "--ssh-port refusal: nothing changed" ""
 run_script firewall.sh --server-f-ip $F
-assert_rc "sshd port detected from sshd_config.d" 0
-assert_eq "detected SSH port 2222 is the first rule" "ufw allow 2222/tcp comment monitoring: ssh" "$(actions | head -1)"
+assert_rc "sshd listening and configured on 2222: accepted" 0
+assert_eq "SSH port 2222 is the first rule" "ufw allow 2222/tcp comment monitoring: ssh" "$(actions | head -1)"
+assert_not_contains "no rule for 22, where nothing listens" "$(actions)" "allow 22/tcp"
+# UFW is active now; the configuration moves to 2200, sshd not restarted.
+printf 'Port 2200\n' >"$R/etc/ssh/sshd_config.d/10-port.conf"
+run_script firewall.sh --server-f-ip $F
+assert_rc "UFW active, sshd on 2222, configuration 2200: refused (not only a warning)" 1
+assert_actions "active UFW refusal: nothing changed" ""
+# ListenAddress host:port decides the port; Port is then irrelevant.
+printf 'ListenAddress 0.0.0.0:2200\nListenAddress [::]:2200\n' >"$R/etc/ssh/sshd_config.d/10-port.conf"
+ss_lines 2200 >"$T/ss.out"
+run_script firewall.sh --server-f-ip $F
+assert_rc "ListenAddress host:port with sshd there: accepted" 0
+assert_eq "the new SSH port is allowed" "ufw allow 2200/tcp comment monitoring: ssh" "$(actions | head -1)"
+assert_contains "the old SSH rule is reported, not deleted" "$OUT" "rule 'ufw allow 2222/tcp' was made for SSH, but sshd listens on 2200"
 rm -f "$R/etc/ssh/sshd_config.d/10-port.conf"
+ss_lines 22 >"$T/ss.out"
+
+# --- Server F's own mode -----------------------------------------------------------------
+reset_ufw
+run_script firewall.sh --server-f --dry-run
+assert_rc "--server-f needs no Server F address" 0
+run_script firewall.sh --server-f --server-f-ip $F
+assert_rc "--server-f with --server-f-ip: usage error" 2
+run_script firewall.sh --server-f --compose-subnet 172.31.240.1
+assert_rc "--compose-subnet without a prefix length: usage error" 2
+run_script firewall.sh --server-f
+assert_actions "Server F: SSH, 80, 443, 9100 from the compose network to its gateway, enable" "ufw allow 22/tcp comment monitoring: ssh
+ufw allow 80/tcp comment monitoring: http (Caddy)
+ufw allow 443/tcp comment monitoring: https (Caddy)
+ufw allow from 172.31.240.0/24 to 172.31.240.1 port 9100 proto tcp comment monitoring: node_exporter on the compose gateway, scraped by Prometheus
+ufw --force enable"
+run_script firewall.sh --server-f
+assert_actions "Server F again: no changes" ""
 
 # --- a non-default incoming policy is set to deny before enabling -------------------------
 reset_ufw

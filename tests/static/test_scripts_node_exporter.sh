@@ -99,6 +99,35 @@ if command -v systemd-analyze >/dev/null; then
         "$(printf '%s\n' "$vout" | grep -E 'Unknown|Invalid|Failed to parse|ignoring|not executable' || true)"
 fi
 
+# --- the unit's clock sandbox leaves the timex collector working ---------------------------
+# HostClockSkew and HostClockNotSynchronising read node_timex_*. ProtectClock=yes
+# makes systemd deny the whole @clock group, read-only adjtimex() included, and
+# the timex collector then fails. The real node_exporter runs here with the
+# unit's flags under the clock filter the unit asks systemd for
+# (tests/fixtures/scripts/unit-clock-filter.py: the same seccomp mechanism).
+assert_not_contains "unit: no ProtectClock (it would deny adjtimex)" "$unit" "ProtectClock=yes"
+assert_contains "unit: says why ProtectClock is absent" "$unit" "adjtimex"
+if command -v prometheus-node-exporter >/dev/null && /usr/bin/python3 -c 'import seccomp' 2>/dev/null; then
+    NPORT=$((${TEST_PORT_BASE:-${PORT_BASE:-29000}} + 640))
+    flags=$(sed -n 's|^ExecStart=[^ ]* ||p' "$UNIT" | sed "s|--web.listen-address=[^ ]*|--web.listen-address=127.0.0.1:$NPORT|")
+    # shellcheck disable=SC2086 # the unit's flags, word-split as systemd does
+    /usr/bin/python3 "$FIX/unit-clock-filter.py" "$UNIT" prometheus-node-exporter $flags >"$T/node.log" 2>&1 &
+    NPID=$!
+    if eventually 20 curl -fsS -o "$T/node.metrics" "http://127.0.0.1:$NPORT/metrics"; then
+        echo "# $(head -1 "$T/node.log")"
+        for m in node_timex_offset_seconds node_timex_sync_status node_timex_maxerror_seconds; do
+            check "the unit's sandbox keeps $m (clock alerts' input)" grep -q "^$m " "$T/node.metrics"
+        done
+        check "the unit's sandbox: timex collector succeeds" grep -qx 'node_scrape_collector_success{collector="timex"} 1' "$T/node.metrics"
+    else
+        not_ok "node_exporter with the unit's flags answered on 127.0.0.1:$NPORT" "$(tail -5 "$T/node.log")"
+    fi
+    kill "$NPID" 2>/dev/null
+    wait "$NPID" 2>/dev/null
+else
+    not_ok "prometheus-node-exporter and python3-seccomp are installed (tests/install-deps.sh)"
+fi
+
 # --- second run: no changes -------------------------------------------------------
 NODE_EXPORTER_CHECKSUMS=$SUMS run_script install-node-exporter.sh --listen-address 203.0.113.10
 assert_rc "second run exits 0" 0

@@ -95,9 +95,18 @@ useradd --create-home --shell /bin/bash --comment monitoring stack admin claude-
 usermod -aG docker claude-admin
 systemctl try-reload-or-restart ssh.service"
 assert_eq "first run: the actions, in order" "$expected" "$(actions | sed 's/ -o [^ ]* / -o DL /')"
-log_order=$(printf '%s\n' "$LOG" | grep -e '^sshd -t' -e '^systemctl try-reload-or-restart' | cut -d' ' -f1-2)
-assert_eq "sshd -t ran on the new config before the reload" "sshd -t
-systemctl try-reload-or-restart" "$log_order"
+log_order=$(printf '%s\n' "$LOG" | grep -e '^sshd -t' -e '^sshd -T' -e '^systemctl try-reload-or-restart' |
+    sed -e "s|-f [^ ]*/cand/sshd_config|-f CANDIDATE|" -e "s|-f $R/etc/ssh/sshd_config|-f REAL|")
+assert_eq "sshd -t/-T -C ran on a temporary copy first, then on the real files, then the reload" "sshd -t -f CANDIDATE
+sshd -T -C user=claude-admin,host=192.0.2.1,addr=192.0.2.1 -f CANDIDATE
+sshd -T -C user=root,host=192.0.2.1,addr=192.0.2.1 -f CANDIDATE
+sshd -t -f REAL
+sshd -T -C user=claude-admin,host=192.0.2.1,addr=192.0.2.1 -f REAL
+sshd -T -C user=root,host=192.0.2.1,addr=192.0.2.1 -f REAL
+systemctl try-reload-or-restart ssh.service" "$log_order"
+first_t=$(printf '%s\n' "$LOG" | grep -m1 '^sshd -t')
+assert_contains "the first sshd -t checks the temporary copy, not /etc/ssh" "$first_t" "/cand/sshd_config"
+
 assert_contains "docker compose plugin checked" "$OUT" "Docker Compose version"
 owner=$(admin_uid)
 assert_eq "keyring 0644 root" "644 0:0" "$(stat -c '%a %u:%g' "$R/etc/apt/keyrings/docker.asc")"
@@ -144,24 +153,61 @@ run_script provision-server.sh
 assert_rc "no key given but one installed: accepted" 0
 assert_actions "no key given but one installed: no changes" ""
 
-# --- an sshd configuration that sshd -t rejects is rolled back --------------------------------
-rm -f "$DROPIN"
+# --- an sshd configuration that sshd -t rejects never reaches /etc/ssh -------------------------
+# An older drop-in of ours: it must stay exactly as it is (same file, never replaced).
+printf '# older version\nPasswordAuthentication no\n' >"$DROPIN"
+inode=$(stat -c '%i %Y' "$DROPIN")
 printf 'PasswordAuthentication maybe\n' >"$R/etc/ssh/sshd_config.d/00-broken.conf"
 run_script provision-server.sh
 assert_rc "sshd -t rejects the configuration: non-zero exit" 1
-assert_contains "rejected: says sshd was not reloaded" "$OUT" "previous state restored, sshd not reloaded"
-check_fails "rejected: the new drop-in was taken back" test -e "$DROPIN"
+assert_contains "rejected: checked in a temporary copy, nothing changed" "$OUT" "rejected before installing it (checked in a temporary copy), nothing changed, sshd not reloaded"
+assert_eq "rejected: the old drop-in was never replaced (same inode and mtime)" "$inode" "$(stat -c '%i %Y' "$DROPIN")"
 assert_not_contains "rejected: no reload" "$LOG" "try-reload-or-restart"
+assert_actions "rejected: nothing changed" ""
+rm -f "$DROPIN"
 # ... and one that an earlier file overrides is refused too.
 printf 'PasswordAuthentication yes\n' >"$R/etc/ssh/sshd_config.d/00-broken.conf"
 run_script provision-server.sh
 assert_rc "earlier file keeps passwords on: non-zero exit" 1
-assert_contains "earlier file: explains first-value-wins" "$OUT" "an earlier file sets it"
+assert_contains "earlier file: explains first-value-wins" "$OUT" "an earlier file or a Match block sets it"
+check_fails "earlier file: no drop-in written" test -e "$DROPIN"
 assert_not_contains "earlier file: no reload" "$LOG" "try-reload-or-restart"
 rm -f "$R/etc/ssh/sshd_config.d/00-broken.conf"
 run_script provision-server.sh
 assert_rc "after removing the culprit: exits 0" 0
 assert_eq "after removing the culprit: drop-in written and sshd reloaded" "systemctl try-reload-or-restart ssh.service" "$(actions)"
+
+# --- Match blocks and AllowUsers/DenyUsers/AllowGroups count (sshd -T -C) ---------------------
+cp "$R/etc/ssh/sshd_config" "$T/sshd_config.orig"
+# sshd_case DESC RC NEEDLE LINES...: sshd_config with LINES appended, then a run.
+sshd_case() {
+    local desc=$1 rc=$2 needle=$3
+    shift 3
+    { cat "$T/sshd_config.orig"; printf '%s\n' "$@"; } >"$R/etc/ssh/sshd_config"
+    run_script provision-server.sh
+    assert_rc "$desc: exit $rc" "$rc"
+    [ -n "$needle" ] && assert_contains "$desc: says why" "$OUT" "$needle"
+    [ "$rc" = 1 ] && assert_actions "$desc: nothing changed" ""
+}
+sshd_case "Match User claude-admin re-enables passwords" 1 "for claude-admin from 192.0.2.1 the effective setting is 'passwordauthentication yes'" \
+    "Match User claude-admin" "    PasswordAuthentication yes"
+sshd_case "Match User root re-enables root login" 1 "for root the effective setting is 'permitrootlogin yes'" \
+    "Match User root" "    PermitRootLogin yes"
+SSH_CONNECTION="198.51.100.7 50022 203.0.113.5 22" \
+    sshd_case "Match Address of the admin's own address (SSH_CONNECTION) re-enables passwords" 1 "for claude-admin from 198.51.100.7" \
+    "Match Address 198.51.100.0/24" "    PasswordAuthentication yes"
+sshd_case "Match Address of another network: accepted" 0 "" \
+    "Match Address 198.51.100.0/24" "    PasswordAuthentication yes"
+{ cat "$T/sshd_config.orig"; printf '%s\n' "Match Address 198.51.100.0/24" "    PasswordAuthentication yes"; } >"$R/etc/ssh/sshd_config"
+run_script provision-server.sh --admin-from 198.51.100.9
+assert_rc "--admin-from inside the Match: refused" 1
+sshd_case "AllowUsers without the admin" 1 "AllowUsers (deploy) does not include claude-admin" "AllowUsers deploy"
+sshd_case "AllowUsers with the admin (pattern)" 0 "" "AllowUsers deploy claude-*"
+sshd_case "DenyUsers with the admin" 1 "DenyUsers (claude-admin) shuts out claude-admin" "DenyUsers claude-admin"
+sshd_case "AllowGroups without any of the admin's groups" 1 "AllowGroups (sshusers) contains none of claude-admin's groups" "AllowGroups sshusers"
+sshd_case "AllowGroups docker (the admin is in it)" 0 "" "AllowGroups docker"
+sshd_case "DenyGroups docker" 1 "DenyGroups (docker) contains docker" "DenyGroups docker"
+cp "$T/sshd_config.orig" "$R/etc/ssh/sshd_config"
 
 # --- a signing key with the wrong fingerprint is refused -------------------------------------
 ubuntu_host

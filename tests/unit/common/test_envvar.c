@@ -74,6 +74,10 @@ static void generic_validators(void **state)
         {env_check_http_url, "https://", false},
         {env_check_http_url, "https://a b", false},
         {env_check_http_url, "ftp://x.eu", false},
+        /* issue 14: an unescaped @ in the password left "retPW" in logs */
+        {env_check_http_url, "http://admin:S3c@retPW@host/", false},
+        {env_check_http_url, "http://admin:S3c%40retPW@host/", true},
+        {env_check_http_url, "http://[::1]:9093", true},
     };
     for (size_t i = 0; i < N(cases); i++) {
         struct strbuf why;

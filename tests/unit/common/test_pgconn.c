@@ -123,6 +123,8 @@ static void invalid_dsn_hides_fragments(void **state)
     assert_null(strstr(err, "hunter2"));
     assert_int_equal(build(&ci, "postgresql://u:hun%zzter2@h/db", 5, err, sizeof(err)), -1);
     assert_null(strstr(err, "hunter2"));
+    assert_int_equal(build(&ci, "postgresql://u:hun\"ter2%zz@h/db", 5, err, sizeof(err)), -1);
+    assert_null(strstr(err, "ter2"));
     assert_int_equal(build(&ci, "host=x bogusoption=hunter2", 5, err, sizeof(err)), -1);
     assert_null(strstr(err, "hunter2"));
     assert_non_null(strstr(err, "invalid connection option"));
@@ -134,9 +136,12 @@ static void redaction(void **state)
     char out[64];
     pg_redact_quoted("missing \"=\" after \"secret\" in connection info string\n", out,
                      sizeof(out));
-    assert_string_equal(out, "missing \"...\" after \"...\" in connection info string");
+    assert_string_equal(out, "missing \"...\" in connection info string");
     pg_redact_quoted("unterminated \"quote", out, sizeof(out));
     assert_string_equal(out, "unterminated \"...\"");
+    /* issue 14: a password holding a quote ended the "quoted" part early */
+    pg_redact_quoted("invalid percent-encoded token: \"pa\"ss%zz\"\n", out, sizeof(out));
+    assert_string_equal(out, "invalid percent-encoded token: \"...\"");
     pg_redact_quoted("averylongmessagethatdoesnotfit", out, 8);
     assert_int_equal(strlen(out), 7);
 }

@@ -115,6 +115,15 @@ static void api_errors_and_garbage(void **state)
         "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\"}}",
         "{\"status\":\"error\"}",
         "",
+        /* issue 14: strtod alone took hex floats and other spellings */
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        "{\"metric\":{},\"value\":[1,\"0x1p3\"]}]}}",
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        "{\"metric\":{},\"value\":[1,\"inf\"]}]}}",
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        "{\"metric\":{},\"value\":[1,\" 5\"]}]}}",
+        "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        "{\"metric\":{},\"value\":[1,\"1e\"]}]}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
@@ -167,7 +176,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         snprintf(body, sizeof(body),
                  "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":"
                  "[{\"metric\":{\"server\":\"A\"},\"values\":[[1,\"1\"],[2,\"2\"]]}]}}");
-    else {
+    else if (strcmp(url, "/fake500/api/v1/query") == 0 ||
+             strcmp(url, "/fake302/api/v1/query") == 0) {
+        /* A success envelope on an error status: not data (issue 14). */
+        status = url[5] == '5' ? 500 : 302;
+        snprintf(body, sizeof(body),
+                 "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":"
+                 "[{\"metric\":{\"q\":\"x\"},\"value\":[1,\"42\"]}]}}");
+    } else {
         status = 502;
         snprintf(body, sizeof(body), "<html>bad gateway</html>");
     }
@@ -220,6 +236,14 @@ static void client_against_a_server(void **state)
              port);
     assert_string_equal(err, want);
     prom_client_free(c);
+    for (int i = 0; i < 2; i++) {
+        snprintf(base, sizeof(base), "http://127.0.0.1:%u/%s", port, i ? "fake302" : "fake500");
+        c = prom_client_new(base, 5, NULL);
+        assert_int_equal(prom_query(c, "up", 0, "q", NULL, &v, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, i ? ": HTTP 302" : ": HTTP 500"));
+        assert_int_equal(v.n, 0);
+        prom_client_free(c);
+    }
     MHD_stop_daemon(d);
 
     /* Nothing listens any more: a transport error, still redacted. */

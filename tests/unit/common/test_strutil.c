@@ -23,10 +23,38 @@ static void predicates(void **state)
     assert_true(str_icontains("anything", ""));
 }
 
+static void strict_utf8(void **state)
+{
+    (void)state;
+    assert_true(str_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    assert_false(str_valid_utf8("caf\xe9"));          /* Latin-1 */
+    assert_false(str_valid_utf8("\xc0\xaf"));         /* overlong / */
+    assert_false(str_valid_utf8("\xe0\x80\xaf"));     /* overlong */
+    assert_false(str_valid_utf8("\xed\xa0\x80"));     /* surrogate */
+    assert_false(str_valid_utf8("\xf4\x90\x80\x80")); /* above U+10FFFF */
+    assert_false(str_valid_utf8("\xe2\x82"));         /* cut */
+    assert_int_equal(str_utf8_seq_len("\xe2\x82\xac", 2), 0);
+    assert_int_equal(str_utf8_seq_len("\xe2\x82\xac", 3), 3);
+    char out[8];
+    assert_true(str_utf8_sanitize("ab\xc3\xa9", out, sizeof(out)));
+    assert_string_equal(out, "ab\xc3\xa9");
+    assert_false(str_utf8_sanitize("a\xff"
+                                   "b",
+                                   out, sizeof(out)));
+    assert_string_equal(out, "a?b");
+    /* 7 bytes of room: "abc" + "..." would split the euro sign: it goes whole */
+    assert_false(str_utf8_sanitize("abc\xe2\x82\xac"
+                                   "defgh",
+                                   out, sizeof(out)));
+    assert_string_equal(out, "abc...");
+    assert_true(str_valid_utf8(out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(predicates),
+        cmocka_unit_test(strict_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,6 +83,35 @@ static void renders_png_of_requested_size_with_lines(void **state)
     free(png.data);
 }
 
+/* issue 14: a legend cut inside a multi-byte character, or a label of
+ * invalid UTF-8, put cairo into an error state and the PNG came out blank
+ * without a word. The line must still be drawn; and values no chart can
+ * hold (1e308, inf) are gaps, not an "inf" axis. */
+static void hostile_labels_and_values_still_draw(void **state)
+{
+    (void)state;
+    double t[100], v[100];
+    for (int i = 0; i < 100; i++) {
+        t[i] = 1795762800.0 - 86400 + i * 864;
+        v[i] = i % 10 == 3 ? 1e308 : i % 10 == 7 ? INFINITY : 50 + 40 * sin(i / 10.0);
+    }
+    const char *names[] = {
+        /* 35 ASCII bytes, then "é" across the old 36-byte cut */
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\xc3\xa9\xc3\xa9",
+        "bad \xff\xfe \xed\xa0\x80 utf-8",
+    };
+    for (size_t k = 0; k < 2; k++) {
+        struct chart_line lines[] = {{names[k], t, v, 100}};
+        struct chart_spec spec = {
+            640, 260, 1795762800.0 - 86400, 1795762800.0, 864, 0, "", "none", lines, 1};
+        struct chart_png png;
+        char err[256];
+        assert_int_equal(dr_chart_render_png(&spec, &png, err, sizeof(err)), 0);
+        assert_true(count_bluish(&png) > 300);
+        free(png.data);
+    }
+}
+
 static void empty_chart_is_still_a_png(void **state)
 {
     (void)state;
@@ -159,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(renders_png_of_requested_size_with_lines),
         cmocka_unit_test(empty_chart_is_still_a_png),
+        cmocka_unit_test(hostile_labels_and_values_still_draw),
         cmocka_unit_test(gaps_break_lines_and_lone_points_show),
         cmocka_unit_test(rejects_bad_geometry),
         cmocka_unit_test(nice_ceiling),

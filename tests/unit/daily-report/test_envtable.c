@@ -31,6 +31,8 @@ static void every_variable_once(void **state)
     const char *read[] = {"PROMETHEUS_URL",
                           "ALERTMANAGER_URL",
                           "REPORT_DB_DSN",
+                          "REPORT_DB_TIMEOUT_SECONDS",
+                          "REPORT_SCHEMA_CONTRACT",
                           "GRAFANA_URL",
                           "REPORT_TZ",
                           "REPORT_TIME",

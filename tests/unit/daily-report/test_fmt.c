@@ -37,11 +37,35 @@ static void formats_values(void **state)
     assert_int_equal(dr_fmt_pct_level(90), 2);
 }
 
+/* issue 14: "inf %", "-12345.6 %" and a 31-digit count were shown as data. */
+static void impossible_values_are_not_data(void **state)
+{
+    (void)state;
+    char b[64];
+    dr_fmt_pct(INFINITY, b, sizeof(b));
+    assert_string_equal(b, "n/a (not a finite number)");
+    dr_fmt_pct(-INFINITY, b, sizeof(b));
+    assert_string_equal(b, "n/a (not a finite number)");
+    dr_fmt_pct(-12345.6, b, sizeof(b));
+    assert_string_equal(b, "n/a (impossible value)");
+    dr_fmt_pct(100.4, b, sizeof(b)); /* counter jitter: shown as 100 */
+    assert_string_equal(b, "100.0 %");
+    dr_fmt_count(1e308, b, sizeof(b));
+    assert_string_equal(b, "n/a (impossible value)");
+    dr_fmt_count(-3, b, sizeof(b));
+    assert_string_equal(b, "n/a (impossible value)");
+    dr_fmt_count(-NAN, b, sizeof(b));
+    assert_string_equal(b, "n/a");
+    assert_int_equal(dr_fmt_pct_level(INFINITY), 0);
+    assert_int_equal(dr_fmt_pct_level(-12345.6), 0);
+}
+
 int main(void)
 {
     dr_schedule_use_tz("Europe/Paris"); /* the local times below are Paris times */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formats_values),
+        cmocka_unit_test(impossible_values_are_not_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

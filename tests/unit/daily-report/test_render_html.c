@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +33,7 @@ static void hostile_report(struct report *r)
     r->queues = calloc(1, sizeof(*r->queues));
     r->nqueues = 1;
     r->queues[0] = (struct queue_row){strdup("q\"><b>x</b>"), 42, 5, 15, 2, 7};
-    r->biz = (struct business){9, 7, 1, 2, 6, 40, 34, 6, 15, 3, 5};
+    r->biz = (struct business){9, 7, 1, 2, 6, 40, 34, 6, 15, 3, 5, {""}};
     r->alerts.items = calloc(1, sizeof(*r->alerts.items));
     r->alerts.n = 1;
     r->alerts.items[0] =
@@ -99,6 +100,33 @@ static void unavailable_sections_are_visible(void **state)
     char subject[200];
     dr_render_subject(&r, subject, sizeof(subject));
     assert_string_equal(subject, "Daily health report 2026-11-27: 2 sections unavailable");
+    sb_free(&h);
+    sb_free(&t);
+    dr_report_free(&r);
+}
+
+/* A missing column blanks its own figure only, in both parts, and says why. */
+static void unavailable_figure_alone(void **state)
+{
+    (void)state;
+    struct report r;
+    hostile_report(&r);
+    snprintf(r.biz.why[DR_FIG_INCIDENTS_CRITICAL], DR_WHY_MAX,
+             "unavailable: incidents.severity does not exist <b>");
+    struct strbuf h, t;
+    sb_init(&h);
+    sb_init(&t);
+    dr_render_html(&r, IMG_CID, &h);
+    dr_render_text(&r, &t);
+    const char *s = sb_str(&h);
+    assert_non_null(strstr(s, "data-figure-unavailable=\"incidents_24h_critical\""));
+    assert_non_null(strstr(s, "unavailable: incidents.severity does not exist &lt;b&gt;"));
+    assert_null(strstr(s, "does not exist <b>"));
+    assert_non_null(strstr(s, "<span data-field=\"incidents_24h\">9</span>"));
+    assert_non_null(strstr(s, "<span data-field=\"incidents_24h_major\">2</span>"));
+    assert_non_null(strstr(s, "<span data-field=\"fleet_total\">40</span>"));
+    assert_non_null(strstr(sb_str(&t), "Incidents, last 24 h: 9 (critical unavailable: "
+                                       "incidents.severity does not exist <b>, major 2, minor 6)"));
     sb_free(&h);
     sb_free(&t);
     dr_report_free(&r);
@@ -196,6 +224,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(html_escapes_every_value),
         cmocka_unit_test(unavailable_sections_are_visible),
+        cmocka_unit_test(unavailable_figure_alone),
         cmocka_unit_test(text_part_and_subject),
         cmocka_unit_test(watchdog_presence_is_reported),
         cmocka_unit_test(data_uri_mode_embeds_png),

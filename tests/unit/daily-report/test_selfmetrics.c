@@ -45,10 +45,30 @@ static void exposition_before_and_after_a_run(void **state)
     dr_metrics_destroy(&m);
 }
 
+/* /-/healthy: 200 while idle or within the run's bound, 503 with the
+ * reason once a run outlives it (issue 14: a stuck run kept answering 200). */
+static void health_reflects_a_stuck_run(void **state)
+{
+    (void)state;
+    struct metrics m;
+    char why[200] = "";
+    dr_metrics_init(&m, 1000, 0);
+    m.run_limit_s = 600;
+    assert_true(dr_metrics_healthy(&m, 5000, why, sizeof(why)));
+    dr_metrics_run_begin(&m, 2000);
+    assert_true(dr_metrics_healthy(&m, 2600, why, sizeof(why)));
+    assert_false(dr_metrics_healthy(&m, 2601, why, sizeof(why)));
+    assert_non_null(strstr(why, "stuck (limit 600 s)"));
+    dr_metrics_run_end(&m);
+    assert_true(dr_metrics_healthy(&m, 9000, why, sizeof(why)));
+    dr_metrics_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exposition_before_and_after_a_run),
+        cmocka_unit_test(health_reflects_a_stuck_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

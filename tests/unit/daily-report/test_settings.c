@@ -73,7 +73,9 @@ static void bad_schedule_names_variable(void **state)
     static const char *e3[] = {"GRAFANA_URL=javascript:alert(1)", NULL};
     fake_env = e3;
     assert_int_equal(dr_config_load(&c, fake_get, err, sizeof(err)), -1);
-    assert_ptr_equal(strstr(err, "GRAFANA_URL="), err);
+    /* URLs may carry credentials: the variable is named, its value not. */
+    assert_ptr_equal(strstr(err, "GRAFANA_URL is not an http(s):// URL"), err);
+    assert_null(strstr(err, "javascript"));
 }
 
 static void delivery_complete(void **state)

@@ -52,6 +52,11 @@ static void redaction_hides_every_secret_longest_first(void **state)
     doc_report_fail(&r, "smtp.auth", "password hunter2 wrong", "server said hunter2");
     assert_string_equal(r.items[0].detail, "server said ***");
     assert_string_equal(r.items[0].fix, "password *** wrong");
+    /* issue 14: escapes reached the terminal, invalid UTF-8 the JSON */
+    doc_report_fail(&r, "env.x", "fix\x1b[2J",
+                    "value \x1b[31mred\x1b]0;t\x07 \xff\xfe caf\xc3\xa9");
+    assert_string_equal(r.items[1].detail, "value ?[31mred?]0;t? ?? caf\xc3\xa9");
+    assert_string_equal(r.items[1].fix, "fix?[2J");
     doc_report_free(&r);
 }
 

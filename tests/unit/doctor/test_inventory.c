@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inventory.h"
+#include "strbuf.h"
 
 static void roles_ports_endpoints(void **state)
 {
@@ -71,11 +72,47 @@ static void errors_name_file_and_line(void **state)
     doc_inventory_free(&inv);
 }
 
+/* issue 14: a BOM, a duplicate after the 256th server and a roles column
+ * of only commas went unnoticed. */
+static void hostile_inventories(void **state)
+{
+    (void)state;
+    struct inventory inv;
+    doc_inventory_init(&inv);
+    doc_inventory_parse(&inv,
+                        "\xef\xbb\xbf"
+                        "A 10.0.0.1 node\n",
+                        "inv");
+    assert_int_equal(inv.nerrors, 0);
+    assert_int_equal(inv.n, 1);
+    assert_string_equal(inv.targets[0].server, "A");
+    doc_inventory_free(&inv);
+
+    doc_inventory_init(&inv);
+    doc_inventory_parse(&inv, "A 10.0.0.1 ,,,\n", "inv");
+    assert_int_equal(inv.nerrors, 1);
+    assert_non_null(strstr(inv.errors[0], "inv:1: no role in \",,,\""));
+    doc_inventory_free(&inv);
+
+    struct strbuf b;
+    sb_init(&b);
+    for (int i = 0; i < 300; i++)
+        sb_printf(&b, "s%d 10.0.%d.%d node\n", i, i / 250, i % 250 + 1);
+    sb_puts(&b, "s299 10.9.9.9 node\n");
+    doc_inventory_init(&inv);
+    doc_inventory_parse(&inv, sb_str(&b), "inv");
+    assert_int_equal(inv.nerrors, 1);
+    assert_string_equal(inv.errors[0], "inv:301: server \"s299\" is listed twice");
+    doc_inventory_free(&inv);
+    sb_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(roles_ports_endpoints),
         cmocka_unit_test(errors_name_file_and_line),
+        cmocka_unit_test(hostile_inventories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

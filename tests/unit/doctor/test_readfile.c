@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "readfile.h"
@@ -60,9 +61,19 @@ static void errors(void **state)
     assert_int_equal(doc_read_file("/nonexistent/x.env", 100, &b, err, sizeof(err)),
                      READ_FILE_CANNOT_OPEN);
     assert_string_equal(err, "cannot read /nonexistent/x.env: No such file or directory");
-    /* A directory opens but cannot be read. */
-    assert_int_equal(doc_read_file("/tmp", 100, &b, err, sizeof(err)), READ_FILE_READ_ERROR);
-    assert_string_equal(err, "cannot read /tmp: read error");
+    /* Only regular files: a directory, and a FIFO (which blocked for ever,
+     * issue 14), are refused at once. */
+    assert_int_equal(doc_read_file("/tmp", 100, &b, err, sizeof(err)), READ_FILE_CANNOT_OPEN);
+    assert_string_equal(err, "cannot read /tmp: not a regular file");
+    char fifo[] = "/tmp/test_readfile_fifo.XXXXXX";
+    int fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(doc_read_file(fifo, 100, &b, err, sizeof(err)), READ_FILE_CANNOT_OPEN);
+    assert_non_null(strstr(err, "not a regular file"));
+    unlink(fifo);
     sb_free(&b);
 }
 

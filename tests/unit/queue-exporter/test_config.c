@@ -234,6 +234,14 @@ static void name_errors(void **state)
     assert_error_at("[queue x]\ntable = caf\xe9\n", 2, "not valid UTF-8");
     assert_error_at("[queue x]\ntable = \xc3\xa9t\xc3\xa9\nstatus_column = a\x01\n", 3,
                     "status_column: not valid UTF-8");
+    /* issue 14: a surrogate, an out-of-range code point and overlong forms
+     * passed --check-config, then Prometheus refused the whole scrape. */
+    assert_error_at("[queue x]\npending_status = \xed\xa0\x80\n", 2, "not valid UTF-8");
+    assert_error_at("[queue x]\nfailed_status = \xf4\x90\x80\x80\n", 2, "not valid UTF-8");
+    assert_error_at("[queue x]\ntable = \xe0\x80\xaf\n", 2, "not valid UTF-8");
+    assert_error_at("[queue x]\ntable = \xf0\x80\x80\xaf\n", 2, "not valid UTF-8");
+    assert_error_at("[queue \xed\xbf\xbf]\ntable = t\n", 2, "not valid UTF-8");
+    assert_int_equal(load("[queue x]\npending_status = \xf0\x9f\x98\x80\n"), 0); /* U+1F600 */
     /* A schema may be empty (unqualified table). */
     assert_int_equal(load("[queue x]\nschema =\n"), 0);
 }

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Worst-case time from fault to email for every critical alert.
+
+Generated from the configuration, never written by hand:
+  prometheus/prometheus.yml    scrape and evaluation intervals (a job's own
+                               scrape_interval when the expression names it)
+  prometheus/rules/*.yml       each critical alert's `for:` and its group's
+                               evaluation interval
+  alertmanager/alertmanager.yml + alertmanager/defaults.env
+                               group_wait of the route the alert takes
+
+  worst case = scrape interval   (the fault begins just after a scrape)
+             + evaluation interval (the rule runs just before the sample lands)
+             + for               (pending until it has held that long)
+             + group_wait        (Alertmanager waits for companions of a new group)
+
+Range windows in the expression (rate(...[5m])) delay detection further
+depending on how the fault shows in the data; they are listed, not added.
+
+  alert-latency.py            print the markdown document (docs/alert-latency.md)
+  alert-latency.py --check F  exit 1 with a diff when F differs from it
+"""
+
+import difflib
+import glob
+import os
+import re
+import sys
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(text):
+    text = str(text).strip()
+    total, pos = 0.0, 0
+    for m in re.finditer(r"(\d+)(ms|s|m|h|d|w|y)", text):
+        if m.start() != pos:
+            break
+        total += int(m.group(1)) * UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text) or not text:
+        raise ValueError("not a duration: %r" % text)
+    return total
+
+
+def human(s):
+    s = int(s)
+    out = []
+    for unit, size in (("h", 3600), ("min", 60), ("s", 1)):
+        if s >= size:
+            out.append("%d %s" % (s // size, unit))
+            s %= size
+    return " ".join(out) or "0 s"
+
+
+def am_defaults(path):
+    env = {}
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, _, v = line.partition("=")
+            env[k] = v
+    return env
+
+
+def matches(matchers, labels):
+    for m in matchers:
+        mm = re.fullmatch(r'\s*(\w+)\s*(=~|!=|=)\s*"(.*)"\s*', m)
+        if not mm:
+            raise ValueError("alertmanager.yml: matcher %r not understood" % m)
+        k, op, v = mm.groups()
+        have = labels.get(k, "")
+        ok = {"=": have == v, "!=": have != v, "=~": re.fullmatch(v, have) is not None}[op]
+        if not ok:
+            return False
+    return True
+
+
+def group_wait(route, labels, inherited=None):
+    """group_wait of the first matching route, depth first (continue: false)."""
+    gw = route.get("group_wait", inherited)
+    for child in route.get("routes") or []:
+        if matches(child.get("matchers") or [], labels):
+            return group_wait(child, labels, gw)
+    return gw
+
+
+def document(repo=REPO):
+    prom = yaml.safe_load(open(os.path.join(repo, "prometheus/prometheus.yml"), encoding="utf-8"))
+    g = prom.get("global") or {}
+    scrape, evaluation = seconds(g.get("scrape_interval", "1m")), seconds(g.get("evaluation_interval", "1m"))
+    job_interval = {j["job_name"]: seconds(j["scrape_interval"]) for j in prom["scrape_configs"]
+                    if j.get("scrape_interval")}
+    env = am_defaults(os.path.join(repo, "alertmanager/defaults.env"))
+    am_text = re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), m.group(0)),
+                     open(os.path.join(repo, "alertmanager/alertmanager.yml"), encoding="utf-8").read())
+    route = yaml.safe_load(am_text)["route"]
+    rows = []
+    for path in sorted(glob.glob(os.path.join(repo, "prometheus/rules/*.yml"))):
+        doc = yaml.safe_load(open(path, encoding="utf-8")) or {}
+        for grp in doc.get("groups") or []:
+            ev = seconds(grp["interval"]) if grp.get("interval") else evaluation
+            for r in grp.get("rules") or []:
+                labels = dict(r.get("labels") or {})
+                if "alert" not in r or labels.get("severity") != "critical":
+                    continue
+                labels["alertname"] = r["alert"]
+                expr = " ".join(r["expr"].split())
+                jobs = set(re.findall(r'job\s*=\s*"([^"]+)"', expr))
+                sc = max([job_interval.get(j, scrape) for j in jobs] or [scrape])
+                fr = seconds(r.get("for", "0s"))
+                gw = seconds(group_wait(route, labels) or "30s")
+                windows = sorted(set(re.findall(r"\[(\d+[smhdwy])\]", expr)), key=seconds)
+                rows.append((sc + ev + fr + gw, r["alert"], os.path.relpath(path, repo), sc, ev, fr, gw, windows))
+    rows.sort(key=lambda x: (x[0], x[1]))
+    out = ["# Alert latency: fault to email, worst case", "",
+           "Generated by `bench/fleet/alert-latency.py > docs/alert-latency.md` from",
+           "prometheus/prometheus.yml, prometheus/rules/*.yml, alertmanager/alertmanager.yml and",
+           "alertmanager/defaults.env; `tests/static/test_alert_latency.sh` fails when this file no longer",
+           "matches them, so a change that slows alerting shows in review. Critical alerts only.", "",
+           "Worst case = scrape interval (the fault begins just after a scrape) + evaluation interval",
+           "(the rule runs just before the sample lands) + `for` + Alertmanager's `group_wait` for a new",
+           "group. Range windows in the expression delay detection further, by how much depends on how",
+           "the fault shows in the data (a counter that jumps is seen at once, a slow drift late): they",
+           "are listed, not added. An `up == 0` alert on a host that stops answering waits up to",
+           "scrape_timeout more for the failing scrape. A GROUP_WAIT set in `.env` replaces the default",
+           "used here.", "",
+           "| alert | rule file | scrape | evaluation | for | group_wait | worst case | range windows (not added) |",
+           "|---|---|---:|---:|---:|---:|---:|---|"]
+    for total, name, path, sc, ev, fr, gw, windows in rows:
+        out.append("| %s | %s | %s | %s | %s | %s | **%s** | %s |" % (
+            name, path, human(sc), human(ev), human(fr), human(gw), human(total), ", ".join(windows) or "-"))
+    return "\n".join(out) + "\n"
+
+
+def main():
+    text = document()
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        try:
+            have = open(sys.argv[2], encoding="utf-8").read()
+        except OSError as e:
+            print("alert-latency: %s: %s" % (sys.argv[2], e.strerror), file=sys.stderr)
+            return 1
+        if have != text:
+            sys.stdout.writelines(difflib.unified_diff(have.splitlines(True), text.splitlines(True),
+                                                       sys.argv[2], "generated"))
+            print("%s is out of date: run bench/fleet/alert-latency.py > %s" % (sys.argv[2], sys.argv[2]))
+            return 1
+        return 0
+    if len(sys.argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+#include "stmts.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daily-report/bizsql.h"
+#include "../queue-exporter/config.h"
+#include "../queue-exporter/sql.h"
+#include "readfile.h"
+#include "sqlexpand.h"
+#include "util.h"
+
+static struct stmt *add(struct stmt_list *l, const char *source, char *label,
+                        enum stmt_runner runner)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->items = doc_xrealloc(l->items, l->cap, sizeof(*l->items));
+    }
+    struct stmt *s = &l->items[l->n++];
+    memset(s, 0, sizeof(*s));
+    s->source = doc_xstrdup(source);
+    s->label = label;
+    s->runner = runner;
+    return s;
+}
+
+void doc_stmts_free(struct stmt_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct stmt *s = &l->items[i];
+        free(s->source);
+        free(s->label);
+        free(s->sql);
+        free(s->error);
+        free(s->unavailable);
+        for (size_t k = 0; k < s->nparams; k++)
+            free(s->params[k]);
+        free(s->params);
+    }
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+/* A template variable as Grafana writes it into SQL: constants give their
+ * query, others their current value; single quotes doubled. */
+static char *var_value(const cJSON *v)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(v, "type");
+    const cJSON *val = NULL;
+    if (cJSON_IsString(type) && !strcmp(type->valuestring, "constant"))
+        val = cJSON_GetObjectItemCaseSensitive(v, "query");
+    else {
+        const cJSON *cur = cJSON_GetObjectItemCaseSensitive(v, "current");
+        val = cJSON_GetObjectItemCaseSensitive(cur, "value");
+        if (cJSON_IsArray(val))
+            val = cJSON_GetArrayItem(val, 0);
+    }
+    const char *s = cJSON_IsString(val) ? val->valuestring : "";
+    struct strbuf b;
+    sb_init(&b);
+    for (; *s; s++)
+        sb_puts(&b, *s == '\'' ? "''" : (char[]){*s, '\0'});
+    char *out = sb_take(&b);
+    return out ? out : doc_xstrdup("");
+}
+
+static void panel_targets(struct stmt_list *l, const char *uid, const cJSON *panel,
+                          const struct grafana_var *vars, size_t nvars,
+                          const struct grafana_range *r)
+{
+    const cJSON *title = cJSON_GetObjectItemCaseSensitive(panel, "title");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(panel, "targets"))
+    {
+        const cJSON *raw = cJSON_GetObjectItemCaseSensitive(t, "rawSql");
+        const cJSON *ref = cJSON_GetObjectItemCaseSensitive(t, "refId");
+        if (!cJSON_IsString(raw))
+            continue;
+        struct stmt *s =
+            add(l, "dashboard",
+                doc_xasprintf("%s / %s (%s)", uid, cJSON_IsString(title) ? title->valuestring : "?",
+                              cJSON_IsString(ref) ? ref->valuestring : "?"),
+                STMT_GRAFANA);
+        struct strbuf b;
+        char err[256];
+        sb_init(&b);
+        if (doc_grafana_expand(raw->valuestring, vars, nvars, r, &b, err, sizeof(err)) == 0)
+            s->sql = doc_xstrdup(sb_str(&b));
+        else
+            s->error = doc_xasprintf("Grafana's macros do not expand: %s", err);
+        sb_free(&b);
+    }
+}
+
+static void one_dashboard(struct stmt_list *l, const char *path, const char *text, long to_s)
+{
+    cJSON *d = cJSON_Parse(text);
+    if (!d) {
+        add(l, "dashboard", doc_xasprintf("%s", path), STMT_GRAFANA)->error =
+            doc_xstrdup("not valid JSON");
+        return;
+    }
+    const cJSON *uidj = cJSON_GetObjectItemCaseSensitive(d, "uid");
+    const char *uid = cJSON_IsString(uidj) ? uidj->valuestring : path;
+    const cJSON *list =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "templating"), "list");
+    size_t nvars = (size_t)cJSON_GetArraySize(list);
+    struct grafana_var *vars = doc_xcalloc(nvars + 1, sizeof(*vars));
+    size_t i = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, list)
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+        if (!cJSON_IsString(name))
+            continue;
+        vars[i].name = name->valuestring;
+        vars[i++].value = var_value(v);
+    }
+    const struct grafana_range r = {to_s - 6 * 3600, to_s, 60000};
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "panels"))
+    {
+        panel_targets(l, uid, p, vars, i, &r);
+        const cJSON *sub;
+        cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(p, "panels"))
+            panel_targets(l, uid, sub, vars, i, &r);
+    }
+    for (size_t k = 0; k < i; k++)
+        free((char *)vars[k].value);
+    free(vars);
+    cJSON_Delete(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void doc_stmts_dashboards(struct stmt_list *l, const char *dir, long to_s)
+{
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        add(l, "dashboard", doc_xasprintf("%s", dir), STMT_GRAFANA)->error =
+            doc_xstrdup("cannot read the dashboards directory");
+        return;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".json")) {
+            names = doc_xrealloc(names, n + 1, sizeof(*names));
+            names[n++] = doc_xasprintf("%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(dp);
+    qsort(names, n, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        struct strbuf text;
+        sb_init(&text);
+        if (doc_read_file(names[i], 4 << 20, &text, err, sizeof(err)) == READ_FILE_OK)
+            one_dashboard(l, names[i], sb_str(&text), to_s);
+        else
+            add(l, "dashboard", doc_xstrdup(names[i]), STMT_GRAFANA)->error = doc_xstrdup(err);
+        sb_free(&text);
+        free(names[i]);
+    }
+    free(names);
+}
+
+void doc_stmts_report(struct stmt_list *l, const struct contract *c, long t)
+{
+    for (int f = 0; f < DR_NFIGS; f++) {
+        struct stmt *s =
+            add(l, "report", doc_xasprintf("figure %s", dr_fig_key((enum dr_fig)f)), STMT_GRAFANA);
+        struct strbuf b;
+        char why[DR_WHY_MAX];
+        sb_init(&b);
+        if (dr_figure_sql(c, (enum dr_fig)f, &b, why, sizeof(why)) == 0) {
+            s->sql = doc_xstrdup(sb_str(&b));
+            s->nparams = 1;
+            s->params = doc_xcalloc(1, sizeof(char *));
+            s->params[0] = doc_xasprintf("%ld", t);
+        } else {
+            s->unavailable = doc_xstrdup(why);
+        }
+        sb_free(&b);
+    }
+}
+
+/* Identifiers are checked by the contract ([a-z_][a-z0-9_]*): quoting is
+ * plain double quotes. */
+static char *quote_plain(void *ctx, const char *ident, char *err, size_t errsz)
+{
+    (void)ctx;
+    (void)err;
+    (void)errsz;
+    return doc_xasprintf("\"%s\"", ident);
+}
+
+void doc_stmts_exporter(struct stmt_list *l, const struct contract *c)
+{
+    struct qe_config cfg;
+    qe_config_defaults(&cfg);
+    const enum ct_table jobs[] = {CT_TRANSCRIPTIONS, CT_PDF};
+    struct stmt *s = add(l, "exporter", doc_xstrdup("collection query"), STMT_EXPORTER);
+    for (size_t i = 0; i < 2 && i < cfg.n_queues; i++) {
+        struct qe_queue *q = &cfg.queues[i];
+        const struct ct_table_decl *d = &c->t[jobs[i]];
+        const enum ct_role need[] = {CT_STATUS, CT_CREATED_AT, CT_UPDATED_AT};
+        for (size_t k = 0; k < 3; k++)
+            if (!d->column[need[k]][0]) {
+                s->error = doc_xasprintf("the contract declares no %s.%s, which the exporter "
+                                         "needs (tables.%s.columns.%s)",
+                                         ct_table_key(jobs[i]), ct_role_key(need[k]),
+                                         ct_table_key(jobs[i]), ct_role_key(need[k]));
+                return;
+            }
+        snprintf(q->table, sizeof(q->table), "%s", d->name);
+        snprintf(q->status_column, sizeof(q->status_column), "%s", d->column[CT_STATUS]);
+        snprintf(q->created_column, sizeof(q->created_column), "%s", d->column[CT_CREATED_AT]);
+        snprintf(q->updated_column, sizeof(q->updated_column), "%s", d->column[CT_UPDATED_AT]);
+        char *vals[] = {q->pending, q->processing, q->completed, q->failed};
+        for (int v = CT_PENDING; v <= CT_FAILED; v++)
+            if (d->value[v][0])
+                snprintf(vals[v - CT_PENDING], QE_NAME_MAX, "%s", d->value[v]);
+    }
+    struct qe_query qq;
+    char err[256];
+    if (qe_query_build(&qq, &cfg, quote_plain, NULL, err, sizeof(err)) != 0) {
+        s->error = doc_xstrdup(err);
+        return;
+    }
+    s->sql = doc_xstrdup(qq.text);
+    s->nparams = qq.n_params;
+    s->params = doc_xcalloc(qq.n_params + 1, sizeof(char *));
+    for (size_t k = 0; k < qq.n_params; k++)
+        s->params[k] = doc_xstrdup(qq.params[k]);
+    qe_query_free(&qq);
+}
