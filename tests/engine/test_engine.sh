@@ -326,7 +326,10 @@ if eventually 60 qe_db; then
 else
     not_ok "queue-exporter reaches the Supabase stand-in with its password file" "$(dc logs --tail 10 queue-exporter 2>&1)"
 fi
-nrules=$(cat "$REPO"/prometheus/rules/*.yml | grep -cE '^\s*- (alert|record):')
+# The rules Prometheus must load: what promtool, in its own container, finds
+# through prometheus.yml's rule_files.
+nrules=$("${DOCKER[@]}" exec "$(cname prometheus)" promtool check config /etc/prometheus/prometheus.yml 2>&1 |
+    awk '/SUCCESS: [0-9]+ rules found/ { n += $2 } END { print n + 0 }')
 rules_ok() {
     prom_api /api/v1/rules | jq -e --argjson n "$nrules" \
         '[.data.groups[].rules[]] | length == $n and all(.health == "ok" and .lastEvaluation > "2000")' >/dev/null
