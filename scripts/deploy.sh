@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Deploys this repository to /opt/monitoring on the test VPS or on Server F
-# over SSH: the files git tracks, plus .env (mode 600). The target validates
-# the release with `docker compose config -q` before anything is switched,
-# then runs `docker compose up -d` (with --force-recreate for the services
-# whose environment or mounted files changed) and prints `docker compose ps`.
-# Same files for both targets: no test variants. See docs/hosts.md.
+# over SSH: the files git tracks, plus .env (mode 600), as a new release in
+# /opt/monitoring/releases/<id>. The target validates that release with each
+# component's own tool run from the images (compose config, the config
+# renderer, promtool, amtool, caddy validate) before anything running is
+# touched; then one rename points /opt/monitoring/current at it, `docker
+# compose up -d` re-creates exactly the services whose environment or mounted
+# files changed, and the deploy waits until the stack is healthy. A stack
+# that is not healthy in time is rolled back to the previous release
+# automatically (scripts/lib/deploy-remote.sh). Same files for both targets:
+# no test variants. See docs/hosts.md.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
@@ -30,6 +35,9 @@ Options:
   --env-local FILE    where --test-vps reads its settings (default: .env.local)
   --remote-dir DIR    deployment directory (default /opt/monitoring)
   --source DIR        the git checkout to deploy (default: this repository)
+  --health-timeout N  seconds the new stack has to become healthy before the
+                      deploy rolls back to the previous release (default 300;
+                      0 skips the wait); env DEPLOY_HEALTH_TIMEOUT
   --dry-run           print every action, connect to nothing
   -h, --help          this text
 EOF
@@ -44,6 +52,7 @@ PORT=${DEPLOY_SSH_PORT:-}
 ENV_FILE=
 ENV_LOCAL=
 REMOTE_DIR=/opt/monitoring
+HEALTH_TIMEOUT=${DEPLOY_HEALTH_TIMEOUT:-300}
 while [ $# -gt 0 ]; do
     case $1 in
     --test-vps) TEST_VPS=1; shift ;;
@@ -55,6 +64,7 @@ while [ $# -gt 0 ]; do
     --env-local) need_arg "$1" "${2:-}"; ENV_LOCAL=$2; shift 2 ;;
     --remote-dir) need_arg "$1" "${2:-}"; REMOTE_DIR=$2; shift 2 ;;
     --source) need_arg "$1" "${2:-}"; SOURCE=$(cd "$2" 2>/dev/null && pwd) || usage_error "--source $2: no such directory"; shift 2 ;;
+    --health-timeout) need_arg "$1" "${2:-}"; HEALTH_TIMEOUT=$2; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage_error "unknown argument '$1'" ;;
@@ -119,6 +129,7 @@ PORT=${PORT:-22}
 [[ $HOST =~ ^[A-Za-z0-9][A-Za-z0-9.:-]*$ ]] || die "target host '$HOST' is not a host name or IP address"
 [[ $SSH_USER =~ ^[a-z_][a-z0-9_-]*$ ]] || die "SSH user '$SSH_USER' is not a valid user name"
 valid_port "$PORT" || die "SSH port '$PORT' is not a port number"
+[[ $HEALTH_TIMEOUT =~ ^[0-9]+$ ]] || usage_error "--health-timeout '$HEALTH_TIMEOUT' is not a number of seconds"
 [[ $REMOTE_DIR =~ ^/[A-Za-z0-9._/-]+$ && $REMOTE_DIR != / ]] || usage_error "--remote-dir '$REMOTE_DIR' must be an absolute path"
 # A literal "~/" from .env.local means the home directory.
 # shellcheck disable=SC2088
@@ -192,8 +203,8 @@ on_target "uploading .env (mode 600)" "$ENV_FILE" "bash $HELPER receive-env $QDI
     die "upload of .env failed; nothing was switched"
 on_target "validating the configuration on the target" "" "bash $HELPER validate $QDIR" ||
     die "the target rejected the configuration (see above); nothing was switched, the running stack is unchanged"
-on_target "switching to the new release" "" "bash $HELPER switch $QDIR $(printf '%q' "$REVISION")" ||
-    die "switching failed on the target (see above): the new files are in place; fix the problem and deploy again (services whose inputs changed are re-created then)"
+on_target "switching to the new release" "" "DEPLOY_HEALTH_TIMEOUT=$HEALTH_TIMEOUT bash $HELPER switch $QDIR $(printf '%q' "$REVISION")" ||
+    die "the new release did not come up healthy on the target (see above); it was rolled back to the previous release where there was one"
 
 if [ "$DRY_RUN" = 1 ]; then
     say "$PROG: dry run: nothing was uploaded or changed"

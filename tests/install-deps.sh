@@ -32,6 +32,7 @@ APT_PACKAGES=(
     wrk hyperfine chromium poppler-utils file
     python3-pil fonts-dejavu-core # daily-report: decode PNGs/screenshots; the charts' font
     git util-linux # host-script tests: deploy ships git-tracked files; unshare for sshd -t
+    docker.io docker-compose debootstrap # tests/engine: a private Docker engine
     ufw iptables openssh-client systemd # firewall.sh on real netfilter in network namespaces
     python3-seccomp # the node_exporter unit's clock filter, reproduced
 )
@@ -59,6 +60,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         for s in prometheus prometheus-alertmanager prometheus-node-exporter prometheus-postgres-exporter caddy postgresql; do
             $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
         done
+        # The engine tests start a dockerd of their own; a system Docker that
+        # this run just installed is stopped again (one already there is left alone).
+        if [[ " ${missing[*]} " == *" docker.io "* ]]; then
+            $SUDO systemctl disable --now docker.socket docker containerd >/dev/null 2>&1 || true
+        fi
     fi
 fi
 

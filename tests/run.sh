@@ -8,6 +8,8 @@
 #      (TEST_STACK_DIR / TEST_PORT_BASE override both),
 #      runs tests/integration/test_*.sh against it, stops it, and checks
 #      that no process it started is left
+#   6. runs tests/engine/test_*.sh: the production stack on a private Docker
+#      engine (SKIP_ENGINE=1 skips it, visibly)
 # and prints "N passed, N failed". Select scripts with ONLY=pattern.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,7 +44,7 @@ run_tap() {
     shift
     logf="$LOGDIR/$(echo "$name" | tr '/' '_').log"
     t0=$(now)
-    timeout --kill-after=10 900 "$@" >"$logf" 2>&1
+    timeout --kill-after=10 "${TAP_TIMEOUT:-900}" "$@" >"$logf" 2>&1
     rc=$?
     dur=$(since "$t0")
     p=$(grep -c '^ok ' "$logf")
@@ -111,6 +113,15 @@ if [ ${#integration[@]} -gt 0 ]; then
     fi
     run_tap "stack stop leaves no process" tests/stack-stop-check.sh
 fi
+
+# The production stack on a private Docker engine (tests/engine/engine.sh);
+# SKIP_ENGINE=1 skips it visibly.
+for t in tests/engine/test_*.sh; do
+    { [ -f "$t" ] && selected "$t"; } || continue
+    part "engine: the production stack on a container engine"
+    PORT_BASE=${TEST_PORT_BASE:-29000} TAP_TIMEOUT=2400 run_tap "$t" bash "$t"
+    grep -h '# SKIP' "$LOGDIR/$(echo "$t" | tr '/' '_').log"
+done
 
 part ""
 echo

@@ -68,8 +68,11 @@ g add -A
 g commit -q -m initial
 printf 'scratch\n' >"$SRC/untracked.txt"
 
-deploy() { run_script deploy.sh --source "$SRC" --remote-dir "$DEST" "$@"; }
-compose_calls() { printf '%s\n' "$LOG" | grep '^docker compose' | sed "s|--project-directory [^ ]* --env-file [^ ]* ||" || true; }
+# No engine behind the recorders: the health wait is skipped (--health-timeout 0);
+# tests/engine/test_engine.sh deploys for real, rollback included.
+deploy() { run_script deploy.sh --source "$SRC" --remote-dir "$DEST" --health-timeout 0 "$@"; }
+compose_calls() { printf '%s\n' "$LOG" | grep '^docker compose' | sed "s|-p [^ ]* --project-directory [^ ]* -f [^ ]* --env-file [^ ]* ||" || true; }
+CUR=$DEST/current
 
 # --- target and input errors ---------------------------------------------------------
 deploy
@@ -138,15 +141,16 @@ assert_contains "untracked files are named as not deployed" "$OUT" "not deployed
 # --- first deploy ------------------------------------------------------------------------
 deploy --test-vps
 assert_rc "first deploy exits 0" 0
-check "compose.yaml deployed" test -f "$DEST/compose.yaml"
-check "mounted config deployed" cmp "$SRC/prometheus/prometheus.yml" "$DEST/prometheus/prometheus.yml"
-check_fails ".env.local is never deployed" test -e "$DEST/.env.local"
-check_fails "untracked files are not deployed" test -e "$DEST/untracked.txt"
-assert_eq ".env uploaded with mode 600" "600" "$(stat -c '%a' "$DEST/.env")"
-check ".env content uploaded intact" cmp "$SRC/.env" "$DEST/.env"
+check "compose.yaml deployed" test -f "$CUR/compose.yaml"
+check "mounted config deployed" cmp "$SRC/prometheus/prometheus.yml" "$CUR/prometheus/prometheus.yml"
+check_fails ".env.local is never deployed" test -e "$CUR/.env.local"
+check_fails "untracked files are not deployed" test -e "$CUR/untracked.txt"
+assert_eq ".env uploaded with mode 600" "600" "$(stat -c '%a' "$CUR/.env")"
+check ".env content uploaded intact" cmp "$SRC/.env" "$CUR/.env"
 assert_eq "the deploy metadata is private" "700" "$(stat -c '%a' "$DEST/.deploy")"
 assert_contains "every SSH call uses the key from .env.local and the admin user" "$(printf '%s\n' "$LOG" | grep '^ssh ' | grep -v -- '-O exit' | grep -c -v -- "-i $KEY -p 22 .* claude-admin@198.51.100.5 ")" "0"
 assert_eq "first deploy: validate, up, ps (no force-recreate on the first deploy)" "docker compose config -q
+docker compose config --format json
 docker compose config --format json
 docker compose up -d --build --remove-orphans
 docker compose ps" "$(compose_calls | grep -v '^docker compose version')"
@@ -157,7 +161,12 @@ if [ -n "$validate_line" ] && [ -n "$up_line" ] && [ "$validate_line" -lt "$up_l
 else
     not_ok "the configuration is validated before the stack is switched" "$LOG"
 fi
-assert_contains "validation ran on the staged release" "$(printf '%s\n' "$LOG" | grep 'config -q')" "--project-directory $DEST/.deploy/staging"
+assert_contains "validation ran on the new release's own directory" "$(printf '%s\n' "$LOG" | grep 'config -q')" "-f $DEST/releases/"
+assert_contains "the stack runs from the stable project directory DIR/current" "$(printf '%s\n' "$LOG" | grep ' up -d')" "-p monitoring --project-directory $CUR "
+assert_eq "DIR/current is a symlink to the release" "releases/" "$(readlink "$CUR" | cut -c1-9)"
+for tool in "render-config.sh compose" "--entrypoint promtool" "--entrypoint amtool"; do
+    assert_contains "validation runs $tool from the service's image" "$(printf '%s\n' "$LOG" | grep '^docker run ')" "$tool"
+done
 assert_contains "docker compose ps is printed" "$OUT" "monitoring-grafana-1"
 assert_contains "the revision is reported" "$OUT" "deployed $(git -C "$SRC" describe --always --dirty --tags)"
 assert_contains "the manifest lists the deployed files" "$(cat "$DEST/.deploy/manifest")" "prometheus/prometheus.yml"
@@ -187,7 +196,7 @@ assert_rc "deploy after an .env change exits 0" 0
 assert_contains "changed env: grafana force-recreated" "$(compose_calls)" "docker compose up -d --build --force-recreate --no-deps grafana"
 assert_not_contains "changed env: prometheus left alone" "$(compose_calls | grep force-recreate)" "prometheus"
 assert_eq "changed env: the new .env is in place, still 600" "600 GRAFANA_ADMIN_PASSWORD=second-secret" \
-    "$(stat -c '%a' "$DEST/.env") $(head -1 "$DEST/.env")"
+    "$(stat -c '%a' "$CUR/.env") $(head -1 "$CUR/.env")"
 assert_contains "changed env: the operator is told why" "$OUT" "re-creating them: restart would not reload them"
 printf 'GRAFANA_ADMIN_PASSWORD=second-secret\nSMTP_PASSWORD=smtp-1\nPROMETHEUS_RETENTION=30d\n' >"$SRC/.env"
 deploy --test-vps
@@ -221,8 +230,8 @@ assert_contains "invalid configuration: says nothing was switched" "$OUT" "nothi
 assert_not_contains "invalid configuration: no docker compose up" "$(compose_calls)" " up "
 assert_eq "invalid configuration: the running .env is untouched" "GRAFANA_ADMIN_PASSWORD=second-secret
 SMTP_PASSWORD=smtp-2
-PROMETHEUS_RETENTION=30d" "$(cat "$DEST/.env")"
-assert_eq "invalid configuration: the running files are untouched" "# monitoring" "$(cat "$DEST/README.md")"
+PROMETHEUS_RETENTION=30d" "$(cat "$CUR/.env")"
+assert_eq "invalid configuration: the running files are untouched" "# monitoring" "$(cat "$CUR/README.md")"
 printf 'GRAFANA_ADMIN_PASSWORD=second-secret\nSMTP_PASSWORD=smtp-2\nPROMETHEUS_RETENTION=30d\n' >"$SRC/.env"
 
 # --- files removed from the repository are removed from the target, data is not ---------------------
@@ -230,10 +239,10 @@ g rm -q old-notes.txt
 g commit -q -m "drop notes"
 deploy --test-vps
 assert_rc "deploy after removing a file exits 0" 0
-check_fails "a file removed from git is removed on the target" test -e "$DEST/old-notes.txt"
-assert_contains "the removal is reported" "$OUT" "removed old-notes.txt"
+check_fails "a file removed from git is removed on the target" test -e "$CUR/old-notes.txt"
+assert_eq "releases kept: the three newest" 3 "$(find "$DEST/releases" -mindepth 1 -maxdepth 1 | wc -l)"
 check "data written by the stack survives" test -f "$DEST/data/prometheus/chunk"
-assert_eq "the new README is in place" "# monitoring, v2" "$(cat "$DEST/README.md")"
+assert_eq "the new README is in place" "# monitoring, v2" "$(cat "$CUR/README.md")"
 
 # --- production target: same files, same steps ------------------------------------------------------
 deploy --host 198.51.100.9 --user claude-admin --key "$KEY" --port 2222

@@ -121,8 +121,9 @@ def main(path, env_example):
             bad.append(f"{name}: no memory limit")
         else:
             total += mem_bytes(limit)
-        # One-shots: config-init, and services under a profile (run by hand: the doctor).
-        if name != "config-init" and not svc.get("profiles") and svc.get("restart") not in ("unless-stopped", "always"):
+        # One-shots: restart "no" (config-init, volume-init), and services under
+        # a profile (run by hand: the doctor).
+        if svc.get("restart") != "no" and not svc.get("profiles") and svc.get("restart") not in ("unless-stopped", "always"):
             bad.append(f"{name}: no restart policy")
     result(not bad, "every service has a memory limit and long-running ones a restart policy", "\n".join(bad))
     result(total + HEADROOM <= SERVER_MEMORY,
@@ -133,7 +134,7 @@ def main(path, env_example):
     # cAdvisor's image defines its own HEALTHCHECK.
     nohc = []
     for n, svc in services.items():
-        if n in ("config-init", "node-exporter", "cadvisor") or "healthcheck" in svc or svc.get("profiles"):
+        if n in ("node-exporter", "cadvisor") or svc.get("restart") == "no" or "healthcheck" in svc or svc.get("profiles"):
             continue
         build = svc.get("build")
         dockerfile = build.get("dockerfile") if isinstance(build, dict) else None
