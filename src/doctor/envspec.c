@@ -256,6 +256,26 @@ static bool chk_bcrypt(const char *v, struct strbuf *why)
     return true;
 }
 
+/* An Alertmanager duration as config-init writes it into alertmanager.yml:
+ * one or more <number><unit> pairs, e.g. 30s or 1m30s. */
+static bool chk_am_duration(const char *v, struct strbuf *why)
+{
+    const char *p = v;
+    while (*p) {
+        const char *digits = p;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        size_t unit = strspn(p, "mshdwy");
+        bool ok_unit = (unit == 1 && strchr("smhdwy", *p)) || (unit == 2 && !strncmp(p, "ms", 2));
+        if (p == digits || !ok_unit) {
+            sb_puts(why, "is not a duration such as 30s, 5m or 1m30s");
+            return false;
+        }
+        p += unit;
+    }
+    return true;
+}
+
 /* The .env file: what compose needs. A variable that a program reads (its
  * env table names it as its `dotenv` source) has no validator here: the
  * program's own validator checks it (doc_env_validator), so the doctor
@@ -282,6 +302,10 @@ const struct env_var doc_var_specs[] = {
      "docker compose run --rm caddy caddy hash-password, in single quotes", NULL},
     {"INVENTORY_DIR", ENV_OPTIONAL, chk_inventory_dir,
      "inventory, or inventory/test-vps on the test VPS", NULL},
+    {"GROUP_WAIT", ENV_OPTIONAL, chk_am_duration,
+     "empty for the production value (30s), or a duration such as GROUP_WAIT=30s", NULL},
+    {"GROUP_INTERVAL", ENV_OPTIONAL, chk_am_duration,
+     "empty for the production value (5m), or a duration such as GROUP_INTERVAL=5m", NULL},
     {"SMTP_HOST", ENV_REQUIRED, NULL, "e.g. SMTP_HOST=smtp.eu.mailgun.org", NULL},
     {"SMTP_PORT", ENV_REQUIRED, NULL, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)", NULL},
     {"SMTP_TLS", ENV_OPTIONAL, NULL,
