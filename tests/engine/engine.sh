@@ -281,10 +281,18 @@ engine_tls() {
 engine_build_images() {
     local s ctx
     engine_tls || return 1
-    "${DOCKER[@]}" build -q -f "$REPO/src/queue-exporter/Dockerfile" -t ecotrans-monitoring/queue-exporter:0.1.0 "$REPO" >"$ENGINE_DIR/build.log" 2>&1 ||
-        { tail -30 "$ENGINE_DIR/build.log"; echo "docker build src/queue-exporter/Dockerfile failed"; return 1; }
-    "${DOCKER[@]}" build -q -f "$REPO/src/daily-report/Dockerfile" -t ecotrans-monitoring/daily-report:0.1.0 "$REPO" >"$ENGINE_DIR/build.log" 2>&1 ||
-        { tail -30 "$ENGINE_DIR/build.log"; echo "docker build src/daily-report/Dockerfile failed"; return 1; }
+    # Every src/*/Dockerfile, tagged as compose.yaml's service that builds it
+    # names its image (queue-exporter, daily-report, and the doctor of the
+    # "tools" profile).
+    local df tag
+    for df in "$REPO"/src/*/Dockerfile; do
+        df=${df#"$REPO"/}
+        tag=$(awk -v df="$df" '$1 == "dockerfile:" && $2 == df { f = 1; next }
+            f && $1 == "image:" { print $2; exit }' "$REPO/compose.yaml")
+        [ -n "$tag" ] || { echo "no compose.yaml service builds $df (dockerfile: then image:)"; return 1; }
+        "${DOCKER[@]}" build -q -f "$REPO/$df" -t "$tag" "$REPO" >"$ENGINE_DIR/build.log" 2>&1 ||
+            { tail -30 "$ENGINE_DIR/build.log"; echo "docker build $df failed"; return 1; }
+    done
     for s in "${ENGINE_STANDINS[@]}"; do
         ctx=$ENGINE_DIR/ctx/$s
         rm -rf "$ctx" && mkdir -p "$ctx" && cp -a "$REPO/tests/engine/images/$s/." "$ctx/"

@@ -74,7 +74,7 @@ else
     finish
 fi
 if out=$(engine_build_images 2>&1); then
-    ok "built src/queue-exporter/Dockerfile, src/daily-report/Dockerfile and the stand-ins ($(($(date +%s) - t)) s so far)"
+    ok "built every project Dockerfile ($(cd "$REPO" && echo src/*/Dockerfile)) and the stand-ins ($(($(date +%s) - t)) s so far)"
 else
     not_ok "docker build of every image" "$out"
     finish
@@ -89,7 +89,8 @@ SMTP_PASSWORD=$(rnd)
 PG_SUPER=$(rnd)
 GRAFANA_DB_PASSWORD=$(rnd)
 EXPORTER_DB_PASSWORD=$(rnd)
-SERVICE_KEY=$(rnd)
+# Formats the doctor accepts (a Supabase secret key, a 20-character access key id).
+SERVICE_KEY=sb_secret_$(rnd)
 ADMIN_PASSWORD=$(rnd)
 WASABI_SECRET=$(rnd)
 SECRETS=("SMTP_PASSWORD=$SMTP_PASSWORD" "SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD"
@@ -113,7 +114,7 @@ ALERT_EMAIL_TO=ops@engine.test
 REPORT_EMAIL_TO=ops@engine.test
 GROUP_WAIT=5s
 GROUP_INTERVAL=10s
-WASABI_ACCESS_KEY=ENGINETESTKEY
+WASABI_ACCESS_KEY=ENGINETESTKEY0000000
 WASABI_SECRET_KEY=$WASABI_SECRET
 WASABI_BUCKET=engine-test
 WASABI_REGION=eu-central-1
@@ -127,6 +128,8 @@ SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD
 SUPABASE_SSLMODE=require
 QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter password=$EXPORTER_DB_PASSWORD sslmode=require
 WATCHDOG_RECEIVER=watchdog-off
+REPORT_TZ=Europe/Paris
+SERVER_F_PUBLIC_IP=127.0.0.1
 EOF
 )
 # The sink's copy of the SMTP password and PostgreSQL's init: read by their
@@ -354,19 +357,62 @@ assert_eq "only caddy publishes ports beyond loopback (docker inspect)" \
     "$(cname caddy):443/tcp@ $(cname caddy):443/udp@ $(cname caddy):80/tcp@ " "$(printf '%s' "$wide" | tr ' ' '\n' | sort | sed '/^$/d' | tr '\n' ' ')"
 
 # ---- secrets in docker inspect -----------------------------------------------------------
-leaks=''
-for c in $("${DOCKER[@]}" ps -aq); do
-    n=$("${DOCKER[@]}" inspect -f '{{.Name}}' "$c")
-    insp=$("${DOCKER[@]}" inspect "$c")
-    for s in "${SECRETS[@]}"; do
-        [[ $insp == *"${s#*=}"* ]] && leaks+="${n#/} shows ${s%%=*}"$'\n'
+# no_leaks DESC: no secret value of the test .env (nor a changed one) in the
+# docker inspect of any container, running or exited.
+no_leaks() {
+    local leaks='' c n insp s
+    for c in $("${DOCKER[@]}" ps -aq); do
+        n=$("${DOCKER[@]}" inspect -f '{{.Name}}' "$c")
+        insp=$("${DOCKER[@]}" inspect "$c")
+        for s in "${SECRETS[@]}"; do
+            [[ $insp == *"${s#*=}"* ]] && leaks+="${n#/} shows ${s%%=*}"$'\n'
+        done
     done
-done
-if [ -z "$leaks" ]; then
-    ok "no secret value of the test .env appears in any container's docker inspect"
+    if [ -z "$leaks" ]; then ok "$1"; else not_ok "$1" "$leaks"; fi
+}
+no_leaks "no secret value of the test .env appears in any container's docker inspect"
+
+# ---- the doctor as a compose service, from inside the compose network -----------------------
+# `docker compose run --rm doctor` on the deployed release (profile "tools",
+# the image built from src/doctor/Dockerfile above). Inside the container
+# 127.0.0.1 has nothing: its checks pass only by reaching the services by
+# their compose names (DOCTOR_*_URL in compose.yaml, SMTP_HOST=smtp-sink,
+# SUPABASE_DB_HOST=supabase-db, node-exporter on the compose gateway).
+# Skipped: servers A-E (documentation addresses in the inventory, outside
+# this machine), and what needs the left-out services (Thanos, Grafana) or
+# them (stack.targets-up). The only addition is the test CA, which signed
+# the SMTP sink's certificate.
+cp "$ENGINE_CACHE_DIR/tls/test-ca.crt" "$W/test-ca.crt" && chmod 644 "$W/test-ca.crt"
+DOCTOR_OFF_HOST='targets.A.*,targets.B.*,targets.C.*,targets.D.*,targets.E.*'
+DOCTOR_SKIP="$DOCTOR_OFF_HOST,stack.targets-up,stack.thanos-sidecar,stack.thanos-store,stack.grafana"
+doctor_run() { # RUN_OPTIONS... -- DOCTOR_ARGS...
+    local o=()
+    while [ "$1" != -- ]; do o+=("$1"); shift; done
+    shift
+    dc run "${o[@]}" -e DOCTOR_CA_FILE=/run/test-ca.crt -v "$W/test-ca.crt:/run/test-ca.crt:ro" doctor "$@" 2>&1
+}
+no_secret_in() { # DESC TEXT
+    local s found=''
+    for s in "${SECRETS[@]}"; do [[ $2 == *"${s#*=}"* ]] && found+="${s%%=*} "; done
+    assert_eq "$1" "" "$found"
+}
+t=$(date +%s)
+out=$(doctor_run --rm -- --only env,smtp,supabase,targets,stack --skip "$DOCTOR_SKIP")
+rc=$?
+if [ "$rc" = 0 ]; then
+    ok "docker compose run --rm doctor (env, smtp, supabase, targets, stack) exits 0 on the healthy test stack ($(($(date +%s) - t)) s)"
 else
-    not_ok "no secret value of the test .env appears in any container's docker inspect" "$leaks"
+    not_ok "docker compose run --rm doctor exits 0 on the healthy test stack (exit $rc)" "$(grep -v '^✓' <<<"$out")"
 fi
+passed=''
+for id in env.required env.format smtp.starttls smtp.auth supabase.tls supabase.grafana-role supabase.exporter-role \
+    targets.F.node stack.prometheus-ready stack.alertmanager; do
+    grep -q "^✓ $id " <<<"$out" || passed+="$id "
+done
+assert_eq "the doctor's checks pass from inside the compose network, by compose names (smtp-sink, supabase-db, prometheus, alertmanager, node-exporter on the gateway)" "" "$passed"
+no_secret_in "the doctor's output holds no secret of the .env" "$out"
+assert_eq "--rm leaves no doctor container behind" "" \
+    "$("${DOCKER[@]}" ps -aq --filter "label=com.docker.compose.project=$PROJECT" --filter label=com.docker.compose.service=doctor)"
 
 # ---- a second deploy: one changed .env value ----------------------------------------------
 # containers: "service id started-at" of every container of the project.
@@ -397,6 +443,40 @@ assert_eq "no other long-running container was restarted" "daily-report " "$(res
 release2=$(readlink "$SRV/current")
 assert_eq "the switch made a new release current" "yes" "$([ "$release2" != "$release1" ] && echo yes)"
 
+# ---- a third deploy: one changed secret (SMTP_PASSWORD) ------------------------------------
+# Read by config-init (from the mounted .env), which renders it into
+# Alertmanager's and the daily report's volumes. The sink (Mailgun) accepts
+# only the new password from now on: the alert email below authenticates
+# with what Alertmanager read after this deploy, the daily report likewise.
+SMTP_PASSWORD2=$(rnd)
+SECRETS+=("SMTP_PASSWORD (changed)=$SMTP_PASSWORD2")
+printf '%s' "$SMTP_PASSWORD2" >"$W/sink/smtp_password"
+"${DOCKER[@]}" restart "$(cname smtp-sink)" >/dev/null
+before=$(containers)
+sed -i "s/^SMTP_PASSWORD=.*/SMTP_PASSWORD=$SMTP_PASSWORD2/" "$SRC/.env"
+if out=$(deploy 300); then
+    ok "a third deploy with one changed secret (SMTP_PASSWORD) succeeds"
+else
+    not_ok "a third deploy with one changed secret (SMTP_PASSWORD) succeeds" "$(printf '%s\n' "$out" | tail -30)"
+fi
+after=$(containers)
+assert_eq "it re-creates exactly config-init and the services that read SMTP_PASSWORD" "alertmanager config-init daily-report " \
+    "$(recreated "$before" "$after")"
+assert_eq "no other long-running container was restarted (prometheus, caddy, node-exporter, queue-exporter ran on)" \
+    "alertmanager daily-report " "$(restarted "$before" "$after")"
+assert_eq "config-init ran again and exited 0" "exited 0" "$(state '{{.State.Status}} {{.State.ExitCode}}' config-init)"
+want=$(printf '%s' "$SMTP_PASSWORD2" | sha256sum | cut -d' ' -f1)
+assert_eq "alertmanager reads the new SMTP password from its rendered file" "$want" \
+    "$("${DOCKER[@]}" exec "$(cname alertmanager)" sh -c 'sha256sum </etc/alertmanager/rendered/smtp_password' | cut -d' ' -f1)"
+assert_eq "daily-report reads the new SMTP password from its rendered file" "$want" \
+    "$("${DOCKER[@]}" exec "$(cname daily-report)" sh -c 'sha256sum </run/monitoring/smtp_password' | cut -d' ' -f1)"
+check "the re-rendered SMTP password is readable by alertmanager's uid 65534" readable_by rendered-alertmanager smtp_password 65534:65534
+check_fails "the re-rendered SMTP password is not readable by the daily report's uid 10002 in Alertmanager's volume" \
+    readable_by rendered-alertmanager smtp_password 10002:10002
+no_leaks "the changed secret appears in no container's docker inspect"
+release2=$(readlink "$SRV/current") # what the refused deploys and the rollback below must keep
+assert_eq "the secret change made a new release current" "yes" "$([ "$release2" != "$release1" ] && echo yes)"
+
 # ---- the alert pipeline starts: node-exporter stopped --------------------------------------
 # InstanceDown needs 3 min (for: 3m); the refused deploys below happen while
 # it is pending, so the alert that then arrives is a fresh one from a stack
@@ -404,6 +484,21 @@ assert_eq "the switch made a new release current" "yes" "$([ "$release2" != "$re
 t_stop=$(date +%s)
 "${DOCKER[@]}" stop "$(cname node-exporter)" >/dev/null
 elog "node-exporter stopped; InstanceDown needs 3 min (for: 3m) before it fires"
+# The doctor names the broken target and fails. Without --rm, to read the
+# container's docker inspect; removed right after.
+out=$(doctor_run --name "${PROJECT}_doctor_probe" -- --only targets --skip "$DOCTOR_OFF_HOST")
+rc=$?
+insp=$("${DOCKER[@]}" inspect "${PROJECT}_doctor_probe" 2>&1)
+"${DOCKER[@]}" rm -f "${PROJECT}_doctor_probe" >/dev/null 2>&1
+assert_eq "with node-exporter stopped, docker compose run doctor --only targets exits 1" "1" "$rc"
+if grep -qE '^✗ targets\.F\.node .*172\.31\.240\.1:9100' <<<"$out"; then
+    ok "the doctor names the broken target (targets.F.node, 172.31.240.1:9100) and what it got"
+else
+    not_ok "the doctor names the broken target (targets.F.node, 172.31.240.1:9100)" "$out"
+fi
+no_secret_in "no secret in the doctor container's docker inspect" "$insp"
+assert_contains "(that docker inspect is the doctor's container)" "$insp" '"com.docker.compose.service": "doctor"'
+no_secret_in "no secret in the failing doctor's output" "$out"
 
 # ---- broken releases are refused before anything running is touched -------------------------
 prom_start=$(prom_api /api/v1/query --data-urlencode 'query=process_start_time_seconds{job="prometheus"}' | jq -r '.data.result[0].value[1]')
@@ -459,7 +554,6 @@ RESOLVED='^Subject: \[RESOLVED\] CRITICAL InstanceDown on server F'
 # A one-off container of the same service and volume; the only additions are
 # the test CA (the project's image trusts public CAs, as Mailgun needs) and
 # a 1 s retry backoff.
-cp "$ENGINE_CACHE_DIR/tls/test-ca.crt" "$W/test-ca.crt" && chmod 644 "$W/test-ca.crt"
 out=$(timeout 180 "$ENGINE_DIR/bin/docker" compose -p "$PROJECT" --project-directory "$SRV/current" \
     -f "$SRV/current/compose.yaml" --env-file "$SRV/current/.env" run --rm -e SMTP_CA_FILE=/run/test-ca.crt -e REPORT_SMTP_BACKOFF_SECONDS=1 \
     -v "$W/test-ca.crt:/run/test-ca.crt:ro" daily-report --once 2>&1)
@@ -470,7 +564,7 @@ report_state=$("${DOCKER[@]}" run --rm --network none -v "${PROJECT}_daily-repor
 
 firing() { [ "$(mail_count "$FIRING")" -ge 1 ]; }
 if eventually 330 firing; then
-    ok "node-exporter container stopped: an InstanceDown email for server F lands in the sink container ($(($(date +%s) - t_stop)) s)"
+    ok "node-exporter container stopped: an InstanceDown email for server F lands in the sink container, Alertmanager authenticating with the changed SMTP_PASSWORD ($(($(date +%s) - t_stop)) s)"
 else
     not_ok "node-exporter container stopped: an InstanceDown email lands in the sink container" \
         "$("${DOCKER[@]}" exec "$(cname smtp-sink)" sh -c 'grep -h ^Subject /var/mail/sink/*.eml' 2>&1)"
