@@ -69,7 +69,10 @@ $(1)_SRCS      := $$(wildcard src/$(1)/*.c)
 $(1)_OBJS      := $$(patsubst src/$(1)/%.c,build/obj/$(1)/%.o,$$($(1)_SRCS)) $$(patsubst %,build/obj/%.o,$$($(1)_LINK_FROM))
 $(1)_ASAN_OBJS := $$(patsubst src/$(1)/%.c,build/asan/obj/$(1)/%.o,$$($(1)_SRCS)) $$(patsubst %,build/asan/obj/%.o,$$($(1)_LINK_FROM))
 $(1)_LIB_OBJS  := $$(filter-out %/main.o,$$($(1)_ASAN_OBJS)) $$(patsubst %,build/asan/obj/%.o,$$($(1)_TEST_LINK_FROM))
-$(1)_CFLAGS    := $$(shell pkg-config --cflags $$($(1)_PKGS) $(COMMON_PKGS) 2>/dev/null)
+# Without all of a program's packages (the doctor's image builds only the
+# daily report's env table and SQL, not its cairo drawing) its objects get
+# the common flags: an object that needs more fails naming the header.
+$(1)_CFLAGS    := $$(shell pkg-config --cflags $$($(1)_PKGS) $(COMMON_PKGS) 2>/dev/null || pkg-config --cflags $(COMMON_PKGS) 2>/dev/null)
 $(1)_LDLIBS    := $$(shell pkg-config --libs $$($(1)_PKGS) 2>/dev/null) $$($(1)_EXTRA_LIBS)
 $(1)_TESTS     := $$(patsubst tests/unit/$(1)/%.c,build/tests/$(1)/%,$$(wildcard tests/unit/$(1)/test_*.c))
 

@@ -221,7 +221,14 @@ else
     finish
 fi
 release1=$(readlink "$SRV/current")
-assert_contains "the release was validated with each component's tool" "$out" "Prometheus configuration and rules valid (promtool check config)"
+for tool in "compose file valid (docker compose config -q)" \
+    "configuration rendered (config-init's image): inventory and templates valid" \
+    "Prometheus configuration and rules valid (promtool check config)" \
+    "Alertmanager configuration valid (amtool check-config)" "Caddyfile valid (caddy validate)"; do
+    assert_contains "the release was validated with each component's tool: ${tool%% (*}" "$out" "$tool"
+done
+assert_eq "current is a symlink to the validated release (the switch is one rename)" "symlink releases/" \
+    "$([ -L "$SRV/current" ] && echo symlink) $(dirname "$release1")/"
 assert_eq "files are readable by the containers although the checkout was umask 077" "644 755" \
     "$(stat -c %a "$SRV/current/prometheus/prometheus.yml") $(stat -c %a "$SRV/current/prometheus/rules")"
 assert_eq "the deployed .env stays private" "600" "$(stat -c %a "$SRV/current/.env")"

@@ -128,6 +128,6 @@ assert_contains ".env.example: the pooler's user names carry the project ref" "$
     "grafana_readonly.<project-ref>"
 assert_not_contains ".env.example: never the transaction pooler" "$(grep '^SUPABASE_DB_PORT=' .env.example)" "6543"
 step4=$(sed -n '/^4\. \*\*Check\*\*/,/^5\. /p' README.md)
-assert_contains "README step 4 runs the doctor as the compose service" "$step4" "docker compose run --rm doctor"
+assert_contains "README step 4 runs the doctor as the compose service, in the deploy's compose project" "$step4" "docker compose -p monitoring run --rm doctor"
 echo "# duration: $((SECONDS - START)) s"
 finish
