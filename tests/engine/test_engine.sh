@@ -396,7 +396,9 @@ doctor_run() { # RUN_OPTIONS... -- DOCTOR_ARGS...
     local o=()
     while [ "$1" != -- ]; do o+=("$1"); shift; done
     shift
-    dc run "${o[@]}" -e DOCTOR_CA_FILE=/run/test-ca.crt -v "$W/test-ca.crt:/run/test-ca.crt:ro" doctor "$@" 2>&1
+    # As README step 8 says: in the project directory, in the deploy's project.
+    (cd "$SRV/current" && "$ENGINE_DIR/bin/docker" compose -p "$PROJECT" run "${o[@]}" \
+        -e DOCTOR_CA_FILE=/run/test-ca.crt -v "$W/test-ca.crt:/run/test-ca.crt:ro" doctor "$@" 2>&1)
 }
 no_secret_in() { # DESC TEXT
     local s found=''
