@@ -297,6 +297,22 @@ for sec in "rendered-alertmanager smtp_password 65534" "rendered-prometheus secr
     done
     assert_eq "$vol/$file is readable by no other uid (999 1000 10001 10002 65533 65534 tried)" "" "$others"
 done
+# The secrets of the services left out here (Grafana, Thanos) are rendered
+# all the same: each readable by its consumer's uid only. One container per
+# file, every uid tried in it with setpriv.
+readers() { # VOLUME FILE: the uids (of those tried) that can read FILE
+    # shellcheck disable=SC2016 # expanded by the container's shell
+    "${DOCKER[@]}" run --rm --network none -v "${PROJECT}_$1:/r:ro" engine-standin/config-init sh -c \
+        'for u in 472 999 1000 10001 10002 65533 65534; do
+            setpriv --reuid="$u" --regid="$u" --clear-groups cat "/r/$0" >/dev/null 2>&1 && printf "%s " "$u"
+        done' "$2"
+}
+for sec in "rendered-grafana admin_password 472" "rendered-grafana supabase_password 472" \
+    "rendered-thanos objstore.yml 65534"; do
+    read -r vol file uid <<<"$sec"
+    assert_eq "$vol/$file (consumer left out here) is readable by uid $uid only (472 999 1000 10001 10002 65533 65534 tried)" \
+        "$uid " "$(readers "$vol" "$file")"
+done
 # Each rendered volume is mounted by config-init and its own consumer only.
 for vol in rendered-prometheus rendered-alertmanager rendered-thanos rendered-grafana rendered-daily-report rendered-queue-exporter; do
     users=$("${DOCKER[@]}" ps -a --filter "volume=${PROJECT}_$vol" --format '{{.Names}}' | sed "s/^${PROJECT}_//; s/_1$//" | sort | tr '\n' ' ')
