@@ -128,6 +128,7 @@ SUPABASE_GRAFANA_PASSWORD=$GRAFANA_DB_PASSWORD
 SUPABASE_SSLMODE=require
 QUEUE_EXPORTER_DSN=host=supabase-db port=5432 dbname=postgres user=queue_exporter password=$EXPORTER_DB_PASSWORD sslmode=require
 WATCHDOG_RECEIVER=watchdog-off
+REPORT_TIME=08:00
 REPORT_TZ=Europe/Paris
 SERVER_F_PUBLIC_IP=127.0.0.1
 EOF
