@@ -101,6 +101,8 @@ enum peer_mode {
     PEER_REPLY,  /* read the request, send the canned reply, close */
     PEER_SILENT, /* accept, read, never answer (until the test stops it) */
     PEER_GREET,  /* send the canned reply first, then read and close */
+    PEER_RAW,    /* answer the first bytes received (a binary protocol), then
+                    wait for the client to leave */
 };
 
 /* Picks the reply for one request (NULL: use peer->reply). */
@@ -157,7 +159,15 @@ FIX_UNUSED static void *peer_main(void *arg)
         if (c < 0)
             continue;
         __atomic_add_fetch(&p->accepted, 1, __ATOMIC_SEQ_CST);
-        if (p->mode == PEER_GREET) {
+        if (p->mode == PEER_RAW) {
+            char buf[512];
+            struct pollfd pc = {.fd = c, .events = POLLIN};
+            if (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0) {
+                (void)!write(c, p->reply, strlen(p->reply));
+                while (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0)
+                    ;
+            }
+        } else if (p->mode == PEER_GREET) {
             (void)!write(c, p->reply, strlen(p->reply));
             peer_read_request(p, c);
         } else {
