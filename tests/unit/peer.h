@@ -87,12 +87,12 @@ PEER_UNUSED static void *peer_main(void *arg)
             char buf[512];
             struct pollfd pc = {.fd = c, .events = POLLIN};
             if (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0) {
-                (void)!write(c, p->reply, strlen(p->reply));
+                (void)!send(c, p->reply, strlen(p->reply), MSG_NOSIGNAL);
                 while (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0)
                     ;
             }
         } else if (p->mode == PEER_GREET) {
-            (void)!write(c, p->reply, strlen(p->reply));
+            (void)!send(c, p->reply, strlen(p->reply), MSG_NOSIGNAL);
             peer_read_request(p, c);
         } else {
             peer_read_request(p, c);
@@ -103,7 +103,7 @@ PEER_UNUSED static void *peer_main(void *arg)
                 const char *out = p->route ? p->route(p->last_request) : NULL;
                 if (!out)
                     out = p->reply;
-                (void)!write(c, out, strlen(out));
+                (void)!send(c, out, strlen(out), MSG_NOSIGNAL);
             }
         }
         close(c);

@@ -23,7 +23,7 @@ struct smtp_script {
 
 static void send_line(int c, const char *s)
 {
-    (void)!write(c, s, strlen(s));
+    (void)!send(c, s, strlen(s), MSG_NOSIGNAL);
 }
 
 /* One SMTP session: answers line by line until QUIT or the client leaves. */
