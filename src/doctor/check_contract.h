@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "contract.h"
+#include "strbuf.h"
 #include "doctor.h"
 
 /* Loads --contract; on error reports supabase.contract and returns -1. */
@@ -18,6 +19,13 @@ void doc_check_contract_grafana(struct doctor *d, const struct contract *c, PGco
 /* The exporter's collection query, as the exporter's role. */
 void doc_check_contract_exporter(struct doctor *d, const struct contract *c, PGconn *conn,
                                  const char *role);
+
+/* --print-exporter-config: the queue exporter's INI ([queue ...] sections
+ * for the contract's two job tables: table, columns, status values),
+ * appended to b; path names the contract in the header comment. -1 with
+ * err naming the missing contract key. */
+int doc_exporter_ini(const struct contract *c, const char *path, struct strbuf *b, char *err,
+                     size_t errsz);
 
 /* The pure parts of the diagnosis of a statement that failed to plan
  * (what went wrong, and the one-line fix naming the contract key), given

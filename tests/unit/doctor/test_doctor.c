@@ -71,6 +71,24 @@ static void raw_gives_empty_and_placeholder_values_as_written(void **state)
     fix_free(&f);
 }
 
+static void every_secret_and_a_dsns_password_are_redacted(void **state)
+{
+    (void)state;
+    struct fix f;
+    fix_init(&f, "SMTP_PASSWORD=mailgun-pass-1234\n"
+                 "QUEUE_EXPORTER_DSN='host=db port=5432 user=qe password=dsn-pw-5678'\n"
+                 "GRAFANA_DOMAIN=monitoring.ecotrans.eu\n");
+    doc_register_secrets(&f.d);
+    char *out = doc_report_redact(&f.rep, "auth failed for mailgun-pass-1234; server said: "
+                                          "password dsn-pw-5678 rejected at "
+                                          "monitoring.ecotrans.eu");
+    /* Non-secret values stay readable. */
+    assert_string_equal(out, "auth failed for ***; server said: password *** rejected at "
+                             "monitoring.ecotrans.eu");
+    free(out);
+    fix_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -78,6 +96,7 @@ int main(void)
         cmocka_unit_test(each_unusable_variable_is_named_with_its_problem),
         cmocka_unit_test(without_env_every_input_is_unknown_with_the_reason),
         cmocka_unit_test(raw_gives_empty_and_placeholder_values_as_written),
+        cmocka_unit_test(every_secret_and_a_dsns_password_are_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
