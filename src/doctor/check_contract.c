@@ -81,9 +81,8 @@ static int role_named(int t, const char *col)
     return -1;
 }
 
-void doc_contract_missing_column(const struct contract *c, const char *file, int t,
-                                 const char *col, char *what, size_t whatsz, char *fix,
-                                 size_t fixsz)
+void doc_contract_missing_column(const struct contract *c, const char *file, int t, const char *col,
+                                 char *what, size_t whatsz, char *fix, size_t fixsz)
 {
     if (t < 0) {
         snprintf(what, whatsz, "column %s does not exist", col);
@@ -158,8 +157,8 @@ void doc_contract_denied(const struct contract *c, const char *file, const char 
     const char *tk = table_key(c, table);
     if (col[0] && declared_key(c, table, col, key, sizeof(key))) {
         snprintf(what, whatsz, "permission denied for %s.%s", table, cols);
-        snprintf(fix, fixsz, "re-run sql/roles.sh: %s declares it (%s) but it is not granted",
-                 file, key);
+        snprintf(fix, fixsz, "re-run sql/roles.sh: %s declares it (%s) but it is not granted", file,
+                 key);
     } else if (col[0]) {
         snprintf(what, whatsz, "reads %s.%s, which the contract does not declare (not granted)",
                  table, cols);
@@ -180,12 +179,13 @@ static void diagnose(const struct contract *c, const char *file, PGconn *conn, c
                      size_t fixsz)
 {
     char name[128];
-    if (state && !strcmp(state, "42703") && doc_sql_error_name(msg, "column ", name, sizeof(name)) == 0) {
+    if (state && !strcmp(state, "42703") &&
+        doc_sql_error_name(msg, "column ", name, sizeof(name)) == 0) {
         /* "column x does not exist" or "column t.x does not exist" */
         const char *dot = strrchr(name, '.');
         const char *col = dot ? dot + 1 : name;
-        doc_contract_missing_column(c, file, lacking_table(conn, c, s->sql, col), col, what,
-                                    whatsz, fix, fixsz);
+        doc_contract_missing_column(c, file, lacking_table(conn, c, s->sql, col), col, what, whatsz,
+                                    fix, fixsz);
     } else if (state && !strcmp(state, "42501") &&
                doc_sql_error_name(msg, "permission denied for table ", name, sizeof(name)) == 0) {
         char *cols = denied_columns(conn, name, s->sql);

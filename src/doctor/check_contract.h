@@ -8,8 +8,8 @@
 #include <libpq-fe.h>
 
 #include "contract.h"
-#include "strbuf.h"
 #include "doctor.h"
+#include "strbuf.h"
 
 /* Loads --contract; on error reports supabase.contract and returns -1. */
 int doc_contract_load(struct doctor *d, struct contract *c);
@@ -38,9 +38,8 @@ int doc_exporter_ini(const struct contract *c, const char *path, struct strbuf *
 int doc_sql_error_name(const char *msg, const char *prefix, char *out, size_t outsz);
 /* "column col does not exist": t is the contract table whose real table
  * lacks col (enum ct_table), or -1 when none of the statement's does. */
-void doc_contract_missing_column(const struct contract *c, const char *file, int t,
-                                 const char *col, char *what, size_t whatsz, char *fix,
-                                 size_t fixsz);
+void doc_contract_missing_column(const struct contract *c, const char *file, int t, const char *col,
+                                 char *what, size_t whatsz, char *fix, size_t fixsz);
 /* "permission denied for table": cols lists the statement's columns of
  * table the role may not SELECT ("a,b"), or NULL when none is known. */
 void doc_contract_denied(const struct contract *c, const char *file, const char *table,

@@ -51,7 +51,8 @@ PEER_UNUSED static void peer_read_request(struct peer *p, int c)
     size_t len = 0;
     p->last_request[0] = '\0';
     for (;;) {
-        struct pollfd pf[2] = {{.fd = c, .events = POLLIN}, {.fd = p->stop_pipe[0], .events = POLLIN}};
+        struct pollfd pf[2] = {{.fd = c, .events = POLLIN},
+                               {.fd = p->stop_pipe[0], .events = POLLIN}};
         if (poll(pf, 2, 30000) <= 0 || pf[1].revents)
             return;
         ssize_t n = read(c, p->last_request + len, sizeof(p->last_request) - 1 - len);
@@ -76,7 +77,8 @@ PEER_UNUSED static void *peer_main(void *arg)
 {
     struct peer *p = arg;
     for (;;) {
-        struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN}, {.fd = p->stop_pipe[0], .events = POLLIN}};
+        struct pollfd pf[2] = {{.fd = p->fd, .events = POLLIN},
+                               {.fd = p->stop_pipe[0], .events = POLLIN}};
         if (poll(pf, 2, -1) <= 0 || pf[1].revents)
             break;
         int c = accept(p->fd, NULL, NULL);

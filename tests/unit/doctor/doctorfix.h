@@ -66,7 +66,7 @@ FIX_UNUSED static const struct check_result *fix_find(const struct fix *f, const
 /* The result with this id and status; the test fails (naming both) when
  * it is absent or has another status. */
 FIX_UNUSED static const struct check_result *fix_expect(const struct fix *f, const char *id,
-                                             enum check_status st)
+                                                        enum check_status st)
 {
     const struct check_result *c = fix_find(f, id);
     if (!c) {

@@ -18,25 +18,22 @@ static void names_are_read_from_postgres_messages(void **state)
 {
     (void)state;
     char name[64];
-    assert_int_equal(doc_sql_error_name("column \"vin\" does not exist", "column ", name,
-                                        sizeof(name)),
-                     0);
+    assert_int_equal(
+        doc_sql_error_name("column \"vin\" does not exist", "column ", name, sizeof(name)), 0);
     assert_string_equal(name, "vin");
-    assert_int_equal(doc_sql_error_name("column f.vin does not exist", "column ", name,
-                                        sizeof(name)),
-                     0);
+    assert_int_equal(
+        doc_sql_error_name("column f.vin does not exist", "column ", name, sizeof(name)), 0);
     assert_string_equal(name, "f.vin");
-    assert_int_equal(doc_sql_error_name("relation \"trucks\" does not exist", "relation ", name,
-                                        sizeof(name)),
-                     0);
+    assert_int_equal(
+        doc_sql_error_name("relation \"trucks\" does not exist", "relation ", name, sizeof(name)),
+        0);
     assert_string_equal(name, "trucks");
     assert_int_equal(doc_sql_error_name("permission denied for table incidents",
                                         "permission denied for table ", name, sizeof(name)),
                      0);
     assert_string_equal(name, "incidents");
-    assert_int_equal(doc_sql_error_name("syntax error at or near \"FROM\"", "column ", name,
-                                        sizeof(name)),
-                     -1);
+    assert_int_equal(
+        doc_sql_error_name("syntax error at or near \"FROM\"", "column ", name, sizeof(name)), -1);
 }
 
 static void a_missing_column_names_the_key_to_change(void **state)

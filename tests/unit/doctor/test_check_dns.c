@@ -17,8 +17,8 @@ static void missing_inputs_are_named(void **state)
     fix_init(&f, "GRAFANA_DOMAIN=monitoring.ecotrans.eu\nSERVER_F_PUBLIC_IP=\n");
     doc_check_dns(&f.d);
     const struct check_result *c = fix_expect(&f, "dns.grafana-domain", CHECK_FAIL);
-    assert_string_equal(c->detail,
-                        "cannot check: SERVER_F_PUBLIC_IP is empty in /nonexistent/doctor-unit.env");
+    assert_string_equal(
+        c->detail, "cannot check: SERVER_F_PUBLIC_IP is empty in /nonexistent/doctor-unit.env");
     assert_contains(c->fix, ".env.example");
     fix_free(&f);
 }

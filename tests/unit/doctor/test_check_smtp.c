@@ -191,9 +191,8 @@ static void no_starttls_offered_means_a_clear_password_refused(void **state)
 static void a_refusing_greeting_stops_the_session(void **state)
 {
     (void)state;
-    struct smtp_script s = {.greeting = "554 5.7.1 no service for you\r\n",
-                            .ehlo_caps = "",
-                            .auth_reply = ""};
+    struct smtp_script s = {
+        .greeting = "554 5.7.1 no service for you\r\n", .ehlo_caps = "", .auth_reply = ""};
     struct peer p;
     struct fix f;
     run(&f, &s, &p, "none");
@@ -209,8 +208,7 @@ static void a_refusing_greeting_stops_the_session(void **state)
 static void implicit_tls_against_a_plain_server_says_what_465_expects(void **state)
 {
     (void)state;
-    struct smtp_script s = {
-        .greeting = "220 plain ESMTP\r\n", .ehlo_caps = "", .auth_reply = ""};
+    struct smtp_script s = {.greeting = "220 plain ESMTP\r\n", .ehlo_caps = "", .auth_reply = ""};
     struct peer p;
     struct fix f;
     run(&f, &s, &p, "tls");

@@ -17,8 +17,9 @@
         "{" labels "},\"value\":[1700000000," value "]}]}}"
 #define EMPTY_VEC HDR "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}"
 #define TARGET(job, health, err)                                                                   \
-    "{\"labels\":{\"job\":\"" job "\",\"server\":\"A\",\"instance\":\"a:9100\"},\"health\":\"" health \
-    "\",\"lastError\":\"" err "\"}"
+    "{\"labels\":{\"job\":\"" job                                                                  \
+    "\",\"server\":\"A\",\"instance\":\"a:9100\"},\"health\":\"" health "\",\"lastError\":\"" err  \
+    "\"}"
 
 static int degraded;
 
@@ -27,9 +28,9 @@ static const char *stack(const char *rq)
     if (!strncmp(rq, "GET /-/ready ", 13))
         return HDR "Prometheus Server is Ready.\n";
     if (strstr(rq, "GET /api/v1/targets"))
-        return degraded ? HDR "{\"status\":\"success\",\"data\":{\"activeTargets\":[" TARGET(
-                              "node", "up", "") "," TARGET("node", "down",
-                                                           "connection refused") "]}}"
+        return degraded ? HDR
+                   "{\"status\":\"success\",\"data\":{\"activeTargets\":[" TARGET(
+                       "node", "up", "") "," TARGET("node", "down", "connection refused") "]}}"
                         : HDR "{\"status\":\"success\",\"data\":{\"activeTargets\":[" TARGET(
                               "node", "up", "") "," TARGET("cadvisor", "up", "") "]}}";
     if (strstr(rq, "GET /api/v1/alertmanagers"))
@@ -133,7 +134,8 @@ static void no_stack_running_is_one_skip_unless_asked_for(void **state)
                         "needs Prometheus (see stack.prometheus-ready)");
     assert_contains(fix_expect(&f, "stack.alertmanager", CHECK_FAIL)->fix,
                     "docker compose up -d alertmanager");
-    assert_contains(fix_expect(&f, "stack.grafana", CHECK_FAIL)->fix, "docker compose up -d grafana");
+    assert_contains(fix_expect(&f, "stack.grafana", CHECK_FAIL)->fix,
+                    "docker compose up -d grafana");
     fix_free(&f);
     close(hold);
 }

@@ -18,8 +18,7 @@
     "node_uname_info{nodename=\"a\"} 1\n"                                                          \
     "node_exporter_build_info{version=\"1.5.0\"} 1\n"                                              \
     "node_load1 0.25\n"
-#define OTHER_METRICS                                                                              \
-    "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nprocess_cpu_seconds_total 3\n"
+#define OTHER_METRICS "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nprocess_cpu_seconds_total 3\n"
 #define NOT_FOUND "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 static char inv_path[64];

@@ -33,9 +33,10 @@ static void the_status_code_is_returned_and_the_request_is_plain(void **state)
     assert_int_equal(qe_probe(&a, "/readyz", 10, err, sizeof(err)), 200);
     peer_stop(&p);
     char want[128];
-    snprintf(want, sizeof(want),
-             "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nUser-Agent: queue-exporter-probe\r\n\r\n",
-             p.port);
+    snprintf(
+        want, sizeof(want),
+        "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1:%d\r\nUser-Agent: queue-exporter-probe\r\n\r\n",
+        p.port);
     assert_string_equal(p.last_request, want);
 }
 
