@@ -24,7 +24,6 @@ static void with_server(struct fix *f, int port, const char *sslmode, const char
              "password=qe-unit-password sslmode=require'\n%s",
              port, sslmode, port, extra);
     fix_init(f, env);
-    f->opt.timeout = 5;
     doc_check_supabase(&f->d);
 }
 

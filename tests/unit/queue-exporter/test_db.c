@@ -162,7 +162,7 @@ static void a_refused_connection_is_reported_and_not_counted(void **state)
     struct qe_db *db = qe_db_new(&cfg, dsn, err, sizeof(err));
     assert_non_null(db);
     struct qe_queue_stats stats[QE_MAX_QUEUES];
-    assert_int_equal(qe_db_collect(db, 5, stats, err, sizeof(err)), -1);
+    assert_int_equal(qe_db_collect(db, 60, stats, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "cannot connect to the database: "));
     assert_non_null(strstr(err, "refused"));
     assert_int_equal(qe_db_connects(db), 0);

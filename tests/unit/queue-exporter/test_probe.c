@@ -30,7 +30,7 @@ static void the_status_code_is_returned_and_the_request_is_plain(void **state)
     peer_start(&p, PEER_REPLY, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n");
     struct listen_addr a = addr("127.0.0.1", p.port);
     char err[256] = "";
-    assert_int_equal(qe_probe(&a, "/readyz", 10, err, sizeof(err)), 200);
+    assert_int_equal(qe_probe(&a, "/readyz", 30, err, sizeof(err)), 200);
     peer_stop(&p);
     char want[128];
     snprintf(
@@ -47,7 +47,7 @@ static void an_unready_exporter_gives_its_status(void **state)
     peer_start(&p, PEER_REPLY, "HTTP/1.1 503 Service Unavailable\r\n\r\nnot ready\n");
     struct listen_addr a = addr("127.0.0.1", p.port);
     char err[256];
-    assert_int_equal(qe_probe(&a, "/readyz", 10, err, sizeof(err)), 503);
+    assert_int_equal(qe_probe(&a, "/readyz", 30, err, sizeof(err)), 503);
     peer_stop(&p);
 }
 
@@ -58,7 +58,7 @@ static void a_wildcard_listener_is_reached_through_loopback(void **state)
     peer_start(&p, PEER_REPLY, "HTTP/1.0 204 No Content\r\n\r\n");
     struct listen_addr a = addr("0.0.0.0", p.port);
     char err[256];
-    assert_int_equal(qe_probe(&a, "/healthz", 10, err, sizeof(err)), 204);
+    assert_int_equal(qe_probe(&a, "/healthz", 30, err, sizeof(err)), 204);
     peer_stop(&p);
     assert_non_null(strstr(p.last_request, "Host: 127.0.0.1:"));
 }
@@ -70,14 +70,14 @@ static void something_else_on_the_port_is_not_http(void **state)
     peer_start(&p, PEER_GREET, "SSH-2.0-OpenSSH_9.2\r\n");
     struct listen_addr a = addr("127.0.0.1", p.port);
     char err[256], want[128];
-    assert_int_equal(qe_probe(&a, "/healthz", 10, err, sizeof(err)), -1);
+    assert_int_equal(qe_probe(&a, "/healthz", 30, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "127.0.0.1:%d answered something that is not HTTP", p.port);
     assert_string_equal(err, want);
     peer_stop(&p);
     /* A status outside 100-599 is not HTTP either. */
     peer_start(&p, PEER_REPLY, "HTTP/1.1 999 Nope\r\n\r\n");
     a = addr("127.0.0.1", p.port);
-    assert_int_equal(qe_probe(&a, "/healthz", 10, err, sizeof(err)), -1);
+    assert_int_equal(qe_probe(&a, "/healthz", 30, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "answered something that is not HTTP"));
     peer_stop(&p);
 }
@@ -102,7 +102,7 @@ static void a_refused_port_and_a_long_path_are_named(void **state)
     int port = refused_port(&hold);
     struct listen_addr a = addr("127.0.0.1", port);
     char err[256], want[128];
-    assert_int_equal(qe_probe(&a, "/healthz", 10, err, sizeof(err)), -1);
+    assert_int_equal(qe_probe(&a, "/healthz", 30, err, sizeof(err)), -1);
     snprintf(want, sizeof(want), "connect to 127.0.0.1:%d: Connection refused", port);
     assert_string_equal(err, want);
     close(hold);
@@ -114,7 +114,7 @@ static void a_refused_port_and_a_long_path_are_named(void **state)
     memset(path, 'a', sizeof(path) - 1);
     path[0] = '/';
     path[sizeof(path) - 1] = '\0';
-    assert_int_equal(qe_probe(&a, path, 10, err, sizeof(err)), -1);
+    assert_int_equal(qe_probe(&a, path, 30, err, sizeof(err)), -1);
     assert_string_equal(err, "probe path too long");
     peer_stop(&p);
 }
