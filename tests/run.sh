@@ -120,6 +120,8 @@ for t in tests/engine/test_*.sh; do
     { [ -f "$t" ] && selected "$t"; } || continue
     part "engine: the production stack on a container engine"
     PORT_BASE=${TEST_PORT_BASE:-29000} TAP_TIMEOUT=2400 run_tap "$t" bash "$t"
+    # Nothing of the engine is left (processes, directories, namespace, containers, volumes).
+    PORT_BASE=${TEST_PORT_BASE:-29000} run_tap "engine clean-up leaves nothing behind" bash tests/engine/stop-check.sh
     grep -h '# SKIP' "$LOGDIR/$(echo "$t" | tr '/' '_').log"
 done
 
