@@ -151,6 +151,25 @@ static void dry_run_to_an_unwritable_path_fails(void **state)
     assert_int_equal(o.delivered, 0);
 }
 
+/* The bound the daemon's health check holds a run to: every deadline
+ * added up, so a run that keeps them is never declared hung. */
+static void run_limit_adds_every_deadline(void **state)
+{
+    (void)state;
+    struct config c;
+    memset(&c, 0, sizeof(c));
+    c.db_timeout_s = 10;
+    c.smtp_attempts = 1;
+    c.smtp_backoff_s = 60;
+    /* 12 requests x 30 s + 10 s database + 60 s slack + one 120 s attempt */
+    assert_true(dr_run_limit_s(&c) == 360 + 10 + 60 + 120);
+    c.smtp_attempts = 3; /* + two more attempts, after 60 s and 120 s of backoff */
+    assert_true(dr_run_limit_s(&c) == 550 + 2 * 120 + 60 + 120);
+    c.smtp_attempts = 12; /* the backoff is capped at 15 min */
+    double limit = dr_run_limit_s(&c);
+    assert_true(limit > 900 * 5 && limit < 430 + 12 * 120 + 11 * 900 + 1);
+}
+
 int main(void)
 {
     dr_schedule_use_tz("Europe/Paris");
@@ -161,6 +180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(stop_request_keeps_the_report_back, setup, teardown),
         cmocka_unit_test_setup_teardown(dry_run_writes_the_html, setup, teardown),
         cmocka_unit_test_setup_teardown(dry_run_to_an_unwritable_path_fails, setup, teardown),
+        cmocka_unit_test(run_limit_adds_every_deadline),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     http_global_cleanup();
