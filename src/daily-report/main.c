@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "cancel.h"
-#include "cli.h"
 #include "chart.h"
+#include "cli.h"
 #include "fmt.h"
 #include "httpclient.h"
 #include "listenaddr.h"

@@ -48,12 +48,13 @@ mirror() {
             echo "FAIL exemption of $path: the reason is missing or too short"
             rc=1
         fi
-        for p in $(grep -oE 'tests/[A-Za-z0-9_./*-]+\.(sh|c)' <<<"$reason"); do
+        while IFS= read -r p; do
+            [ -n "$p" ] || continue
             if ! compgen -G "$root/$p" >/dev/null; then
                 echo "FAIL exemption of $path: it names $p, which does not exist"
                 rc=1
             fi
-        done
+        done < <(grep -oE 'tests/[A-Za-z0-9_./*-]+\.(sh|c)' <<<"$reason")
     done
     return "$rc"
 }

@@ -29,10 +29,10 @@ struct fake_smtp {
     const char *reply[FAKE_SMTP_MAX_REPLIES]; /* RCPT TO answer per connection */
     pthread_mutex_t mu;                       /* guards what follows */
     int connections;
-    int delivered;        /* messages accepted (DATA ended with 250) */
-    char mail_from[256];  /* of the last connection */
-    char rcpt_to[1024];   /* of the last connection, "<a>,<b>" */
-    char *data;           /* last accepted message, dot-unstuffed, CRLF kept */
+    int delivered;       /* messages accepted (DATA ended with 250) */
+    char mail_from[256]; /* of the last connection */
+    char rcpt_to[1024];  /* of the last connection, "<a>,<b>" */
+    char *data;          /* last accepted message, dot-unstuffed, CRLF kept */
     size_t data_len;
 };
 
@@ -49,8 +49,7 @@ static void fake_smtp_say(int fd, const char *s)
 }
 
 /* One command line (without CRLF); returns 0 to go on, -1 to hang up. */
-static int fake_smtp_command(struct fake_smtp *f, int fd, int conn, const char *line,
-                             int *in_data)
+static int fake_smtp_command(struct fake_smtp *f, int fd, int conn, const char *line, int *in_data)
 {
     if (strncasecmp(line, "EHLO", 4) == 0 || strncasecmp(line, "HELO", 4) == 0) {
         fake_smtp_say(fd, "250 fake.test\r\n");

@@ -226,9 +226,16 @@ static void stop_request_abandons_the_connection(void **state)
 int main(void)
 {
     /* The tests set every connection parameter themselves. */
-    const char *pgvars[] = {"PGHOST",     "PGPORT",    "PGUSER",        "PGPASSWORD",
-                            "PGSSLMODE",  "PGDATABASE", "PGCONNECT_TIMEOUT", "PGSERVICE",
-                            "PGPASSFILE", "PGSSLROOTCERT"};
+    const char *pgvars[] = {"PGHOST",
+                            "PGPORT",
+                            "PGUSER",
+                            "PGPASSWORD",
+                            "PGSSLMODE",
+                            "PGDATABASE",
+                            "PGCONNECT_TIMEOUT",
+                            "PGSERVICE",
+                            "PGPASSFILE",
+                            "PGSSLROOTCERT"};
     for (size_t i = 0; i < sizeof(pgvars) / sizeof(pgvars[0]); i++)
         unsetenv(pgvars[i]);
     ct_defaults(&ref);

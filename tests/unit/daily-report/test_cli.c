@@ -44,9 +44,9 @@ static void no_option_is_the_daemon(void **state)
     assert_null(cli.out);
     assert_null(cli.listen);
     assert_null(cli.state_file);
-    assert_int_equal(parse("--metrics-listen", "0.0.0.0:9201", "--state-file", "/var/lib/dr/s",
-                           NULL),
-                     DR_CLI_RUN);
+    assert_int_equal(
+        parse("--metrics-listen", "0.0.0.0:9201", "--state-file", "/var/lib/dr/s", NULL),
+        DR_CLI_RUN);
     assert_string_equal(cli.listen, "0.0.0.0:9201");
     assert_string_equal(cli.state_file, "/var/lib/dr/s");
     assert_int_equal(parse("--metrics-listen=127.0.0.1:1", NULL), DR_CLI_RUN);
@@ -118,8 +118,9 @@ static void help_and_version(void **state)
     dr_cli_usage(f);
     fclose(f);
     assert_true(strncmp(buf, "usage: daily-report ", 20) == 0);
-    const char *documented[] = {"--once", "--dry-run --out", "--healthcheck", "--metrics-listen",
-                                "--state-file", "REPORT_TIME", "REPORT_TO", "Exit status"};
+    const char *documented[] = {"--once",           "--dry-run --out", "--healthcheck",
+                                "--metrics-listen", "--state-file",    "REPORT_TIME",
+                                "REPORT_TO",        "Exit status"};
     for (size_t i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
         if (!strstr(buf, documented[i]))
             fail_msg("--help does not mention %s", documented[i]);
@@ -128,8 +129,8 @@ static void help_and_version(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(no_option_is_the_daemon),   cmocka_unit_test(each_mode),
-        cmocka_unit_test(modes_exclude_each_other),  cmocka_unit_test(dry_run_and_out_go_together),
+        cmocka_unit_test(no_option_is_the_daemon),    cmocka_unit_test(each_mode),
+        cmocka_unit_test(modes_exclude_each_other),   cmocka_unit_test(dry_run_and_out_go_together),
         cmocka_unit_test(strays_and_unknown_options), cmocka_unit_test(help_and_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,8 +25,8 @@
 #define AT 1795762800
 
 /* What the stand-in answers; set by each test. */
-static int many_servers;   /* 60 servers instead of B and F */
-static int no_up_series;   /* up{job="node"} has no series */
+static int many_servers;    /* 60 servers instead of B and F */
+static int no_up_series;    /* up{job="node"} has no series */
 static int no_queue_series; /* supabase_queue_depth has no series */
 
 static void vec_begin(struct strbuf *b)
@@ -127,8 +127,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         status = 404;
         sb_puts(&b, "not found");
     }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     sb_free(&b);
@@ -184,7 +183,7 @@ static void figures_land_on_their_rows(void **state)
     assert_string_equal(f->name, "F");
     assert_int_equal(f->up, 1);
     assert_true(f->cpu == 12.5 && f->cpu_max == 40);
-    assert_true(f->ram == 70 && f->ram_max == 70); /* never below the current value */
+    assert_true(f->ram == 70 && f->ram_max == 70);   /* never below the current value */
     assert_true(f->disk == 81 && f->disk_max == 81); /* no maximum: the current value */
 
     assert_int_equal(r.nqueues, 2);

@@ -134,8 +134,8 @@ static void empty_fleet_has_no_percentage(void **state)
     sb_reset(&b);
     dr_render_text(&r, &b);
     assert_non_null(strstr(sb_str(&b), "  GPS coverage: 5 of unavailable: table fleet_positions "
-                                        "does not exist vehicles reported in the last 10 min "
-                                        "(n/a)\n"));
+                                       "does not exist vehicles reported in the last 10 min "
+                                       "(n/a)\n"));
     sb_free(&b);
     dr_report_free(&r);
 }

@@ -193,12 +193,10 @@ static void watcher_timeline(void **state)
     char reply[512];
 
     assert_int_equal(post(NULL, WATCHDOG, reply, sizeof(reply)), 401);
-    assert_int_equal(post("Authorization: Bearer wrong-token-0000000", WATCHDOG, reply,
-                          sizeof(reply)),
-                     401);
-    assert_int_equal(post("Authorization: Bearer " TOKEN, "{\"version\":\"4\"}", reply,
-                          sizeof(reply)),
-                     400);
+    assert_int_equal(
+        post("Authorization: Bearer wrong-token-0000000", WATCHDOG, reply, sizeof(reply)), 401);
+    assert_int_equal(
+        post("Authorization: Bearer " TOKEN, "{\"version\":\"4\"}", reply, sizeof(reply)), 400);
     assert_true(strncmp(reply, "not a heartbeat: ", 17) == 0);
 
     /* No heartbeat for longer than the grace: the alert, on the retry. */
@@ -214,8 +212,7 @@ static void watcher_timeline(void **state)
     time_t first = time(NULL);
     int beats = 0;
     for (int i = 0; i < WAIT_LIMIT_S * 5 && delivered() < 2; i++) {
-        assert_int_equal(post("Authorization: Bearer " TOKEN, WATCHDOG, reply, sizeof(reply)),
-                         200);
+        assert_int_equal(post("Authorization: Bearer " TOKEN, WATCHDOG, reply, sizeof(reply)), 200);
         assert_string_equal(reply, "heartbeat recorded\n");
         beats++;
         sleep_ms(200);

@@ -29,12 +29,12 @@ static void every_variable_read_is_declared_once(void **state)
     (void)state;
     /* What settings.c reads (SMTP_PASSWORD only to refuse it: secrets come
      * from files), as docs/watcher.md lists them. */
-    const char *read[] = {"WATCHER_LISTEN",     "WATCHER_TOKEN_FILE", "WATCHER_CLUSTER",
-                          "WATCHER_WATCHED",    "WATCHER_GRACE",      "WATCHER_REMIND",
-                          "WATCHER_STEADY",     "WATCHER_STATE_FILE", "WATCHER_SMTP_BACKOFF_SECONDS",
-                          "SMTP_HOST",          "SMTP_TLS",           "SMTP_PORT",
-                          "SMTP_USER",          "SMTP_PASSWORD_FILE", "SMTP_CA_FILE",
-                          "SMTP_FROM",          "ALERT_EMAIL_TO"};
+    const char *read[] = {"WATCHER_LISTEN",  "WATCHER_TOKEN_FILE", "WATCHER_CLUSTER",
+                          "WATCHER_WATCHED", "WATCHER_GRACE",      "WATCHER_REMIND",
+                          "WATCHER_STEADY",  "WATCHER_STATE_FILE", "WATCHER_SMTP_BACKOFF_SECONDS",
+                          "SMTP_HOST",       "SMTP_TLS",           "SMTP_PORT",
+                          "SMTP_USER",       "SMTP_PASSWORD_FILE", "SMTP_CA_FILE",
+                          "SMTP_FROM",       "ALERT_EMAIL_TO"};
     const size_t n = sizeof(read) / sizeof(read[0]);
     assert_string_equal(wd_env_table.program, "watcher");
     assert_int_equal(wd_env_table.n, n);
