@@ -26,6 +26,7 @@
 
 #include "business.h"
 #include "cancel.h"
+#include "loopback.h"
 
 enum peer_mode { PEER_SILENT, PEER_NO_TLS_THEN_AUTH_FAIL };
 
@@ -105,13 +106,9 @@ static int peer_start(enum peer_mode mode)
 {
     memset(&peer, 0, sizeof(peer));
     peer.mode = mode;
-    peer.ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    if (peer.ls < 0 || bind(peer.ls, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        listen(peer.ls, 4) != 0 || getsockname(peer.ls, (struct sockaddr *)&a, &alen) != 0)
+    peer.ls = loopback_socket(1, &peer.port);
+    if (peer.ls < 0)
         return -1;
-    peer.port = ntohs(a.sin_port);
     return pthread_create(&peer.thread, NULL, peer_main, NULL);
 }
 
@@ -145,14 +142,11 @@ static void bad_dsn_is_named_without_its_password(void **state)
 static void refused_connection(void **state)
 {
     (void)state;
-    int s = socket(AF_INET, SOCK_STREAM, 0); /* bound, not listening */
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+    unsigned port;
+    int s = loopback_socket(0, &port); /* bound, not listening */
+    assert_true(s >= 0);
     char dsn[128], err[512];
-    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report password=pw-9",
-             (unsigned)ntohs(a.sin_port));
+    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report password=pw-9", port);
     assert_int_equal(fetch(dsn, 5, err, sizeof(err)), -1);
     close(s);
     assert_true(strncmp(err, "Supabase: cannot connect: ", 26) == 0);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "loopback.h"
 
 static int stop;
 static int calls;
@@ -59,14 +60,11 @@ static int stop_on_second_call(void)
 static void pending_stop_aborts_a_hanging_transfer(void **state)
 {
     (void)state;
-    int ls = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(ls, 4), 0); /* accepts (kernel backlog), never answers */
-    assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &alen), 0);
+    unsigned port;
+    int ls = loopback_socket(1, &port); /* accepts (kernel backlog), never answers */
+    assert_true(ls >= 0);
     char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)ntohs(a.sin_port));
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
 
     calls = 0;
     dr_cancel_set_check(stop_on_second_call);

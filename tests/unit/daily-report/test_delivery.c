@@ -16,6 +16,7 @@
 #include "cancel.h"
 #include "delivery.h"
 #include "fakesmtp.h"
+#include "smtpconfig.h"
 
 static const char MSG[] = "From: Monitoring <report@example.eu>\r\n"
                           "To: ops@example.eu\r\n"
@@ -40,16 +41,9 @@ static int setup(void **state)
     (void)state;
     if (fake_smtp_start(&smtp) != 0)
         return -1;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.smtp_host = "127.0.0.1";
-    cfg.smtp_port = (int)smtp.port;
-    cfg.smtp_tls = SMTP_TLS_NONE;
-    cfg.from_addr = (char *)"report@example.eu";
-    cfg.rcpt[0] = (char *)"ops@example.eu";
+    smtp_config(&cfg, smtp.port, 3, 30);
     cfg.rcpt[1] = (char *)"boss@example.eu";
     cfg.nrcpt = 2;
-    cfg.smtp_attempts = 3;
-    cfg.smtp_backoff_s = 30;
     nwaits = 0;
     stop_in_wait = 0;
     dr_cancel_set_check(NULL);
@@ -146,15 +140,10 @@ static void stop_during_the_wait_ends_the_retries(void **state)
     assert_int_equal(smtp.delivered, 0);
 }
 
-static int always(void)
-{
-    return 1;
-}
-
 static void stop_before_delivery_sends_nothing(void **state)
 {
     (void)state;
-    dr_cancel_set_check(always);
+    dr_cancel_set_check(stop_now);
     int attempts = -1;
     char err[512];
     assert_int_equal(deliver(&attempts, err, sizeof(err)), -1);
@@ -168,12 +157,10 @@ static void stop_before_delivery_sends_nothing(void **state)
 static void unreachable_server_is_temporary(void **state)
 {
     (void)state;
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-    cfg.smtp_port = ntohs(a.sin_port);
+    unsigned port;
+    int s = loopback_socket(0, &port);
+    assert_true(s >= 0);
+    cfg.smtp_port = (int)port;
     char err[512];
     assert_int_equal(dr_send_once(&cfg, MSG, strlen(MSG), err, sizeof(err)), SMTP_TEMPORARY);
     char where[64];

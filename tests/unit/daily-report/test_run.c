@@ -21,6 +21,7 @@
 #include "httpclient.h"
 #include "run.h"
 #include "schedule.h"
+#include "smtpconfig.h"
 
 static struct fake_smtp smtp;
 static struct config cfg;
@@ -37,16 +38,7 @@ static int setup(void **state)
     (void)state;
     if (fake_smtp_start(&smtp) != 0)
         return -1;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.smtp_host = "127.0.0.1";
-    cfg.smtp_port = (int)smtp.port;
-    cfg.smtp_tls = SMTP_TLS_NONE;
-    cfg.from_header = "Monitoring <report@example.eu>";
-    cfg.from_addr = (char *)"report@example.eu";
-    cfg.rcpt[0] = (char *)"ops@example.eu";
-    cfg.nrcpt = 1;
-    cfg.smtp_attempts = 2;
-    cfg.smtp_backoff_s = 1;
+    smtp_config(&cfg, smtp.port, 2, 1);
     snprintf(dir, sizeof(dir), "/tmp/test_dr_run_XXXXXX");
     return mkdtemp(dir) ? 0 : -1;
 }
@@ -103,15 +95,10 @@ static void refused_report_is_not_sent(void **state)
     assert_int_equal(smtp.delivered, 0);
 }
 
-static int always(void)
-{
-    return 1;
-}
-
 static void stop_request_keeps_the_report_back(void **state)
 {
     (void)state;
-    dr_cancel_set_check(always);
+    dr_cancel_set_check(stop_now);
     struct run_outcome o;
     assert_int_equal(dr_run_send(&cfg, no_wait, &o), RUN_NOT_SENT);
     assert_int_equal(o.delivered, 0);

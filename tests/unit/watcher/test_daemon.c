@@ -139,13 +139,10 @@ static int load_settings(unsigned port)
  * takes it in between, the watcher exits at once and we try another. */
 static unsigned free_port(void)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
     unsigned port = 0;
-    if (bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(s, (struct sockaddr *)&a, &alen) == 0)
-        port = ntohs(a.sin_port);
+    int s = loopback_socket(0, &port);
+    if (s < 0)
+        return 0;
     close(s);
     return port;
 }
