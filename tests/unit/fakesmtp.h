@@ -8,6 +8,8 @@
 #ifndef TESTS_UNIT_FAKESMTP_H
 #define TESTS_UNIT_FAKESMTP_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -16,8 +18,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "loopback.h"
 
 #define FAKE_SMTP_MAX_REPLIES 8
 
@@ -168,9 +168,13 @@ static int fake_smtp_start(struct fake_smtp *f)
 {
     memset(f, 0, sizeof(*f));
     pthread_mutex_init(&f->mu, NULL);
-    f->ls = loopback_socket(1, &f->port);
-    if (f->ls < 0)
+    f->ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    if (f->ls < 0 || bind(f->ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(f->ls, 8) != 0 ||
+        getsockname(f->ls, (struct sockaddr *)&a, &alen) != 0)
         return -1;
+    f->port = ntohs(a.sin_port);
     return pthread_create(&f->thread, NULL, fake_smtp_main, f) == 0 ? 0 : -1;
 }
 

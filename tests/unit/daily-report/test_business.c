@@ -12,112 +12,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <arpa/inet.h>
 #include <cmocka.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "business.h"
 #include "cancel.h"
-#include "loopback.h"
+#include "peer.h"
 
-enum peer_mode { PEER_SILENT, PEER_NO_TLS_THEN_AUTH_FAIL };
+/* An ErrorResponse as PostgreSQL sends it for a wrong password; the
+ * string's own NUL ends the field list. */
+static const char AUTH_FAILED[] = "E\0\0\0\x4c" /* length 76: itself and the fields */
+                                  "SFATAL\0VFATAL\0C28P01\0"
+                                  "Mpassword authentication failed for user \"report\"\0";
 
-static struct {
-    int ls;
-    unsigned port;
-    enum peer_mode mode;
-    atomic_int stop;
-    atomic_int accepted;
-    pthread_t thread;
-} peer;
-
-static int recv_packet(int fd, unsigned char *buf, size_t bufsz)
-{
-    size_t have = 0;
-    while (have < 4 || have < (size_t)ntohl(*(uint32_t *)buf)) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0) {
-            if (atomic_load(&peer.stop))
-                return -1;
-            continue;
-        }
-        ssize_t n = recv(fd, buf + have, bufsz - have, 0);
-        if (n <= 0)
-            return -1;
-        have += (size_t)n;
-    }
-    return 0;
-}
-
-/* An ErrorResponse as PostgreSQL sends it for a wrong password. */
-static void send_auth_failure(int fd)
-{
-    static const char fields[] = "SFATAL\0VFATAL\0C28P01\0"
-                                 "Mpassword authentication failed for user \"report\"\0";
-    unsigned char msg[256];
-    size_t flen = sizeof(fields); /* includes the terminating NUL of the list */
-    uint32_t len = htonl((uint32_t)(4 + flen));
-    msg[0] = 'E';
-    memcpy(msg + 1, &len, 4);
-    memcpy(msg + 5, fields, flen);
-    (void)send(fd, msg, 5 + flen, MSG_NOSIGNAL);
-}
-
-static void *peer_main(void *arg)
-{
-    (void)arg;
-    int fd = -1;
-    while (!atomic_load(&peer.stop) && fd < 0) {
-        struct pollfd p = {peer.ls, POLLIN, 0};
-        if (poll(&p, 1, 100) > 0)
-            fd = accept(peer.ls, NULL, NULL);
-    }
-    if (fd < 0)
-        return NULL;
-    atomic_store(&peer.accepted, 1);
-    unsigned char buf[4096];
-    if (peer.mode == PEER_NO_TLS_THEN_AUTH_FAIL && recv_packet(fd, buf, sizeof(buf)) == 0) {
-        if (ntohl(*(uint32_t *)(buf + 4)) == 80877103) { /* SSLRequest */
-            (void)send(fd, "N", 1, MSG_NOSIGNAL);
-            if (recv_packet(fd, buf, sizeof(buf)) != 0)
-                goto out;
-        }
-        send_auth_failure(fd);
-    }
-    while (!atomic_load(&peer.stop)) { /* silent: hold the connection open */
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 100) > 0 && recv(fd, buf, sizeof(buf), 0) <= 0)
-            break;
-    }
-out:
-    close(fd);
-    return NULL;
-}
-
-static int peer_start(enum peer_mode mode)
-{
-    memset(&peer, 0, sizeof(peer));
-    peer.mode = mode;
-    peer.ls = loopback_socket(1, &peer.port);
-    if (peer.ls < 0)
-        return -1;
-    return pthread_create(&peer.thread, NULL, peer_main, NULL);
-}
-
-static void peer_stop(void)
-{
-    atomic_store(&peer.stop, 1);
-    pthread_join(peer.thread, NULL);
-    close(peer.ls);
-}
+static struct peer peer;
 
 static struct contract ref;
 static struct business biz;
@@ -142,13 +52,12 @@ static void bad_dsn_is_named_without_its_password(void **state)
 static void refused_connection(void **state)
 {
     (void)state;
-    unsigned port;
-    int s = loopback_socket(0, &port); /* bound, not listening */
-    assert_true(s >= 0);
+    int hold;
+    int port = refused_port(&hold);
     char dsn[128], err[512];
-    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report password=pw-9", port);
+    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=app user=report password=pw-9", port);
     assert_int_equal(fetch(dsn, 5, err, sizeof(err)), -1);
-    close(s);
+    close(hold);
     assert_true(strncmp(err, "Supabase: cannot connect: ", 26) == 0);
     assert_non_null(strstr(err, "Connection refused"));
     assert_null(strchr(err, '\n'));
@@ -160,12 +69,12 @@ static void refused_connection(void **state)
 static void silent_server_costs_the_deadline(void **state)
 {
     (void)state;
-    assert_int_equal(peer_start(PEER_SILENT), 0);
+    peer_start(&peer, PEER_SILENT, NULL);
     char dsn[128], err[512];
-    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report", peer.port);
+    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=app user=report", peer.port);
     assert_int_equal(fetch(dsn, 1, err, sizeof(err)), -1);
-    peer_stop();
-    assert_int_equal(atomic_load(&peer.accepted), 1);
+    peer_stop(&peer);
+    assert_int_equal(peer.accepted, 1);
     assert_string_equal(err, "Supabase: cannot connect within 1 s: no connection within the "
                              "deadline (every host and address together)");
 }
@@ -173,11 +82,11 @@ static void silent_server_costs_the_deadline(void **state)
 static void server_without_tls_is_refused(void **state)
 {
     (void)state;
-    assert_int_equal(peer_start(PEER_NO_TLS_THEN_AUTH_FAIL), 0);
+    peer_start(&peer, PEER_RAW, "N"); /* the answer to SSLRequest: no TLS here */
     char dsn[128], err[512];
-    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report", peer.port);
+    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=app user=report", peer.port);
     assert_int_equal(fetch(dsn, 10, err, sizeof(err)), -1);
-    peer_stop();
+    peer_stop(&peer);
     assert_true(strncmp(err, "Supabase: cannot connect: ", 26) == 0);
     assert_non_null(strstr(err, "SSL was required"));
 }
@@ -185,14 +94,14 @@ static void server_without_tls_is_refused(void **state)
 static void login_refusal_reaches_the_report(void **state)
 {
     (void)state;
-    assert_int_equal(peer_start(PEER_NO_TLS_THEN_AUTH_FAIL), 0);
+    peer_start_bytes(&peer, PEER_RAW, AUTH_FAILED, sizeof(AUTH_FAILED));
     char dsn[160], err[512];
     snprintf(dsn, sizeof(dsn),
-             "host=127.0.0.1 port=%u dbname=app user=report password='it\\'s \\\\ secret' "
+             "host=127.0.0.1 port=%d dbname=app user=report password='it\\'s \\\\ secret' "
              "sslmode=disable",
              peer.port);
     assert_int_equal(fetch(dsn, 10, err, sizeof(err)), -1);
-    peer_stop();
+    peer_stop(&peer);
     assert_true(strncmp(err, "Supabase: cannot connect: ", 26) == 0);
     assert_non_null(strstr(err, "password authentication failed for user \"report\""));
     assert_null(strstr(err, "secret"));
@@ -207,13 +116,13 @@ static int always(void)
 static void stop_request_abandons_the_connection(void **state)
 {
     (void)state;
-    assert_int_equal(peer_start(PEER_SILENT), 0);
+    peer_start(&peer, PEER_SILENT, NULL);
     dr_cancel_set_check(always);
     char dsn[128], err[512];
-    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%u dbname=app user=report", peer.port);
+    snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d dbname=app user=report", peer.port);
     assert_int_equal(fetch(dsn, 600, err, sizeof(err)), -1); /* far beyond: only the stop ends it */
     dr_cancel_set_check(NULL);
-    peer_stop();
+    peer_stop(&peer);
     assert_string_equal(err, "Supabase: cannot connect: abandoned: the program is stopping");
 }
 

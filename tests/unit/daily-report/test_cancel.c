@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
-#include "loopback.h"
+#include "peer.h"
 
 static int stop;
 static int calls;
@@ -60,11 +60,10 @@ static int stop_on_second_call(void)
 static void pending_stop_aborts_a_hanging_transfer(void **state)
 {
     (void)state;
-    unsigned port;
-    int ls = loopback_socket(1, &port); /* accepts (kernel backlog), never answers */
-    assert_true(ls >= 0);
+    struct peer silent;
+    peer_start(&silent, PEER_SILENT, NULL); /* reads the request, never answers */
     char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", silent.port);
 
     calls = 0;
     dr_cancel_set_check(stop_on_second_call);
@@ -78,7 +77,7 @@ static void pending_stop_aborts_a_hanging_transfer(void **state)
     assert_true(calls >= 2);
     curl_easy_cleanup(h);
     dr_cancel_set_check(NULL);
-    close(ls);
+    peer_stop(&silent);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include "cancel.h"
 #include "delivery.h"
 #include "fakesmtp.h"
+#include "peer.h"
 #include "smtpconfig.h"
 
 static const char MSG[] = "From: Monitoring <report@example.eu>\r\n"
@@ -157,16 +158,14 @@ static void stop_before_delivery_sends_nothing(void **state)
 static void unreachable_server_is_temporary(void **state)
 {
     (void)state;
-    unsigned port;
-    int s = loopback_socket(0, &port);
-    assert_true(s >= 0);
-    cfg.smtp_port = (int)port;
+    int hold;
+    cfg.smtp_port = refused_port(&hold);
     char err[512];
     assert_int_equal(dr_send_once(&cfg, MSG, strlen(MSG), err, sizeof(err)), SMTP_TEMPORARY);
     char where[64];
     snprintf(where, sizeof(where), "127.0.0.1:%d", cfg.smtp_port);
     assert_non_null(strstr(err, where));
-    close(s);
+    close(hold);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include "fakeenv.h"
 #include "fakesmtp.h"
 #include "httpclient.h"
+#include "peer.h"
 #include "settings.h"
 #include "statefile.h"
 
@@ -139,11 +140,9 @@ static int load_settings(unsigned port)
  * takes it in between, the watcher exits at once and we try another. */
 static unsigned free_port(void)
 {
-    unsigned port = 0;
-    int s = loopback_socket(0, &port);
-    if (s < 0)
-        return 0;
-    close(s);
+    int hold;
+    unsigned port = (unsigned)refused_port(&hold);
+    close(hold);
     return port;
 }
 
