@@ -163,15 +163,15 @@ post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","se
     post_alert '{"alertname":"QueueJobsStuck","severity":"warning","scope":"supabase","server":"supabase","queue":"pending_transcriptions","job":"queue-exporter","instance":"queue-exporter:9200"}' &&
     post_alert '{"alertname":"QueueDatabaseUnreachable","severity":"critical","scope":"supabase","server":"supabase","job":"queue-exporter","instance":"queue-exporter:9200"}' &&
     # External probes: an endpoint of B (down with B), one without a server,
-    # F's own (F's InstanceDown is only its node_exporter), one of C (up).
+    # F's own (F's InstanceDown is only its node_exporter), one of A (up).
     post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","server":"B","probe":"n8n-webhooks","job":"blackbox","module":"http_3","instance":"https://n8n.example.com/healthz"}' &&
     post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","probe":"partner-api","job":"blackbox","module":"http_4","instance":"https://api.example.net/"}' &&
     post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","server":"F","probe":"monitoring","job":"blackbox","module":"http_1","instance":"https://monitoring.ecotrans.eu/login"}' &&
-    post_alert '{"alertname":"EndpointSlow","severity":"warning","scope":"endpoint","server":"C","probe":"shop","job":"blackbox","module":"http_5","instance":"https://shop.example.com/"}' &&
-    # Two certificates of C: the critical one mutes its own warning only.
-    post_alert '{"alertname":"CertificateExpiringSoon","severity":"critical","scope":"endpoint","server":"C","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
-    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"C","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
-    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"C","probe":"shop-api","job":"blackbox","module":"tls","instance":"api.shop.example.com:443"}'
+    post_alert '{"alertname":"EndpointSlow","severity":"warning","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"http_5","instance":"https://shop.example.com/"}' &&
+    # Two certificates of A: the critical one mutes its own warning only.
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"critical","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"A","probe":"shop-api","job":"blackbox","module":"tls","instance":"api.shop.example.com:443"}'
 assert_eq "alerts posted to Alertmanager's API" 0 $?
 
 # Deliveries: group_wait 1s, so everything expected arrives within seconds.
@@ -200,7 +200,7 @@ check "the Supabase queue alert is emailed on its own, under server supabase" ev
 assert_eq "InstanceDown on B mutes the probe of B's endpoint" "suppressed 1 0" "$(probe_state EndpointDown n8n-webhooks)"
 assert_eq "a probe without a server label is never muted" "active 0 0" "$(probe_state EndpointDown partner-api)"
 assert_eq "InstanceDown on F (its node_exporter) does not mute F's endpoint" "active 0 0" "$(probe_state EndpointDown monitoring)"
-assert_eq "the probe of C (up) is not muted by B's InstanceDown" "active 0 0" "$(probe_state EndpointSlow shop)"
+assert_eq "the probe of A (up) is not muted by B's InstanceDown" "active 0 0" "$(probe_state EndpointSlow shop)"
 assert_eq "a critical certificate alert mutes its own endpoint's warning" "active 0 0,suppressed 1 0" \
     "$(probe_state CertificateExpiringSoon shop)"
 assert_eq "another endpoint's certificate warning on the same server is not muted" "active 0 0" \
