@@ -222,9 +222,8 @@ images=$(prom_query "$(exp_q "${table[@]}" E)" | jq -r '[.data.result[] | "\(.me
 assert_eq "the Image column shows each container's image, by compose service (else name)" \
     "B/caddy=caddy:2.8.4-alpine B/cadvisor=ghcr.io/google/cadvisor:v0.60.5 B/faster-whisper=ecotrans/faster-whisper:1.0.3 B/flask-pdf=ecotrans/flask-pdf:2.3.1 B/n8n=docker.n8n.io/n8nio/n8n:1.64.3 B/postgres=postgres:16.4-alpine" \
     "$images"
-rows=$(prom_query "$(exp_q "${table[@]}" A)" | jq -r '[.data.result[] | "\(.metric.server)/\(.metric.name)"] | sort | join(" ")')
-assert_eq "the image rows merge into the status rows (same server and name, nothing left over)" \
-    "$rows" "$(sed 's/=[^ ]*//g' <<<"$images")"
+rows_of() { prom_query "$(exp_q "${table[@]}" "$1")" | jq -r '[.data.result[] | "\(.metric.server)/\(.metric.name)"] | sort | join(" ")'; }
+assert_eq "the image rows merge into the status rows (same server and name, nothing left over)" "$(rows_of A)" "$(rows_of E)"
 assert_eq "the Disk column shows faster-whisper's writable layer (4.5 GiB)" 4831838208 \
     "$(value_of "$(exp_q "${table[@]}" F)" name faster-whisper)"
 fsp=(docker-containers 'Filesystem usage by container')
