@@ -264,31 +264,13 @@ void doc_stmts_exporter(struct stmt_list *l, const struct contract *c)
 {
     struct qe_config cfg;
     qe_config_defaults(&cfg);
-    const enum ct_table jobs[] = {CT_TRANSCRIPTIONS, CT_PDF};
     struct stmt *s = add(l, "exporter", doc_xstrdup("collection query"), STMT_EXPORTER);
-    for (size_t i = 0; i < 2 && i < cfg.n_queues; i++) {
-        struct qe_queue *q = &cfg.queues[i];
-        const struct ct_table_decl *d = &c->t[jobs[i]];
-        const enum ct_role need[] = {CT_STATUS, CT_CREATED_AT, CT_UPDATED_AT};
-        for (size_t k = 0; k < 3; k++)
-            if (!d->column[need[k]][0]) {
-                s->error = doc_xasprintf("the contract declares no %s.%s, which the exporter "
-                                         "needs (tables.%s.columns.%s)",
-                                         ct_table_key(jobs[i]), ct_role_key(need[k]),
-                                         ct_table_key(jobs[i]), ct_role_key(need[k]));
-                return;
-            }
-        snprintf(q->table, sizeof(q->table), "%s", d->name);
-        snprintf(q->status_column, sizeof(q->status_column), "%s", d->column[CT_STATUS]);
-        snprintf(q->created_column, sizeof(q->created_column), "%s", d->column[CT_CREATED_AT]);
-        snprintf(q->updated_column, sizeof(q->updated_column), "%s", d->column[CT_UPDATED_AT]);
-        char *vals[] = {q->pending, q->processing, q->completed, q->failed};
-        for (int v = CT_PENDING; v <= CT_FAILED; v++)
-            if (d->value[v][0])
-                snprintf(vals[v - CT_PENDING], QE_NAME_MAX, "%s", d->value[v]);
+    char err[256];
+    if (qe_config_apply_contract(&cfg, c, err, sizeof(err)) != 0) {
+        s->error = doc_xstrdup(err);
+        return;
     }
     struct qe_query qq;
-    char err[256];
     if (qe_query_build(&qq, &cfg, quote_plain, NULL, err, sizeof(err)) != 0) {
         s->error = doc_xstrdup(err);
         return;
