@@ -213,7 +213,7 @@ static void explain_all(struct doctor *d, const struct contract *c, PGconn *conn
         char id[64], what[600], fix[600];
         snprintf(id, sizeof(id), "supabase.sql.%s", s->source);
         if (s->stale)
-            doc_report_fail(d->rep, "supabase.dashboards.rendered",
+            doc_report_fail(d->rep, "supabase.dashboards",
                             "run build/doctor --render-dashboards --contract FILE: it rewrites the "
                             "SQL of the dashboards in --dashboards from the contract; then deploy",
                             "%s %s: %s %s", s->source, s->label, s->stale, d->opt->contract);
