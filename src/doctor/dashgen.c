@@ -100,15 +100,15 @@ static int condition(const struct contract *c, const cJSON *cond, char *err, siz
 }
 
 int doc_dashgen_sql(const cJSON *templates, const struct contract *c, const char *uid,
-                    const char *label, char **sql, char *why, size_t whysz, char *err,
-                    size_t errsz)
+                    const char *label, char **sql, char *why, size_t whysz, char *err, size_t errsz)
 {
     *sql = NULL;
     const cJSON *variants =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(templates, uid), label);
     if (!cJSON_IsArray(variants) || cJSON_GetArraySize(variants) == 0) {
-        snprintf(err, errsz, "no template for it in sql/dashboard-sql.json (\"%s\": {\"%s\": [...]})",
-                 uid, label);
+        snprintf(err, errsz,
+                 "no template for it in sql/dashboard-sql.json (\"%s\": {\"%s\": [...]})", uid,
+                 label);
         return -1;
     }
     snprintf(why, whysz, "no variant of its template fits the contract");
@@ -120,7 +120,8 @@ int doc_dashgen_sql(const cJSON *templates, const struct contract *c, const char
         if (ok < 0)
             return -1;
         if (!cJSON_IsString(tpl)) {
-            snprintf(err, errsz, "a variant of its template is neither a string nor {\"sql\": ...}");
+            snprintf(err, errsz,
+                     "a variant of its template is neither a string nor {\"sql\": ...}");
             return -1;
         }
         if (!ok)
@@ -238,8 +239,8 @@ int doc_dashgen_render(const char *text, const cJSON *templates, const struct co
     }
     const cJSON *uidj = cJSON_GetObjectItemCaseSensitive(d, "uid");
     struct rendered r = {NULL, 0};
-    int rc = walk(d, cJSON_IsString(uidj) ? uidj->valuestring : "?", NULL, templates, c, &r,
-                  notes, err, errsz);
+    int rc = walk(d, cJSON_IsString(uidj) ? uidj->valuestring : "?", NULL, templates, c, &r, notes,
+                  err, errsz);
     cJSON_Delete(d);
     const char *p = text;
     for (size_t i = 0; rc == 0 && i < r.n; i++) {

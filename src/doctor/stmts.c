@@ -86,8 +86,8 @@ static char *target_sql(struct stmt *s, const struct dash_ctx *x, const char *ui
     if (!x->templates)
         return doc_xstrdup(raw);
     char *sql = NULL, why[300], err[300];
-    int r = doc_dashgen_sql(x->templates, x->c, uid, label, &sql, why, sizeof(why), err,
-                            sizeof(err));
+    int r =
+        doc_dashgen_sql(x->templates, x->c, uid, label, &sql, why, sizeof(why), err, sizeof(err));
     if (r < 0) {
         s->error = doc_xstrdup(err);
         return NULL;
@@ -115,8 +115,7 @@ static void panel_targets(struct stmt_list *l, const char *uid, const cJSON *pan
             continue;
         char *label = doc_xasprintf("%s (%s)", cJSON_IsString(title) ? title->valuestring : "?",
                                     cJSON_IsString(ref) ? ref->valuestring : "?");
-        struct stmt *s =
-            add(l, "dashboard", doc_xasprintf("%s / %s", uid, label), STMT_GRAFANA);
+        struct stmt *s = add(l, "dashboard", doc_xasprintf("%s / %s", uid, label), STMT_GRAFANA);
         char *src = target_sql(s, x, uid, label, raw->valuestring);
         free(label);
         if (!src)
@@ -188,7 +187,8 @@ void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *temp
         struct strbuf text;
         sb_init(&text);
         if (doc_read_file(templates_path, 4 << 20, &text, err, sizeof(err)) != READ_FILE_OK)
-            add(l, "dashboard", doc_xstrdup(templates_path), STMT_GRAFANA)->error = doc_xstrdup(err);
+            add(l, "dashboard", doc_xstrdup(templates_path), STMT_GRAFANA)->error =
+                doc_xstrdup(err);
         else if (!(templates = cJSON_Parse(sb_str(&text))))
             add(l, "dashboard", doc_xstrdup(templates_path), STMT_GRAFANA)->error =
                 doc_xstrdup("not valid JSON");

@@ -74,7 +74,12 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
         OPT_LISTEN = 1000,
         OPT_CONFIG,
         OPT_CONTRACT,
-        OPT_CHECK, OPT_PROBE, OPT_LEVEL, OPT_HELP, OPT_VERSION };
+        OPT_CHECK,
+        OPT_PROBE,
+        OPT_LEVEL,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"config", required_argument, NULL, OPT_CONFIG},

@@ -275,7 +275,8 @@ stop_daemon "$DT/pids" qe
 sed 's/^    columns:$/    colums:/' "$REPO/sql/contract.yaml" >"$DT/bad.yaml"
 out=$("$REPO/build/doctor" --print-contract --contract "$DT/bad.yaml" 2>&1) && rc=0 || rc=$?
 assert_eq "a malformed contract: --print-contract exits 2" 2 "$rc"
-assert_contains "... naming the file, line and key" "$out" "$DT/bad.yaml:28: tables.pending_transcriptions.colums: unknown key"
+badline=$(grep -n '^    colums:$' "$DT/bad.yaml" | head -1 | cut -d: -f1)
+assert_contains "... naming the file, line and key" "$out" "$DT/bad.yaml:$badline: tables.pending_transcriptions.colums: unknown key"
 doctor --contract "$DT/bad.yaml"
 assert_contains "the doctor reports it as supabase.contract" "$OUT" "✗ supabase.contract"
 finish
