@@ -163,17 +163,17 @@ static int simple(struct qe_db *db, const char *sql, double deadline, char *err,
     return await_results(db, deadline, NULL, err, errsz);
 }
 
-static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats, char *err,
-                     size_t errsz)
+int qe_db_parse_result(const struct qe_config *cfg, size_t n_columns, const PGresult *res,
+                       struct qe_queue_stats *stats, char *err, size_t errsz)
 {
-    if (PQntuples(res) != 1 || (size_t)PQnfields(res) != db->query.n_columns) {
+    if (PQntuples(res) != 1 || (size_t)PQnfields(res) != n_columns) {
         snprintf(err, errsz, "unexpected result shape: %d rows, %d columns (expected 1, %zu)",
-                 PQntuples(res), PQnfields(res), db->query.n_columns);
+                 PQntuples(res), PQnfields(res), n_columns);
         return -1;
     }
     int col = 0;
-    for (size_t i = 0; i < db->cfg->n_queues; i++) {
-        const struct qe_queue *q = &db->cfg->queues[i];
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        const struct qe_queue *q = &cfg->queues[i];
         memset(&stats[i], 0, sizeof(stats[i]));
         if (!q->enabled)
             continue;
@@ -228,7 +228,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
         rc = -1;
     }
     if (rc == 0)
-        rc = parse_row(db, res, stats, err, errsz);
+        rc = qe_db_parse_result(db->cfg, db->query.n_columns, res, stats, err, errsz);
     PQclear(res);
     if (rc == -2 || PQstatus(conn) != CONNECTION_OK)
         return -2;

@@ -117,11 +117,11 @@ static void rendering_changes_only_rawsql(void **state)
     sb_init(&notes);
     char err[256] = "";
     assert_int_equal(doc_dashgen_render(in, t, &c, &out, &notes, err, sizeof(err)), 0);
-    assert_string_equal(sb_str(&out),
-                        "{\n  \"uid\": \"d\",\n  \"panels\": [ {\"title\": \"Jobs\",  \"targets\": "
-                        "[{\"refId\": \"A\", \"rawSql\" :  \"SELECT count(*) FROM "
-                        "pending_pdf_processing WHERE state = 'failed'\"}]},\n"
-                        "    {\"title\": \"Other\", \"description\": \"\\\"rawSql\\\": x\"} ]\n}\n");
+    assert_string_equal(
+        sb_str(&out), "{\n  \"uid\": \"d\",\n  \"panels\": [ {\"title\": \"Jobs\",  \"targets\": "
+                      "[{\"refId\": \"A\", \"rawSql\" :  \"SELECT count(*) FROM "
+                      "pending_pdf_processing WHERE state = 'failed'\"}]},\n"
+                      "    {\"title\": \"Other\", \"description\": \"\\\"rawSql\\\": x\"} ]\n}\n");
     assert_string_equal(sb_str(&notes), "");
     sb_free(&out);
     sb_free(&notes);
