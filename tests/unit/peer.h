@@ -37,6 +37,7 @@ struct peer {
     int port;
     enum peer_mode mode;
     const char *reply;
+    size_t reply_len; /* PEER_RAW: bytes of reply to send (it may hold NULs) */
     peer_router route;
     int stop_pipe[2];
     pthread_t thread;
@@ -89,7 +90,7 @@ PEER_UNUSED static void *peer_main(void *arg)
             char buf[512];
             struct pollfd pc = {.fd = c, .events = POLLIN};
             if (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0) {
-                (void)!send(c, p->reply, strlen(p->reply), MSG_NOSIGNAL);
+                (void)!send(c, p->reply, p->reply_len, MSG_NOSIGNAL);
                 while (poll(&pc, 1, 30000) > 0 && read(c, buf, sizeof(buf)) > 0)
                     ;
             }
@@ -113,12 +114,15 @@ PEER_UNUSED static void *peer_main(void *arg)
     return NULL;
 }
 
-/* Starts a peer on 127.0.0.1 (a free port the kernel picks). */
-PEER_UNUSED static void peer_start(struct peer *p, enum peer_mode mode, const char *reply)
+/* Starts a peer on 127.0.0.1 (a free port the kernel picks) answering
+ * len bytes of reply (binary protocols: PEER_RAW). */
+PEER_UNUSED static void peer_start_bytes(struct peer *p, enum peer_mode mode, const char *reply,
+                                         size_t len)
 {
     memset(p, 0, sizeof(*p));
     p->mode = mode;
     p->reply = reply;
+    p->reply_len = len;
     p->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(p->fd >= 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -129,6 +133,12 @@ PEER_UNUSED static void peer_start(struct peer *p, enum peer_mode mode, const ch
     p->port = ntohs(a.sin_port);
     assert_int_equal(pipe(p->stop_pipe), 0);
     assert_int_equal(pthread_create(&p->thread, NULL, peer_main, p), 0);
+}
+
+/* The same with a text reply. */
+PEER_UNUSED static void peer_start(struct peer *p, enum peer_mode mode, const char *reply)
+{
+    peer_start_bytes(p, mode, reply, reply ? strlen(reply) : 0);
 }
 
 PEER_UNUSED static void peer_stop(struct peer *p)

@@ -13,7 +13,7 @@
 #include "doctorfix.h"
 
 #define WASABI_KEYS                                                                                \
-    "WASABI_ACCESS_KEY=AKIAWASABIUNITTEST01\n"                                                     \
+    "WASABI_ACCESS_KEY=TESTWASABIUNITKEY001\n"                                                     \
     "WASABI_SECRET_KEY=s3cr3t-wasabi-unit-test-value\n"                                            \
     "WASABI_BUCKET=ecotrans-monitoring\n"
 
@@ -30,7 +30,7 @@ static void missing_variables_fail_once_and_skip_the_rest(void **state)
 {
     (void)state;
     struct fix f;
-    fix_init(&f, "WASABI_ACCESS_KEY=AKIAWASABIUNITTEST01\nWASABI_BUCKET=\n"
+    fix_init(&f, "WASABI_ACCESS_KEY=TESTWASABIUNITKEY001\nWASABI_BUCKET=\n"
                  "WASABI_REGION=eu-central-1\nWASABI_ENDPOINT=s3.eu-central-1.wasabisys.com\n");
     doc_check_s3(&f.d);
     const struct check_result *c = fix_expect(&f, "s3.credentials", CHECK_FAIL);
