@@ -132,27 +132,23 @@ static void check_format(struct doctor *d)
         doc_report_pass(d->rep, "env.format", "%zu variables well formed and consistent", checked);
     }
     /* One line per variable (ids stay unique), its issues joined. */
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i; j++)
-            seen |= !strcmp(issues[j].name, issues[i].name);
-        if (seen)
-            continue;
+    size_t *order = doc_format_issues_grouped(issues, n);
+    for (size_t k = 0; k < n;) {
+        const char *name = issues[order[k]].name;
         struct strbuf msg, fix;
         sb_init(&msg);
         sb_init(&fix);
-        for (size_t j = i; j < n; j++) {
-            if (strcmp(issues[j].name, issues[i].name) != 0)
-                continue;
-            doc_sb_list_add(&msg, "; ", "%s", issues[j].message);
-            doc_sb_list_add(&fix, "; ", "%s", issues[j].fix);
+        for (; k < n && !strcmp(issues[order[k]].name, name); k++) {
+            doc_sb_list_add(&msg, "; ", "%s", issues[order[k]].message);
+            doc_sb_list_add(&fix, "; ", "%s", issues[order[k]].fix);
         }
         char id[128];
-        snprintf(id, sizeof(id), "env.format.%s", issues[i].name);
+        snprintf(id, sizeof(id), "env.format.%s", name);
         doc_report_fail(d->rep, id, sb_str(&fix), "%s", sb_str(&msg));
         sb_free(&msg);
         sb_free(&fix);
     }
+    free(order);
     doc_format_issues_free(issues, n);
 }
 
