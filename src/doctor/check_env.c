@@ -118,6 +118,9 @@ static void check_placeholders(struct doctor *d)
     sb_free(&found);
 }
 
+/* Issues listed per variable; the rest are counted. */
+#define ISSUES_SHOWN_PER_VARIABLE 10
+
 static void check_format(struct doctor *d)
 {
     struct format_issue *issues;
@@ -138,10 +141,18 @@ static void check_format(struct doctor *d)
         struct strbuf msg, fix;
         sb_init(&msg);
         sb_init(&fix);
+        size_t shown = 0, more = 0;
         for (; k < n && !strcmp(issues[order[k]].name, name); k++) {
+            if (shown == ISSUES_SHOWN_PER_VARIABLE) { /* a key set 100k times: one line, bounded */
+                more++;
+                continue;
+            }
+            shown++;
             doc_sb_list_add(&msg, "; ", "%s", issues[order[k]].message);
             doc_sb_list_add(&fix, "; ", "%s", issues[order[k]].fix);
         }
+        if (more)
+            doc_sb_list_add(&msg, "; ", "and %zu more issue(s) of %s", more, name);
         char id[128];
         snprintf(id, sizeof(id), "env.format.%s", name);
         doc_report_fail(d->rep, id, sb_str(&fix), "%s", sb_str(&msg));

@@ -241,6 +241,14 @@ check "the 100k-key .env is just under the 1 MiB limit ($(stat -c %s "$T/env.100
     test "$(stat -c %s "$T/env.100k")" -gt 900000 -a "$(stat -c %s "$T/env.100k")" -le 1048576
 hostile "doctor: a 1 MiB .env of 100k keys (item 11: quadratic)" 1 "env.format.K99999 " \
     "$DOC" --env-file "$T/env.100k" --only env
+# One secret-named key set 40k times: 40k values to redact (registration
+# and redaction were quadratic too), and one line that lists 10 of the
+# duplicates and counts the rest.
+"$PY3" -c "import sys; sys.stdout.write(''.join('WASABI_SECRET_KEY=%05d\n' % i for i in range(40000)))" >"$T/env.secrets"
+chmod 600 "$T/env.secrets"
+hostile "doctor: one secret key set 40k times" 1 "more issue(s) of WASABI_SECRET_KEY" \
+    "$DOC" --env-file "$T/env.secrets" --only env
+check "... and no value of it is printed" bash -c "! grep -qE '(^|[^0-9])0[0-9]{4}([^0-9]|\$)' '$T/out.$N'"
 # ------------------------------------------------ doctor: inventories
 "$PY3" -c "import sys; sys.stdout.write(''.join(f's{i} 10.0.{i // 250 % 250}.{i % 250 + 1} node\n' for i in range(60000)))" >"$T/inv.big"
 printf 'X=1\n' >"$T/env.min"
