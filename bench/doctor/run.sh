@@ -22,7 +22,7 @@ measure() { # NAME cmd...
     local name=$1
     shift
     /usr/bin/time -f '%e %M' -o "$W/t" "$@" >/dev/null 2>&1 || true
-    read -r secs kb <"$W/t"
+    read -r secs kb < <(tail -1 "$W/t")
     printf '%-48s %8s s %8s KB\n' "$name" "$secs" "$kb"
 }
 python3 -c "import sys; sys.stdout.write(''.join('K%05d=x\n' % i for i in range(100000)))" >"$W/uniq.env"
