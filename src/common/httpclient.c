@@ -2,10 +2,10 @@
 #include "httpclient.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdint.h>
 #include <strings.h>
 #include <sys/resource.h>
 
@@ -219,8 +219,8 @@ static bool start_one(CURLM *m, CURL **easy, const struct http_request *rqs,
 
 /* Ends transfer i: its response is complete, done() may use and free it. */
 static void finish_one(CURLM *m, CURL **easy, const struct http_request *rqs,
-                       struct http_response *rss, size_t i, CURLcode code,
-                       http_done_fn done, void *ctx)
+                       struct http_response *rss, size_t i, CURLcode code, http_done_fn done,
+                       void *ctx)
 {
     collect(easy[i], &rqs[i], &rss[i], code);
     curl_multi_remove_handle(m, easy[i]);

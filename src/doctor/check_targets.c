@@ -123,8 +123,7 @@ static bool load_inventory(struct doctor *d, struct inventory *inv)
 
 /* One exporter's answer (or the reason it was not asked). */
 static void judge_target(struct doctor *d, const struct inv_target *t, const char *id,
-                         const char *url, bool probed, const struct verdict *a,
-                         const char *f_ip)
+                         const char *url, bool probed, const struct verdict *a, const char *f_ip)
 {
     struct report *r = d->rep;
     if (t->self && !valid_ip(t->host)) {
@@ -200,11 +199,10 @@ void doc_check_targets(struct doctor *d)
         probe[i] = !internal && !t->documentation && !doc_report_skipped(d->rep, ids[i]);
         if (probe[i]) {
             probed[nprobe] = t;
-            rqs[nprobe++] = (struct http_request){
-                .url = urls[i],
-                .timeout = d->opt->timeout,
-                .max_body = TARGET_MAX_BODY,
-                .stop_on_cap = true};
+            rqs[nprobe++] = (struct http_request){.url = urls[i],
+                                                  .timeout = d->opt->timeout,
+                                                  .max_body = TARGET_MAX_BODY,
+                                                  .stop_on_cap = true};
         }
     }
     /* Concurrently (each silent firewall costs a full timeout) through the

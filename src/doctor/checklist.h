@@ -27,8 +27,8 @@ struct report {
     char **secrets; /* values never to print */
     size_t nsecrets, secrets_cap;
     bool secrets_sorted; /* sorted and unique (doc_report_redact keeps it so) */
-    FILE *text_out;   /* NULL: no streaming text (JSON mode) */
-    const char *skip; /* --skip list, or NULL */
+    FILE *text_out;      /* NULL: no streaming text (JSON mode) */
+    const char *skip;    /* --skip list, or NULL */
     size_t passed, failed, skipped;
 };
 

@@ -648,8 +648,8 @@ size_t *doc_format_issues_grouped(const struct format_issue *v, size_t n)
     /* Runs of one name; each run's first element is its first appearance. */
     size_t *first = doc_xrealloc(NULL, n ? n : 1, sizeof(*first)); /* per issue */
     for (size_t k = 0; k < n; k++)
-        first[idx[k]] = k > 0 && !strcmp(v[idx[k]].name, v[idx[k - 1]].name) ? first[idx[k - 1]]
-                                                                              : idx[k];
+        first[idx[k]] =
+            k > 0 && !strcmp(v[idx[k]].name, v[idx[k - 1]].name) ? first[idx[k - 1]] : idx[k];
     /* Stable order of runs by first appearance: sort again by (first, index). */
     size_t *order = doc_xrealloc(NULL, n ? n : 1, sizeof(*order));
     size_t *count = calloc(n ? n : 1, sizeof(*count));

@@ -21,7 +21,7 @@ struct qe_db {
     const struct qe_config *cfg;
     char *dsn;
     PGconn *conn;
-    struct qe_query query; /* built per connection (PQescapeIdentifier needs one) */
+    struct qe_query query;      /* built per connection (PQescapeIdentifier needs one) */
     struct qe_query *per_queue; /* cfg->n_queues entries: the fallback, one queue each */
     double backoff_s;
     double next_connect_mono;
@@ -188,8 +188,8 @@ static int simple(struct qe_db *db, const char *sql, double deadline, char *err,
 }
 
 /* The columns of queue q from res's one row, starting at *col. */
-static int parse_queue(const struct qe_queue *q, PGresult *res, int *col,
-                       struct qe_queue_stats *st, char *err, size_t errsz)
+static int parse_queue(const struct qe_queue *q, PGresult *res, int *col, struct qe_queue_stats *st,
+                       char *err, size_t errsz)
 {
     double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS] = {0};
     size_t ncols = qe_query_queue_columns(q);
@@ -353,8 +353,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
 
     /* End the transaction either way; COMMIT of a failed one rolls back. */
     char end_err[256];
-    int erc =
-        simple(db, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
+    int erc = simple(db, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
     if (erc != 0 && rc >= 0) {
         snprintf(err, errsz, "%s", end_err);
         rc = -1;

@@ -201,8 +201,9 @@ static void a_failed_queue_costs_only_its_own_values(void **state)
     struct prom_buf b;
     prom_buf_init(&b);
     qe_render(&b, &cfg, st, &partial, "x");
-    assert_non_null(strstr(
-        b.sb.data, "\nsupabase_queue_depth{queue=\"pending_transcriptions\",status=\"pending\"} 11\n"));
+    assert_non_null(
+        strstr(b.sb.data,
+               "\nsupabase_queue_depth{queue=\"pending_transcriptions\",status=\"pending\"} 11\n"));
     assert_null(strstr(b.sb.data, "{queue=\"pending_pdf_processing\",status"));
     assert_null(strstr(b.sb.data, "\nsupabase_queue_stuck_jobs{queue=\"pending_pdf_processing\"}"));
     assert_non_null(
