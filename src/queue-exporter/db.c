@@ -188,8 +188,8 @@ static int simple(struct qe_db *db, const char *sql, double deadline, char *err,
 }
 
 /* The columns of queue q from res's one row, starting at *col. */
-static int parse_queue(const struct qe_queue *q, PGresult *res, int *col, struct qe_queue_stats *st,
-                       char *err, size_t errsz)
+static int parse_queue(const struct qe_queue *q, const PGresult *res, int *col,
+                       struct qe_queue_stats *st, char *err, size_t errsz)
 {
     double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS] = {0};
     size_t ncols = qe_query_queue_columns(q);
@@ -213,7 +213,7 @@ static int parse_queue(const struct qe_queue *q, PGresult *res, int *col, struct
     return 0;
 }
 
-static int check_shape(PGresult *res, size_t n_columns, char *err, size_t errsz)
+static int check_shape(const PGresult *res, size_t n_columns, char *err, size_t errsz)
 {
     if (PQntuples(res) != 1 || (size_t)PQnfields(res) != n_columns) {
         snprintf(err, errsz, "unexpected result shape: %d rows, %d columns (expected 1, %zu)",
@@ -223,16 +223,16 @@ static int check_shape(PGresult *res, size_t n_columns, char *err, size_t errsz)
     return 0;
 }
 
-static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats, char *err,
-                     size_t errsz)
+int qe_db_parse_result(const struct qe_config *cfg, size_t n_columns, const PGresult *res,
+                       struct qe_queue_stats *stats, char *err, size_t errsz)
 {
-    if (check_shape(res, db->query.n_columns, err, errsz) != 0)
+    if (check_shape(res, n_columns, err, errsz) != 0)
         return -1;
     int col = 0;
-    for (size_t i = 0; i < db->cfg->n_queues; i++) {
+    for (size_t i = 0; i < cfg->n_queues; i++) {
         memset(&stats[i], 0, sizeof(stats[i]));
-        if (db->cfg->queues[i].enabled &&
-            parse_queue(&db->cfg->queues[i], res, &col, &stats[i], err, errsz) != 0)
+        if (cfg->queues[i].enabled &&
+            parse_queue(&cfg->queues[i], res, &col, &stats[i], err, errsz) != 0)
             return -1;
     }
     return 0;
@@ -337,7 +337,7 @@ static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_sta
     if (rc == 0)
         rc = run_query(db, &db->query, deadline, &res, err, errsz);
     if (rc == 0)
-        rc = parse_row(db, res, stats, err, errsz);
+        rc = qe_db_parse_result(db->cfg, db->query.n_columns, res, stats, err, errsz);
     PQclear(res);
     if (rc == -1 && PQstatus(conn) == CONNECTION_OK && budget_end - qe_mono_now() > 0.05 &&
         PQtransactionStatus(conn) == PQTRANS_INERROR) {

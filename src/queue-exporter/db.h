@@ -14,6 +14,7 @@
 #ifndef QE_DB_H
 #define QE_DB_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -31,6 +32,13 @@ void qe_db_free(struct qe_db *db);
  * set for them, err names the first), or -1 with a message in err. */
 int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stats, char *err,
                   size_t errsz);
+
+/* The collection query's one row (n_columns columns, in the order sql.h
+ * builds them: each enabled queue's depths, then its fixed columns) into
+ * stats. NULL counts as 0; anything else that is not a finite number is an
+ * error naming the queue and the column. Pure: reads only res. */
+int qe_db_parse_result(const struct qe_config *cfg, size_t n_columns, const PGresult *res,
+                       struct qe_queue_stats *stats, char *err, size_t errsz);
 
 /* A qe_quote_fn (sql.h) backed by PQescapeIdentifier; ctx is a PGconn *
  * (its client encoding decides how multibyte names are checked). */
