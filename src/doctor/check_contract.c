@@ -102,13 +102,13 @@ void doc_contract_missing_column(const struct contract *c, const char *file, int
                  tk, ct_role_key((enum ct_role)r), file);
     else if (rk >= 0 && c->t[t].column[rk][0])
         snprintf(fix, fixsz,
-                 "%s maps tables.%s.columns.%s to %s: make this statement read %s (dashboards are "
-                 "not generated from the contract)",
-                 file, tk, col, c->t[t].column[rk], c->t[t].column[rk]);
+                 "%s maps tables.%s.columns.%s to %s: the statement reads %s by name; make its "
+                 "template (sql/dashboard-sql.json) read {{%s.%s}}",
+                 file, tk, col, c->t[t].column[rk], col, tk, col);
     else if (rk >= 0)
         snprintf(fix, fixsz,
-                 "%s declares no tables.%s.columns.%s: change this statement so it does not need "
-                 "it (dashboards are not generated from the contract), or declare the column",
+                 "%s declares no tables.%s.columns.%s: give the statement's template "
+                 "(sql/dashboard-sql.json) a variant that does not need it, or declare the column",
                  file, tk, col);
     else
         snprintf(fix, fixsz,
@@ -216,6 +216,11 @@ static void explain_all(struct doctor *d, const struct contract *c, PGconn *conn
             continue;
         char id[64], what[600], fix[600];
         snprintf(id, sizeof(id), "supabase.sql.%s", s->source);
+        if (s->stale)
+            doc_report_fail(d->rep, "supabase.dashboards",
+                            "run build/doctor --render-dashboards --contract FILE: it rewrites the "
+                            "SQL of the dashboards in --dashboards from the contract; then deploy",
+                            "%s %s: %s %s", s->source, s->label, s->stale, d->opt->contract);
         if (s->unavailable) {
             doc_report_skip(d->rep, id, "%s %s: %s", s->source, s->label, s->unavailable);
             continue;
@@ -326,7 +331,7 @@ void doc_check_contract_grafana(struct doctor *d, const struct contract *c, PGco
 {
     struct stmt_list l = {0};
     long now = (long)time(NULL);
-    doc_stmts_dashboards(&l, d->opt->dashboards, now);
+    doc_stmts_dashboards(&l, d->opt->dashboards, d->opt->dashboard_sql, c, now);
     doc_stmts_report(&l, c, now);
     explain_all(d, c, conn, &l, STMT_GRAFANA, role);
     check_one_row(d, c, conn);

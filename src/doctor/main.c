@@ -9,6 +9,7 @@
 #include "doctor.h"
 #include "envspec.h"
 #include "httpclient.h"
+#include "renderdash.h"
 #include "scram.h"
 
 /* --print-contract: the contract as JSON for sql/roles.sh and the tests;
@@ -56,6 +57,11 @@ int main(int argc, char **argv)
         return 2;
     case OPTIONS_RUN:
         break;
+    }
+    if (opt.render_dashboards) {
+        int rc = doc_render_dashboards(opt.contract, opt.dashboard_sql, opt.dashboards);
+        doc_options_free(&opt);
+        return rc;
     }
     if (opt.print_contract || opt.print_exporter_config) {
         int rc = doc_print_contract(opt.contract, opt.print_exporter_config);

@@ -50,21 +50,21 @@ static void a_missing_column_names_the_key_to_change(void **state)
                              "to the column's real name (or delete that line: what needs it "
                              "becomes unavailable), then re-run sql/roles.sh");
     /* The contract maps the role to another column: the statement (a
-     * dashboard, not generated) still reads the reference name. */
+     * dashboard template with the name written out) still reads the
+     * reference name. */
     snprintf(c.t[CT_FLEET].column[CT_VEHICLE_ID], CT_NAME_MAX, "truck_id");
     doc_contract_missing_column(&c, FILE_, CT_FLEET, "vehicle_id", what, sizeof(what), fix,
                                 sizeof(fix));
     assert_string_equal(fix, "sql/contract.yaml maps tables.fleet_positions.columns.vehicle_id to "
-                             "truck_id: make this statement read truck_id (dashboards are not "
-                             "generated from the contract)");
+                             "truck_id: the statement reads vehicle_id by name; make its template "
+                             "(sql/dashboard-sql.json) read {{fleet_positions.vehicle_id}}");
     /* The role is not declared at all. */
     c.t[CT_FLEET].column[CT_VEHICLE_ID][0] = '\0';
     doc_contract_missing_column(&c, FILE_, CT_FLEET, "vehicle_id", what, sizeof(what), fix,
                                 sizeof(fix));
     assert_string_equal(fix, "sql/contract.yaml declares no tables.fleet_positions.columns."
-                             "vehicle_id: change this statement so it does not need it "
-                             "(dashboards are not generated from the contract), or declare the "
-                             "column");
+                             "vehicle_id: give the statement's template (sql/dashboard-sql.json) "
+                             "a variant that does not need it, or declare the column");
     /* A column no role is named after. */
     doc_contract_missing_column(&c, FILE_, CT_FLEET, "colour", what, sizeof(what), fix,
                                 sizeof(fix));

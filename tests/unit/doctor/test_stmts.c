@@ -68,7 +68,7 @@ static void dashboard_targets_are_expanded_and_labelled_by_panel(void **state)
     put("b.json", "{ this is not JSON");
     put("notes.txt", "not a dashboard");
     struct stmt_list l = {0};
-    doc_stmts_dashboards(&l, dir, TO);
+    doc_stmts_dashboards(&l, dir, NULL, NULL, TO);
     assert_int_equal(l.n, 3);
     assert_string_equal(l.items[0].source, "dashboard");
     assert_string_equal(l.items[0].label, "business-kpis / Incidents per day (A)");
@@ -89,11 +89,43 @@ static void dashboard_targets_are_expanded_and_labelled_by_panel(void **state)
     assert_int_equal(l.n, 0);
 }
 
+/* With sql/dashboard-sql.json's templates a target's SQL is what the
+ * contract gives; a file whose rawSql differs is marked stale. */
+static void dashboard_targets_follow_the_contract(void **state)
+{
+    (void)state;
+    put("a.json", "{\"uid\":\"d\",\"panels\":[{\"title\":\"Jobs\",\"targets\":[{\"refId\":"
+                  "\"A\",\"rawSql\":\"SELECT 1 FROM pending_pdf_processing WHERE status = "
+                  "'failed'\"}]}]}");
+    put("notes.txt",
+        "{\"d\":{\"Jobs (A)\":[\"SELECT 1 FROM {{pending_pdf_processing}} WHERE "
+        "{{pending_pdf_processing.status}} = '{{pending_pdf_processing.failed}}'\"]}}");
+    char tpl[128];
+    snprintf(tpl, sizeof(tpl), "%s/notes.txt", dir);
+    struct contract c;
+    ct_defaults(&c);
+    struct stmt_list l = {0};
+    doc_stmts_dashboards(&l, dir, tpl, &c, TO);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].sql,
+                        "SELECT 1 FROM pending_pdf_processing WHERE status = 'failed'");
+    assert_null(l.items[0].stale);
+    doc_stmts_free(&l);
+
+    snprintf(c.t[CT_PDF].column[CT_STATUS], CT_NAME_MAX, "state");
+    doc_stmts_dashboards(&l, dir, tpl, &c, TO);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].sql,
+                        "SELECT 1 FROM pending_pdf_processing WHERE state = 'failed'");
+    assert_string_equal(l.items[0].stale, "its SQL in the file is not what the contract gives");
+    doc_stmts_free(&l);
+}
+
 static void an_unreadable_directory_is_one_error(void **state)
 {
     (void)state;
     struct stmt_list l = {0};
-    doc_stmts_dashboards(&l, "/nonexistent/dashboards", TO);
+    doc_stmts_dashboards(&l, "/nonexistent/dashboards", NULL, NULL, TO);
     assert_int_equal(l.n, 1);
     assert_string_equal(l.items[0].label, "/nonexistent/dashboards");
     assert_string_equal(l.items[0].error, "cannot read the dashboards directory");
@@ -162,6 +194,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(dashboard_targets_are_expanded_and_labelled_by_panel,
                                         make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(dashboard_targets_follow_the_contract, make_dir,
+                                        remove_dir),
         cmocka_unit_test(an_unreadable_directory_is_one_error),
         cmocka_unit_test(report_figures_carry_the_reference_time_or_why_not),
         cmocka_unit_test(the_exporter_query_follows_the_contract),
