@@ -1,9 +1,13 @@
 /* The exporter's one persistent PostgreSQL connection and the collection
  * that runs on it. Used by the collector thread only (not thread-safe).
  *
- * A collection is: BEGIN READ ONLY; SET LOCAL statement_timeout; the query
- * of sql.h through PQsendQueryParams (unnamed statement, so transaction-mode
- * poolers work); COMMIT. The whole exchange also has a client-side deadline.
+ * A collection is: BEGIN READ ONLY; SET LOCAL statement_timeout; SAVEPOINT;
+ * the query of sql.h through PQsendQueryParams (unnamed statement, so
+ * transaction-mode poolers work); COMMIT. When that query fails with time
+ * left (a queue's table is missing, a column errors, permission denied),
+ * each queue is queried alone after ROLLBACK TO the savepoint, with the
+ * rest of the same budget: a broken queue costs only its own values. The
+ * whole exchange also has one client-side deadline.
  * A lost connection is reopened at once (a restarted server is back in one
  * collection); a failed connect waits 1, 2, 4 ... reconnect_max seconds
  * before the next attempt. */
@@ -24,7 +28,8 @@ struct qe_db *qe_db_new(const struct qe_config *cfg, const char *dsn, char *err,
 void qe_db_free(struct qe_db *db);
 
 /* One collection within budget_s seconds. stats has cfg->n_queues entries.
- * Returns 0, or -1 with a message in err. */
+ * Returns 0 (every queue read), 1 (some queues failed: stats[i].failed is
+ * set for them, err names the first), or -1 with a message in err. */
 int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stats, char *err,
                   size_t errsz);
 
