@@ -485,7 +485,9 @@ static void fs_series(FILE *out, const char *name, const char *labels, const cha
 /* LABELS without cAdvisor's container_label_* copies of the Docker labels,
  * into OUT. History only: they make a cAdvisor line ten times longer and
  * promtool's import time follows the bytes, while a query's cost follows the
- * series and samples it selects (bench/fleet/README.md). */
+ * series and samples it selects (bench/fleet/README.md). The compose service
+ * stays: the rules and panels name containers by it, so without it the
+ * history's containers would have other names than the live ones. */
 static void fs_strip_docker_labels(const char *labels, char *out, size_t n)
 {
     size_t len = 0;
@@ -500,7 +502,9 @@ static void fs_strip_docker_labels(const char *labels, char *out, size_t n)
             else if (*e == '"')
                 inq = !inq;
         }
-        if (strncmp(p, "container_label_", 16) != 0 && len + (size_t)(e - p) + 2 < n) {
+        int keep = strncmp(p, "container_label_", 16) != 0 ||
+                   strncmp(p, "container_label_com_docker_compose_service=", 43) == 0;
+        if (keep && len + (size_t)(e - p) + 2 < n) {
             len += (size_t)snprintf(out + len, n - len, "%s%.*s", len ? "," : "", (int)(e - p), p);
         }
         p = *e ? e + 1 : e;
