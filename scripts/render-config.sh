@@ -406,8 +406,9 @@ render_compose() {
     invdir=$src/${INVENTORY_DIR:-inventory}
     render_targets "$invdir/servers.txt" "$prom/targets"
     render_containers "$invdir/servers.txt" "$invdir/containers.txt" "$prom/rules/inventory.yml"
-    # External probes: file_sd for the blackbox job, and blackbox_exporter's modules.
-    sh "$src/scripts/render-probes.sh" "$src/inventory/probes.txt" "$prom/targets" \
+    # External probes: file_sd for the blackbox job, and blackbox_exporter's
+    # modules; from the same inventory, so a test VPS never probes production.
+    sh "$src/scripts/render-probes.sh" "$invdir/probes.txt" "$prom/targets" \
         "$rdest/blackbox/blackbox.yml" blackbox:9115
 
     load_secret SMTP_PASSWORD

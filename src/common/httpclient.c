@@ -2,10 +2,12 @@
 #include "httpclient.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include "envvar.h"
 #include "strutil.h"
@@ -32,6 +34,7 @@ struct sink {
     struct http_response *rs;
     size_t max;
     bool fail_on_cap;
+    bool stop_on_cap;
 };
 
 void http_response_init(struct http_response *rs)
@@ -53,6 +56,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     size_t n = size * nmemb;
     if (k->rs->body.len + n > k->max) {
         k->rs->truncated = true;
+        if (k->stop_on_cap) { /* keep what fits, then abort: collect() calls it a success */
+            sb_append(&k->rs->body, data, k->max - k->rs->body.len);
+            return 0;
+        }
         /* 0 makes libcurl fail with CURLE_WRITE_ERROR; otherwise swallow:
          * a cut body is still useful for diagnostics. */
         return k->fail_on_cap ? 0 : n;
@@ -79,6 +86,7 @@ static void setup(CURL *c, const struct http_request *rq, struct http_response *
     k->rs = rs;
     k->max = rq->max_body ? rq->max_body : HTTP_DEFAULT_MAX_BODY;
     k->fail_on_cap = rq->fail_on_cap;
+    k->stop_on_cap = rq->stop_on_cap;
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* other threads run beside */
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
@@ -128,6 +136,10 @@ static void setup(CURL *c, const struct http_request *rq, struct http_response *
 
 static void collect(CURL *c, const struct http_request *rq, struct http_response *rs, CURLcode code)
 {
+    if (code == CURLE_WRITE_ERROR && rq->stop_on_cap && rs->truncated) {
+        code = CURLE_OK; /* ended by on_body at the cap, as asked */
+        rs->error[0] = '\0';
+    }
     rs->code = code;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rs->status);
     if (code != CURLE_OK && !rs->error[0])
@@ -166,7 +178,60 @@ CURLcode http_perform(const struct http_request *rq, struct http_response *rs)
     return rs->code;
 }
 
-void http_perform_many(const struct http_request *rqs, struct http_response *rss, size_t n)
+/* Transfers run at once by http_perform_many: each holds a socket, and
+ * libcurl may add a descriptor or two per transfer (resolver, wakeup); a
+ * transfer that finds no free descriptor fails as if the target refused
+ * the connection. So: at most HTTP_MANY_MAX_PARALLEL, and at most what a
+ * quarter of the free descriptor budget allows (32 kept for the rest). */
+static size_t parallel_limit(size_t want)
+{
+    size_t limit = want ? want : HTTP_MANY_MAX_PARALLEL;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        size_t by_fds = rl.rlim_cur > 32 ? (size_t)(rl.rlim_cur - 32) / 4 : 1;
+        if (by_fds < limit)
+            limit = by_fds;
+    }
+    return limit ? limit : 1;
+}
+
+/* Starts transfer i on m. false: it could not start (its response says why). */
+static bool start_one(CURLM *m, CURL **easy, const struct http_request *rqs,
+                      struct http_response *rss, struct sink *sinks, size_t i)
+{
+    easy[i] = curl_easy_init();
+    if (!easy[i]) {
+        rss[i].code = CURLE_FAILED_INIT;
+        snprintf(rss[i].error, sizeof(rss[i].error), "libcurl could not start");
+        return false;
+    }
+    setup(easy[i], &rqs[i], &rss[i], &sinks[i]);
+    curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (void *)(uintptr_t)i);
+    if (curl_multi_add_handle(m, easy[i]) != CURLM_OK) {
+        curl_easy_cleanup(easy[i]);
+        easy[i] = NULL;
+        rss[i].code = CURLE_FAILED_INIT;
+        snprintf(rss[i].error, sizeof(rss[i].error), "libcurl could not queue the transfer");
+        return false;
+    }
+    return true;
+}
+
+/* Ends transfer i: its response is complete, done() may use and free it. */
+static void finish_one(CURLM *m, CURL **easy, const struct http_request *rqs,
+                       struct http_response *rss, size_t i, CURLcode code, http_done_fn done,
+                       void *ctx)
+{
+    collect(easy[i], &rqs[i], &rss[i], code);
+    curl_multi_remove_handle(m, easy[i]);
+    curl_easy_cleanup(easy[i]);
+    easy[i] = NULL;
+    if (done)
+        done(ctx, i, &rss[i]);
+}
+
+void http_perform_many_with(const struct http_request *rqs, struct http_response *rss, size_t n,
+                            size_t max_parallel, http_done_fn done, void *ctx)
 {
     if (n == 0)
         return;
@@ -177,6 +242,8 @@ void http_perform_many(const struct http_request *rqs, struct http_response *rss
         for (size_t i = 0; i < n; i++) {
             rss[i].code = CURLE_OUT_OF_MEMORY;
             snprintf(rss[i].error, sizeof(rss[i].error), "out of memory");
+            if (done)
+                done(ctx, i, &rss[i]);
         }
         free(easy);
         free(sinks);
@@ -184,41 +251,52 @@ void http_perform_many(const struct http_request *rqs, struct http_response *rss
             curl_multi_cleanup(m);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        easy[i] = curl_easy_init();
-        if (!easy[i]) {
-            rss[i].code = CURLE_FAILED_INIT;
-            continue;
+    size_t limit = parallel_limit(max_parallel), next = 0, active = 0;
+    for (;;) {
+        /* A new transfer starts only when one ended: each one's timeout
+         * counts from its own start, never from time spent waiting. */
+        while (active < limit && next < n) {
+            if (start_one(m, easy, rqs, rss, sinks, next))
+                active++;
+            else if (done)
+                done(ctx, next, &rss[next]);
+            next++;
         }
-        setup(easy[i], &rqs[i], &rss[i], &sinks[i]);
-        curl_easy_setopt(easy[i], CURLOPT_PRIVATE, (void *)&rss[i]);
-        curl_multi_add_handle(m, easy[i]);
-    }
-    int running = 1;
-    while (running) {
+        if (active == 0)
+            break;
+        int running = 0;
         if (curl_multi_perform(m, &running) != CURLM_OK)
             break;
-        if (running)
-            curl_multi_poll(m, NULL, 0, 1000, NULL);
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(m, &left))) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
-            for (size_t i = 0; i < n; i++)
-                if (easy[i] == msg->easy_handle)
-                    collect(easy[i], &rqs[i], &rss[i], msg->data.result);
+            void *priv = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+            CURLcode code = msg->data.result; /* read before the handle goes */
+            finish_one(m, easy, rqs, rss, (size_t)(uintptr_t)priv, code, done, ctx);
+            active--;
         }
+        if (running > 0 && active > 0)
+            curl_multi_poll(m, NULL, 0, 1000, NULL);
     }
+    /* Only after a libcurl failure: end what is still registered. */
     for (size_t i = 0; i < n; i++) {
-        if (!easy[i])
-            continue;
-        curl_multi_remove_handle(m, easy[i]);
-        curl_easy_cleanup(easy[i]);
+        if (easy[i]) {
+            rss[i].code = CURLE_FAILED_INIT;
+            snprintf(rss[i].error, sizeof(rss[i].error), "libcurl's multi interface failed");
+            finish_one(m, easy, rqs, rss, i, rss[i].code, done, ctx);
+        }
     }
     free(easy);
     free(sinks);
     curl_multi_cleanup(m);
+}
+
+void http_perform_many(const struct http_request *rqs, struct http_response *rss, size_t n)
+{
+    http_perform_many_with(rqs, rss, n, 0, NULL, NULL);
 }
 
 int http_get(const char *url, long timeout_s, struct http_response *out, char *err, size_t errsz)

@@ -35,6 +35,9 @@ struct http_request {
     long connect_timeout;       /* seconds (0: as timeout) */
     size_t max_body;            /* 0: HTTP_DEFAULT_MAX_BODY */
     bool fail_on_cap;           /* a larger body fails the request (else it is cut) */
+    bool stop_on_cap;           /* keep the first max_body bytes, then end the transfer
+                                   (a success, truncated set): an endless body costs
+                                   neither memory nor time */
     bool compressed;            /* accept gzip/deflate */
     const char *cacert;         /* CA bundle replacing the system's, or NULL */
     bool insecure;              /* do not verify the peer (certificate read-out only) */
@@ -66,8 +69,20 @@ void http_response_free(struct http_response *rs);
 /* Performs the request; returns rs->code (rs must be initialised). */
 CURLcode http_perform(const struct http_request *rq, struct http_response *rs);
 /* Performs n requests concurrently (exporters behind a firewall each cost
- * a full timeout; in parallel the wait is one timeout, not n). */
+ * a full timeout; in parallel the wait is one timeout, not n), at most
+ * HTTP_MANY_MAX_PARALLEL at a time and fewer when RLIMIT_NOFILE is low:
+ * 2000 transfers at once with 1024 descriptors made the late ones fail
+ * like refused connections. Each transfer's timeout counts from its own
+ * start. */
+#define HTTP_MANY_MAX_PARALLEL 32
 void http_perform_many(const struct http_request *rqs, struct http_response *rss, size_t n);
+/* As http_perform_many, at most max_parallel at once (0: the default
+ * limit), calling done(ctx, i, &rss[i]) as soon as transfer i has ended (or
+ * could not start): done may summarise the body and free it, so memory
+ * holds at most the running transfers' bodies, not all n. */
+typedef void (*http_done_fn)(void *ctx, size_t i, struct http_response *rs);
+void http_perform_many_with(const struct http_request *rqs, struct http_response *rss, size_t n,
+                            size_t max_parallel, http_done_fn done, void *ctx);
 
 /* GET url, compressed, body capped at HTTP_DEFAULT_MAX_BODY. Returns 0 when
  * a response arrived (any status; the caller judges it), or -1 with

@@ -2,7 +2,6 @@
  * Modes: daemon (default), --once, --dry-run --out FILE.html, --healthcheck.
  * See docs/daily-report.md. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "cancel.h"
 #include "chart.h"
+#include "cli.h"
 #include "fmt.h"
 #include "httpclient.h"
 #include "listenaddr.h"
@@ -27,37 +27,6 @@ static sigset_t g_sigs; /* signals the daemon takes synchronously */
 static int g_daemon;    /* signals are blocked and taken with sigtimedwait */
 static int g_stop;      /* SIGTERM/SIGINT received */
 static int g_run_now;   /* SIGUSR1 received */
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: daily-report [--metrics-listen ADDR:PORT] [--state-file PATH]\n"
-               "       daily-report --once [--state-file PATH]\n"
-               "       daily-report --dry-run --out FILE.html\n"
-               "       daily-report --healthcheck [--metrics-listen ADDR:PORT]\n"
-               "\n"
-               "Builds the daily health report (infrastructure, queues, business figures,\n"
-               "active alerts, 24 h charts) and emails it. Configuration comes from the\n"
-               "environment: PROMETHEUS_URL, ALERTMANAGER_URL, REPORT_DB_DSN, SMTP_HOST,\n"
-               "SMTP_PORT, SMTP_TLS, SMTP_USER, SMTP_PASSWORD[_FILE], SMTP_CA_FILE,\n"
-               "REPORT_FROM, REPORT_TO, REPORT_TZ, REPORT_TIME, REPORT_SMTP_ATTEMPTS,\n"
-               "REPORT_SMTP_BACKOFF_SECONDS, REPORT_CATCHUP_MINUTES, REPORT_STATE_FILE,\n"
-               "REPORT_METRICS_LISTEN, REPORT_DB_TIMEOUT_SECONDS, GRAFANA_URL (see\n"
-               "docs/daily-report.md).\n"
-               "\n"
-               "  (no mode)              daemon: send every day at REPORT_TIME in REPORT_TZ,\n"
-               "                         serve /metrics; SIGUSR1 sends one report now\n"
-               "  --once                 send one report now, then exit\n"
-               "  --dry-run --out FILE   write the HTML report (images inline) without sending\n"
-               "  --healthcheck          exit 0 when the daemon's /-/healthy answers\n"
-               "  --metrics-listen A:P   daemon metrics address (default REPORT_METRICS_LISTEN\n"
-               "                         or 127.0.0.1:9201)\n"
-               "  --state-file PATH      last-success timestamp file (default REPORT_STATE_FILE\n"
-               "                         or /var/lib/daily-report/state)\n"
-               "  --help, --version\n"
-               "\n"
-               "Exit status (--once, --dry-run): 0 sent and complete; 1 not sent (or file not\n"
-               "written); 2 sent but some sections unavailable; 3 usage or configuration error.\n");
-}
 
 /* Waits up to `seconds`, returning early on a signal. Returns 1 when the
  * program must stop. */
@@ -187,17 +156,6 @@ static bool wait_for_next_run(const struct config *c, struct metrics *m)
     return true;
 }
 
-/* The longest a run can take when every call keeps its deadline: the
- * Prometheus and Alertmanager requests (30 s each), the database, and
- * every SMTP attempt (120 s) with its backoff, plus a minute of slack. */
-static double run_limit_s(const struct config *c)
-{
-    double limit = 12 * 30.0 + c->db_timeout_s + 60;
-    for (int a = 1; a <= c->smtp_attempts; a++)
-        limit += 120 + (a > 1 ? smtp_backoff_delay(c->smtp_backoff_s, a) : 0);
-    return limit;
-}
-
 static int daemon_loop(const struct config *c)
 {
     char err[512];
@@ -206,7 +164,7 @@ static int daemon_loop(const struct config *c)
         log_warn("%s; starting from 0", err);
     struct metrics m;
     dr_metrics_init(&m, (double)time(NULL), (double)last_success);
-    m.run_limit_s = run_limit_s(c);
+    m.run_limit_s = dr_run_limit_s(c);
 
     /* Block the signals before MHD starts its thread, so they are only
      * ever taken here with sigtimedwait. */
@@ -235,12 +193,12 @@ static int daemon_loop(const struct config *c)
     }
 
     time_t now = time(NULL);
-    time_t prev = dr_schedule_prev(now, c->hour, c->minute);
+    time_t prev = dr_schedule_catchup(now, last_success, c->hour, c->minute, c->catchup_minutes);
     pthread_mutex_lock(&m.mu);
     m.next_run = (double)dr_schedule_next(now, c->hour, c->minute);
     pthread_mutex_unlock(&m.mu);
     /* A restart shortly after REPORT_TIME must not skip the day's report. */
-    if (prev != (time_t)-1 && last_success < prev && now - prev <= c->catchup_minutes * 60L) {
+    if (prev != 0) {
         dr_fmt_local(prev, when, sizeof(when));
         log_info("the report due at %s was not sent; sending it now", when);
         g_run_now = 1;
@@ -293,79 +251,33 @@ static int healthcheck(const char *listen)
     return 0;
 }
 
-/* The command line: one mode and its files. */
-struct cli {
-    int once, dry, health;
-    const char *out, *listen, *state_file;
-};
-
 /* Returns -1 to go on, or the exit status (--help, --version, errors). */
-static int parse_cli(int argc, char **argv, struct cli *c)
+static int parse_cli(int argc, char **argv, struct dr_cli *c)
 {
-    enum { OPT_ONCE = 1, OPT_DRY, OPT_OUT, OPT_LISTEN, OPT_STATE, OPT_HEALTH, OPT_HELP, OPT_VER };
-    static const struct option opts[] = {
-        {"once", no_argument, NULL, OPT_ONCE},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"metrics-listen", required_argument, NULL, OPT_LISTEN},
-        {"state-file", required_argument, NULL, OPT_STATE},
-        {"healthcheck", no_argument, NULL, OPT_HEALTH},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"version", no_argument, NULL, OPT_VER},
-        {NULL, 0, NULL, 0},
-    };
-    memset(c, 0, sizeof(*c));
-    int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case OPT_ONCE:
-            c->once = 1;
-            break;
-        case OPT_DRY:
-            c->dry = 1;
-            break;
-        case OPT_OUT:
-            c->out = optarg;
-            break;
-        case OPT_LISTEN:
-            c->listen = optarg;
-            break;
-        case OPT_STATE:
-            c->state_file = optarg;
-            break;
-        case OPT_HEALTH:
-            c->health = 1;
-            break;
-        case OPT_HELP:
-            usage(stdout);
-            return 0;
-        case OPT_VER:
-            printf("daily-report %s\n", VERSION);
-            return 0;
-        default:
-            usage(stderr);
-            return RUN_CONFIG_ERROR;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "daily-report: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
+    char err[256];
+    switch (dr_cli_parse(argc, argv, c, err, sizeof(err))) {
+    case DR_CLI_RUN:
+        return -1;
+    case DR_CLI_HELP:
+        dr_cli_usage(stdout);
+        return 0;
+    case DR_CLI_VERSION:
+        printf("daily-report %s\n", VERSION);
+        return 0;
+    case DR_CLI_USAGE:
+        if (err[0])
+            fprintf(stderr, "daily-report: %s\n", err);
+        dr_cli_usage(stderr);
         return RUN_CONFIG_ERROR;
+    case DR_CLI_ERROR:
+        break;
     }
-    if (c->once + c->dry + c->health > 1) {
-        fprintf(stderr, "daily-report: --once, --dry-run and --healthcheck exclude each other\n");
-        return RUN_CONFIG_ERROR;
-    }
-    if (c->dry != (c->out != NULL)) {
-        fprintf(stderr, "daily-report: --dry-run needs --out FILE.html (and --out needs "
-                        "--dry-run)\n");
-        return RUN_CONFIG_ERROR;
-    }
-    return -1;
+    fprintf(stderr, "daily-report: %s\n", err);
+    return RUN_CONFIG_ERROR;
 }
 
 /* The chosen mode, once the configuration is loaded. */
-static int run_mode(const struct cli *cli, struct config *cfg)
+static int run_mode(const struct dr_cli *cli, struct config *cfg)
 {
     char err[1024];
     if (cli->health)
@@ -391,7 +303,7 @@ static int run_mode(const struct cli *cli, struct config *cfg)
 int main(int argc, char **argv)
 {
     log_init("daily-report", LOG_LEVEL_INFO);
-    struct cli cli;
+    struct dr_cli cli;
     int rc = parse_cli(argc, argv, &cli);
     if (rc >= 0)
         return rc;

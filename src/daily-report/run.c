@@ -19,6 +19,14 @@ static double now_s(void)
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+double dr_run_limit_s(const struct config *c)
+{
+    double limit = 12 * 30.0 + c->db_timeout_s + 60;
+    for (int a = 1; a <= c->smtp_attempts; a++)
+        limit += 120 + (a > 1 ? smtp_backoff_delay(c->smtp_backoff_s, a) : 0);
+    return limit;
+}
+
 static void build(const struct config *c, struct report *r, struct run_outcome *o)
 {
     memset(o, 0, sizeof(*o));

@@ -28,6 +28,12 @@ struct run_outcome {
     double duration; /* seconds */
 };
 
+/* The longest a run can take when every call keeps its deadline: the
+ * Prometheus and Alertmanager requests (30 s each, 12 of them), the
+ * database (db_timeout_s), and every SMTP attempt (120 s) with its backoff,
+ * plus a minute of slack. The daemon's /-/healthy fails beyond it. */
+double dr_run_limit_s(const struct config *c);
+
 /* Builds and sends the report to the configured recipients. */
 enum run_status dr_run_send(const struct config *c, dr_sleep_fn sleep_fn, struct run_outcome *o);
 

@@ -49,3 +49,12 @@ time_t dr_schedule_prev(time_t now, int hour, int minute)
     }
     return (time_t)-1;
 }
+
+time_t dr_schedule_catchup(time_t now, time_t last_success, int hour, int minute,
+                           int catchup_minutes)
+{
+    time_t prev = dr_schedule_prev(now, hour, minute);
+    if (prev != (time_t)-1 && last_success < prev && now - prev <= catchup_minutes * 60L)
+        return prev;
+    return 0;
+}

@@ -22,4 +22,12 @@ time_t dr_schedule_next(time_t now, int hour, int minute);
 /* The latest run at or before now. */
 time_t dr_schedule_prev(time_t now, int hour, int minute);
 
+/* The daemon's start-up decision: the run due at or before now
+ * (dr_schedule_prev) was missed, i.e. the last success is older, and it is
+ * at most catchup_minutes old, so a restart shortly after REPORT_TIME does
+ * not skip the day's report. Returns that run's time, or 0 when nothing is
+ * to be caught up. */
+time_t dr_schedule_catchup(time_t now, time_t last_success, int hour, int minute,
+                           int catchup_minutes);
+
 #endif

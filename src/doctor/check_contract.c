@@ -81,12 +81,9 @@ static int role_named(int t, const char *col)
     return -1;
 }
 
-/* What and fix for "column col does not exist". */
-static void missing_column(PGconn *conn, const struct contract *c, const char *file,
-                           const struct stmt *s, const char *col, char *what, size_t whatsz,
-                           char *fix, size_t fixsz)
+void doc_contract_missing_column(const struct contract *c, const char *file, int t, const char *col,
+                                 char *what, size_t whatsz, char *fix, size_t fixsz)
 {
-    int t = lacking_table(conn, c, s->sql, col);
     if (t < 0) {
         snprintf(what, whatsz, "column %s does not exist", col);
         snprintf(fix, fixsz,
@@ -105,13 +102,13 @@ static void missing_column(PGconn *conn, const struct contract *c, const char *f
                  tk, ct_role_key((enum ct_role)r), file);
     else if (rk >= 0 && c->t[t].column[rk][0])
         snprintf(fix, fixsz,
-                 "%s maps tables.%s.columns.%s to %s: make this statement read %s (dashboards are "
-                 "not generated from the contract)",
-                 file, tk, col, c->t[t].column[rk], c->t[t].column[rk]);
+                 "%s maps tables.%s.columns.%s to %s: the statement reads %s by name; make its "
+                 "template (sql/dashboard-sql.json) read {{%s.%s}}",
+                 file, tk, col, c->t[t].column[rk], col, tk, col);
     else if (rk >= 0)
         snprintf(fix, fixsz,
-                 "%s declares no tables.%s.columns.%s: change this statement so it does not need "
-                 "it (dashboards are not generated from the contract), or declare the column",
+                 "%s declares no tables.%s.columns.%s: give the statement's template "
+                 "(sql/dashboard-sql.json) a variant that does not need it, or declare the column",
                  file, tk, col);
     else
         snprintf(fix, fixsz,
@@ -120,8 +117,7 @@ static void missing_column(PGconn *conn, const struct contract *c, const char *f
                  c->t[t].name, col, file);
 }
 
-/* The first quoted or bare name after `prefix` in msg, into out. */
-static int name_after(const char *msg, const char *prefix, char *out, size_t outsz)
+int doc_sql_error_name(const char *msg, const char *prefix, char *out, size_t outsz)
 {
     const char *p = strstr(msg, prefix);
     if (!p)
@@ -153,42 +149,50 @@ static char *denied_columns(PGconn *conn, const char *table, const char *sql)
     return out;
 }
 
+void doc_contract_denied(const struct contract *c, const char *file, const char *table,
+                         const char *cols, char *what, size_t whatsz, char *fix, size_t fixsz)
+{
+    char col[128], key[160];
+    snprintf(col, sizeof(col), "%.*s", cols ? (int)strcspn(cols, ",") : 0, cols ? cols : "");
+    const char *tk = table_key(c, table);
+    if (col[0] && declared_key(c, table, col, key, sizeof(key))) {
+        snprintf(what, whatsz, "permission denied for %s.%s", table, cols);
+        snprintf(fix, fixsz, "re-run sql/roles.sh: %s declares it (%s) but it is not granted", file,
+                 key);
+    } else if (col[0]) {
+        snprintf(what, whatsz, "reads %s.%s, which the contract does not declare (not granted)",
+                 table, cols);
+        snprintf(fix, fixsz,
+                 "declare %s.%s under tables.%s.columns in %s (with its role) if it is "
+                 "needed, then re-run sql/roles.sh",
+                 table, col, tk ? tk : table, file);
+    } else {
+        snprintf(what, whatsz, "permission denied for table %s", table);
+        snprintf(fix, fixsz, "re-run sql/roles.sh (tables.%s.readers in %s)", tk ? tk : table,
+                 file);
+    }
+}
+
 /* The problem and its fix for a statement that failed to plan. */
 static void diagnose(const struct contract *c, const char *file, PGconn *conn, const struct stmt *s,
                      const char *state, const char *msg, char *what, size_t whatsz, char *fix,
                      size_t fixsz)
 {
-    char name[128], key[160];
-    if (state && !strcmp(state, "42703") && name_after(msg, "column ", name, sizeof(name)) == 0) {
+    char name[128];
+    if (state && !strcmp(state, "42703") &&
+        doc_sql_error_name(msg, "column ", name, sizeof(name)) == 0) {
         /* "column x does not exist" or "column t.x does not exist" */
         const char *dot = strrchr(name, '.');
         const char *col = dot ? dot + 1 : name;
-        missing_column(conn, c, file, s, col, what, whatsz, fix, fixsz);
+        doc_contract_missing_column(c, file, lacking_table(conn, c, s->sql, col), col, what, whatsz,
+                                    fix, fixsz);
     } else if (state && !strcmp(state, "42501") &&
-               name_after(msg, "permission denied for table ", name, sizeof(name)) == 0) {
+               doc_sql_error_name(msg, "permission denied for table ", name, sizeof(name)) == 0) {
         char *cols = denied_columns(conn, name, s->sql);
-        char col[128];
-        snprintf(col, sizeof(col), "%.*s", cols ? (int)strcspn(cols, ",") : 0, cols ? cols : "");
-        const char *tk = table_key(c, name);
-        if (col[0] && declared_key(c, name, col, key, sizeof(key))) {
-            snprintf(what, whatsz, "permission denied for %s.%s", name, cols);
-            snprintf(fix, fixsz, "re-run sql/roles.sh: %s declares it (%s) but it is not granted",
-                     file, key);
-        } else if (col[0]) {
-            snprintf(what, whatsz, "reads %s.%s, which the contract does not declare (not granted)",
-                     name, cols);
-            snprintf(fix, fixsz,
-                     "declare %s.%s under tables.%s.columns in %s (with its role) if it is "
-                     "needed, then re-run sql/roles.sh",
-                     name, col, tk ? tk : name, file);
-        } else {
-            snprintf(what, whatsz, "permission denied for table %s", name);
-            snprintf(fix, fixsz, "re-run sql/roles.sh (tables.%s.readers in %s)", tk ? tk : name,
-                     file);
-        }
+        doc_contract_denied(c, file, name, cols, what, whatsz, fix, fixsz);
         free(cols);
     } else if (state && !strcmp(state, "42P01") &&
-               name_after(msg, "relation ", name, sizeof(name)) == 0) {
+               doc_sql_error_name(msg, "relation ", name, sizeof(name)) == 0) {
         const char *tk = table_key(c, name);
         snprintf(what, whatsz, "table %s does not exist", name);
         snprintf(fix, fixsz, "set tables.%s.table in %s to the table's real name",
@@ -212,6 +216,11 @@ static void explain_all(struct doctor *d, const struct contract *c, PGconn *conn
             continue;
         char id[64], what[600], fix[600];
         snprintf(id, sizeof(id), "supabase.sql.%s", s->source);
+        if (s->stale)
+            doc_report_fail(d->rep, "supabase.dashboards",
+                            "run build/doctor --render-dashboards --contract FILE: it rewrites the "
+                            "SQL of the dashboards in --dashboards from the contract; then deploy",
+                            "%s %s: %s %s", s->source, s->label, s->stale, d->opt->contract);
         if (s->unavailable) {
             doc_report_skip(d->rep, id, "%s %s: %s", s->source, s->label, s->unavailable);
             continue;
@@ -322,7 +331,7 @@ void doc_check_contract_grafana(struct doctor *d, const struct contract *c, PGco
 {
     struct stmt_list l = {0};
     long now = (long)time(NULL);
-    doc_stmts_dashboards(&l, d->opt->dashboards, now);
+    doc_stmts_dashboards(&l, d->opt->dashboards, d->opt->dashboard_sql, c, now);
     doc_stmts_report(&l, c, now);
     explain_all(d, c, conn, &l, STMT_GRAFANA, role);
     check_one_row(d, c, conn);
@@ -336,4 +345,28 @@ void doc_check_contract_exporter(struct doctor *d, const struct contract *c, PGc
     doc_stmts_exporter(&l, c);
     explain_all(d, c, conn, &l, STMT_EXPORTER, role);
     doc_stmts_free(&l);
+}
+
+int doc_exporter_ini(const struct contract *c, const char *path, struct strbuf *b, char *err,
+                     size_t errsz)
+{
+    static const char *const keys[] = {"status_column", "created_column", "updated_column"};
+    static const enum ct_role roles[] = {CT_STATUS, CT_CREATED_AT, CT_UPDATED_AT};
+    sb_printf(b, "; Generated by build/doctor --print-exporter-config from %s.\n", path);
+    for (int t = CT_TRANSCRIPTIONS; t <= CT_PDF; t++) {
+        const struct ct_table_decl *d = &c->t[t];
+        sb_printf(b, "[queue %s]\ntable = %s\n", ct_table_key((enum ct_table)t), d->name);
+        for (int k = 0; k < 3; k++) {
+            if (!d->column[roles[k]][0]) {
+                snprintf(err, errsz, "%s: the queue exporter needs tables.%s.columns.%s", path,
+                         ct_table_key((enum ct_table)t), ct_role_key(roles[k]));
+                return -1;
+            }
+            sb_printf(b, "%s = %s\n", keys[k], d->column[roles[k]]);
+        }
+        for (int v = CT_PENDING; v <= CT_FAILED; v++)
+            if (d->value[v][0])
+                sb_printf(b, "%s_status = %s\n", ct_value_key((enum ct_value)v), d->value[v]);
+    }
+    return 0;
 }

@@ -118,6 +118,9 @@ static void check_placeholders(struct doctor *d)
     sb_free(&found);
 }
 
+/* Issues listed per variable; the rest are counted. */
+#define ISSUES_SHOWN_PER_VARIABLE 10
+
 static void check_format(struct doctor *d)
 {
     struct format_issue *issues;
@@ -132,27 +135,31 @@ static void check_format(struct doctor *d)
         doc_report_pass(d->rep, "env.format", "%zu variables well formed and consistent", checked);
     }
     /* One line per variable (ids stay unique), its issues joined. */
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i; j++)
-            seen |= !strcmp(issues[j].name, issues[i].name);
-        if (seen)
-            continue;
+    size_t *order = doc_format_issues_grouped(issues, n);
+    for (size_t k = 0; k < n;) {
+        const char *name = issues[order[k]].name;
         struct strbuf msg, fix;
         sb_init(&msg);
         sb_init(&fix);
-        for (size_t j = i; j < n; j++) {
-            if (strcmp(issues[j].name, issues[i].name) != 0)
+        size_t shown = 0, more = 0;
+        for (; k < n && !strcmp(issues[order[k]].name, name); k++) {
+            if (shown == ISSUES_SHOWN_PER_VARIABLE) { /* a key set 100k times: one line, bounded */
+                more++;
                 continue;
-            doc_sb_list_add(&msg, "; ", "%s", issues[j].message);
-            doc_sb_list_add(&fix, "; ", "%s", issues[j].fix);
+            }
+            shown++;
+            doc_sb_list_add(&msg, "; ", "%s", issues[order[k]].message);
+            doc_sb_list_add(&fix, "; ", "%s", issues[order[k]].fix);
         }
+        if (more)
+            doc_sb_list_add(&msg, "; ", "and %zu more issue(s) of %s", more, name);
         char id[128];
-        snprintf(id, sizeof(id), "env.format.%s", issues[i].name);
+        snprintf(id, sizeof(id), "env.format.%s", name);
         doc_report_fail(d->rep, id, sb_str(&fix), "%s", sb_str(&msg));
         sb_free(&msg);
         sb_free(&fix);
     }
+    free(order);
     doc_format_issues_free(issues, n);
 }
 

@@ -9,6 +9,24 @@
 #include "inventory.h"
 #include "validate.h"
 
+/* Per target, only the body's first TARGET_MAX_BODY bytes are kept, and
+ * only until the answer is judged: the marker metric of every exporter we
+ * probe comes first or early (families are sorted by name), and 100
+ * targets once held 964 MB with a 16 MB cap each. With the transfer pool of
+ * httpclient.h the bodies held at once are at most HTTP_MANY_MAX_PARALLEL x
+ * TARGET_MAX_BODY (64 MiB). */
+#define TARGET_MAX_BODY (2u * 1024u * 1024u)
+
+/* What judge_target needs of one answer, the body already gone. */
+struct verdict {
+    CURLcode code;
+    long status;
+    char error[CURL_ERROR_SIZE];
+    bool looks_right;
+    bool truncated;
+    size_t samples;
+};
+
 /* A metric only the expected exporter exposes: proves the port is not
  * some other service. */
 static bool looks_like(const char *role, const char *body)
@@ -34,6 +52,29 @@ static size_t count_samples(const char *body)
         p = nl + 1;
     }
     return n;
+}
+
+/* The probed targets, for the transfer pool's done callback. */
+struct probe_set {
+    const struct inv_target **targets; /* per request */
+    struct verdict *verdicts;          /* per request */
+};
+
+/* Judges the answer as soon as it is complete, then frees its body. */
+static void summarise(void *ctx, size_t i, struct http_response *rs)
+{
+    struct probe_set *ps = ctx;
+    struct verdict *v = &ps->verdicts[i];
+    v->code = rs->code;
+    v->status = rs->status;
+    snprintf(v->error, sizeof(v->error), "%s", rs->error);
+    v->truncated = rs->truncated;
+    if (rs->code == CURLE_OK) {
+        v->looks_right = looks_like(ps->targets[i]->role, sb_str(&rs->body));
+        v->samples = count_samples(sb_str(&rs->body));
+    }
+    http_response_free(rs);
+    http_response_init(rs);
 }
 
 static const char *role_software(const char *role)
@@ -82,8 +123,7 @@ static bool load_inventory(struct doctor *d, struct inventory *inv)
 
 /* One exporter's answer (or the reason it was not asked). */
 static void judge_target(struct doctor *d, const struct inv_target *t, const char *id,
-                         const char *url, bool probed, const struct http_response *a,
-                         const char *f_ip)
+                         const char *url, bool probed, const struct verdict *a, const char *f_ip)
 {
     struct report *r = d->rep;
     if (t->self && !valid_ip(t->host)) {
@@ -120,12 +160,14 @@ static void judge_target(struct doctor *d, const struct inv_target *t, const cha
     } else if (a->status != 200) {
         doc_report_fail(r, id, "check the port in the inventory (role:PORT)",
                         "%s answered HTTP %ld: not %s?", url, a->status, sw);
-    } else if (!looks_like(t->role, sb_str(&a->body))) {
+    } else if (!a->looks_right) {
         doc_report_fail(r, id, "check the port in the inventory (role:PORT)",
-                        "%s answers, but not with %s's metrics", url, sw);
+                        "%s answers, but not with %s's metrics%s", url, sw,
+                        a->truncated ? " (in the first 2 MiB read)" : "");
     } else {
-        doc_report_pass(r, id, "%s answers (%s, %zu samples)", url, sw,
-                        count_samples(sb_str(&a->body)));
+        doc_report_pass(r, id, "%s answers (%s, %s%zu samples%s)", url, sw,
+                        a->truncated ? "more than " : "", a->samples,
+                        a->truncated ? " in the first 2 MiB read" : "");
     }
 }
 
@@ -144,6 +186,7 @@ void doc_check_targets(struct doctor *d)
     char **urls = doc_xcalloc(inv.n, sizeof(char *));
     char **ids = doc_xcalloc(inv.n, sizeof(char *));
     bool *probe = doc_xcalloc(inv.n, sizeof(bool));
+    const struct inv_target **probed = doc_xcalloc(inv.n ? inv.n : 1, sizeof(*probed));
     size_t nprobe = 0;
     for (size_t i = 0; i < inv.n; i++) {
         const struct inv_target *t = &inv.targets[i];
@@ -154,20 +197,30 @@ void doc_check_targets(struct doctor *d)
          * known only by a compose service name do not. */
         bool internal = t->self && !valid_ip(t->host);
         probe[i] = !internal && !t->documentation && !doc_report_skipped(d->rep, ids[i]);
-        if (probe[i])
-            rqs[nprobe++] = (struct http_request){.url = urls[i], .timeout = d->opt->timeout};
+        if (probe[i]) {
+            probed[nprobe] = t;
+            rqs[nprobe++] = (struct http_request){.url = urls[i],
+                                                  .timeout = d->opt->timeout,
+                                                  .max_body = TARGET_MAX_BODY,
+                                                  .stop_on_cap = true};
+        }
     }
-    /* All at once (each silent firewall costs a full timeout), then the
-     * answers mapped back in order. */
+    /* Concurrently (each silent firewall costs a full timeout) through the
+     * bounded pool, each answer judged and freed as it ends, then the
+     * verdicts mapped back in order. */
     struct http_response *answers = doc_xcalloc(nprobe ? nprobe : 1, sizeof(*answers));
+    struct verdict *verdicts = doc_xcalloc(nprobe ? nprobe : 1, sizeof(*verdicts));
     for (size_t i = 0; i < nprobe; i++)
         http_response_init(&answers[i]);
-    http_perform_many(rqs, answers, nprobe);
+    struct probe_set ps = {.targets = probed, .verdicts = verdicts};
+    http_perform_many_with(rqs, answers, nprobe, 0, summarise, &ps);
     for (size_t i = 0, k = 0; i < inv.n; i++)
-        judge_target(d, &inv.targets[i], ids[i], urls[i], probe[i], probe[i] ? &answers[k++] : NULL,
-                     f_ip);
+        judge_target(d, &inv.targets[i], ids[i], urls[i], probe[i],
+                     probe[i] ? &verdicts[k++] : NULL, f_ip);
     for (size_t i = 0; i < nprobe; i++)
         http_response_free(&answers[i]);
+    free(verdicts);
+    free(probed);
     for (size_t i = 0; i < inv.n; i++) {
         free(urls[i]);
         free(ids[i]);

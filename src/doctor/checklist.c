@@ -36,26 +36,83 @@ void doc_report_add_secret(struct report *r, const char *value)
 {
     if (!value || strlen(value) < MIN_SECRET_LEN)
         return;
-    for (size_t i = 0; i < r->nsecrets; i++)
-        if (strcmp(r->secrets[i], value) == 0)
-            return;
-    r->secrets = doc_xrealloc(r->secrets, r->nsecrets + 1, sizeof(*r->secrets));
+    /* Appended unsorted (a .env of 100k secret values made the old
+     * duplicate scan here quadratic); redact sorts and deduplicates. */
+    if (r->nsecrets == r->secrets_cap) {
+        r->secrets_cap = r->secrets_cap ? r->secrets_cap * 2 : 16;
+        r->secrets = doc_xrealloc(r->secrets, r->secrets_cap, sizeof(*r->secrets));
+    }
     r->secrets[r->nsecrets++] = doc_xstrdup(value);
+    r->secrets_sorted = false;
 }
 
-char *doc_report_redact(const struct report *r, const char *text)
+static int by_string(const void *a, const void *b)
 {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted and without duplicates, once per batch of additions. */
+static void sort_secrets(struct report *r)
+{
+    if (r->secrets_sorted || r->nsecrets == 0)
+        return;
+    qsort(r->secrets, r->nsecrets, sizeof(*r->secrets), by_string);
+    size_t k = 0;
+    for (size_t i = 0; i < r->nsecrets; i++) {
+        if (k && !strcmp(r->secrets[k - 1], r->secrets[i]))
+            free(r->secrets[i]);
+        else
+            r->secrets[k++] = r->secrets[i];
+    }
+    r->nsecrets = k;
+    r->secrets_sorted = true;
+}
+
+/* First index in [lo, hi) whose byte d is >= c (or > c when after). The
+ * range's secrets all share p's first d bytes and are longer than d. */
+static size_t bound_at(char *const *v, size_t lo, size_t hi, size_t d, unsigned char c, bool after)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        unsigned char m = (unsigned char)v[mid][d];
+        if (m < c || (after && m == c))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Length of the longest secret that starts text at p, or 0: narrows the
+ * sorted range byte by byte (O(depth x log n) per position, not O(n)). */
+static size_t longest_secret_at(const struct report *r, const char *p)
+{
+    size_t lo = 0, hi = r->nsecrets, best = 0;
+    for (size_t d = 0;; d++) {
+        while (lo < hi && r->secrets[lo][d] == '\0') { /* a secret equal to p[0..d) */
+            best = d;
+            lo++;
+        }
+        if (lo == hi || p[d] == '\0')
+            return best;
+        unsigned char c = (unsigned char)p[d];
+        size_t nlo = bound_at(r->secrets, lo, hi, d, c, false);
+        hi = bound_at(r->secrets, nlo, hi, d, c, true);
+        lo = nlo;
+    }
+}
+
+char *doc_report_redact(struct report *r, const char *text)
+{
+    sort_secrets(r);
     struct strbuf out;
     sb_init(&out);
     const char *p = text;
-    while (*p) {
-        size_t best = 0;
+    if (r->nsecrets == 0)
+        sb_puts(&out, text);
+    while (r->nsecrets && *p) {
         /* Longest match first, so a secret containing another is hidden whole. */
-        for (size_t i = 0; i < r->nsecrets; i++) {
-            size_t l = strlen(r->secrets[i]);
-            if (l > best && strncmp(p, r->secrets[i], l) == 0)
-                best = l;
-        }
+        size_t best = longest_secret_at(r, p);
         if (best) {
             sb_puts(&out, "***");
             p += best;

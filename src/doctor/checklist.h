@@ -25,9 +25,10 @@ struct report {
     size_t n;
     size_t cap;
     char **secrets; /* values never to print */
-    size_t nsecrets;
-    FILE *text_out;   /* NULL: no streaming text (JSON mode) */
-    const char *skip; /* --skip list, or NULL */
+    size_t nsecrets, secrets_cap;
+    bool secrets_sorted; /* sorted and unique (doc_report_redact keeps it so) */
+    FILE *text_out;      /* NULL: no streaming text (JSON mode) */
+    const char *skip;    /* --skip list, or NULL */
     size_t passed, failed, skipped;
 };
 
@@ -51,7 +52,7 @@ void doc_report_fail(struct report *r, const char *id, const char *fix, const ch
 bool doc_report_skipped(const struct report *r, const char *id);
 
 /* Replaces every registered secret in text with "***"; caller frees. */
-char *doc_report_redact(const struct report *r, const char *text);
+char *doc_report_redact(struct report *r, const char *text);
 
 /* The summary line "N passed, N failed, N skipped". */
 void doc_report_print_summary(const struct report *r, FILE *out);

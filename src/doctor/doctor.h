@@ -27,6 +27,11 @@ const char *doc_raw(const struct doctor *d, const char *name);
 /* The one-line fix for missing inputs. */
 const char *doc_input_fix(const struct doctor *d);
 
+/* Registers every secret value of the .env with the report (and the
+ * password inside a libpq DSN, which may surface alone in a server
+ * message), so the report redacts it wherever it appears. */
+void doc_register_secrets(struct doctor *d);
+
 void doc_check_env(struct doctor *d);
 void doc_check_s3(struct doctor *d);
 void doc_check_smtp(struct doctor *d);

@@ -25,13 +25,55 @@ void doc_dotenv_free(struct dotenv *env)
     for (size_t i = 0; i < env->nerrors; i++)
         free(env->errors[i]);
     free(env->errors);
+    free(env->slots);
     memset(env, 0, sizeof(*env));
 }
 
 static void add_error(struct dotenv *env, int line, const char *msg)
 {
-    env->errors = doc_xrealloc(env->errors, env->nerrors + 1, sizeof(*env->errors));
+    if (env->nerrors == env->errors_cap) { /* doubling: linear in the error count */
+        env->errors_cap = env->errors_cap ? env->errors_cap * 2 : 16;
+        env->errors = doc_xrealloc(env->errors, env->errors_cap, sizeof(*env->errors));
+    }
     env->errors[env->nerrors++] = doc_xasprintf("line %d: %s", line, msg);
+}
+
+/* FNV-1a: keys are short, and the table only has to spread them. */
+static size_t key_hash(const char *k)
+{
+    size_t h = (size_t)14695981039346656037ULL;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * (size_t)1099511628211ULL;
+    return h;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t *slot_of(struct dotenv *env, const char *key)
+{
+    size_t mask = env->nslots - 1;
+    for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+        size_t *s = &env->slots[i];
+        if (!*s)
+            return s;
+        env->key_compares++;
+        if (strcmp(env->entries[*s - 1].key, key) == 0)
+            return s;
+    }
+}
+
+/* Keeps the table at most half full. */
+static void grow_slots(struct dotenv *env)
+{
+    if (env->nslots && (env->nkeys + 1) * 2 <= env->nslots)
+        return;
+    size_t *old = env->slots, nold = env->nslots;
+    env->nslots = nold ? nold * 2 : 64;
+    env->slots = doc_xrealloc(NULL, env->nslots, sizeof(*env->slots));
+    memset(env->slots, 0, env->nslots * sizeof(*env->slots));
+    for (size_t i = 0; i < nold; i++)
+        if (old[i])
+            *slot_of(env, env->entries[old[i] - 1].key) = old[i];
+    free(old);
 }
 
 static bool is_blank(char c)
@@ -61,9 +103,12 @@ static void add_entry(struct dotenv *env, char *key, char *value, int line, enum
                       bool expands)
 {
     int dup = 0;
-    const struct dotenv_entry *prev = doc_dotenv_find(env, key);
-    if (prev)
-        dup = prev->line;
+    grow_slots(env);
+    size_t *slot = slot_of(env, key);
+    if (*slot)
+        dup = env->entries[*slot - 1].line;
+    else
+        env->nkeys++;
     if (env->n == env->cap) {
         env->cap = env->cap ? env->cap * 2 : 32;
         env->entries = doc_xrealloc(env->entries, env->cap, sizeof(*env->entries));
@@ -75,6 +120,7 @@ static void add_entry(struct dotenv *env, char *key, char *value, int line, enum
     e->quote = quote;
     e->expands = expands;
     e->duplicate_of = dup;
+    *slot = env->n; /* 1 + the new entry's index: the last definition wins */
 }
 
 /* One logical line [p, end) without its newline. */
@@ -235,10 +281,11 @@ int doc_dotenv_load(struct dotenv *env, const char *path, char *err, size_t errl
 
 const struct dotenv_entry *doc_dotenv_find(const struct dotenv *env, const char *key)
 {
-    for (size_t i = env->n; i > 0; i--)
-        if (strcmp(env->entries[i - 1].key, key) == 0)
-            return &env->entries[i - 1];
-    return NULL;
+    if (!env->nslots)
+        return NULL;
+    /* The comparison counter is bookkeeping, not part of the value. */
+    size_t *s = slot_of((struct dotenv *)env, key);
+    return *s ? &env->entries[*s - 1] : NULL;
 }
 
 const char *doc_dotenv_get(const struct dotenv *env, const char *key)

@@ -408,12 +408,15 @@ bool doc_var_is_secret(const char *name)
 
 struct issues {
     struct format_issue *v;
-    size_t n;
+    size_t n, cap;
 };
 
 static void add_issue(struct issues *is, const char *name, char *message, const char *fix)
 {
-    is->v = doc_xrealloc(is->v, is->n + 1, sizeof(*is->v));
+    if (is->n == is->cap) { /* doubling: a 100k-key file stays linear */
+        is->cap = is->cap ? is->cap * 2 : 16;
+        is->v = doc_xrealloc(is->v, is->cap, sizeof(*is->v));
+    }
     is->v[is->n].name = doc_xstrdup(name);
     is->v[is->n].message = message;
     is->v[is->n].fix = doc_xstrdup(fix);
@@ -566,7 +569,7 @@ static void smtp_cleartext(const struct dotenv *env, struct issues *is)
 
 size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out)
 {
-    struct issues is = {NULL, 0};
+    struct issues is = {NULL, 0, 0};
     /* Duplicates and '$' first: they concern the file as compose reads it. */
     for (size_t i = 0; i < env->n; i++) {
         const struct dotenv_entry *e = &env->entries[i];
@@ -621,4 +624,50 @@ size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue *
                   "WATCHDOG_RECEIVER=watchdog-off");
     *out = is.v;
     return is.n;
+}
+
+static const struct format_issue *sort_base;
+
+/* By name, then by position: a stable grouping. */
+static int by_name_then_index(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_base[i].name, sort_base[j].name);
+    return c ? c : (i > j) - (i < j);
+}
+
+size_t *doc_format_issues_grouped(const struct format_issue *v, size_t n)
+{
+    size_t *idx = doc_xrealloc(NULL, n ? n : 1, sizeof(*idx));
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    /* qsort has no context argument; the doctor is single-threaded. */
+    sort_base = v;
+    qsort(idx, n, sizeof(*idx), by_name_then_index);
+    sort_base = NULL;
+    /* Runs of one name; each run's first element is its first appearance. */
+    size_t *first = doc_xrealloc(NULL, n ? n : 1, sizeof(*first)); /* per issue */
+    for (size_t k = 0; k < n; k++)
+        first[idx[k]] =
+            k > 0 && !strcmp(v[idx[k]].name, v[idx[k - 1]].name) ? first[idx[k - 1]] : idx[k];
+    /* Stable order of runs by first appearance: sort again by (first, index). */
+    size_t *order = doc_xrealloc(NULL, n ? n : 1, sizeof(*order));
+    size_t *count = calloc(n ? n : 1, sizeof(*count));
+    if (!count)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        count[first[i]]++;
+    /* Counting sort: start offset of each first-index bucket. */
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t c = count[i];
+        count[i] = pos;
+        pos += c;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[count[first[i]]++] = i;
+    free(count);
+    free(first);
+    free(idx);
+    return order;
 }

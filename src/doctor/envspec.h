@@ -49,5 +49,11 @@ struct format_issue {
  * doc_format_issues_free. */
 size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue **out);
 void doc_format_issues_free(struct format_issue *v, size_t n);
+/* The issue indexes 0..n-1 reordered so that issues of one variable are
+ * adjacent, variables in order of first appearance, each one's issues in
+ * their own order. O(n log n), so a file of 100k broken keys is reported in
+ * seconds (checking every issue against every earlier one was quadratic).
+ * The caller frees the array. */
+size_t *doc_format_issues_grouped(const struct format_issue *v, size_t n);
 
 #endif

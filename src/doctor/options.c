@@ -93,6 +93,11 @@ void doc_options_usage(FILE *out)
           "                          sql/contract.yaml; env DOCTOR_CONTRACT)\n"
           "  --dashboards DIR        the dashboards whose SQL the supabase group EXPLAINs\n"
           "                          (default grafana/dashboards; env DOCTOR_DASHBOARDS)\n"
+          "  --dashboard-sql FILE    the templates of the dashboards' SQL (default\n"
+          "                          sql/dashboard-sql.json; env DOCTOR_DASHBOARD_SQL)\n"
+          "  --render-dashboards     rewrite the SQL targets of the dashboards in\n"
+          "                          --dashboards from the templates and --contract, and\n"
+          "                          exit (2 on an error, naming the file and panel)\n"
           "  --print-contract        print the contract as JSON and exit (2 if malformed)\n"
           "  --print-exporter-config print the queue exporter's [queue] sections for the\n"
           "                          contract (its QUEUE_EXPORTER_CONFIG) and exit\n"
@@ -146,6 +151,8 @@ enum {
     O_PRINT_CONTRACT,
     O_PRINT_EXPORTER,
     O_DASHBOARDS,
+    O_DASHBOARD_SQL,
+    O_RENDER_DASHBOARDS,
     O_HELP,
     O_VERSION
 };
@@ -157,6 +164,7 @@ static void options_defaults(struct options *opt)
     opt->inventory = "inventory/servers.txt";
     opt->contract = env_or("DOCTOR_CONTRACT", "sql/contract.yaml");
     opt->dashboards = env_or("DOCTOR_DASHBOARDS", "grafana/dashboards");
+    opt->dashboard_sql = env_or("DOCTOR_DASHBOARD_SQL", "sql/dashboard-sql.json");
     opt->groups = GROUP_ALL;
     opt->timeout = 10;
     opt->cacert = getenv("DOCTOR_CA_FILE");
@@ -233,6 +241,12 @@ static int apply_option(struct options *opt, int c, char *err, size_t errlen)
     case O_PRINT_EXPORTER:
         opt->print_exporter_config = true;
         return 0;
+    case O_DASHBOARD_SQL:
+        opt->dashboard_sql = optarg;
+        return 0;
+    case O_RENDER_DASHBOARDS:
+        opt->render_dashboards = true;
+        return 0;
     case O_PRINT_CONTRACT:
         opt->print_contract = true;
         return 0;
@@ -271,6 +285,8 @@ enum options_result doc_options_parse(struct options *opt, int argc, char **argv
         {"print-contract", no_argument, NULL, O_PRINT_CONTRACT},
         {"print-exporter-config", no_argument, NULL, O_PRINT_EXPORTER},
         {"dashboards", required_argument, NULL, O_DASHBOARDS},
+        {"dashboard-sql", required_argument, NULL, O_DASHBOARD_SQL},
+        {"render-dashboards", no_argument, NULL, O_RENDER_DASHBOARDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},

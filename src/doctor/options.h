@@ -40,6 +40,8 @@ struct options {
     bool print_contract;        /* --print-contract: print it as JSON, run nothing */
     bool print_exporter_config; /* --print-exporter-config: its INI, run nothing */
     const char *dashboards;     /* --dashboards DIR, default grafana/dashboards */
+    const char *dashboard_sql;  /* --dashboard-sql FILE, default sql/dashboard-sql.json */
+    bool render_dashboards;     /* --render-dashboards: rewrite their SQL, run nothing */
 };
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };

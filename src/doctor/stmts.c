@@ -9,6 +9,7 @@
 #include "../daily-report/bizsql.h"
 #include "../queue-exporter/config.h"
 #include "../queue-exporter/sql.h"
+#include "dashgen.h"
 #include "readfile.h"
 #include "sqlexpand.h"
 #include "util.h"
@@ -37,6 +38,7 @@ void doc_stmts_free(struct stmt_list *l)
         free(s->sql);
         free(s->error);
         free(s->unavailable);
+        free(s->stale);
         for (size_t k = 0; k < s->nparams; k++)
             free(s->params[k]);
         free(s->params);
@@ -68,9 +70,40 @@ static char *var_value(const cJSON *v)
     return out ? out : doc_xstrdup("");
 }
 
+struct dash_ctx {
+    const cJSON *templates; /* sql/dashboard-sql.json; NULL: take rawSql as written */
+    const struct contract *c;
+    const struct grafana_var *vars;
+    size_t nvars;
+    const struct grafana_range *r;
+};
+
+/* The SQL the contract gives for one target: stale set when the file's
+ * rawSql differs (the dashboards were not rendered for this contract). */
+static char *target_sql(struct stmt *s, const struct dash_ctx *x, const char *uid,
+                        const char *label, const char *raw)
+{
+    if (!x->templates)
+        return doc_xstrdup(raw);
+    char *sql = NULL, why[300], err[300];
+    int r =
+        doc_dashgen_sql(x->templates, x->c, uid, label, &sql, why, sizeof(why), err, sizeof(err));
+    if (r < 0) {
+        s->error = doc_xstrdup(err);
+        return NULL;
+    }
+    if (strcmp(sql, raw))
+        s->stale = doc_xstrdup("its SQL in the file is not what the contract gives");
+    if (r == 1) {
+        s->unavailable = doc_xasprintf("unavailable: %s", why);
+        free(sql);
+        return NULL;
+    }
+    return sql;
+}
+
 static void panel_targets(struct stmt_list *l, const char *uid, const cJSON *panel,
-                          const struct grafana_var *vars, size_t nvars,
-                          const struct grafana_range *r)
+                          const struct dash_ctx *x)
 {
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(panel, "title");
     const cJSON *t;
@@ -80,23 +113,27 @@ static void panel_targets(struct stmt_list *l, const char *uid, const cJSON *pan
         const cJSON *ref = cJSON_GetObjectItemCaseSensitive(t, "refId");
         if (!cJSON_IsString(raw))
             continue;
-        struct stmt *s =
-            add(l, "dashboard",
-                doc_xasprintf("%s / %s (%s)", uid, cJSON_IsString(title) ? title->valuestring : "?",
-                              cJSON_IsString(ref) ? ref->valuestring : "?"),
-                STMT_GRAFANA);
+        char *label = doc_xasprintf("%s (%s)", cJSON_IsString(title) ? title->valuestring : "?",
+                                    cJSON_IsString(ref) ? ref->valuestring : "?");
+        struct stmt *s = add(l, "dashboard", doc_xasprintf("%s / %s", uid, label), STMT_GRAFANA);
+        char *src = target_sql(s, x, uid, label, raw->valuestring);
+        free(label);
+        if (!src)
+            continue;
         struct strbuf b;
         char err[256];
         sb_init(&b);
-        if (doc_grafana_expand(raw->valuestring, vars, nvars, r, &b, err, sizeof(err)) == 0)
+        if (doc_grafana_expand(src, x->vars, x->nvars, x->r, &b, err, sizeof(err)) == 0)
             s->sql = doc_xstrdup(sb_str(&b));
         else
             s->error = doc_xasprintf("Grafana's macros do not expand: %s", err);
         sb_free(&b);
+        free(src);
     }
 }
 
-static void one_dashboard(struct stmt_list *l, const char *path, const char *text, long to_s)
+static void one_dashboard(struct stmt_list *l, const char *path, const char *text, long to_s,
+                          const cJSON *templates, const struct contract *c)
 {
     cJSON *d = cJSON_Parse(text);
     if (!d) {
@@ -121,13 +158,14 @@ static void one_dashboard(struct stmt_list *l, const char *path, const char *tex
         vars[i++].value = var_value(v);
     }
     const struct grafana_range r = {to_s - 6 * 3600, to_s, 60000};
+    const struct dash_ctx x = {templates, c, vars, i, &r};
     const cJSON *p;
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "panels"))
     {
-        panel_targets(l, uid, p, vars, i, &r);
+        panel_targets(l, uid, p, &x);
         const cJSON *sub;
         cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(p, "panels"))
-            panel_targets(l, uid, sub, vars, i, &r);
+            panel_targets(l, uid, sub, &x);
     }
     for (size_t k = 0; k < i; k++)
         free((char *)vars[k].value);
@@ -140,12 +178,29 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void doc_stmts_dashboards(struct stmt_list *l, const char *dir, long to_s)
+void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *templates_path,
+                          const struct contract *c, long to_s)
 {
+    cJSON *templates = NULL;
+    if (templates_path) {
+        char err[256];
+        struct strbuf text;
+        sb_init(&text);
+        if (doc_read_file(templates_path, 4 << 20, &text, err, sizeof(err)) != READ_FILE_OK)
+            add(l, "dashboard", doc_xstrdup(templates_path), STMT_GRAFANA)->error =
+                doc_xstrdup(err);
+        else if (!(templates = cJSON_Parse(sb_str(&text))))
+            add(l, "dashboard", doc_xstrdup(templates_path), STMT_GRAFANA)->error =
+                doc_xstrdup("not valid JSON");
+        sb_free(&text);
+        if (!templates)
+            return;
+    }
     DIR *dp = opendir(dir);
     if (!dp) {
         add(l, "dashboard", doc_xasprintf("%s", dir), STMT_GRAFANA)->error =
             doc_xstrdup("cannot read the dashboards directory");
+        cJSON_Delete(templates);
         return;
     }
     char **names = NULL;
@@ -165,13 +220,14 @@ void doc_stmts_dashboards(struct stmt_list *l, const char *dir, long to_s)
         struct strbuf text;
         sb_init(&text);
         if (doc_read_file(names[i], 4 << 20, &text, err, sizeof(err)) == READ_FILE_OK)
-            one_dashboard(l, names[i], sb_str(&text), to_s);
+            one_dashboard(l, names[i], sb_str(&text), to_s, templates, c);
         else
             add(l, "dashboard", doc_xstrdup(names[i]), STMT_GRAFANA)->error = doc_xstrdup(err);
         sb_free(&text);
         free(names[i]);
     }
     free(names);
+    cJSON_Delete(templates);
 }
 
 void doc_stmts_report(struct stmt_list *l, const struct contract *c, long t)
@@ -208,31 +264,13 @@ void doc_stmts_exporter(struct stmt_list *l, const struct contract *c)
 {
     struct qe_config cfg;
     qe_config_defaults(&cfg);
-    const enum ct_table jobs[] = {CT_TRANSCRIPTIONS, CT_PDF};
     struct stmt *s = add(l, "exporter", doc_xstrdup("collection query"), STMT_EXPORTER);
-    for (size_t i = 0; i < 2 && i < cfg.n_queues; i++) {
-        struct qe_queue *q = &cfg.queues[i];
-        const struct ct_table_decl *d = &c->t[jobs[i]];
-        const enum ct_role need[] = {CT_STATUS, CT_CREATED_AT, CT_UPDATED_AT};
-        for (size_t k = 0; k < 3; k++)
-            if (!d->column[need[k]][0]) {
-                s->error = doc_xasprintf("the contract declares no %s.%s, which the exporter "
-                                         "needs (tables.%s.columns.%s)",
-                                         ct_table_key(jobs[i]), ct_role_key(need[k]),
-                                         ct_table_key(jobs[i]), ct_role_key(need[k]));
-                return;
-            }
-        snprintf(q->table, sizeof(q->table), "%s", d->name);
-        snprintf(q->status_column, sizeof(q->status_column), "%s", d->column[CT_STATUS]);
-        snprintf(q->created_column, sizeof(q->created_column), "%s", d->column[CT_CREATED_AT]);
-        snprintf(q->updated_column, sizeof(q->updated_column), "%s", d->column[CT_UPDATED_AT]);
-        char *vals[] = {q->pending, q->processing, q->completed, q->failed};
-        for (int v = CT_PENDING; v <= CT_FAILED; v++)
-            if (d->value[v][0])
-                snprintf(vals[v - CT_PENDING], QE_NAME_MAX, "%s", d->value[v]);
+    char err[256];
+    if (qe_config_apply_contract(&cfg, c, err, sizeof(err)) != 0) {
+        s->error = doc_xstrdup(err);
+        return;
     }
     struct qe_query qq;
-    char err[256];
     if (qe_query_build(&qq, &cfg, quote_plain, NULL, err, sizeof(err)) != 0) {
         s->error = doc_xstrdup(err);
         return;

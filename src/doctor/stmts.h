@@ -19,6 +19,7 @@ struct stmt {
     char *sql;    /* NULL when it could not be built (error says why) */
     char *error;
     char *unavailable; /* the contract leaves it out on purpose: a note, not a failure */
+    char *stale;       /* the dashboard file's SQL is not what the contract gives */
     enum stmt_runner runner;
     size_t nparams;
     char **params;
@@ -29,9 +30,13 @@ struct stmt_list {
     size_t n, cap;
 };
 
-/* Dashboard targets of every *.json in dir, expanded for [to-6h, to]. A
- * directory or file that cannot be read becomes one entry with error set. */
-void doc_stmts_dashboards(struct stmt_list *l, const char *dir, long to_s);
+/* Dashboard targets of every *.json in dir, expanded for [to-6h, to]. With
+ * templates_path (sql/dashboard-sql.json) each target's SQL is what the
+ * templates give for contract c (dashgen.h), and a file whose rawSql
+ * differs is marked stale. A directory or file that cannot be read becomes
+ * one entry with error set. */
+void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *templates_path,
+                          const struct contract *c, long to_s);
 /* The report's figures (at time t) and the exporter's query. */
 void doc_stmts_report(struct stmt_list *l, const struct contract *c, long t);
 void doc_stmts_exporter(struct stmt_list *l, const struct contract *c);

@@ -12,8 +12,11 @@ const char *qe_cli_usage(void)
            "  --listen ADDR:PORT   listen address (default " QE_DEFAULT_LISTEN
            ", or $QUEUE_EXPORTER_LISTEN);\n"
            "                       IPv6 as [ADDR]:PORT\n"
+           "  --contract FILE      the Supabase schema contract (sql/contract.yaml, or\n"
+           "                       $QUEUE_EXPORTER_CONTRACT): the two job tables' names,\n"
+           "                       columns and status values come from it\n"
            "  --config FILE        INI file adding queues or renaming tables, columns and\n"
-           "                       statuses (or $QUEUE_EXPORTER_CONFIG)\n"
+           "                       statuses, over the contract (or $QUEUE_EXPORTER_CONFIG)\n"
            "  --check-config       validate the configuration and the DSN syntax, then exit\n"
            "  --probe[=PATH]       GET PATH (default /healthz) from the --listen address;\n"
            "                       exit 0 on HTTP 200 (container health checks)\n"
@@ -67,10 +70,20 @@ static int refuse_dsn_option(int argc, char **argv, char *err, size_t errsz)
 int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env, char *err,
                  size_t errsz)
 {
-    enum { OPT_LISTEN = 1000, OPT_CONFIG, OPT_CHECK, OPT_PROBE, OPT_LEVEL, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_LISTEN = 1000,
+        OPT_CONFIG,
+        OPT_CONTRACT,
+        OPT_CHECK,
+        OPT_PROBE,
+        OPT_LEVEL,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"contract", required_argument, NULL, OPT_CONTRACT},
         {"check-config", no_argument, NULL, OPT_CHECK},
         {"probe", optional_argument, NULL, OPT_PROBE},
         {"log-level", required_argument, NULL, OPT_LEVEL},
@@ -86,6 +99,8 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
     cli->listen = v && v[0] ? v : QE_DEFAULT_LISTEN;
     v = env("QUEUE_EXPORTER_CONFIG");
     cli->config = v && v[0] ? v : NULL;
+    v = env("QUEUE_EXPORTER_CONTRACT");
+    cli->contract = v && v[0] ? v : NULL;
 
     if (refuse_dsn_option(argc, argv, err, errsz) != 0)
         return -1;
@@ -100,6 +115,9 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
             break;
         case OPT_CONFIG:
             cli->config = optarg;
+            break;
+        case OPT_CONTRACT:
+            cli->contract = optarg;
             break;
         case OPT_CHECK:
             cli->action = QE_CHECK_CONFIG;
@@ -138,6 +156,10 @@ int qe_cli_parse(struct qe_cli *cli, int argc, char **argv, qe_cli_getenv_fn env
     }
     if (optind < argc) {
         snprintf(err, errsz, "unexpected argument '%s' (see --help)", argv[optind]);
+        return -1;
+    }
+    if (cli->contract && cli->contract[0] == '\0') {
+        snprintf(err, errsz, "--contract: empty file name");
         return -1;
     }
     if (cli->config && cli->config[0] == '\0') {

@@ -16,6 +16,7 @@ struct qe_cli {
     enum qe_cli_action action;
     const char *listen;     /* --listen, else $QUEUE_EXPORTER_LISTEN, else the default */
     const char *config;     /* --config, else $QUEUE_EXPORTER_CONFIG, else NULL */
+    const char *contract;   /* --contract, else $QUEUE_EXPORTER_CONTRACT, else NULL */
     const char *probe_path; /* for QE_PROBE */
     enum log_level log_level;
 };

@@ -167,7 +167,7 @@ static void *collector_main(void *arg)
             snprintf(c->error, sizeof(c->error), "%s", err[0] ? err : "collection failed");
         }
         prom_buf_reset(&c->body);
-        qe_render_collected(&c->body, c->cfg, rc == 0 ? c->stats : NULL, &c->self, c->version);
+        qe_render_collected(&c->body, c->cfg, rc >= 0 ? c->stats : NULL, &c->self, c->version);
         c->have_result = 1;
         c->done_mono = c->now(); /* freshness counts from the result's arrival */
         c->generation++;

@@ -8,7 +8,9 @@
  * A failed collection is cached too, so a database outage is not hammered
  * by every scrape; it renders no supabase_* sample, only queue_exporter_up 0.
  *
- * The collection function is injected, so unit tests can count calls. */
+ * The collection function is injected, so unit tests can count calls. It
+ * returns 0, -1 (nothing read), or 1: some queues failed (marked in
+ * stats), the others' values are served with queue_exporter_up 0. */
 #ifndef QE_COLLECTOR_H
 #define QE_COLLECTOR_H
 

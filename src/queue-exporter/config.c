@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "contract.h"
 #include "regfile.h"
 #include "strutil.h"
 
@@ -581,4 +582,33 @@ int qe_config_load(struct qe_config *cfg, const char *path, char *err, size_t er
     free(ctx);
     fclose(fp);
     return result;
+}
+
+int qe_config_apply_contract(struct qe_config *cfg, const struct contract *c, char *err,
+                             size_t errsz)
+{
+    static const enum ct_table jobs[] = {CT_TRANSCRIPTIONS, CT_PDF};
+    static const enum ct_role need[] = {CT_STATUS, CT_CREATED_AT, CT_UPDATED_AT};
+    for (size_t i = 0; i < 2 && i < cfg->n_queues; i++) {
+        struct qe_queue *q = &cfg->queues[i];
+        const struct ct_table_decl *d = &c->t[jobs[i]];
+        char *cols[] = {q->status_column, q->created_column, q->updated_column};
+        for (size_t k = 0; k < 3; k++) {
+            if (!d->column[need[k]][0]) {
+                snprintf(err, errsz,
+                         "the contract declares no %s.%s, which the exporter needs "
+                         "(tables.%s.columns.%s)",
+                         ct_table_key(jobs[i]), ct_role_key(need[k]), ct_table_key(jobs[i]),
+                         ct_role_key(need[k]));
+                return -1;
+            }
+            snprintf(cols[k], QE_NAME_MAX, "%s", d->column[need[k]]);
+        }
+        snprintf(q->table, sizeof(q->table), "%s", d->name);
+        char *vals[] = {q->pending, q->processing, q->completed, q->failed};
+        for (int v = CT_PENDING; v <= CT_FAILED; v++)
+            if (d->value[v][0])
+                snprintf(vals[v - CT_PENDING], QE_NAME_MAX, "%s", d->value[v]);
+    }
+    return 0;
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+struct contract; /* contract.h */
+
 #define QE_MAX_QUEUES 32
 /* pending, processing, failed + extra statuses reported in the depth metric */
 #define QE_MAX_DEPTH_STATUSES 16
@@ -54,6 +56,13 @@ struct qe_config {
 /* Built-in defaults: the two plan tables with status/created_at/updated_at
  * and statuses pending/processing/completed/failed. */
 void qe_config_defaults(struct qe_config *cfg);
+
+/* Points the two built-in queues at the schema contract's job tables
+ * (sql/contract.yaml): their table names, status/created/updated columns
+ * and status values. Returns 0, or -1 with "the contract declares no
+ * pending_pdf_processing.status, ..." in err. */
+int qe_config_apply_contract(struct qe_config *cfg, const struct contract *c, char *err,
+                             size_t errsz);
 
 /* Loads FILE over the defaults and validates the result. On error returns -1
  * and writes "FILE:LINE: reason" (or "FILE: reason") into err. */

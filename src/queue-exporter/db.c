@@ -21,7 +21,8 @@ struct qe_db {
     const struct qe_config *cfg;
     char *dsn;
     PGconn *conn;
-    struct qe_query query; /* built per connection (PQescapeIdentifier needs one) */
+    struct qe_query query;      /* built per connection (PQescapeIdentifier needs one) */
+    struct qe_query *per_queue; /* cfg->n_queues entries: the fallback, one queue each */
     double backoff_s;
     double next_connect_mono;
     unsigned long connects;
@@ -59,6 +60,29 @@ static void drop_connection(struct qe_db *db)
         PQfinish(db->conn);
     db->conn = NULL;
     qe_query_free(&db->query);
+    if (db->per_queue)
+        for (size_t i = 0; i < db->cfg->n_queues; i++)
+            qe_query_free(&db->per_queue[i]);
+    free(db->per_queue);
+    db->per_queue = NULL;
+}
+
+/* The query of every queue and the one-queue queries, for conn. */
+static int build_queries(struct qe_db *db, PGconn *conn, char *err, size_t errsz)
+{
+    if (qe_query_build(&db->query, db->cfg, qe_db_quote_ident, conn, err, errsz) != 0)
+        return -1;
+    db->per_queue = calloc(db->cfg->n_queues ? db->cfg->n_queues : 1, sizeof(*db->per_queue));
+    if (!db->per_queue) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < db->cfg->n_queues; i++)
+        if (db->cfg->queues[i].enabled &&
+            qe_query_build_queue(&db->per_queue[i], db->cfg, i, qe_db_quote_ident, conn, err,
+                                 errsz) != 0)
+            return -1;
+    return 0;
 }
 
 void qe_db_free(struct qe_db *db)
@@ -130,11 +154,11 @@ static int connect_db(struct qe_db *db, double budget_s, char *err, size_t errsz
         log_warn("cannot connect to the database (next attempt in %.1f s): %s", db->backoff_s, msg);
         return -1;
     }
-    if (qe_query_build(&db->query, db->cfg, qe_db_quote_ident, conn, err, errsz) != 0) {
-        PQfinish(conn);
+    db->conn = conn;
+    if (build_queries(db, conn, err, errsz) != 0) {
+        drop_connection(db);
         return -1;
     }
-    db->conn = conn;
     db->backoff_s = 0;
     db->next_connect_mono = 0;
     db->connects++;
@@ -163,80 +187,174 @@ static int simple(struct qe_db *db, const char *sql, double deadline, char *err,
     return await_results(db, deadline, NULL, err, errsz);
 }
 
-static int parse_row(const struct qe_db *db, PGresult *res, struct qe_queue_stats *stats, char *err,
-                     size_t errsz)
+/* The columns of queue q from res's one row, starting at *col. */
+static int parse_queue(const struct qe_queue *q, const PGresult *res, int *col,
+                       struct qe_queue_stats *st, char *err, size_t errsz)
 {
-    if (PQntuples(res) != 1 || (size_t)PQnfields(res) != db->query.n_columns) {
+    double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS] = {0};
+    size_t ncols = qe_query_queue_columns(q);
+    for (size_t c = 0; c < ncols; c++, (*col)++) {
+        const char *s = PQgetisnull(res, 0, *col) ? "0" : PQgetvalue(res, 0, *col);
+        char *end = NULL;
+        v[c] = strtod(s, &end);
+        if (end == s || *end != '\0' || !isfinite(v[c])) {
+            snprintf(err, errsz, "queue %s: column %d is not a number", q->name, *col + 1);
+            return -1;
+        }
+    }
+    memset(st, 0, sizeof(*st));
+    size_t nd = qe_queue_depth_count(q);
+    memcpy(st->depth, v, nd * sizeof(v[0]));
+    st->stuck = v[nd];
+    st->oldest_pending_age = v[nd + 1];
+    st->oldest_processing_age = v[nd + 2];
+    st->failed_24h = v[nd + 3];
+    st->completed_1h = v[nd + 4];
+    return 0;
+}
+
+static int check_shape(const PGresult *res, size_t n_columns, char *err, size_t errsz)
+{
+    if (PQntuples(res) != 1 || (size_t)PQnfields(res) != n_columns) {
         snprintf(err, errsz, "unexpected result shape: %d rows, %d columns (expected 1, %zu)",
-                 PQntuples(res), PQnfields(res), db->query.n_columns);
+                 PQntuples(res), PQnfields(res), n_columns);
         return -1;
     }
+    return 0;
+}
+
+int qe_db_parse_result(const struct qe_config *cfg, size_t n_columns, const PGresult *res,
+                       struct qe_queue_stats *stats, char *err, size_t errsz)
+{
+    if (check_shape(res, n_columns, err, errsz) != 0)
+        return -1;
     int col = 0;
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        memset(&stats[i], 0, sizeof(stats[i]));
+        if (cfg->queues[i].enabled &&
+            parse_queue(&cfg->queues[i], res, &col, &stats[i], err, errsz) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Sends query q and waits for its one row. -1: the statement failed (the
+ * transaction is aborted, the connection usable); -2: connection gone. */
+static int run_query(struct qe_db *db, const struct qe_query *q, double deadline, PGresult **res,
+                     char *err, size_t errsz)
+{
+    *res = NULL;
+    if (!PQsendQueryParams(db->conn, q->text, (int)q->n_params, NULL, q->params, NULL, NULL, 0)) {
+        pg_error_line(PQerrorMessage(db->conn), PG_ERR_KEEP_WHERE, err, errsz);
+        return -1;
+    }
+    int rc = await_results(db, deadline, res, err, errsz);
+    if (rc == 0 && !*res) {
+        snprintf(err, errsz, "the collection query returned no rows");
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = check_shape(*res, q->n_columns, err, errsz);
+    return rc;
+}
+
+/* After the query of every queue failed: each enabled queue alone, each
+ * after ROLLBACK TO the savepoint taken before it, with what is left of
+ * the budget as its statement_timeout. A queue whose query fails is marked
+ * failed; the others get their values. Returns 0 (every queue read), 1
+ * (some failed, err names the first), -1 (none could be tried), -2
+ * (connection gone). */
+static int per_queue_fallback(struct qe_db *db, double budget_end, double deadline,
+                              struct qe_queue_stats *stats, char *err, size_t errsz)
+{
+    size_t failed = 0, tried = 0;
+    char first[256] = "";
     for (size_t i = 0; i < db->cfg->n_queues; i++) {
         const struct qe_queue *q = &db->cfg->queues[i];
         memset(&stats[i], 0, sizeof(stats[i]));
         if (!q->enabled)
             continue;
-        double v[QE_MAX_DEPTH_STATUSES + QE_SQL_FIXED_COLUMNS] = {0};
-        size_t ncols = qe_query_queue_columns(q);
-        for (size_t c = 0; c < ncols; c++, col++) {
-            const char *s = PQgetisnull(res, 0, col) ? "0" : PQgetvalue(res, 0, col);
-            char *end = NULL;
-            v[c] = strtod(s, &end);
-            if (end == s || *end != '\0' || !isfinite(v[c])) {
-                snprintf(err, errsz, "queue %s: column %d is not a number", q->name, col + 1);
-                return -1;
-            }
+        char qerr[256] = "";
+        double left = budget_end - qe_mono_now();
+        int rc = -1;
+        if (left <= 0.05) {
+            snprintf(qerr, sizeof(qerr), "no time left in the collection's budget");
+        } else {
+            char sql[128];
+            snprintf(sql, sizeof(sql),
+                     "ROLLBACK TO SAVEPOINT qe_all; SET LOCAL statement_timeout = %ld",
+                     lround(left * 1000) < 1 ? 1 : lround(left * 1000));
+            rc = simple(db, sql, deadline, qerr, sizeof(qerr));
+            PGresult *res = NULL;
+            if (rc == 0)
+                rc = run_query(db, &db->per_queue[i], deadline, &res, qerr, sizeof(qerr));
+            int col = 0;
+            if (rc == 0)
+                rc = parse_queue(q, res, &col, &stats[i], qerr, sizeof(qerr));
+            PQclear(res);
+            if (rc == -2)
+                return -2;
+            tried++;
         }
-        size_t nd = qe_queue_depth_count(q);
-        memcpy(stats[i].depth, v, nd * sizeof(v[0]));
-        stats[i].stuck = v[nd];
-        stats[i].oldest_pending_age = v[nd + 1];
-        stats[i].oldest_processing_age = v[nd + 2];
-        stats[i].failed_24h = v[nd + 3];
-        stats[i].completed_1h = v[nd + 4];
+        if (rc != 0) {
+            stats[i].failed = 1;
+            if (!failed++)
+                snprintf(first, sizeof(first), "%s", qerr);
+            log_warn("queue %s: cannot read its table: %s", q->name, qerr);
+        }
     }
-    return 0;
+    if (!failed)
+        return 0;
+    if (!tried) {
+        snprintf(err, errsz, "%s", first);
+        return -1;
+    }
+    snprintf(err, errsz, "%zu of %zu queues could not be read; first: %s", failed,
+             qe_config_enabled_queues(db->cfg), first);
+    return 1;
 }
 
-/* One transaction on an open connection. -1: failed, the connection is
+/* One transaction on an open connection: the query of every queue, and
+ * when it fails (not for lack of time) the per-queue fallback. Returns 0,
+ * 1 (some queues failed, marked in stats), -1: failed, the connection is
  * still usable; -2: the connection must be dropped. */
 static int run_collection(struct qe_db *db, double budget_s, struct qe_queue_stats *stats,
                           char *err, size_t errsz)
 {
     PGconn *conn = db->conn;
-    double deadline = qe_mono_now() + budget_s + CLIENT_GRACE_S;
+    double budget_end = qe_mono_now() + budget_s;
+    double deadline = budget_end + CLIENT_GRACE_S;
     long timeout_ms = lround(budget_s * 1000);
-    char begin[96];
+    char begin[128];
     /* SET LOCAL: the limit ends with the transaction, so a pooled server
-     * connection is handed back unchanged (session SET would leak). */
-    snprintf(begin, sizeof(begin), "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld",
+     * connection is handed back unchanged (session SET would leak). The
+     * savepoint lets the fallback go on after the first query failed. */
+    snprintf(begin, sizeof(begin),
+             "BEGIN READ ONLY; SET LOCAL statement_timeout = %ld; SAVEPOINT qe_all",
              timeout_ms < 1 ? 1 : timeout_ms);
     int rc = simple(db, begin, deadline, err, errsz);
     PGresult *res = NULL;
-    if (rc == 0) {
-        if (!PQsendQueryParams(conn, db->query.text, (int)db->query.n_params, NULL,
-                               db->query.params, NULL, NULL, 0)) {
-            pg_error_line(PQerrorMessage(conn), PG_ERR_KEEP_WHERE, err, errsz);
-            rc = -1;
-        } else {
-            rc = await_results(db, deadline, &res, err, errsz);
-        }
-    }
-    if (rc == 0 && !res) {
-        snprintf(err, errsz, "the collection query returned no rows");
-        rc = -1;
-    }
     if (rc == 0)
-        rc = parse_row(db, res, stats, err, errsz);
+        rc = run_query(db, &db->query, deadline, &res, err, errsz);
+    if (rc == 0)
+        rc = qe_db_parse_result(db->cfg, db->query.n_columns, res, stats, err, errsz);
     PQclear(res);
+    if (rc == -1 && PQstatus(conn) == CONNECTION_OK && budget_end - qe_mono_now() > 0.05 &&
+        PQtransactionStatus(conn) == PQTRANS_INERROR) {
+        /* One queue's table may be broken: find which, keep the others. */
+        char whole[256];
+        snprintf(whole, sizeof(whole), "%s", err);
+        rc = per_queue_fallback(db, budget_end, deadline, stats, err, errsz);
+        if (rc == -1 && !err[0])
+            snprintf(err, errsz, "%s", whole);
+    }
     if (rc == -2 || PQstatus(conn) != CONNECTION_OK)
         return -2;
 
     /* End the transaction either way; COMMIT of a failed one rolls back. */
     char end_err[256];
     int erc = simple(db, rc == 0 ? "COMMIT" : "ROLLBACK", deadline, end_err, sizeof(end_err));
-    if (erc != 0 && rc == 0) {
+    if (erc != 0 && rc >= 0) {
         snprintf(err, errsz, "%s", end_err);
         rc = -1;
     }
@@ -268,10 +386,8 @@ int qe_db_collect(struct qe_db *db, double budget_s, struct qe_queue_stats *stat
             }
         }
         int rc = run_collection(db, left, stats, err, errsz);
-        if (rc == 0)
-            return 0;
-        if (rc == -1)
-            return -1;
+        if (rc >= -1)
+            return rc;
         /* The connection is gone (server restarted, network, deadline):
          * reopen it now, once, unless it was opened in this collection. */
         log_warn("database connection lost: %s", err);

@@ -10,6 +10,8 @@ static const struct env_var vars[] = {
     {"QUEUE_EXPORTER_LISTEN", ENV_OPTIONAL, listen_addr_check,
      "ADDR:PORT, e.g. QUEUE_EXPORTER_LISTEN=127.0.0.1:9200 ([ADDR]:PORT for IPv6)", NULL},
     {"QUEUE_EXPORTER_CONFIG", ENV_OPTIONAL, NULL, "the path of an INI file (see --help)", NULL},
+    {"QUEUE_EXPORTER_CONTRACT", ENV_OPTIONAL, NULL,
+     "the schema contract, e.g. QUEUE_EXPORTER_CONTRACT=/etc/queue-exporter/contract.yaml", NULL},
 };
 
 const struct env_table qe_env_table = {"queue-exporter", vars, sizeof(vars) / sizeof(vars[0])};

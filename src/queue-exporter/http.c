@@ -68,6 +68,11 @@ struct qe_http *qe_http_start(const struct qe_config *cfg, const struct listen_a
     return h;
 }
 
+unsigned qe_http_port(const struct qe_http *h)
+{
+    return http_server_port(h->server);
+}
+
 void qe_http_stop(struct qe_http *h)
 {
     if (!h)

@@ -16,6 +16,8 @@ struct qe_http;
 
 struct qe_http *qe_http_start(const struct qe_config *cfg, const struct listen_addr *addr,
                               struct qe_collector *collector, char *err, size_t errsz);
+/* The port it listens on (with port 0 in addr: the kernel's choice). */
+unsigned qe_http_port(const struct qe_http *h);
 /* Stops accepting, waits for the requests in progress, closes the socket. */
 void qe_http_stop(struct qe_http *h);
 

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "collector.h"
 #include "config.h"
+#include "contract.h"
 #include "db.h"
 #include "envtable.h"
 #include "http.h"
@@ -95,6 +96,15 @@ static int setup(const struct qe_cli *cli, struct qe_config *cfg, struct listen_
         return 1;
     }
     qe_config_defaults(cfg);
+    if (cli->contract) {
+        /* The contract first, so an INI can still rename or add queues. */
+        struct contract c;
+        if (ct_load_file(cli->contract, &c, err, sizeof(err)) != 0 ||
+            qe_config_apply_contract(cfg, &c, err, sizeof(err)) != 0) {
+            log_error("invalid schema contract: %s", err);
+            return 1;
+        }
+    }
     if (cli->config && qe_config_load(cfg, cli->config, err, sizeof(err)) != 0) {
         log_error("invalid configuration: %s", err);
         return 1;
@@ -187,8 +197,10 @@ int main(int argc, char **argv)
         return rc;
     if (cli.action == QE_CHECK_CONFIG) {
         log_queues(&cfg);
-        printf("configuration OK: %zu queues%s%s\n", qe_config_enabled_queues(&cfg),
-               cli.config ? " from " : " (built-in defaults)", cli.config ? cli.config : "");
+        printf("configuration OK: %zu queues%s%s%s%s%s\n", qe_config_enabled_queues(&cfg),
+               cli.contract ? " from the contract " : "", cli.contract ? cli.contract : "",
+               cli.config ? (cli.contract ? " and " : " from ") : "", cli.config ? cli.config : "",
+               cli.config || cli.contract ? "" : " (built-in defaults)");
         qe_db_free(db);
         return 0;
     }

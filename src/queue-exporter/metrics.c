@@ -19,6 +19,25 @@ static void queue_sample(struct prom_buf *b, const char *metric, const struct qe
     prom_sample(b, metric, labels, status ? 2 : 1, value);
 }
 
+/* A queue with values in this exposition. */
+static int shown(const struct qe_config *cfg, const struct qe_queue_stats *stats, size_t i)
+{
+    return cfg->queues[i].enabled && !stats[i].failed;
+}
+
+static void render_queue_up(struct prom_buf *b, const struct qe_config *cfg,
+                            const struct qe_queue_stats *stats)
+{
+    prom_family(b, "queue_exporter_queue_up", "gauge",
+                "1 when the last collection read this queue's table; 0 when that query failed "
+                "(missing table or column, permission denied...; the log says why): its "
+                "supabase_queue_* samples are then absent, the other queues keep theirs.");
+    for (size_t i = 0; i < cfg->n_queues; i++)
+        if (cfg->queues[i].enabled)
+            queue_sample(b, "queue_exporter_queue_up", &cfg->queues[i], NULL,
+                         stats[i].failed ? 0 : 1);
+}
+
 static void render_queues(struct prom_buf *b, const struct qe_config *cfg,
                           const struct qe_queue_stats *stats)
 {
@@ -26,7 +45,7 @@ static void render_queues(struct prom_buf *b, const struct qe_config *cfg,
            "Jobs per active status in the queue table (every configured status, 0 when none).");
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const struct qe_queue *q = &cfg->queues[i];
-        if (!q->enabled)
+        if (!shown(cfg, stats, i))
             continue;
         for (size_t d = 0; d < qe_queue_depth_count(q); d++)
             queue_sample(b, "supabase_queue_depth", q, qe_queue_depth_status(q, d),
@@ -40,7 +59,7 @@ static void render_queues(struct prom_buf *b, const struct qe_config *cfg,
              cfg->stuck_after_seconds);
     family(b, cfg, "supabase_queue_stuck_jobs", "gauge", help);
     for (size_t i = 0; i < cfg->n_queues; i++)
-        if (cfg->queues[i].enabled)
+        if (shown(cfg, stats, i))
             queue_sample(b, "supabase_queue_stuck_jobs", &cfg->queues[i], NULL, stats[i].stuck);
 
     family(b, cfg, "supabase_queue_oldest_age_seconds", "gauge",
@@ -48,7 +67,7 @@ static void render_queues(struct prom_buf *b, const struct qe_config *cfg,
            "the status has no jobs.");
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const struct qe_queue *q = &cfg->queues[i];
-        if (!q->enabled)
+        if (!shown(cfg, stats, i))
             continue;
         queue_sample(b, "supabase_queue_oldest_age_seconds", q, q->pending,
                      stats[i].oldest_pending_age);
@@ -59,14 +78,14 @@ static void render_queues(struct prom_buf *b, const struct qe_config *cfg,
     family(b, cfg, "supabase_queue_failed_last_24h", "gauge",
            "Jobs in the failed status whose updated_at is within the last 24 hours.");
     for (size_t i = 0; i < cfg->n_queues; i++)
-        if (cfg->queues[i].enabled)
+        if (shown(cfg, stats, i))
             queue_sample(b, "supabase_queue_failed_last_24h", &cfg->queues[i], NULL,
                          stats[i].failed_24h);
 
     family(b, cfg, "supabase_queue_completed_last_hour", "gauge",
            "Jobs in the completed status whose updated_at is within the last hour.");
     for (size_t i = 0; i < cfg->n_queues; i++)
-        if (cfg->queues[i].enabled)
+        if (shown(cfg, stats, i))
             queue_sample(b, "supabase_queue_completed_last_hour", &cfg->queues[i], NULL,
                          stats[i].completed_1h);
 }
@@ -82,11 +101,14 @@ void qe_render_collected(struct prom_buf *b, const struct qe_config *cfg,
                          const struct qe_queue_stats *stats, const struct qe_self_stats *self,
                          const char *version)
 {
-    if (stats)
+    if (stats) {
         render_queues(b, cfg, stats);
+        render_queue_up(b, cfg, stats);
+    }
     self_metric(b, "queue_exporter_up", "gauge",
                 "1 when the last collection read every queue from the database; 0 when it failed "
-                "or did not finish within the scrape timeout (supabase_queue_* are then absent).",
+                "or did not finish within the scrape timeout (supabase_queue_* are then absent), "
+                "or when some queue could not be read (queue_exporter_queue_up names it).",
                 self->up ? 1 : 0);
     self_metric(b, "queue_exporter_collect_duration_seconds", "gauge",
                 "Wall-clock duration of the last collection, connection included.",

@@ -13,6 +13,11 @@ struct qe_queue_stats {
     double oldest_processing_age;
     double failed_24h;
     double completed_1h;
+    /* Non-zero: this queue could not be read in the last collection (its
+     * table is missing, a column errors, permission denied...): it gets
+     * queue_exporter_queue_up 0 and no supabase_* sample, while the other
+     * queues keep theirs. */
+    int failed;
 };
 
 struct qe_self_stats {
@@ -27,7 +32,9 @@ struct qe_self_stats {
 
 /* stats: one entry per cfg->queues[i] (disabled ones are skipped), or NULL
  * when there are no fresh values to show: then no supabase_* sample is
- * written at all, so stale numbers can never pass for current ones.
+ * written at all, so stale numbers can never pass for current ones. With
+ * stats, queue_exporter_queue_up{queue} says per queue whether it was read;
+ * a failed queue gets no supabase_* sample.
  * Renders everything that changes only with a collection. */
 void qe_render_collected(struct prom_buf *b, const struct qe_config *cfg,
                          const struct qe_queue_stats *stats, const struct qe_self_stats *self,

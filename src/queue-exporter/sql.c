@@ -97,13 +97,20 @@ static int quote_queue(const struct qe_queue *q, qe_quote_fn quote, void *quote_
     return ok ? 0 : -1;
 }
 
-int qe_query_build(struct qe_query *out, const struct qe_config *cfg, qe_quote_fn quote,
-                   void *quote_ctx, char *err, size_t errsz)
+/* Whether queue i belongs in a query for `only` (QE_QUERY_ALL: every
+ * enabled queue). */
+static int selected(const struct qe_config *cfg, size_t i, size_t only)
+{
+    return cfg->queues[i].enabled && (only == QE_QUERY_ALL || only == i);
+}
+
+static int build(struct qe_query *out, const struct qe_config *cfg, size_t only, qe_quote_fn quote,
+                 void *quote_ctx, char *err, size_t errsz)
 {
     memset(out, 0, sizeof(*out));
     size_t n_params = 0;
     for (size_t i = 0; i < cfg->n_queues; i++)
-        if (cfg->queues[i].enabled)
+        if (selected(cfg, i, only))
             n_params += qe_queue_depth_count(&cfg->queues[i]) + 2; /* + completed, stuck */
     out->params = calloc(n_params ? n_params : 1, sizeof(*out->params));
     out->numbuf = calloc(cfg->n_queues ? cfg->n_queues : 1, sizeof(*out->numbuf));
@@ -115,12 +122,15 @@ int qe_query_build(struct qe_query *out, const struct qe_config *cfg, qe_quote_f
 
     /* The leading comment names the statement in pg_stat_statements and logs. */
     struct sb b = {0};
-    sb_printf(&b, "/* queue-exporter collection */ SELECT");
+    if (only == QE_QUERY_ALL)
+        sb_printf(&b, "/* queue-exporter collection */ SELECT");
+    else /* the name is a config value: the comment shows only its index */
+        sb_printf(&b, "/* queue-exporter per-queue collection, queue %zu */ SELECT", only + 1);
     size_t p = 0; /* parameters used so far; $n is 1-based */
     const char *sep = " ";
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const struct qe_queue *q = &cfg->queues[i];
-        if (!q->enabled)
+        if (!selected(cfg, i, only))
             continue;
         struct quoted qd;
         if (quote_queue(q, quote, quote_ctx, &qd, err, errsz) != 0) {
@@ -177,4 +187,20 @@ int qe_query_build(struct qe_query *out, const struct qe_config *cfg, qe_quote_f
     out->text = b.data;
     out->n_params = p;
     return 0;
+}
+
+int qe_query_build(struct qe_query *q, const struct qe_config *cfg, qe_quote_fn quote,
+                   void *quote_ctx, char *err, size_t errsz)
+{
+    return build(q, cfg, QE_QUERY_ALL, quote, quote_ctx, err, errsz);
+}
+
+int qe_query_build_queue(struct qe_query *q, const struct qe_config *cfg, size_t index,
+                         qe_quote_fn quote, void *quote_ctx, char *err, size_t errsz)
+{
+    if (index >= cfg->n_queues || !cfg->queues[index].enabled) {
+        snprintf(err, errsz, "queue %zu is not an enabled queue", index + 1);
+        return -1;
+    }
+    return build(q, cfg, index, quote, quote_ctx, err, errsz);
 }

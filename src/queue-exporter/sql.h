@@ -35,6 +35,12 @@ struct qe_query {
 /* Builds the query for cfg's enabled queues. Returns 0, or -1 with err. */
 int qe_query_build(struct qe_query *q, const struct qe_config *cfg, qe_quote_fn quote,
                    void *quote_ctx, char *err, size_t errsz);
+/* The same columns for the one enabled queue cfg->queues[index] only: the
+ * collection falls back to these, one per queue, when the query of every
+ * queue fails, so that one broken queue table costs only its own values. */
+#define QE_QUERY_ALL ((size_t)-1)
+int qe_query_build_queue(struct qe_query *q, const struct qe_config *cfg, size_t index,
+                         qe_quote_fn quote, void *quote_ctx, char *err, size_t errsz);
 void qe_query_free(struct qe_query *q);
 
 /* Columns the query returns for one queue. */

@@ -272,7 +272,11 @@ static int load_state(struct wd_daemon *d)
     log_info("%s: phase %s, last heartbeat %s, pending mail %s", d->cfg->state_file,
              rc == 0 ? "none yet (first start)" : wd_phase_name(d->st.phase), when,
              wd_mail_name(d->st.pending));
-    d->dirty = 1; /* prove now, not at the first heartbeat, that the file is writable */
+    /* Save now, before serving, not at the first heartbeat: a state file that
+     * cannot be written shows in the log at start, and anything that sees
+     * /healthz answer also sees the file. */
+    d->dirty = 1;
+    save_if_dirty(d);
     return 0;
 }
 

@@ -817,6 +817,38 @@ def check_panel(rep, base, dash, p, datasources, variables):
     d = (p.get("fieldConfig") or {}).get("defaults") or {}
     if p.get("type") in ("timeseries", "stat", "gauge", "bargauge"):
         rep.result(bool(d.get("unit")), "%s sets a unit" % name, "fieldConfig.defaults.unit missing")
+    if p.get("type") == "table":
+        check_table_columns(rep, name, p, targets)
+
+
+BY_CLAUSE_RE = re.compile(r"\bby\s*\(([^)]*)\)")
+
+
+def check_table_columns(rep, name, p, targets):
+    """A PromQL table's organize transformation names, orders and renames
+    only the columns its queries return (labels of their `by (...)`, and
+    "Value #<refId>" per query, "Value" for a single one), and places or
+    hides every query's value; its byName overrides style shown columns.
+    A dropped or renamed query otherwise leaves an empty or unstyled column."""
+    exprs = [t for t in targets if "expr" in t]
+    org = [x.get("options") or {} for x in p.get("transformations") or [] if x.get("id") == "organize"]
+    if not exprs or not org:
+        return
+    org = org[0]
+    values = {"Value #%s" % t.get("refId") for t in exprs} if len(exprs) > 1 else {"Value"}
+    labels = {lab.strip() for t in exprs for m in BY_CLAUSE_RE.findall(t["expr"]) for lab in m.split(",") if lab.strip()}
+    produced = {"Time"} | values | labels
+    named = set(org.get("indexByName") or {}) | set(org.get("renameByName") or {}) | set(org.get("excludeByName") or {})
+    rep.result(named <= produced, "%s: organize names only columns its queries return" % name,
+               "unknown: %s; returned: %s" % (sorted(named - produced), sorted(produced)))
+    placed = set(org.get("indexByName") or {}) | {k for k, v in (org.get("excludeByName") or {}).items() if v}
+    rep.result(values <= placed, "%s: every query's value column is placed or hidden" % name,
+               "neither: %s" % sorted(values - placed))
+    shown = {(org.get("renameByName") or {}).get(c, c) for c in produced}
+    styled = {o["matcher"].get("options") for o in (p.get("fieldConfig") or {}).get("overrides") or []
+              if (o.get("matcher") or {}).get("id") == "byName"}
+    rep.result(styled <= shown, "%s: overrides style only columns it shows" % name,
+               "unknown: %s; shown: %s" % (sorted(styled - shown), sorted(shown)))
 
 
 def check_prom_target(rep, name, dash, p, t):

@@ -12,6 +12,8 @@
 #   - inhibition: InstanceDown mutes the other host-scoped alerts of its
 #     server (and they come back once it resolves), not the stack's own nor
 #     Supabase's (server="supabase") when F's node_exporter is down;
+#     the external probes of that server's endpoints, never a probe without
+#     a server nor F's endpoints;
 #     critical mutes the warning of the same alert, server and filesystem,
 #     not another filesystem's;
 #   - the email: subject, headers, multipart HTML + text with server,
@@ -137,6 +139,11 @@ alert_state() { # alertname server [mountpoint] -> "active|suppressed inhibitedB
         [.[] | select(.labels.alertname == $a and .labels.server == $s and (($m == "") or (.labels.mountpoint == $m)))
              | "\(.status.state) \(.status.inhibitedBy | length) \(.status.silencedBy | length)"] | join(",")'
 }
+probe_state() { # alertname probe -> the same, for the probe alerts (some have no server label)
+    curl -fsS --max-time 5 "$AM/api/v2/alerts" | jq -r --arg a "$1" --arg p "$2" '
+        [.[] | select(.labels.alertname == $a and .labels.probe == $p)
+             | "\(.status.state) \(.status.inhibitedBy | length) \(.status.silencedBy | length)"] | sort | join(",")'
+}
 
 # ---- the alerts -------------------------------------------------------------------------
 post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","server":"B","job":"node","instance":"203.0.113.11:9100"}' &&
@@ -154,7 +161,17 @@ post_alert '{"alertname":"InstanceDown","severity":"critical","scope":"host","se
     post_alert '{"alertname":"HostClockSkew","severity":"warning","scope":"host","server":"F","job":"node","instance":"172.31.240.1:9100"}' &&
     post_alert '{"alertname":"TargetDown","severity":"warning","scope":"stack","server":"F","job":"grafana","instance":"grafana:3000"}' &&
     post_alert '{"alertname":"QueueJobsStuck","severity":"warning","scope":"supabase","server":"supabase","queue":"pending_transcriptions","job":"queue-exporter","instance":"queue-exporter:9200"}' &&
-    post_alert '{"alertname":"QueueDatabaseUnreachable","severity":"critical","scope":"supabase","server":"supabase","job":"queue-exporter","instance":"queue-exporter:9200"}'
+    post_alert '{"alertname":"QueueDatabaseUnreachable","severity":"critical","scope":"supabase","server":"supabase","job":"queue-exporter","instance":"queue-exporter:9200"}' &&
+    # External probes: an endpoint of B (down with B), one without a server,
+    # F's own (F's InstanceDown is only its node_exporter), one of A (up).
+    post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","server":"B","probe":"n8n-webhooks","job":"blackbox","module":"http_3","instance":"https://n8n.example.com/healthz"}' &&
+    post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","probe":"partner-api","job":"blackbox","module":"http_4","instance":"https://api.example.net/"}' &&
+    post_alert '{"alertname":"EndpointDown","severity":"critical","scope":"endpoint","server":"F","probe":"monitoring","job":"blackbox","module":"http_1","instance":"https://monitoring.ecotrans.eu/login"}' &&
+    post_alert '{"alertname":"EndpointSlow","severity":"warning","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"http_5","instance":"https://shop.example.com/"}' &&
+    # Two certificates of A: the critical one mutes its own warning only.
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"critical","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"A","probe":"shop","job":"blackbox","module":"tls","instance":"shop.example.com:443"}' &&
+    post_alert '{"alertname":"CertificateExpiringSoon","severity":"warning","scope":"endpoint","server":"A","probe":"shop-api","job":"blackbox","module":"tls","instance":"api.shop.example.com:443"}'
 assert_eq "alerts posted to Alertmanager's API" 0 $?
 
 # Deliveries: group_wait 1s, so everything expected arrives within seconds.
@@ -180,8 +197,20 @@ assert_eq "InstanceDown on F does not mute the stack's own alert on F" "active 0
 assert_eq "InstanceDown on F does not mute a Supabase queue alert" "active 0 0" "$(alert_state QueueJobsStuck supabase)"
 assert_eq "InstanceDown on F does not mute Supabase's database alert" "active 0 0" "$(alert_state QueueDatabaseUnreachable supabase)"
 check "the Supabase queue alert is emailed on its own, under server supabase" eventually 30 has_mail "WARNING QueueJobsStuck on server supabase"
+assert_eq "InstanceDown on B mutes the probe of B's endpoint" "suppressed 1 0" "$(probe_state EndpointDown n8n-webhooks)"
+assert_eq "a probe without a server label is never muted" "active 0 0" "$(probe_state EndpointDown partner-api)"
+assert_eq "InstanceDown on F (its node_exporter) does not mute F's endpoint" "active 0 0" "$(probe_state EndpointDown monitoring)"
+assert_eq "the probe of A (up) is not muted by B's InstanceDown" "active 0 0" "$(probe_state EndpointSlow shop)"
+assert_eq "a critical certificate alert mutes its own endpoint's warning" "active 0 0,suppressed 1 0" \
+    "$(probe_state CertificateExpiringSoon shop)"
+assert_eq "another endpoint's certificate warning on the same server is not muted" "active 0 0" \
+    "$(probe_state CertificateExpiringSoon shop-api)"
+check "the endpoint without a server is emailed (no server in the subject)" \
+    eventually 30 has_mail "[FIRING:1] CRITICAL EndpointDown - "
+check "F's endpoint is emailed while F's node_exporter is down" eventually 30 has_mail "CRITICAL EndpointDown on server F"
 sleep 5 # two more group intervals: anything muted would have been sent by now
 assert_eq "no email for B's muted disk alert" 0 "$(mail_count_with "HostDiskSpaceLow on server B")"
+assert_eq "no email for B's muted endpoint" 0 "$(mail_count_with "EndpointDown on server B")"
 assert_eq "no warning email for D's memory (muted by the critical)" 0 "$(mail_count_with "WARNING HostMemoryHigh on server D")"
 e_warn=$(first_mail "WARNING HostDiskSpaceLow on server E")
 assert_contains "E's warning email names /data" "$(jq -r .text <<<"$e_warn")" "filesystem /data"

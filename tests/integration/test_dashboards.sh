@@ -215,6 +215,23 @@ check "faster-whisper's CPU column shows its 1.38 cores as about 138 % ($whisper
 assert_eq "n8n's RAM column shows its working set (612 MiB)" "$((612 * 1024 * 1024))" \
     "$(value_of "$(exp_q "${table[@]}" D)" name n8n)"
 assert_eq "no restarts for a container that never restarted" "0" "$(value_of "$(exp_q "${table[@]}" B)" name n8n)"
+# The Image column: one image per row of the table (Grafana's merge joins the
+# frames on the fields all of them have, server and name here; a second image
+# for one container would add a row of its own, without status).
+images=$(prom_query "$(exp_q "${table[@]}" E)" | jq -r '[.data.result[] | "\(.metric.server)/\(.metric.name)=\(.metric.image)"] | sort | join(" ")')
+assert_eq "the Image column shows each container's image, by compose service (else name)" \
+    "B/caddy=caddy:2.8.4-alpine B/cadvisor=ghcr.io/google/cadvisor:v0.60.5 B/faster-whisper=ecotrans/faster-whisper:1.0.3 B/flask-pdf=ecotrans/flask-pdf:2.3.1 B/n8n=docker.n8n.io/n8nio/n8n:1.64.3 B/postgres=postgres:16.4-alpine" \
+    "$images"
+rows_of() { prom_query "$(exp_q "${table[@]}" "$1")" | jq -r '[.data.result[] | "\(.metric.server)/\(.metric.name)"] | sort | join(" ")'; }
+assert_eq "the image rows merge into the status rows (same server and name, nothing left over)" "$(rows_of A)" "$(rows_of E)"
+assert_eq "the Disk column shows faster-whisper's writable layer (4.5 GiB)" 4831838208 \
+    "$(value_of "$(exp_q "${table[@]}" F)" name faster-whisper)"
+fsp=(docker-containers 'Filesystem usage by container')
+assert_eq "Filesystem usage shows flask-pdf's writable layer (1.2 GiB)" 1288490188 "$(value_of "$(exp_q "${fsp[@]}" A)" name flask-pdf)"
+share=$(value_of "$(exp_q "${fsp[@]}" B)" name flask-pdf)
+check "Filesystem usage: flask-pdf holds 1.59 % of /dev/sda1 ($share)" between "$share" 1.588 1.590
+assert_eq "the share names the filesystem (device) of each container" "/dev/sda1" \
+    "$(prom_query "$(exp_q "${fsp[@]}" B)" | jq -r '[.data.result[].metric.device] | unique | join(" ")')"
 before=$(value_of "$(exp_q "${table[@]}" B)" name flask-pdf)
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$CADVISOR_URL/fixture/restart?name=flask-pdf")
 assert_eq "the stand-in simulates Docker restarting flask-pdf" 200 "$code"

@@ -6,9 +6,11 @@
 # calling its status column "state") `build/doctor --only supabase` names
 # each problem with the dashboard panel or report figure and the contract key
 # to change, in text and JSON, and exits 1, while the daily report blanks only
-# the figures concerned. After the contract is edited the report's and the
-# exporter's statements plan, and the report's figures equal SQL written by
-# hand for that schema.
+# the figures concerned. After the contract is edited and the dashboards are
+# rendered from it (build/doctor --render-dashboards) the doctor passes, and
+# every dashboard SQL target, the exporter's metrics (QUEUE_EXPORTER_CONTRACT)
+# and the report's figures (REPORT_SCHEMA_CONTRACT) equal SQL written by hand
+# for that schema.
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$REPO/tests/lib.sh"
 . "$REPO/tests/fixtures/doctor/lib.sh"
@@ -159,33 +161,71 @@ assert_check "edited contract: several rows per vehicle is no longer assumed" "�
     supabase.assume.one-row-per-vehicle "not assumed: the stack counts distinct vehicle_id"
 assert_contains "edited contract: the report figure the contract drops is named, not failed" "$OUT" \
     "report figure incidents_24h_critical: unavailable: the contract declares no incidents.severity"
-# Dashboards are not generated from the contract (yet): the panels the doctor
-# named are edited by hand for this schema; then the whole doctor passes, and
-# an edited panel returns what SQL written by hand returns.
-assert_check "edited contract: the doctor names the panel to edit by hand, and what to read" "✗" supabase.sql.dashboard \
-    "dashboard processing-queues / Failed jobs (A) (as grafana_readonly): column pending_pdf_processing.status does not exist" \
-    "$DT/contract.yaml maps tables.pending_pdf_processing.columns.status to state: make this statement read state (dashboards are not generated from the contract)"
-assert_check "... and the panel that needs the dropped severity" "✗" supabase.sql.dashboard \
-    "dashboard business-kpis / Incidents per day (A) (as grafana_readonly): column incidents.severity does not exist" \
-    "$DT/contract.yaml declares no tables.incidents.columns.severity: change this statement so it does not need it (dashboards are not generated from the contract), or declare the column"
+# The dashboards in the repository are still rendered for the reference
+# contract: the doctor EXPLAINs what the edited contract gives (no panel
+# fails to plan) and names each panel whose file must be re-rendered.
+assert_not_contains "edited contract: every dashboard statement the contract gives plans" "$OUT" "✗ supabase.sql.dashboard"
+assert_contains "edited contract: the doctor names the dashboards not yet rendered for it" "$OUT" \
+    "✗ supabase.dashboards        dashboard processing-queues / Failed jobs (A): its SQL in the file is not what the contract gives $DT/contract.yaml"
+assert_line "... and says how to render them" "$OUT" \
+    "$(fix_line "run build/doctor --render-dashboards --contract FILE: it rewrites the SQL of the dashboards in --dashboards from the contract; then deploy")"
 mkdir -p "$DT/dash"
 cp "$REPO"/grafana/dashboards/*.json "$DT/dash/"
-jq '(.panels[] | select(.title == "Incidents per day") | .targets[0].rawSql) |= sub("severity AS metric"; "category AS metric")' \
-    "$REPO/grafana/dashboards/business-kpis.json" >"$DT/dash/business-kpis.json"
-jq '(.panels[] | select(.title == "Failed jobs" or .title == "Jobs completed per hour") | .targets[].rawSql) |=
-    gsub("(?<a>FROM pending_pdf_processing\\s+WHERE )status ="; "\(.a)state =")' \
-    "$REPO/grafana/dashboards/processing-queues.json" >"$DT/dash/processing-queues.json"
+check "the dashboards rendered for the edited contract" \
+    "$REPO/build/doctor" --render-dashboards --contract "$DT/contract.yaml" --dashboards "$DT/dash"
 run_doctor --env-file "$DT/env" --only supabase --contract "$DT/contract.yaml" --dashboards "$DT/dash"
-assert_rc "edited contract and the named panels edited: the doctor passes (exit 0)" 0
+assert_rc "edited contract, dashboards rendered from it: the doctor passes (exit 0)" 0
 [ "$RC" = 0 ] || printf '%s\n' "$OUT" | grep '✗' | sed 's/^/    # /'
-failed_sql=$(python3 "$REPO/tests/dashboards/dashq.py" --dashboards "$DT/dash" \
-    --datasources "$REPO/grafana/provisioning/datasources" expand --uid processing-queues --panel "Failed jobs")
-window=$(grep -o "BETWEEN '[^']*' AND '[^']*'" <<<"$failed_sql" | head -1)
+assert_contains "... every statement planned: $ndash dashboard SQL targets + the 8 report figures the contract keeps" "$OUT" \
+    "$((ndash + 8)) statement(s) the stack runs as grafana_readonly plan on this database"
+
+# Every dashboard SQL target, rendered for the edited contract and expanded
+# as Grafana would, returns as grafana_readonly what SQL written by hand for
+# this schema returns. Test data for the panels the drift touches:
+check "more test data (completed PDF jobs, WhatsApp traffic)" su_sql -c "
+INSERT INTO pending_pdf_processing (document_url, state, updated_at)
+  SELECT 'd', 'completed', now() - d FROM (VALUES (interval '1 hour'), (interval '90 minutes'), (interval '5 hours')) v(d);
+INSERT INTO whatsapp_messages (direction, phone, body, created_at)
+  VALUES ('inbound', '+33', 'z', now() - interval '2 days'), ('inbound', '+33', 'w', now() - interval '3 hours')"
 as_grafana() { PGPASSWORD=$GPW psql -X -At -v ON_ERROR_STOP=1 \
     "host=127.0.0.1 port=$PGP dbname=postgres user=grafana_readonly sslmode=require" -c "$1" 2>&1; }
-want=$(su_sql -c "SELECT count(*) FROM pending_pdf_processing WHERE state = 'failed' AND updated_at $window")
-assert_eq "the edited Failed jobs panel lists the failed PDF jobs hand-written SQL finds ($want)" "$want" \
-    "$(as_grafana "SELECT count(*) FROM ($failed_sql) x WHERE queue = 'pdf'")"
+TZV=$(jq -r '.templating.list[] | select(.name == "business_tz") | .query' "$DT/dash/business-kpis.json")
+# uid|panel|ref|columns compared|hand-written SQL (@W@: the panel's time filter,
+# @B@: its $__interval bucket in seconds, @TZ@: $business_tz)
+npanels=0
+while IFS='|' read -r uid panel ref proj hand; do
+    [ -n "$uid" ] || continue
+    npanels=$((npanels + 1))
+    sql=$(python3 "$REPO/tests/dashboards/dashq.py" --dashboards "$DT/dash" \
+        --datasources "$REPO/grafana/provisioning/datasources" expand --uid "$uid" --panel "$panel" --ref "$ref")
+    w=$(grep -o "BETWEEN '[^']*' AND '[^']*'" <<<"$sql" | head -1)
+    bucket=$(grep -o 'extract(epoch from [a-z_]*)/[0-9]*' <<<"$sql" | head -1 | sed 's|.*/||')
+    hand=${hand//@W@/$w}
+    hand=${hand//@B@/${bucket:-0}}
+    hand=${hand//@TZ@/$TZV}
+    want=$(su_sql -c "$hand" 2>&1 | sort)
+    got=$(as_grafana "SELECT $proj FROM ($sql) AS p" | sort)
+    if [ -n "$want" ] && [ "$want" = "$got" ]; then
+        ok "edited contract: $uid / $panel ($ref) = hand-written SQL ($(paste -sd';' <<<"$want"))"
+    else
+        not_ok "edited contract: $uid / $panel ($ref) = hand-written SQL" "want: $want
+got: $got
+panel SQL: $sql"
+    fi
+done <<'EOF'
+business-kpis|Incidents today vs yesterday|A|"Today", "Yesterday by this time", "Yesterday (whole day)"|WITH b AS (SELECT date_trunc('day', now() AT TIME ZONE '@TZ@') AT TIME ZONE '@TZ@' AS t0, (date_trunc('day', now() AT TIME ZONE '@TZ@') - interval '1 day') AT TIME ZONE '@TZ@' AS y0) SELECT count(*) FILTER (WHERE created_at >= t0), count(*) FILTER (WHERE created_at >= y0 AND created_at < y0 + (now() - t0)), count(*) FILTER (WHERE created_at >= y0 AND created_at < t0) FROM incidents, b
+business-kpis|GPS coverage|A|round("GPS coverage", 4)|SELECT round(100.0 * (SELECT count(DISTINCT vehicle_id) FROM fleet_positions WHERE updated_at > now() - interval '10 minutes') / (SELECT count(DISTINCT vehicle_id) FROM fleet_positions), 4)
+business-kpis|Vehicles reporting|A|"Reporting", "Fleet"|SELECT (SELECT count(DISTINCT vehicle_id) FROM fleet_positions WHERE updated_at > now() - interval '10 minutes'), (SELECT count(DISTINCT vehicle_id) FROM fleet_positions)
+business-kpis|WhatsApp messages|A|"Received", "Sent"|SELECT (SELECT count(*) FROM whatsapp_messages WHERE direction = 'inbound' AND created_at @W@), (SELECT count(*) FROM whatsapp_messages WHERE direction = 'outbound' AND created_at @W@)
+business-kpis|Incidents per day|A|"time", metric, incidents|SELECT date_trunc('day', created_at AT TIME ZONE '@TZ@') AT TIME ZONE '@TZ@', 'incidents', count(*) FROM incidents WHERE created_at @W@ GROUP BY 1
+business-kpis|Incidents by category|A|category, incidents|SELECT category, count(*) FROM incidents WHERE created_at @W@ GROUP BY category
+business-kpis|WhatsApp message volume|A|"time"::bigint, metric, messages|SELECT extract(epoch FROM date_bin(interval '@B@ seconds', created_at, timestamptz 'epoch'))::bigint, direction, count(*) FROM whatsapp_messages WHERE created_at @W@ GROUP BY 1, 2
+business-kpis|Silent vehicles|A|"Vehicle", "Last position", "Silent for" >= 600|SELECT vehicle_id, updated_at, true FROM (SELECT DISTINCT ON (vehicle_id) vehicle_id, updated_at FROM fleet_positions ORDER BY vehicle_id, updated_at DESC) AS latest WHERE updated_at <= now() - interval '10 minutes'
+processing-queues|Jobs completed per hour|A|"time"::bigint, "transcriptions"|SELECT extract(epoch FROM date_bin(interval '1 hour', updated_at, timestamptz 'epoch'))::bigint, count(*) FROM pending_transcriptions WHERE status = 'completed' AND updated_at @W@ GROUP BY 1
+processing-queues|Jobs completed per hour|B|"time"::bigint, "PDF jobs"|SELECT extract(epoch FROM date_bin(interval '1 hour', updated_at, timestamptz 'epoch'))::bigint, count(*) FROM pending_pdf_processing WHERE state = 'completed' AND updated_at @W@ GROUP BY 1
+processing-queues|Failed jobs|A|"time", queue, id, attempts, error|SELECT updated_at, 'transcription', id, attempts, error FROM pending_transcriptions WHERE status = 'failed' AND updated_at @W@ UNION ALL SELECT updated_at, 'pdf', id, attempts, error FROM pending_pdf_processing WHERE state = 'failed' AND updated_at @W@
+EOF
+assert_eq "every dashboard SQL target was compared ($ndash)" "$ndash" "$npanels"
 check "daily report with REPORT_SCHEMA_CONTRACT: the HTML is written" \
     report_html "$DT/edited.html" REPORT_SCHEMA_CONTRACT="$DT/contract.yaml"
 for q in "incidents_24h|SELECT count(*) FROM incidents WHERE created_at > now() - interval '24 hours'" \
@@ -211,10 +251,12 @@ assert_contains "the exporter's config from the contract renames the status colu
 table = pending_pdf_processing
 status_column = state"
 mkdir -p "$DT/pids"
+# As compose runs it: the contract itself (QUEUE_EXPORTER_CONTRACT), no INI.
 QUEUE_EXPORTER_DSN="host=127.0.0.1 port=$PGP dbname=postgres user=queue_exporter password=$EPW sslmode=require" \
-    start_daemon "$DT/pids" qe "$DT/qe.log" "$REPO/build/asan/queue-exporter" --listen "127.0.0.1:$QEP" --config "$DT/qe.ini"
+    QUEUE_EXPORTER_CONTRACT="$DT/contract.yaml" \
+    start_daemon "$DT/pids" qe "$DT/qe.log" "$REPO/build/asan/queue-exporter" --listen "127.0.0.1:$QEP"
 exporter_up() { curl -fsS --max-time 5 "http://127.0.0.1:$QEP/metrics" | grep -q '^queue_exporter_up 1'; }
-if check "the exporter answers with the edited contract's config" eventually 30 exporter_up; then
+if check "the exporter answers with the edited contract" eventually 30 exporter_up; then
     metrics=$(curl -fsS --max-time 10 "http://127.0.0.1:$QEP/metrics")
     metric() { awk -v k="$1" '$1 == k { print $2 + 0 }' <<<"$metrics"; }
     for q in 'supabase_queue_depth{queue="pending_pdf_processing",status="failed"}|SELECT count(*) FROM pending_pdf_processing WHERE state = '"'failed'" \
@@ -233,7 +275,8 @@ stop_daemon "$DT/pids" qe
 sed 's/^    columns:$/    colums:/' "$REPO/sql/contract.yaml" >"$DT/bad.yaml"
 out=$("$REPO/build/doctor" --print-contract --contract "$DT/bad.yaml" 2>&1) && rc=0 || rc=$?
 assert_eq "a malformed contract: --print-contract exits 2" 2 "$rc"
-assert_contains "... naming the file, line and key" "$out" "$DT/bad.yaml:28: tables.pending_transcriptions.colums: unknown key"
+badline=$(grep -n '^    colums:$' "$DT/bad.yaml" | head -1 | cut -d: -f1)
+assert_contains "... naming the file, line and key" "$out" "$DT/bad.yaml:$badline: tables.pending_transcriptions.colums: unknown key"
 doctor --contract "$DT/bad.yaml"
 assert_contains "the doctor reports it as supabase.contract" "$OUT" "✗ supabase.contract"
 finish

@@ -8,7 +8,9 @@
 #     server cuts each one at its request deadline (3 s here) although bytes
 #     keep coming, and /healthz answers;
 #   - framing: Content-Length: -5 gets one 400 (one status line), a 10 KB
-#     chunk extension gets 4xx, /metrics%00 is not served as /metrics.
+#     chunk extension gets 4xx, /metrics%00 is not served as /metrics;
+#   - one broken queue (missing table, permission denied, a column that
+#     errors) costs only its own values (item 10).
 # Ports: PORT_BASE + 860..862.
 set -uo pipefail
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -18,6 +20,7 @@ REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 QE=${QE_BIN:-$REPO/build/asan/queue-exporter}
 PGP=$((PORT_BASE + 860))
 P_QE=$((PORT_BASE + 861))
+P_BROKEN=$((PORT_BASE + 862))
 T=$(mktemp -d /tmp/hostile-http.XXXXXX)
 chmod 755 "$T"
 PGDIR=$T/pg
@@ -33,6 +36,7 @@ cleanup() {
     [ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null
     for p in "${SCRAPES[@]}"; do kill "$p" 2>/dev/null; done
     stop_daemon "$PIDS" qe
+    stop_daemon "$PIDS" qe-broken
     pg_cluster_stop "$PGDIR" >/dev/null 2>&1
     rm -rf "$T"
 }
@@ -230,6 +234,58 @@ check "with infinite timestamps the collection still succeeds" grep -qx 'queue_e
 age=$(awk '$1 == "supabase_queue_oldest_age_seconds{queue=\"pending_transcriptions\",status=\"pending\"}" { print $2 }' "$T/inf.metrics")
 check "the oldest pending age is a finite number of seconds (${age:-absent})" \
     awk -v a="${age:-x}" 'BEGIN { exit !(a ~ /^[0-9.e+]+$/) }'
+
+# ------------------------------ one broken queue costs only itself (item 10)
+# Three broken queues next to the two good ones: a missing table, a table
+# the exporter's role may not read, and a column that errors (text where a
+# timestamp is expected). The good queues keep their exact values, the
+# broken ones are named by queue_exporter_queue_up 0 and in the log.
+psql_su -c "CREATE TABLE secret_jobs (LIKE pending_transcriptions INCLUDING ALL);
+    INSERT INTO secret_jobs (audio_url, status) VALUES ('x', 'pending')" >/dev/null
+check "a table the exporter's role cannot read exists" test $? -eq 0
+cat >"$T/broken.ini" <<'INI'
+[exporter]
+collect_timeout_seconds = 20
+cache_ttl_seconds = 0
+[queue missing_table]
+table = no_such_table
+[queue denied]
+table = secret_jobs
+[queue bad_column]
+table = pending_transcriptions
+created_column = audio_url
+INI
+QUEUE_EXPORTER_DSN="host=127.0.0.1 port=$PGP dbname=postgres user=queue_exporter password=$EPW sslmode=disable application_name=qe-broken" \
+    start_daemon "$PIDS" qe-broken "$T/qe-broken.log" "$QE" --listen "127.0.0.1:$P_BROKEN" --config "$T/broken.ini"
+check "the exporter with three broken queues starts" wait_http "http://127.0.0.1:$P_BROKEN/healthz" 60
+code=$(curl -s --max-time 60 -o "$T/broken.metrics" -w '%{http_code}' "http://127.0.0.1:$P_BROKEN/metrics")
+assert_eq "broken queues: /metrics still answers 200" 200 "$code"
+for q in missing_table denied bad_column; do
+    check "broken queue $q: queue_exporter_queue_up 0" grep -qx "queue_exporter_queue_up{queue=\"$q\"} 0" "$T/broken.metrics"
+    assert_eq "broken queue $q: no supabase_* sample" 0 "$(grep -c "^supabase_.*queue=\"$q\"" "$T/broken.metrics")"
+done
+for q in pending_transcriptions pending_pdf_processing; do
+    check "good queue $q: queue_exporter_queue_up 1" grep -qx "queue_exporter_queue_up{queue=\"$q\"} 1" "$T/broken.metrics"
+    for st in pending processing failed; do
+        want=$(psql_su -At -c "SELECT count(*) FROM $q WHERE status = '$st'")
+        got=$(awk -v s="supabase_queue_depth{queue=\"$q\",status=\"$st\"}" '$1 == s { print $2 }' "$T/broken.metrics")
+        assert_eq "good queue $q: depth $st equals the table's count ($want)" "$want" "${got:-absent}"
+    done
+    want=$(psql_su -At -c "SELECT count(*) FROM $q WHERE status = 'processing' AND updated_at < now() - interval '2100 seconds'")
+    got=$(awk -v s="supabase_queue_stuck_jobs{queue=\"$q\"}" '$1 == s { print $2 }' "$T/broken.metrics")
+    assert_eq "good queue $q: stuck jobs equal the table's count ($want)" "$want" "${got:-absent}"
+done
+check "broken queues: queue_exporter_up 0 (not every queue was read)" grep -qx 'queue_exporter_up 0' "$T/broken.metrics"
+check "the log names the missing table's queue and why" \
+    grep -q 'queue missing_table: cannot read its table: .*no_such_table.* does not exist' "$T/qe-broken.log"
+check "the log names the denied queue and why" \
+    grep -q 'queue denied: cannot read its table: .*permission denied' "$T/qe-broken.log"
+check "the log names the bad column's queue" grep -q 'queue bad_column: cannot read its table: ' "$T/qe-broken.log"
+check "the partial exposition: promtool check metrics reports nothing" \
+    bash -c "out=\$(promtool check metrics <'$T/broken.metrics' 2>&1) && [ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+psql_su -c "DROP TABLE secret_jobs" >/dev/null
+stop_daemon "$PIDS" qe-broken
+assert_not_contains "broken-queue exporter: no sanitizer report" "$(cat "$T/qe-broken.log")" "Sanitizer"
 
 stop_daemon "$PIDS" qe
 assert_not_contains "no sanitizer report" "$(cat "$T/qe.log")" "Sanitizer"

@@ -130,6 +130,16 @@ check "SMTP sink up" start_smtp
 check "watcher up (first start, no state file)" start_watcher
 assert_eq "--version" "watcher $(cat "$REPO/VERSION")" "$("$BIN" --version)"
 assert_contains "--help names the settings" "$("$BIN" --help)" "WATCHER_TOKEN_FILE"
+out=$(env -i PATH="$PATH" WATCHER_TOKEN_FILE="$T/token" WATCHER_CLUSTER=wtest SMTP_HOST=127.0.0.1 \
+    SMTP_TLS=none SMTP_FROM=watcher@loopback.test ALERT_EMAIL_TO=ops@loopback.test "$BIN" --check-config 2>&1)
+assert_eq "--check-config with good settings exits 0" 0 "$?"
+assert_contains "--check-config says what it will use" "$out" "settings OK: listen 127.0.0.1:9202, cluster wtest"
+out=$(env -i PATH="$PATH" WATCHER_TOKEN_FILE="$T/token" "$BIN" --check-config 2>&1)
+assert_eq "--check-config with WATCHER_CLUSTER unset exits 1" 1 "$?"
+assert_contains "--check-config names the missing variable" "$out" "WATCHER_CLUSTER is not set"
+out=$("$BIN" --listen 127.0.0.1:1 2>&1)
+assert_eq "an unknown argument exits 2" 2 "$?"
+assert_contains "an unknown argument is named" "$out" "watcher: unknown argument '--listen'"
 
 good() { # good CLUSTER STATUS -> a body shaped like Alertmanager's
     jq -cn --arg c "$1" --arg s "$2" '{receiver: "watchdog-watcher", status: $s, version: "4",

@@ -195,9 +195,14 @@ p("InstanceDown mutes the other host-scoped alerts of its server only",
   "True", str(any(i.get("source_matchers") == ['alertname="InstanceDown"']
                   and sorted(i.get("target_matchers", [])) == sorted(['alertname!="InstanceDown"', 'scope="host"'])
                   and i.get("equal") == ["server"] for i in inh)))
-p("critical mutes the warning of the same alert, server and filesystem",
+p("critical mutes the warning of the same alert, server, filesystem and probed endpoint",
   "True", str(any(i.get("source_matchers") == ['severity="critical"'] and i.get("target_matchers") == ['severity="warning"']
-                  and i.get("equal") == ["alertname", "server", "mountpoint"] for i in inh)))
+                  and i.get("equal") == ["alertname", "server", "mountpoint", "probe"] for i in inh)))
+p("InstanceDown (not F's: only its node_exporter) mutes the probes of that server's endpoints, never a probe without server",
+  "True", str(any(sorted(i.get("source_matchers", [])) == sorted(['alertname="InstanceDown"', 'server!="F"'])
+                  and sorted(i.get("target_matchers", [])) == sorted(['scope="endpoint"', 'server!=""'])
+                  and i.get("equal") == ["server"] for i in inh)))
+p("no other inhibit rule", "3", str(len(inh)))
 for rc in c["receivers"]:
     for e in rc.get("email_configs", []):
         p("%s sends resolved emails" % rc["name"], "True", str(e.get("send_resolved")))

@@ -104,6 +104,15 @@ mutant "a schemaVersion Grafana does not know" business-kpis.json '.schemaVersio
 mutant "a time series SQL query that ignores the time picker" processing-queues.json \
     '(.panels[] | select(.title == "Jobs completed per hour") | .targets[0].rawSql) |= sub("AND \\$__timeFilter\\(updated_at\\)"; "")' \
     "follows the time picker"
+mutant "a table column whose query is gone (Image without its query)" docker-containers.json \
+    '(.panels[] | select(.title == "Containers") | .targets) |= map(select(.refId != "E"))' \
+    "panel 'Containers': organize names only columns its queries return"
+mutant "a query's raw value column left in the table" docker-containers.json \
+    '(.panels[] | select(.title == "Containers") | .transformations[1].options.excludeByName) |= del(.["Value #E"])' \
+    "panel 'Containers': every query's value column is placed or hidden"
+mutant "an override styling a column the table does not show" docker-containers.json \
+    '(.panels[] | select(.title == "Containers") | .transformations[1].options.renameByName["Value #F"]) = "Writable layer"' \
+    "panel 'Containers': overrides style only columns it shows"
 mutant "overlapping panels" stack-health.json '.panels[1].gridPos = .panels[0].gridPos' "no two panels overlap"
 printf '{' >"$TMP/broken.json"
 mkdir -p "$TMP/broken" && cp "$DASH"/*.json "$TMP/broken/" && cp "$TMP/broken.json" "$TMP/broken/infra-overview.json"

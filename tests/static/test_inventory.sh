@@ -50,6 +50,35 @@ if (
     cp -r "$T/compose/prometheus" "$T/prom/rendered"
     out=$(promtool check config "$T/prom/prometheus.yml" 2>&1)
     assert_contains "promtool check config loads the rendered inventory rules" "$out" "rendered/rules/inventory.yml"
+    # Probes come from the same inventory: the test VPS probes its own
+    # Grafana, and no endpoint (URL or host) of production's list.
+    tv_probes=$(cat "$T/compose/prometheus/targets/probes.json" "$T/compose/blackbox/blackbox.yml")
+    assert_eq "config-init (test VPS): the probes of inventory/test-vps/probes.txt" \
+        "monitoring website" "$(jq -r '[.[].labels.probe] | unique | join(" ")' "$T/compose/prometheus/targets/probes.json")"
+    assert_contains "config-init (test VPS): it probes its own Grafana" "$tv_probes" '"https://198.51.100.77/login"'
+    leaked=""
+    while read -r u; do
+        h=${u#https://}
+        h=${h#http://}
+        h=${h%%/*}
+        case $tv_probes in *"$h"*) leaked="$leaked $u" ;; esac
+    done < <(grep -Ev '^[[:space:]]*(#|$)' inventory/probes.txt | awk '{print $2}')
+    assert_eq "config-init (test VPS): no production endpoint is probed" "" "$leaked"
+    # Control: production's render probes production's list.
+    if env -u INVENTORY_DIR SMTP_HOST=smtp.eu.mailgun.org SMTP_USER=u SMTP_PASSWORD=not-a-real-password SMTP_FROM=a@b.c \
+        ALERT_EMAIL_TO=ops@b.c GRAFANA_DOMAIN=monitoring.ecotrans.eu WASABI_BUCKET=ecotrans-monitoring \
+        WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1 \
+        GRAFANA_ADMIN_PASSWORD=not-a-real-admin-pw SUPABASE_GRAFANA_PASSWORD=not-a-real-db-pw \
+        WASABI_ACCESS_KEY=NOTAREALKEY WASABI_SECRET_KEY=not/a+real=secret SUPABASE_DB_HOST=aws-0-eu-central-1.pooler.supabase.com \
+        QUEUE_EXPORTER_DSN="host=aws-0-eu-central-1.pooler.supabase.com user=queue_exporter.abc password=not-a-real-qe-pw" \
+        REPO_DIR="$REPO" RENDER_OUT="$T/prod-compose" sh $R compose >"$T/prod-compose.log" 2>&1; then
+        assert_contains "config-init (production): it probes monitoring.ecotrans.eu" \
+            "$(cat "$T/prod-compose/prometheus/targets/probes.json")" '"https://monitoring.ecotrans.eu/login"'
+        check_fails "config-init (production): not the test VPS's endpoint" \
+            grep -q 198.51.100.77 "$T/prod-compose/prometheus/targets/probes.json"
+    else
+        not_ok "config-init renders production's inventory" "$(cat "$T/prod-compose.log")"
+    fi
 else
     not_ok "config-init renders with INVENTORY_DIR=inventory/test-vps" "$(cat "$T/compose.log")"
 fi

@@ -136,6 +136,27 @@ static void prev_run(void **state)
                      utc(2026, 10, 24, 6, 0, 0));
 }
 
+/* A restart after 08:00 (Paris; 07:00Z in November) without today's
+ * report: sent at once while within REPORT_CATCHUP_MINUTES, not after. */
+static void catch_up_after_a_restart(void **state)
+{
+    (void)state;
+    const time_t due = utc(2026, 11, 27, 7, 0, 0);
+    const time_t yesterday = due - 86400;
+    assert_int_equal(dr_schedule_catchup(due + 30 * 60, yesterday, 8, 0, 60), due);
+    assert_int_equal(dr_schedule_catchup(due + 60 * 60, yesterday, 8, 0, 60), due); /* edge */
+    assert_int_equal(dr_schedule_catchup(due + 60 * 60 + 1, yesterday, 8, 0, 60), 0);
+    assert_int_equal(dr_schedule_catchup(due, yesterday, 8, 0, 0), due); /* at the minute */
+    assert_int_equal(dr_schedule_catchup(due + 60, yesterday, 8, 0, 0), 0);
+    /* today's report already went out (or a later one): nothing to do */
+    assert_int_equal(dr_schedule_catchup(due + 30 * 60, due, 8, 0, 60), 0);
+    assert_int_equal(dr_schedule_catchup(due + 30 * 60, due + 10, 8, 0, 60), 0);
+    /* before 08:00 the due run is yesterday's, long past the window */
+    assert_int_equal(dr_schedule_catchup(due - 60, yesterday - 86400, 8, 0, 60), 0);
+    /* never sent at all (no state file: 0) */
+    assert_int_equal(dr_schedule_catchup(due + 5 * 60, 0, 8, 0, 60), due);
+}
+
 static void other_zone(void **state)
 {
     (void)state;
@@ -157,6 +178,7 @@ int main(void)
         cmocka_unit_test(time_in_spring_gap_runs_once_an_hour_later),
         cmocka_unit_test(repeated_hour_runs_once),
         cmocka_unit_test(prev_run),
+        cmocka_unit_test(catch_up_after_a_restart),
         cmocka_unit_test(other_zone),
     };
     return cmocka_run_group_tests(tests, setup_paris, NULL);

@@ -107,11 +107,38 @@ static void json_document(void **state)
     doc_report_free(&r);
 }
 
+/* Issue 14 item 11: 100k secret values (a 1 MiB .env of *_KEY variables)
+ * made registration and redaction quadratic. Sorted, deduplicated, and
+ * still longest-first: overlapping and prefix-sharing secrets. */
+static void many_secrets_redact_correctly(void **state)
+{
+    (void)state;
+    struct report r;
+    doc_report_init(&r, NULL);
+    char v[16];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(v, sizeof(v), "%05d", i);
+        doc_report_add_secret(&r, v);
+        doc_report_add_secret(&r, v); /* duplicates are dropped */
+    }
+    doc_report_add_secret(&r, "0000123");
+    char *s = doc_report_redact(&r, "a 00042 b 0000123 c 1234 d 99999x 000");
+    assert_string_equal(s, "a *** b *** c 1234 d ***x 000");
+    free(s);
+    assert_int_equal(r.nsecrets, 100001);
+    doc_report_add_secret(&r, "0004"); /* added after a redaction: sorted in again */
+    s = doc_report_redact(&r, "0004 00041");
+    assert_string_equal(s, "*** ***");
+    free(s);
+    doc_report_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(text_lines_and_counts),
         cmocka_unit_test(redaction_hides_every_secret_longest_first),
+        cmocka_unit_test(many_secrets_redact_correctly),
         cmocka_unit_test(skip_list_selects_ids_groups_and_prefixes),
         cmocka_unit_test(json_document),
     };

@@ -123,6 +123,21 @@ static void secret_names(void **state)
     assert_false(doc_var_is_secret("WASABI_BUCKET"));
 }
 
+/* One report line per variable: issues of one name adjacent, names in
+ * order of first appearance, each name's issues in their own order. */
+static void issues_group_by_variable_in_first_appearance_order(void **state)
+{
+    (void)state;
+    struct format_issue v[] = {{"B", "b1", ""}, {"A", "a1", ""}, {"B", "b2", ""},
+                               {"C", "c1", ""}, {"A", "a2", ""}, {"B", "b3", ""}};
+    size_t *order = doc_format_issues_grouped(v, 6);
+    const char *want[] = {"b1", "b2", "b3", "a1", "a2", "c1"};
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(v[order[i]].message, want[i]);
+    free(order);
+    free(doc_format_issues_grouped(v, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +146,7 @@ int main(void)
         cmocka_unit_test(pooler_needs_the_ref_suffix_direct_host_refuses_it),
         cmocka_unit_test(placeholders_and_empty_values_are_left_to_their_checks),
         cmocka_unit_test(secret_names),
+        cmocka_unit_test(issues_group_by_variable_in_first_appearance_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

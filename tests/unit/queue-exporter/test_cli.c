@@ -46,7 +46,10 @@ static void defaults_and_options(void **state)
     assert_int_equal(c.action, QE_RUN);
     assert_string_equal(c.listen, "127.0.0.1:9200");
     assert_null(c.config);
+    assert_null(c.contract);
     assert_int_equal(c.log_level, LOG_LEVEL_INFO);
+    assert_int_equal(parse(&c, err, sizeof(err), "--contract", "/etc/c.yaml", NULL), 0);
+    assert_string_equal(c.contract, "/etc/c.yaml");
 
     assert_int_equal(parse(&c, err, sizeof(err), "--listen", "0.0.0.0:9300", "--config=/etc/q.ini",
                            "--log-level", "debug", NULL),
@@ -77,9 +80,12 @@ static void environment_defaults(void **state)
     fake_env[0][1] = "0.0.0.0:9200";
     fake_env[1][0] = "QUEUE_EXPORTER_CONFIG";
     fake_env[1][1] = "/config/q.ini";
+    fake_env[2][0] = "QUEUE_EXPORTER_CONTRACT";
+    fake_env[2][1] = "/etc/queue-exporter/contract.yaml";
     struct qe_cli c;
     char err[256];
     assert_int_equal(parse(&c, err, sizeof(err), NULL), 0);
+    assert_string_equal(c.contract, "/etc/queue-exporter/contract.yaml");
     assert_string_equal(c.listen, "0.0.0.0:9200");
     assert_string_equal(c.config, "/config/q.ini");
     /* The command line wins. */

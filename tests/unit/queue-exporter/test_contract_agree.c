@@ -1,11 +1,15 @@
 /* The exporter's built-in queues (config.c) read exactly what the schema
  * contract (sql/contract.yaml) declares for the two job tables: the same
  * tables, status/created/updated columns and status values. A changed
- * contract without a matching exporter default fails here. */
+ * contract without a matching exporter default fails here. An edited
+ * contract (--contract) renames what the queues read, and one without a
+ * status column the exporter needs is refused, naming the key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -38,10 +42,36 @@ static void defaults_match_contract(void **state)
     }
 }
 
+static void an_edited_contract_renames_the_queues(void **state)
+{
+    (void)state;
+    struct contract c;
+    ct_defaults(&c);
+    snprintf(c.t[CT_PDF].name, CT_NAME_MAX, "pdf_jobs");
+    snprintf(c.t[CT_PDF].column[CT_STATUS], CT_NAME_MAX, "state");
+    snprintf(c.t[CT_PDF].value[CT_FAILED], CT_NAME_MAX, "error");
+    static struct qe_config cfg;
+    char err[256] = "";
+    qe_config_defaults(&cfg);
+    assert_int_equal(qe_config_apply_contract(&cfg, &c, err, sizeof(err)), 0);
+    assert_string_equal(cfg.queues[1].name, "pending_pdf_processing"); /* the label stays */
+    assert_string_equal(cfg.queues[1].table, "pdf_jobs");
+    assert_string_equal(cfg.queues[1].status_column, "state");
+    assert_string_equal(cfg.queues[1].failed, "error");
+    assert_string_equal(cfg.queues[0].status_column, "status");
+
+    c.t[CT_TRANSCRIPTIONS].column[CT_STATUS][0] = '\0';
+    qe_config_defaults(&cfg);
+    assert_int_equal(qe_config_apply_contract(&cfg, &c, err, sizeof(err)), -1);
+    assert_string_equal(err, "the contract declares no pending_transcriptions.status, which the "
+                             "exporter needs (tables.pending_transcriptions.columns.status)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_match_contract),
+        cmocka_unit_test(an_edited_contract_renames_the_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

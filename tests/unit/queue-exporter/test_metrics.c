@@ -73,9 +73,14 @@ static void renders_exact_exposition(void **state)
         "is within the last hour. Cached for up to 5 s after each database read.\n"
         "# TYPE supabase_queue_completed_last_hour gauge\n"
         "supabase_queue_completed_last_hour{queue=\"jobs\"} 19\n"
+        "# HELP queue_exporter_queue_up 1 when the last collection read this queue's table; 0 "
+        "when that query failed (missing table or column, permission denied...; the log says "
+        "why): its supabase_queue_* samples are then absent, the other queues keep theirs.\n"
+        "# TYPE queue_exporter_queue_up gauge\n"
+        "queue_exporter_queue_up{queue=\"jobs\"} 1\n"
         "# HELP queue_exporter_up 1 when the last collection read every queue from the database; "
         "0 when it failed or did not finish within the scrape timeout (supabase_queue_* are then "
-        "absent).\n"
+        "absent), or when some queue could not be read (queue_exporter_queue_up names it).\n"
         "# TYPE queue_exporter_up gauge\n"
         "queue_exporter_up 1\n"
         "# HELP queue_exporter_collect_duration_seconds Wall-clock duration of the last "
@@ -180,6 +185,40 @@ static void no_queue_values_without_fresh_collection(void **state)
     prom_buf_free(&b);
 }
 
+/* Item 10 of issue 14: one queue that could not be read costs only its own
+ * samples; queue_exporter_queue_up says which. */
+static void a_failed_queue_costs_only_its_own_values(void **state)
+{
+    (void)state;
+    qe_config_defaults(&cfg); /* pending_transcriptions, pending_pdf_processing */
+    struct qe_queue_stats st[2];
+    memset(st, 0, sizeof(st));
+    st[0].depth[0] = 11;
+    st[1].depth[0] = 22;
+    st[1].failed = 1;
+    struct qe_self_stats partial = self_ok;
+    partial.up = 0;
+    struct prom_buf b;
+    prom_buf_init(&b);
+    qe_render(&b, &cfg, st, &partial, "x");
+    assert_non_null(
+        strstr(b.sb.data,
+               "\nsupabase_queue_depth{queue=\"pending_transcriptions\",status=\"pending\"} 11\n"));
+    assert_null(strstr(b.sb.data, "{queue=\"pending_pdf_processing\",status"));
+    assert_null(strstr(b.sb.data, "\nsupabase_queue_stuck_jobs{queue=\"pending_pdf_processing\"}"));
+    assert_non_null(
+        strstr(b.sb.data, "\nqueue_exporter_queue_up{queue=\"pending_transcriptions\"} 1\n"));
+    assert_non_null(
+        strstr(b.sb.data, "\nqueue_exporter_queue_up{queue=\"pending_pdf_processing\"} 0\n"));
+    assert_non_null(strstr(b.sb.data, "\nqueue_exporter_up 0\n"));
+    /* 5 supabase_* families x 1 queue: 3 depth + 1 + 2 ages + 1 + 1 samples */
+    int samples = 0;
+    for (const char *p = b.sb.data; (p = strstr(p, "\nsupabase_")) != NULL; p++)
+        samples++;
+    assert_int_equal(samples, 8);
+    prom_buf_free(&b);
+}
+
 static void help_states_the_cache_ttl(void **state)
 {
     (void)state;
@@ -227,6 +266,7 @@ int main(void)
         cmocka_unit_test(label_values_are_escaped),
         cmocka_unit_test(every_status_present_even_at_zero),
         cmocka_unit_test(no_queue_values_without_fresh_collection),
+        cmocka_unit_test(a_failed_queue_costs_only_its_own_values),
         cmocka_unit_test(help_states_the_cache_ttl),
         cmocka_unit_test(numbers_use_the_shortest_exact_form),
     };

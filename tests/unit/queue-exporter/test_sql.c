@@ -125,6 +125,32 @@ static void extra_statuses_and_thresholds(void **state)
     qe_query_free(&q);
 }
 
+/* The per-queue fallback: queue 2 alone, numbered from $1, and a
+ * disabled queue has no query of its own. */
+static void one_queue_query(void **state)
+{
+    (void)state;
+    qe_config_defaults(&cfg);
+    struct qe_query q;
+    char err[256];
+    assert_int_equal(qe_query_build_queue(&q, &cfg, 1, qe_db_quote_ident, conn, err, sizeof(err)),
+                     0);
+    assert_true(strncmp(q.text, "/* queue-exporter per-queue collection, queue 2 */ SELECT", 57) ==
+                0);
+    assert_int_equal(q.n_columns, 8);
+    assert_int_equal(q.n_params, 5);
+    assert_null(strstr(q.text, "pending_transcriptions"));
+    assert_non_null(strstr(q.text, "FROM \"pending_pdf_processing\" WHERE \"status\" = $2 AND "
+                                   "\"updated_at\" < now() - $5::float8"));
+    qe_query_free(&q);
+    cfg.queues[0].enabled = 0;
+    assert_int_equal(qe_query_build_queue(&q, &cfg, 0, qe_db_quote_ident, conn, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "not an enabled queue"));
+    assert_int_equal(qe_query_build_queue(&q, &cfg, 99, qe_db_quote_ident, conn, err, sizeof(err)),
+                     -1);
+}
+
 static char *failing_quote(void *ctx, const char *ident, char *err, size_t errsz)
 {
     (void)ctx;
@@ -149,6 +175,7 @@ int main(void)
         cmocka_unit_test(builds_one_aggregate_per_status),
         cmocka_unit_test(hostile_identifiers_are_quoted),
         cmocka_unit_test(extra_statuses_and_thresholds),
+        cmocka_unit_test(one_queue_query),
         cmocka_unit_test(quoting_failure_is_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
