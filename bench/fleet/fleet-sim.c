@@ -697,8 +697,8 @@ static void fs_recorded(FILE *out, const struct fs_opts *o)
             snprintf(id, sizeof id, "%s", idv ? idv : "");
             fs_cname(s->labels, cn, sizeof cn);
             for (double t = o->from; t < o->to; t += o->step)
-                fprintf(out, "container_service:info{id=\"%s\",name=\"%s\",server=\"%s\"} 1 %.3f\n", id,
-                        cn, sname, t);
+                fprintf(out, "container_service:info{id=\"%s\",name=\"%s\",server=\"%s\"} 1 %.3f\n",
+                        id, cn, sname, t);
         }
     }
     for (int j = 0; j < 2; j++) /* the history's scrape_duration_seconds is 0.012 everywhere */
