@@ -124,6 +124,18 @@ static const char *fs_label(const char *labels, const char *key)
     return NULL;
 }
 
+/* The container name the rules and panels use: the compose service when the
+ * container has one, else cAdvisor's name (label_replace(..., "name", "$1",
+ * "container_label_com_docker_compose_service", "(.+)") in the rules). */
+static const char *fs_cname(const char *labels, char *buf, size_t size)
+{
+    const char *svc = fs_label(labels, "container_label_com_docker_compose_service");
+    if (!svc || !*svc)
+        svc = fs_label(labels, "name");
+    snprintf(buf, size, "%s", svc ? svc : "");
+    return buf;
+}
+
 static int fs_static_gauge(const char *name, double v)
 {
     static const char *keep[] = {"_info",       "size_bytes", "MemTotal",  "_limit",
@@ -473,7 +485,9 @@ static void fs_series(FILE *out, const char *name, const char *labels, const cha
 /* LABELS without cAdvisor's container_label_* copies of the Docker labels,
  * into OUT. History only: they make a cAdvisor line ten times longer and
  * promtool's import time follows the bytes, while a query's cost follows the
- * series and samples it selects (bench/fleet/README.md). */
+ * series and samples it selects (bench/fleet/README.md). The compose service
+ * stays: the rules and panels name containers by it, so without it the
+ * history's containers would have other names than the live ones. */
 static void fs_strip_docker_labels(const char *labels, char *out, size_t n)
 {
     size_t len = 0;
@@ -488,7 +502,9 @@ static void fs_strip_docker_labels(const char *labels, char *out, size_t n)
             else if (*e == '"')
                 inq = !inq;
         }
-        if (strncmp(p, "container_label_", 16) != 0 && len + (size_t)(e - p) + 2 < n) {
+        int keep = strncmp(p, "container_label_", 16) != 0 ||
+                   strncmp(p, "container_label_com_docker_compose_service=", 43) == 0;
+        if (keep && len + (size_t)(e - p) + 2 < n) {
             len += (size_t)snprintf(out + len, n - len, "%s%.*s", len ? "," : "", (int)(e - p), p);
         }
         p = *e ? e + 1 : e;
@@ -545,7 +561,10 @@ static double fs_sum(const struct fs_fixture *f, const struct fs_match *m, int r
         if (s->dropped || strcmp(s->name, m->name) != 0)
             continue;
         if (m->label) {
+            char cn[256];
             const char *v = fs_label(s->labels, m->label);
+            if (v && *v && !strcmp(m->label, "name"))
+                v = fs_cname(s->labels, cn, sizeof cn);
             if (!v || (m->value && strcmp(v, m->value) != 0) ||
                 (m->not_re && regexec(m->not_re, v, 0, NULL, 0) == 0))
                 continue;
@@ -583,6 +602,16 @@ static const struct fs_rec fs_recs[] = {
      "container_network_receive_bytes_total", FS_SUM_RATE8},
     {"server_name:container_network_transmit_bits:rate5m", "cadvisor",
      "container_network_transmit_bytes_total", FS_SUM_RATE8},
+    {"server_name:container_memory_rss:sum", "cadvisor", "container_memory_rss", FS_SUM_VALUE},
+    {"server_name:container_memory_cache:sum", "cadvisor", "container_memory_cache", FS_SUM_VALUE},
+    {"server_name:container_fs_reads_bytes:rate5m", "cadvisor", "container_fs_reads_bytes_total",
+     FS_SUM_RATE},
+    {"server_name:container_fs_writes_bytes:rate5m", "cadvisor", "container_fs_writes_bytes_total",
+     FS_SUM_RATE},
+    {"server_name:container_cpu_cfs_throttled_periods:rate5m", "cadvisor",
+     "container_cpu_cfs_throttled_periods_total", FS_SUM_RATE},
+    {"server_name:container_cpu_cfs_periods:rate5m", "cadvisor", "container_cpu_cfs_periods_total",
+     FS_SUM_RATE},
 };
 
 static double fs_rec_value(const struct fs_rec *r, const char *cname, const regex_t *dev_re,
@@ -620,6 +649,8 @@ static void fs_recorded(FILE *out, const struct fs_opts *o)
         const char *nm = fs_label(fs_cadv.s[k].labels, "name");
         if (!nm || !*nm || fs_cadv.s[k].dropped)
             continue;
+        char cn[256];
+        nm = fs_cname(fs_cadv.s[k].labels, cn, sizeof cn);
         size_t j = 0;
         while (j < nn && strcmp(names[j], nm) != 0)
             j++;
@@ -647,6 +678,27 @@ static void fs_recorded(FILE *out, const struct fs_opts *o)
                         fprintf(out, "%s{job=\"node\",server=\"%s\"} %.10g %.3f\n", rec->record,
                                 sname, v, t);
                 }
+        }
+    }
+    /* containers.yml's container_service:info: 1 for each named container's
+     * (server, id, compose service or name), from container_last_seen. */
+    for (int i = 1; i <= o->servers; i++) {
+        if (!fs_is_docker(o, i))
+            continue;
+        char sname[16];
+        fs_server_name(i, sname, sizeof sname);
+        for (size_t k = 0; k < fs_cadv.n; k++) {
+            const struct fs_sample *s = &fs_cadv.s[k];
+            const char *nm = fs_label(s->labels, "name");
+            if (s->dropped || strcmp(s->name, "container_last_seen") != 0 || !nm || !*nm)
+                continue;
+            char cn[256], id[256];
+            const char *idv = fs_label(s->labels, "id");
+            snprintf(id, sizeof id, "%s", idv ? idv : "");
+            fs_cname(s->labels, cn, sizeof cn);
+            for (double t = o->from; t < o->to; t += o->step)
+                fprintf(out, "container_service:info{id=\"%s\",name=\"%s\",server=\"%s\"} 1 %.3f\n",
+                        id, cn, sname, t);
         }
     }
     for (int j = 0; j < 2; j++) /* the history's scrape_duration_seconds is 0.012 everywhere */

@@ -111,6 +111,17 @@ def dash_exprs(uid):
             walk(p.get("panels"))
     walk(json.load(open(path)).get("panels"))
     return out
+# A panel that reads a recorded series (prometheus/rules/dashboards.yml)
+# queries the metrics of the recording rule's expression.
+RECORDED = {}
+for f in rule_files:
+    for g in yaml.safe_load(open(f)).get("groups") or []:
+        for rr in g.get("rules") or []:
+            if "record" in rr:
+                RECORDED[rr["record"]] = rr["expr"]
+def with_recorded(exprs):
+    return [e + "".join(" " + x for rec, x in RECORDED.items() if re.search(re.escape(rec) + r"\b", e))
+            for e in exprs]
 for f, gi, ri, r in rules:
     name, ann = r["alert"], r.get("annotations", {})
     titles = re.findall(r'(?:panel|table) "([^"]+)"', ann.get("description", ""))
@@ -121,6 +132,7 @@ for f, gi, ri, r in rules:
     metrics = set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", r["expr"]))
     for t in titles:
         exprs = (panels or {}).get(t)
+        exprs = with_recorded(exprs) if exprs is not None else None
         out(exprs is not None, "%s: panel %r exists on dashboard %s" % (name, t, ann.get("dashboard")),
             "panels: %s" % sorted(panels or {}))
         if exprs is not None:
