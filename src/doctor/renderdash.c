@@ -1,7 +1,6 @@
 #include "renderdash.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +58,6 @@ static int render_file(const char *path, const cJSON *templates, const struct co
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int doc_render_dashboards(const char *contract_path, const char *templates_path, const char *dir)
 {
     struct contract c;
@@ -75,36 +69,24 @@ int doc_render_dashboards(const char *contract_path, const char *templates_path,
     cJSON *templates = load_templates(templates_path);
     if (!templates)
         return 2;
-    DIR *dp = opendir(dir);
-    if (!dp) {
+    char **names;
+    long n = doc_list_dir(dir, ".json", &names);
+    if (n < 0) {
         fprintf(stderr, "doctor: %s: cannot read the dashboards directory\n", dir);
         cJSON_Delete(templates);
         return 2;
     }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && !strcmp(e->d_name + len - 5, ".json")) {
-            names = doc_xrealloc(names, n + 1, sizeof(*names));
-            names[n++] = doc_xasprintf("%s/%s", dir, e->d_name);
-        }
-    }
-    closedir(dp);
-    qsort(names, n, sizeof(*names), cmp_str);
     int rc = 0, nchanged = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (long i = 0; i < n; i++) {
         int changed = 0;
         if (render_file(names[i], templates, &c, &changed) != 0)
             rc = 2;
         nchanged += changed;
-        free(names[i]);
     }
-    free(names);
+    doc_free_list(names, (size_t)n);
     cJSON_Delete(templates);
     if (rc == 0)
-        printf("%zu dashboard(s) in %s rendered from %s: %d rewritten\n", n, dir, contract_path,
+        printf("%ld dashboard(s) in %s rendered from %s: %d rewritten\n", n, dir, contract_path,
                nchanged);
     return rc;
 }

@@ -1,7 +1,6 @@
 #include "stmts.h"
 
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,11 +172,6 @@ static void one_dashboard(struct stmt_list *l, const char *path, const char *tex
     cJSON_Delete(d);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *templates_path,
                           const struct contract *c, long to_s)
 {
@@ -196,26 +190,15 @@ void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *temp
         if (!templates)
             return;
     }
-    DIR *dp = opendir(dir);
-    if (!dp) {
+    char **names;
+    long n = doc_list_dir(dir, ".json", &names);
+    if (n < 0) {
         add(l, "dashboard", doc_xasprintf("%s", dir), STMT_GRAFANA)->error =
             doc_xstrdup("cannot read the dashboards directory");
         cJSON_Delete(templates);
         return;
     }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && !strcmp(e->d_name + len - 5, ".json")) {
-            names = doc_xrealloc(names, n + 1, sizeof(*names));
-            names[n++] = doc_xasprintf("%s/%s", dir, e->d_name);
-        }
-    }
-    closedir(dp);
-    qsort(names, n, sizeof(*names), cmp_str);
-    for (size_t i = 0; i < n; i++) {
+    for (long i = 0; i < n; i++) {
         char err[256];
         struct strbuf text;
         sb_init(&text);
@@ -224,9 +207,8 @@ void doc_stmts_dashboards(struct stmt_list *l, const char *dir, const char *temp
         else
             add(l, "dashboard", doc_xstrdup(names[i]), STMT_GRAFANA)->error = doc_xstrdup(err);
         sb_free(&text);
-        free(names[i]);
     }
-    free(names);
+    doc_free_list(names, (size_t)n);
     cJSON_Delete(templates);
 }
 

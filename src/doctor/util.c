@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,4 +95,37 @@ void doc_format_duration(double seconds, char *out, size_t outlen)
         snprintf(out, outlen, "%ldm", m);
     else
         snprintf(out, outlen, "%lds", s);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long doc_list_dir(const char *dir, const char *suffix, char ***names)
+{
+    *names = NULL;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return -1;
+    size_t n = 0, slen = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (len > slen && !strcmp(e->d_name + len - slen, suffix)) {
+            *names = doc_xrealloc(*names, n + 1, sizeof(**names));
+            (*names)[n++] = doc_xasprintf("%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(dp);
+    if (n)
+        qsort(*names, n, sizeof(**names), cmp_path);
+    return (long)n;
+}
+
+void doc_free_list(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
 }

@@ -27,6 +27,13 @@ char *doc_sb_xtake(struct strbuf *b);
 void doc_sb_list_add(struct strbuf *b, const char *sep, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The paths "DIR/NAME" of the entries of dir whose name ends in suffix,
+ * sorted, so that output and EXPLAIN order do not depend on the file
+ * system. Returns the count, or -1 when dir cannot be read; free the list
+ * with doc_free_list(). */
+long doc_list_dir(const char *dir, const char *suffix, char ***names);
+void doc_free_list(char **names, size_t n);
+
 /* "2d 3h", "3h 12m", "42m", "17s": a short human duration. */
 void doc_format_duration(double seconds, char *out, size_t outlen);
 

@@ -6,8 +6,11 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -96,6 +99,44 @@ static void sb_take_hands_over_the_text(void **state)
     free(s);
 }
 
+static void touch(const char *dir, const char *name)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static void list_dir_gives_sorted_paths_with_the_suffix(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/doc-listdir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    touch(dir, "b.json");
+    touch(dir, "a.json");
+    touch(dir, "notes.txt");
+    touch(dir, ".json"); /* only the suffix: not a dashboard */
+    char **names;
+    long n = doc_list_dir(dir, ".json", &names);
+    assert_int_equal(n, 2);
+    char want[128];
+    snprintf(want, sizeof(want), "%s/a.json", dir);
+    assert_string_equal(names[0], want);
+    snprintf(want, sizeof(want), "%s/b.json", dir);
+    assert_string_equal(names[1], want);
+    doc_free_list(names, (size_t)n);
+    const char *all[] = {"a.json", "b.json", "notes.txt", ".json"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(want, sizeof(want), "%s/%s", dir, all[i]);
+        assert_int_equal(unlink(want), 0);
+    }
+    assert_int_equal(doc_list_dir(dir, ".json", &names), 0);
+    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(doc_list_dir(dir, ".json", &names), -1);
+    assert_null(names);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +144,7 @@ int main(void)
         cmocka_unit_test(durations_read_like_a_person_would_say_them),
         cmocka_unit_test(allocators_return_usable_memory),
         cmocka_unit_test(sb_take_hands_over_the_text),
+        cmocka_unit_test(list_dir_gives_sorted_paths_with_the_suffix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
