@@ -55,7 +55,7 @@ PGDIR=$T/pg
 cleanup() {
     local n
     touch "$T/stop-sampler" 2>/dev/null || true
-    for n in qe qe-collect qe-explain pgx py; do stop_daemon "$T" "$n"; done
+    for n in qe qe-collect qe-explain pgx py; do stop_daemon "$T" "$n" || true; done
     pg_cluster_stop "$PGDIR" >/dev/null 2>&1 || true
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$T"
 }
