@@ -15,12 +15,15 @@
 #                      alertmanager.yml and its templates), caddy validate,
 #                      and the dashboards' SQL against the release's
 #                      sql/contract.yaml (the doctor's image, built from the
-#                      release, renders copies; a dashboard that differs
+#                      release under a validation tag of its own, removed
+#                      afterwards, renders copies; a dashboard that differs
 #                      was not re-rendered after a contract edit).
 #                      Nothing running is touched; a rejected release is
 #                      removed and the previous one stays current.
 #   switch DIR REV     one atomic rename points DIR/current at the validated
-#                      release; `docker compose up -d` re-creates exactly the
+#                      release; builds the release's doctor image (the
+#                      tag `docker compose run doctor` starts); `docker
+#                      compose up -d` re-creates exactly the
 #                      services whose inputs changed (--force-recreate; the
 #                      others are left running), then waits until every
 #                      container is healthy (DEPLOY_HEALTH_TIMEOUT seconds,
@@ -206,15 +209,17 @@ sys.stdout.write("\0".join(args) + "\0")
 
 # run_tool JSON SERVICE RELEASE CHECKDIR ENTRYPOINT ARGS...: one check run
 # from SERVICE's image, as SERVICE sees the new release (plus the docker run
-# arguments in tool_mounts, where a tool writes).
+# arguments in tool_mounts, where a tool writes; tool_image, when set,
+# instead of the image compose.yaml names).
 tool_mounts=()
+tool_image=
 run_tool() {
     local json=$1 svc=$2 rel=$3 check=$4 entry=$5 envs
     shift 5
     local -a args
     mapfile -d '' -t args < <(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$rel" "$rel" "$check" args) || return 1
     envs=$(printf '%s' "$json" | python3 -c "$TOOL_PY" "$svc" "$rel" "$rel" "$check" env) || return 1
-    local img=${args[-1]}
+    local img=${tool_image:-${args[-1]}}
     unset 'args[-1]'
     (
         eval "$envs"
@@ -240,26 +245,59 @@ drop_check() {
     [ ! -e "$meta/check" ] || echo "could not remove $meta/check" >&2
 }
 
+# build_validation_doctor JSON RELEASE CHECKDIR: the doctor's image built
+# from the new release under a tag of its own (validation_tag), by compose
+# with the image name overridden, so the tag compose.yaml names stays what
+# `docker compose run doctor` starts for the running release until the
+# switch builds it (bring_up). A refused release leaves it untouched.
+validation_tag=''
+build_validation_doctor() {
+    local json=$1 rel=$2 check=$3 img out
+    img=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"]["doctor"].get("image", ""))')
+    [ -n "$img" ] || { echo "compose.yaml names no image for the doctor" >&2; return 1; }
+    validation_tag=${img%:*}:validate
+    printf 'services:\n  doctor:\n    image: %s\n' "$validation_tag" >"$check/doctor-validate.yaml"
+    if ! out=$(docker compose -p "$project" --project-directory "$rel" -f "$rel/compose.yaml" \
+        -f "$check/doctor-validate.yaml" --env-file "$rel/.env" --profile tools build doctor 2>&1); then
+        printf '%s\n' "$out" | tail -20 >&2
+        drop_validation_doctor
+        echo "docker compose build doctor failed for the new release (above): it renders the dashboards' SQL" >&2
+        return 1
+    fi
+}
+
+# drop_validation_doctor: remove the validation tag; --no-prune keeps its
+# layers, which the switch's build of the release's own tag then reuses.
+drop_validation_doctor() {
+    [ -n "$validation_tag" ] || return 0
+    docker image inspect "$validation_tag" >/dev/null 2>&1 || return 0
+    docker image rm --no-prune "$validation_tag" >/dev/null ||
+        echo "could not remove the image tag $validation_tag (docker image rm)" >&2
+}
+
 # check_dashboards JSON RELEASE CHECKDIR: the SQL of the release's
 # dashboards is what its contract gives. The doctor's image, built from the
-# release (a tool image: nothing running uses it), renders copies of the
+# release under its validation tag, renders copies of the
 # dashboards for the release's sql/contract.yaml; a dashboard that differs
 # was not re-rendered after the contract was edited, and Grafana would
 # query columns the contract (and the roles' grants) no longer have.
 check_dashboards() {
-    local json=$1 rel=$2 check=$3 out f stale=()
-    if ! out=$(compose "$rel" "$rel" --profile tools build doctor 2>&1); then
-        printf '%s\n' "$out" | tail -20 >&2
-        echo "docker compose build doctor failed for the new release (above): it renders the dashboards' SQL" >&2
-        return 1
-    fi
+    local json=$1 rel=$2 check=$3 out f stale=() rc=0
+    build_validation_doctor "$json" "$rel" "$check" || return 1
     mkdir "$check/dashboards"
     cp "$rel"/grafana/dashboards/*.json "$check/dashboards/"
     tool_mounts=(-v "$check/dashboards:/render")
+    tool_image=$validation_tag
     out=$(run_tool "$json" doctor "$rel" "$check" /usr/local/bin/doctor --render-dashboards \
-        --contract /repo/sql/contract.yaml --dashboard-sql /repo/sql/dashboard-sql.json --dashboards /render 2>&1) ||
-        { tool_mounts=(); printf '%s\n' "$out" >&2; echo "the doctor (its image) could not render the new release's dashboards from sql/contract.yaml (above)" >&2; return 1; }
+        --contract /repo/sql/contract.yaml --dashboard-sql /repo/sql/dashboard-sql.json --dashboards /render 2>&1) || rc=$?
     tool_mounts=()
+    tool_image=''
+    drop_validation_doctor
+    if [ "$rc" != 0 ]; then
+        printf '%s\n' "$out" >&2
+        echo "the doctor (its image) could not render the new release's dashboards from sql/contract.yaml (above)" >&2
+        return 1
+    fi
     for f in "$rel"/grafana/dashboards/*.json; do
         cmp -s "$f" "$check/dashboards/${f##*/}" || stale+=("grafana/dashboards/${f##*/}")
     done
@@ -389,9 +427,14 @@ point_current() {
 # bring_up RELEASE_DIR SERVICES...: re-create SERVICES, converge the rest.
 # Changed one-shots (config-init) run first and must exit 0: the services
 # re-created after them read what they render.
+# The doctor (profile "tools", which `up` leaves out) is built first: the
+# image `docker compose run doctor` starts is then the release's.
 bring_up() {
     local rel=$1 s first=() rest=()
     shift
+    if compose "$current" "$rel" --profile tools config --services | grep -qx doctor; then
+        compose "$current" "$rel" --profile tools build doctor || return 1
+    fi
     for s in "$@"; do
         if [[ " ${oneshots[*]} " == *" $s "* ]]; then first+=("$s"); else rest+=("$s"); fi
     done

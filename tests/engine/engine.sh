@@ -317,8 +317,9 @@ ENGINE_SSH_DIR=$ENGINE_DIR/ssh
 # engine_adapter TEST_DIR: $ENGINE_DIR/bin/docker, the test harness's
 # `docker compose` -> docker-compose 1.29 adapter (the deploy user's PATH
 # finds it first). It hands every other command to Debian's docker, and
-# for compose: runs the file given with -f through derive-compose.py (the
-# test's image/port changes, nothing else), and answers `config --format
+# for compose: runs the first file given with -f through derive-compose.py
+# (the test's image/port changes, nothing else; further -f files are passed
+# as they are), and answers `config --format
 # json` (a Compose v2 form) from 1.29's YAML, volumes in v2's long syntax.
 engine_adapter() {
     local test_dir=$1
@@ -328,10 +329,10 @@ engine_adapter() {
 # Test harness only (tests/engine/engine.sh): docker compose -> docker-compose 1.29.
 [ "\${1:-}" = compose ] || exec /usr/bin/docker "\$@"
 shift
-args=() file=''
+args=() files=()
 while [ \$# -gt 0 ]; do
     case \$1 in
-    -f | --file) file=\$2; shift 2 ;;
+    -f | --file) files+=("\$2"); shift 2 ;;
     -p | --project-name | --project-directory | --env-file | --profile) args+=("\$1" "\$2"); shift 2 ;;
     *) break ;;
     esac
@@ -339,9 +340,11 @@ done
 if [ "\${1:-}" = version ]; then echo "docker-compose \$(/usr/bin/docker-compose version --short) (test adapter)"; exit 0; fi
 tmp=\$(mktemp -d)
 trap 'rm -rf "\$tmp"' EXIT
-if [ -n "\$file" ]; then
-    /usr/bin/python3 $REPO/tests/engine/derive-compose.py derive "\$file" $PORT_BASE $test_dir >"\$tmp/c.yml" 2>/dev/null || exit 1
+if [ \${#files[@]} -gt 0 ]; then
+    /usr/bin/python3 $REPO/tests/engine/derive-compose.py derive "\${files[0]}" $PORT_BASE $test_dir >"\$tmp/c.yml" 2>/dev/null || exit 1
     args+=(-f "\$tmp/c.yml")
+    # Override files (the deploy's doctor validation tag) as they are.
+    for f in "\${files[@]:1}"; do args+=(-f "\$f"); done
 fi
 if [ "\${1:-}" = config ] && [ "\${2:-}" = --format ]; then
     /usr/bin/docker-compose "\${args[@]}" config | /usr/bin/python3 $REPO/tests/engine/derive-compose.py v2json

@@ -481,11 +481,26 @@ printf '%s' "$SMTP_PASSWORD2" >"$W/sink/smtp_password"
 "${DOCKER[@]}" restart "$(cname smtp-sink)" >/dev/null
 before=$(containers)
 sed -i "s/^SMTP_PASSWORD=.*/SMTP_PASSWORD=$SMTP_PASSWORD2/" "$SRC/.env"
+# The release also changes the doctor's program (its --help): the doctor's
+# image, which no running service uses, is built for the release too.
+DOCTOR_IMAGE=$(awk '$1 == "image:" && $2 ~ /\/doctor:/ { print $2; exit }' "$REPO/compose.yaml")
+image_id() { "${DOCKER[@]}" image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
+doctor_help() { "${DOCKER[@]}" run --rm --network none --entrypoint /usr/local/bin/doctor "$DOCTOR_IMAGE" --help 2>&1; }
+doctor_before=$(image_id "$DOCTOR_IMAGE")
+sed -i 's/"Usage: doctor \[OPTIONS\]\\n"/"Usage: doctor [OPTIONS] (engine release 3)\\n"/' "$SRC/src/doctor/options.c"
+assert_contains "(the release changes the doctor's --help)" "$(cat "$SRC/src/doctor/options.c")" "(engine release 3)"
+gsrc commit -qam "doctor: --help names the engine's release 3"
 if out=$(deploy 300); then
     ok "a third deploy with one changed secret (SMTP_PASSWORD) succeeds"
 else
     not_ok "a third deploy with one changed secret (SMTP_PASSWORD) succeeds" "$(printf '%s\n' "$out" | tail -30)"
 fi
+doctor_after=$(image_id "$DOCTOR_IMAGE")
+assert_eq "the deploy built the release's doctor: $DOCTOR_IMAGE is a new image" "yes" \
+    "$([ -n "$doctor_after" ] && [ "$doctor_after" != "$doctor_before" ] && echo yes)"
+assert_contains "... the one \`docker compose run doctor\` now starts is the new release's (its --help)" "$(doctor_help)" \
+    "Usage: doctor [OPTIONS] (engine release 3)"
+assert_eq "... and the validation's own tag (${DOCTOR_IMAGE%:*}:validate) was removed" "" "$(image_id "${DOCTOR_IMAGE%:*}:validate")"
 after=$(containers)
 assert_eq "it re-creates exactly config-init and the services that read SMTP_PASSWORD" "alertmanager config-init daily-report " \
     "$(recreated "$before" "$after")"
@@ -567,11 +582,22 @@ refused "an alertmanager.yml that amtool rejects" "amtool (alertmanager's image)
 # dashboards for the release's contract and names the one that differs.
 sed -i '/^  pending_pdf_processing:$/,/^  [a-z_]*:$/ s/^      status: status$/      status: state/' "$SRC/sql/contract.yaml"
 assert_contains "(the contract now names the column state)" "$(grep -A5 '^  pending_pdf_processing:' "$SRC/sql/contract.yaml")" "status: state"
+# The same release changes the doctor's program: validation builds and runs
+# it, but the tag `docker compose run doctor` starts stays the running
+# release's.
+sed -i 's/(engine release 3)/(engine refused release)/' "$SRC/src/doctor/options.c"
 gsrc commit -qam "contract edited, dashboards not re-rendered"
+doctor_before=$(image_id "$DOCTOR_IMAGE")
 refused "an edited contract whose dashboards were not re-rendered" \
     "stale dashboards: the SQL of grafana/dashboards/processing-queues.json is not what sql/contract.yaml gives"
 assert_contains "... and says how to fix it" "$refused_out" \
     "Fix: in your checkout run \`make build/doctor && build/doctor --render-dashboards\`, commit sql/contract.yaml and grafana/dashboards together, deploy again"
+assert_eq "... $DOCTOR_IMAGE is still the running release's image (same image ID)" "$doctor_before" "$(image_id "$DOCTOR_IMAGE")"
+help=$(doctor_help)
+assert_contains "... \`docker compose run doctor\` still starts the running release's doctor (its --help)" "$help" \
+    "Usage: doctor [OPTIONS] (engine release 3)"
+assert_not_contains "... not the refused release's" "$help" "(engine refused release)"
+assert_eq "... and the validation tag was removed" "" "$(image_id "${DOCTOR_IMAGE%:*}:validate")"
 prom_fresh() {
     prom_api /api/v1/query --data-urlencode 'query=up{job="prometheus"} == 1 and time() - timestamp(up{job="prometheus"}) < 30' |
         jq -e '.data.result | length == 1' >/dev/null

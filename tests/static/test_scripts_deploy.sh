@@ -152,6 +152,7 @@ assert_contains "every SSH call uses the key from .env.local and the admin user"
 assert_eq "first deploy: validate, up, ps (no force-recreate on the first deploy)" "docker compose config -q
 docker compose --profile tools config --format json
 docker compose config --format json
+docker compose --profile tools config --services
 docker compose up -d --build --remove-orphans
 docker compose ps" "$(compose_calls | grep -v '^docker compose version')"
 validate_line=$(printf '%s\n' "$LOG" | grep -n 'docker compose .*config -q' | cut -d: -f1)
