@@ -30,6 +30,26 @@ fail() {
     exit 1
 }
 
+# smtp_port: the port of Alertmanager's smarthost. SMTP_PORT empty: the
+# senders' default (src/common/smtpconf.h, SMTP_PORT_DEFAULT and _TLS: 587,
+# 465 with SMTP_TLS=tls), so Alertmanager and the daily report talk to the
+# same port; refused with the messages of the doctor and the programs.
+smtp_port() {
+    p=${SMTP_PORT:-}
+    case ${SMTP_TLS:-} in
+    '' | starttls | none) d=587 ;;
+    tls) d=465 ;;
+    *) fail "SMTP_TLS=$SMTP_TLS is not one of starttls, tls, none" ;;
+    esac
+    [ -n "$p" ] || { echo "$d"; return 0; }
+    case $p in
+    *[!0-9]* | ?????*?) fail "SMTP_PORT=$p is not a port number (1-65535)" ;;
+    esac
+    while [ "${p#0}" != "$p" ]; do p=${p#0}; done
+    { [ -n "$p" ] && [ "$p" -le 65535 ]; } || fail "SMTP_PORT=$SMTP_PORT is not a port number (1-65535)"
+    echo "$p"
+}
+
 # ---- inventory -> file_sd -------------------------------------------------
 render_targets() {
     inv=$1
@@ -440,7 +460,8 @@ render_compose() {
 
     [ -n "${SMTP_HOST:-}" ] || fail "SMTP_HOST is not set (add it to .env)"
     [ -n "${GRAFANA_DOMAIN:-}" ] || fail "GRAFANA_DOMAIN is not set (add it to .env)"
-    SMTP_SMARTHOST="$SMTP_HOST:${SMTP_PORT:-587}" \
+    smtp_port=$(smtp_port) || exit 1
+    SMTP_SMARTHOST="$SMTP_HOST:$smtp_port" \
         SMTP_PASSWORD_FILE=/etc/alertmanager/rendered/smtp_password \
         WATCHER_CREDENTIALS_FILE=/etc/alertmanager/rendered/watcher_token \
         ALERTMANAGER_TEMPLATES_DIR=/etc/alertmanager/templates \

@@ -23,7 +23,7 @@ int smtp_tls_resolve(const char *mode, int port, enum smtp_tls *out)
 
 int smtp_tls_default_port(enum smtp_tls tls)
 {
-    return tls == SMTP_TLS_IMPLICIT ? 465 : 587;
+    return tls == SMTP_TLS_IMPLICIT ? SMTP_PORT_DEFAULT_TLS : SMTP_PORT_DEFAULT;
 }
 
 const char *smtp_tls_name(enum smtp_tls tls)

@@ -23,10 +23,25 @@ enum smtp_tls {
 
 #define SMTP_MAX_RCPT 32
 
+/* The port when SMTP_PORT is unset or empty: submission with STARTTLS, or
+ * 465 with SMTP_TLS=tls. Stated here only: compose passes ${SMTP_PORT:-},
+ * the senders and the doctor take it from here, and the shell renderer of
+ * Alertmanager's smarthost (scripts/render-config.sh), which cannot include
+ * this file, is compared with it by tests/static/test_alertmanager.sh. */
+#define SMTP_PORT_DEFAULT 587
+#define SMTP_PORT_DEFAULT_TLS 465
+#define SMTP_STR_(x) #x
+#define SMTP_STR(x) SMTP_STR_(x)
+/* The fix every SMTP_PORT message gives (programs and doctor alike). */
+#define SMTP_PORT_FIX                                                                              \
+    "empty for the default, " SMTP_STR(SMTP_PORT_DEFAULT) " (STARTTLS) or " SMTP_STR(             \
+        SMTP_PORT_DEFAULT_TLS) " with SMTP_TLS=tls; or e.g. SMTP_PORT=2525"
+
 /* mode: the SMTP_TLS value or NULL/"" when unset; port 0 when unset.
  * Returns 0, or -1 when mode is not starttls, tls or none. */
 int smtp_tls_resolve(const char *mode, int port, enum smtp_tls *out);
-/* The port to use when SMTP_PORT is unset: 465 for tls, else 587. */
+/* The port to use when SMTP_PORT is unset or empty: SMTP_PORT_DEFAULT_TLS
+ * for tls, else SMTP_PORT_DEFAULT. */
 int smtp_tls_default_port(enum smtp_tls tls);
 const char *smtp_tls_name(enum smtp_tls tls);
 /* The SMTP_TLS validator. */

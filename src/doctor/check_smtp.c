@@ -70,14 +70,19 @@ static bool smtp_inputs(struct doctor *d, struct smtp_check *k)
     sb_init(&why);
     k->d = d;
     k->host = doc_input(d, "SMTP_HOST", &why);
-    const char *port_s = doc_input(d, "SMTP_PORT", &why);
+    /* SMTP_PORT is optional: empty, the port every sender takes. */
+    const char *port_s = doc_dotenv_get(&d->env, "SMTP_PORT");
+    if (port_s && !*port_s)
+        port_s = NULL;
     k->user = doc_input(d, "SMTP_USER", &why);
     k->password = doc_input(d, "SMTP_PASSWORD", &why);
     const char *mode = doc_dotenv_get(&d->env, "SMTP_TLS");
     if (port_s && !valid_port(port_s, &k->port))
-        doc_sb_list_add(&why, "; ", "SMTP_PORT=%s is not a port number", port_s);
+        doc_sb_list_add(&why, "; ", "SMTP_PORT=%s is not a port number (1-65535)", port_s);
     else if (smtp_tls_resolve(mode, k->port, &k->tls) != 0)
         doc_sb_list_add(&why, "; ", "SMTP_TLS=%s is not one of starttls, tls, none", mode);
+    else if (!port_s)
+        k->port = smtp_tls_default_port(k->tls);
     bool ok = why.len == 0;
     if (!ok) {
         doc_report_fail(d->rep, "smtp.connect", doc_input_fix(d), "cannot check: %s", sb_str(&why));

@@ -307,7 +307,9 @@ const struct env_var doc_var_specs[] = {
     {"GROUP_INTERVAL", ENV_OPTIONAL, chk_am_duration,
      "empty for the production value (5m), or a duration such as GROUP_INTERVAL=5m", NULL},
     {"SMTP_HOST", ENV_REQUIRED, NULL, "e.g. SMTP_HOST=smtp.eu.mailgun.org", NULL},
-    {"SMTP_PORT", ENV_REQUIRED, NULL, "SMTP_PORT=587 (STARTTLS) or 465 (TLS)", NULL},
+    /* Optional as in compose.yaml: empty, the senders' default
+     * (src/common/smtpconf.h); set, judged by the daily report's validator. */
+    {"SMTP_PORT", ENV_OPTIONAL, NULL, SMTP_PORT_FIX, NULL},
     {"SMTP_TLS", ENV_OPTIONAL, NULL,
      "starttls, tls or none; unset: tls on port 465, starttls otherwise", NULL},
     {"SMTP_USER", ENV_REQUIRED, NULL, "the SMTP login, e.g. postmaster@mg.ecotrans.eu", NULL},

@@ -11,6 +11,7 @@
 #include "../daily-report/envtable.h"
 #include "doctorfix.h"
 #include "envspec.h"
+#include "smtpconf.h"
 #include "timeparse.h"
 
 static char env_path[64];
@@ -206,6 +207,33 @@ static void the_report_schedule_is_optional_and_judged_as_the_daily_report_does(
     assert_contains(tm->fix, "default (" DR_REPORT_TIME_DEFAULT ")");
 }
 
+/* compose.yaml passes SMTP_PORT as ${SMTP_PORT:-}: empty, every sender
+ * takes src/common/smtpconf.h's default, so the doctor does not require it;
+ * set, the daily report's validator judges it, and the fix names the
+ * default. */
+static void the_smtp_port_is_optional_and_judged_as_the_senders_do(void **state)
+{
+    (void)state;
+    struct fix f;
+    fix_init(&f, "SMTP_PORT=\nGRAFANA_DOMAIN=monitoring.ecotrans.eu\n");
+    doc_check_env(&f.d);
+    assert_null(strstr(fix_expect(&f, "env.required", CHECK_FAIL)->detail, "SMTP_PORT"));
+    assert_null(fix_find(&f, "env.format.SMTP_PORT"));
+    assert_string_equal(fix_expect(&f, "env.format", CHECK_PASS)->detail,
+                        "1 variables well formed and consistent");
+    fix_free(&f);
+    fix_init(&f, "SMTP_PORT=58x\n");
+    doc_check_env(&f.d);
+    const struct check_result *c = fix_expect(&f, "env.format.SMTP_PORT", CHECK_FAIL);
+    assert_string_equal(c->detail, "SMTP_PORT=58x is not a port number (1-65535)");
+    assert_string_equal(c->fix, SMTP_PORT_FIX);
+    fix_free(&f);
+    const struct env_var *port = doc_var_spec_find("SMTP_PORT");
+    assert_int_equal(port->flags & ENV_REQUIRED, 0);
+    assert_ptr_equal(doc_env_validator("SMTP_PORT")->check, env_check_port);
+    assert_contains(port->fix, "default, 587 (STARTTLS) or 465 with SMTP_TLS=tls");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +246,7 @@ int main(void)
         cmocka_unit_test(a_malformed_value_gets_its_own_line_named_after_the_variable),
         cmocka_unit_test(the_example_file_filled_in_is_well_formed),
         cmocka_unit_test(the_report_schedule_is_optional_and_judged_as_the_daily_report_does),
+        cmocka_unit_test(the_smtp_port_is_optional_and_judged_as_the_senders_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "doctorfix.h"
+#include "smtpconf.h"
 
 /* How the scripted server behaves. */
 struct smtp_script {
@@ -240,7 +241,7 @@ static void nothing_listening_and_bad_inputs_are_named(void **state)
                  "SMTP_PASSWORD=pw-unit-1234\n");
     doc_check_smtp(&f.d);
     assert_string_equal(fix_expect(&f, "smtp.connect", CHECK_FAIL)->detail,
-                        "cannot check: SMTP_PORT=5x7 is not a port number");
+                        "cannot check: SMTP_PORT=5x7 is not a port number (1-65535)");
     fix_expect(&f, "smtp.starttls", CHECK_SKIP);
     fix_free(&f);
     fix_init(&f, "SMTP_HOST=smtp.eu.mailgun.org\nSMTP_PORT=587\nSMTP_USER=u@x.eu\n"
@@ -249,6 +250,39 @@ static void nothing_listening_and_bad_inputs_are_named(void **state)
     assert_string_equal(fix_expect(&f, "smtp.connect", CHECK_FAIL)->detail,
                         "cannot check: SMTP_TLS=ssl is not one of starttls, tls, none");
     fix_free(&f);
+}
+
+/* SMTP_PORT empty or absent (compose passes ${SMTP_PORT:-}): the session
+ * goes where every sender goes, src/common/smtpconf.h's default port.
+ * Whatever answers on 127.0.0.1 there, the checks name host:port. */
+static void an_empty_port_is_the_senders_default(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *env, *where;
+    } cases[] = {
+        {"SMTP_PORT=\n", "127.0.0.1:" SMTP_STR(SMTP_PORT_DEFAULT)},
+        {"", "127.0.0.1:" SMTP_STR(SMTP_PORT_DEFAULT)},
+        {"SMTP_PORT=\nSMTP_TLS=starttls\n", "127.0.0.1:" SMTP_STR(SMTP_PORT_DEFAULT)},
+        {"SMTP_PORT=\nSMTP_TLS=tls\n", "127.0.0.1:" SMTP_STR(SMTP_PORT_DEFAULT_TLS)},
+    };
+    assert_int_equal(SMTP_PORT_DEFAULT, 587);
+    assert_int_equal(SMTP_PORT_DEFAULT_TLS, 465);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char env[256];
+        snprintf(env, sizeof(env),
+                 "SMTP_HOST=127.0.0.1\nSMTP_USER=u@x.eu\nSMTP_PASSWORD=pw-unit-1234\n%s",
+                 cases[i].env);
+        struct fix f;
+        fix_init(&f, env);
+        f.opt.timeout = 5;
+        doc_check_smtp(&f.d);
+        const struct check_result *c = fix_find(&f, "smtp.connect");
+        assert_non_null(c);
+        assert_null(strstr(c->detail, "cannot check"));
+        assert_contains(c->detail, cases[i].where);
+        fix_free(&f);
+    }
 }
 
 int main(void)
@@ -261,6 +295,7 @@ int main(void)
         cmocka_unit_test(a_refusing_greeting_stops_the_session),
         cmocka_unit_test(implicit_tls_against_a_plain_server_says_what_465_expects),
         cmocka_unit_test(nothing_listening_and_bad_inputs_are_named),
+        cmocka_unit_test(an_empty_port_is_the_senders_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

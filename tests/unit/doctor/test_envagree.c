@@ -27,6 +27,7 @@
 #include "../queue-exporter/envtable.h"
 #include "envspec.h"
 #include "pgconn.h"
+#include "smtpconf.h"
 #include "timeparse.h"
 #include "validate.h"
 
@@ -281,6 +282,16 @@ static void compose_adds_no_default_of_its_own(void **state)
     assert_non_null(strstr(text, " REPORT_TZ: ${REPORT_TZ:-}\n"));
     assert_non_null(strstr(text, " REPORT_TIME: ${REPORT_TIME:-}\n"));
     assert_null(strstr(text, DR_REPORT_TZ_DEFAULT));
+    /* SMTP_PORT likewise: config-init (Alertmanager's smarthost, with
+     * SMTP_TLS for the default) and the daily report get it as set. */
+    const char *p = text;
+    int n_port = 0;
+    while ((p = strstr(p, " SMTP_PORT: ${SMTP_PORT:-}\n")))
+        n_port++, p++;
+    assert_int_equal(n_port, 2);
+    assert_null(strstr(text, "${SMTP_PORT:-5"));
+    assert_null(strstr(text, "${SMTP_PORT:-4"));
+    assert_non_null(strstr(text, " SMTP_TLS: ${SMTP_TLS:-}\n"));
     /* And what compose then passes (empty) is the program's default. */
     static const char *empty[][2] = {{"REPORT_TZ", ""}, {"REPORT_TIME", ""}};
     for (size_t i = 0; i < N(empty); i++) {
@@ -298,6 +309,35 @@ static void compose_adds_no_default_of_its_own(void **state)
     prog_name = NULL;
 }
 
+/* SMTP_PORT empty: the daily report sends to smtpconf.h's default port (and
+ * 465 with SMTP_TLS=tls); wrong, the program's message is the doctor's
+ * (env.format detail, then its fix). */
+static void an_empty_smtp_port_is_the_senders_default(void **state)
+{
+    (void)state;
+    struct config c;
+    char why[512];
+    prog_name = "SMTP_PORT";
+    prog_value = "";
+    assert_int_equal(dr_config_load(&c, prog_get, why, sizeof(why)), 0);
+    assert_int_equal(dr_config_load_delivery(&c, prog_get, why, sizeof(why)), 0);
+    assert_int_equal(c.smtp_port, SMTP_PORT_DEFAULT);
+    assert_int_equal(c.smtp_port, 587);
+    assert_int_equal(c.smtp_tls, SMTP_TLS_STARTTLS);
+    dr_config_free(&c);
+    prog_value = "58x";
+    assert_int_equal(dr_config_load(&c, prog_get, why, sizeof(why)), 0);
+    assert_int_equal(dr_config_load_delivery(&c, prog_get, why, sizeof(why)), -1);
+    dr_config_free(&c);
+    char dwhy[512];
+    assert_false(doctor_accepts("SMTP_PORT", "58x", dwhy, sizeof(dwhy)));
+    char want[1024];
+    snprintf(want, sizeof(want), "%s (%s)", dwhy, doc_var_spec_find("SMTP_PORT")->fix);
+    assert_string_equal(why, want);
+    assert_string_equal(dwhy, "SMTP_PORT=58x is not a port number (1-65535)");
+    prog_name = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +346,7 @@ int main(void)
         cmocka_unit_test(one_validator_per_variable),
         cmocka_unit_test(compose_passes_what_the_tables_say),
         cmocka_unit_test(compose_adds_no_default_of_its_own),
+        cmocka_unit_test(an_empty_smtp_port_is_the_senders_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
