@@ -28,7 +28,7 @@ run_doctor --env-file "$GOOD" --only env
 assert_rc "a good .env passes (exit 0)" 0
 assert_check "good: file read" "✓" env.file "$GOOD: 31 variables read"
 assert_check "good: mode 600" "✓" env.permissions "$GOOD has mode 0600"
-assert_check "good: required set" "✓" env.required "all 26 required variables are set"
+assert_check "good: required set" "✓" env.required "all 25 required variables are set"
 assert_check "good: no placeholder" "✓" env.placeholders "no placeholder values"
 assert_check "good: formats" "✓" env.format "30 variables well formed and consistent"
 assert_line "good: summary" "$OUT" "5 passed, 0 failed, 0 skipped"
@@ -41,11 +41,24 @@ grep -v '^REPORT_T' "$GOOD" >"$NOSCHED"
 chmod 600 "$NOSCHED"
 run_doctor --env-file "$NOSCHED" --only env
 assert_rc "a .env without REPORT_TZ and REPORT_TIME passes (exit 0)" 0
-assert_check "... they are not required" "✓" env.required "all 26 required variables are set"
+assert_check "... they are not required" "✓" env.required "all 25 required variables are set"
 assert_check "... and the rest is well formed" "✓" env.format "28 variables well formed and consistent"
 printf 'REPORT_TZ=\nREPORT_TIME=\n' >>"$NOSCHED"
 run_doctor --env-file "$NOSCHED" --only env
 assert_rc "a .env with REPORT_TZ= and REPORT_TIME= empty passes too (exit 0)" 0
+
+# SMTP_PORT likewise (compose passes ${SMTP_PORT:-}; empty, every sender
+# and Alertmanager's smarthost take 587, or 465 with SMTP_TLS=tls).
+NOPORT=$DT/no-port.env
+grep -v '^SMTP_PORT=' "$GOOD" >"$NOPORT"
+chmod 600 "$NOPORT"
+run_doctor --env-file "$NOPORT" --only env
+assert_rc "a .env without SMTP_PORT passes (exit 0)" 0
+assert_check "... it is not required" "✓" env.required "all 25 required variables are set"
+assert_check "... and the rest is well formed" "✓" env.format "29 variables well formed and consistent"
+printf 'SMTP_PORT=\n' >>"$NOPORT"
+run_doctor --env-file "$NOPORT" --only env
+assert_rc "a .env with SMTP_PORT= empty passes too (exit 0)" 0
 
 chmod 640 "$GOOD"
 run_doctor --env-file "$GOOD" --only env
@@ -87,7 +100,7 @@ assert_check "broken: label with a space" "✗" env.format.MONITORING_CLUSTER \
     "MONITORING_CLUSTER=ecotrans prod may only contain letters, digits, - and _" \
     "e.g. MONITORING_CLUSTER=ecotrans-prod"
 assert_check "broken: port" "✗" env.format.SMTP_PORT "SMTP_PORT=58x is not a port number (1-65535)" \
-    "SMTP_PORT=587 (STARTTLS) or 465 (TLS)"
+    "empty for the default, 587 (STARTTLS) or 465 with SMTP_TLS=tls; or e.g. SMTP_PORT=2525"
 assert_check "broken: sender" "✗" env.format.SMTP_FROM \
     "SMTP_FROM=monitoring is not an email address (name@domain or Name <name@domain>)" \
     "e.g. SMTP_FROM=monitoring@mg.ecotrans.eu"
@@ -128,7 +141,7 @@ assert_eq "--json: ok is false" false "$(jq -r .ok <<<"$OUT")"
 assert_eq "--json: failed count" 17 "$(jq -r .summary.failed <<<"$OUT")"
 assert_eq "--json: a check's detail" "SMTP_PORT=58x is not a port number (1-65535)" \
     "$(jq -r '.checks[] | select(.id == "env.format.SMTP_PORT") | .detail' <<<"$OUT")"
-assert_eq "--json: a check's fix" "SMTP_PORT=587 (STARTTLS) or 465 (TLS)" \
+assert_eq "--json: a check's fix" "empty for the default, 587 (STARTTLS) or 465 with SMTP_TLS=tls; or e.g. SMTP_PORT=2525" \
     "$(jq -r '.checks[] | select(.id == "env.format.SMTP_PORT") | .fix' <<<"$OUT")"
 assert_eq "--json: group and status" "env fail" \
     "$(jq -r '.checks[] | select(.id == "env.permissions") | "\(.group) \(.status)"' <<<"$OUT")"

@@ -72,6 +72,51 @@ assert_eq "the watcher token file holds the token, mode 0440" "440 $watcher_secr
     "$(stat -c %a "$work/rendered/alertmanager/watcher_token" 2>/dev/null) $(cat "$work/rendered/alertmanager/watcher_token" 2>/dev/null)"
 assert_contains "email links point at Grafana's public URL" "$rendered" '{{ define "ecotrans.grafana_url" }}https://monitoring.ecotrans.eu{{ end }}'
 
+# ---- SMTP_PORT empty: the senders' default port (src/common/smtpconf.h) ----------
+# compose passes ${SMTP_PORT:-} and ${SMTP_TLS:-}: Alertmanager's smarthost
+# gets the port the daily report and the watcher use, 587, or 465 with
+# SMTP_TLS=tls; a bad value is refused with the doctor's message.
+hdr=$REPO/src/common/smtpconf.h
+def_port=$(awk '$1 == "#define" && $2 == "SMTP_PORT_DEFAULT" { print $3 }' "$hdr")
+def_tls=$(awk '$1 == "#define" && $2 == "SMTP_PORT_DEFAULT_TLS" { print $3 }' "$hdr")
+assert_eq "(src/common/smtpconf.h states the default ports 587 and 465)" "587 465" "$def_port $def_tls"
+smarthost() { # VAR=VALUE...: the smarthost render-config.sh compose writes with them, or its error
+    rm -rf "$work/port"
+    if env -i PATH="$PATH" "${prod_env[@]}" RENDER_OUT="$work/port" "$@" sh "$RENDER" compose >/dev/null 2>"$work/port.err"; then
+        grep -o "smtp_smarthost: '[^']*'" "$work/port/alertmanager/alertmanager.yml"
+    else
+        cat "$work/port.err"
+    fi
+}
+assert_eq "SMTP_PORT empty: the smarthost is on smtpconf.h's default port" \
+    "smtp_smarthost: 'smtp.eu.mailgun.org:$def_port'" "$(smarthost SMTP_PORT=)"
+assert_eq "SMTP_PORT empty, SMTP_TLS=starttls: the default port" \
+    "smtp_smarthost: 'smtp.eu.mailgun.org:$def_port'" "$(smarthost SMTP_PORT= SMTP_TLS=starttls)"
+assert_eq "SMTP_PORT empty, SMTP_TLS=tls: the TLS default port" \
+    "smtp_smarthost: 'smtp.eu.mailgun.org:$def_tls'" "$(smarthost SMTP_PORT= SMTP_TLS=tls)"
+assert_eq "SMTP_PORT set: that port, whatever SMTP_TLS says" \
+    "smtp_smarthost: 'smtp.eu.mailgun.org:2525'" "$(smarthost SMTP_PORT=2525 SMTP_TLS=tls)"
+port_msg=$(smarthost SMTP_PORT=58x)
+assert_eq "SMTP_PORT=58x is refused with the programs' message" \
+    "render-config.sh: SMTP_PORT=58x is not a port number (1-65535)" "$port_msg"
+assert_eq "SMTP_PORT=0 is refused" "render-config.sh: SMTP_PORT=0 is not a port number (1-65535)" "$(smarthost SMTP_PORT=0)"
+assert_eq "SMTP_PORT=65536 is refused" "render-config.sh: SMTP_PORT=65536 is not a port number (1-65535)" \
+    "$(smarthost SMTP_PORT=65536)"
+assert_eq "SMTP_TLS=ssl is refused with the programs' message" \
+    "render-config.sh: SMTP_TLS=ssl is not one of starttls, tls, none" "$(smarthost SMTP_PORT= SMTP_TLS=ssl)"
+# ... the very message the doctor gives for the same .env value.
+if [ -x "$REPO/build/doctor" ] && command -v jq >/dev/null; then
+    printf 'SMTP_PORT=58x\nSMTP_TLS=ssl\n' >"$work/port.env"
+    chmod 600 "$work/port.env"
+    djson=$("$REPO/build/doctor" --env-file "$work/port.env" --only env --json 2>/dev/null)
+    assert_eq "... the doctor's env.format.SMTP_PORT says the same" "${port_msg#render-config.sh: }" \
+        "$(jq -r '.checks[] | select(.id == "env.format.SMTP_PORT") | .detail' <<<"$djson")"
+    assert_eq "... and its env.format.SMTP_TLS too" "SMTP_TLS=ssl is not one of starttls, tls, none" \
+        "$(jq -r '.checks[] | select(.id == "env.format.SMTP_TLS") | .detail' <<<"$djson")"
+else
+    not_ok "build/doctor and jq exist (make builds the doctor first)"
+fi
+
 # ---- loopback render: exactly what local/stack.sh does --------------------------
 loop=$work/loopback.yml
 if out=$(env -i PATH="$PATH" SMTP_SMARTHOST=127.0.0.1:2525 SMTP_FROM=alertmanager@loopback.test SMTP_USER='' \
