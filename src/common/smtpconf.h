@@ -34,7 +34,7 @@ enum smtp_tls {
 #define SMTP_STR(x) SMTP_STR_(x)
 /* The fix every SMTP_PORT message gives (programs and doctor alike). */
 #define SMTP_PORT_FIX                                                                              \
-    "empty for the default, " SMTP_STR(SMTP_PORT_DEFAULT) " (STARTTLS) or " SMTP_STR(             \
+    "empty for the default, " SMTP_STR(SMTP_PORT_DEFAULT) " (STARTTLS) or " SMTP_STR(              \
         SMTP_PORT_DEFAULT_TLS) " with SMTP_TLS=tls; or e.g. SMTP_PORT=2525"
 
 /* mode: the SMTP_TLS value or NULL/"" when unset; port 0 when unset.
