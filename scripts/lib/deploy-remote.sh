@@ -430,9 +430,12 @@ point_current() {
 # The doctor (profile "tools", which `up` leaves out) is built first: the
 # image `docker compose run doctor` starts is then the release's.
 bring_up() {
-    local rel=$1 s first=() rest=()
+    local rel=$1 s first=() rest=() all
     shift
-    if compose "$current" "$rel" --profile tools config --services | grep -qx doctor; then
+    # Captured, not piped into grep -q: under pipefail an early grep exit
+    # could fail the pipe and skip the build unnoticed.
+    all=$(compose "$current" "$rel" --profile tools config --services) || return 1
+    if [[ $'\n'$all$'\n' == *$'\n'doctor$'\n'* ]]; then
         compose "$current" "$rel" --profile tools build doctor || return 1
     fi
     for s in "$@"; do
