@@ -202,7 +202,8 @@ static enum MHD_Result reply_program(struct MHD_Connection *conn, struct http_re
             r->release(r->release_ctx);
         return MHD_NO;
     }
-    *p = (struct reply_parts){.body = r->body, .release = r->release, .release_ctx = r->release_ctx};
+    *p =
+        (struct reply_parts){.body = r->body, .release = r->release, .release_ctx = r->release_ctx};
     const struct MHD_IoVec iov[2] = {{r->shared, r->shared_len}, {r->body, r->len}};
     struct MHD_Response *resp =
         MHD_create_response_from_iovec(iov, r->len ? 2 : 1, reply_parts_free, p);

@@ -44,7 +44,7 @@ void qe_page_release(struct qe_page *p);
 
 /* The exposition text is shared (shared_len bytes) followed by body. */
 struct qe_scrape_result {
-    const char *shared;   /* NULL when nothing is shared (a timed-out scrape) */
+    const char *shared; /* NULL when nothing is shared (a timed-out scrape) */
     size_t shared_len;
     struct qe_page *page; /* holds shared: qe_page_release() it once sent */
     char *body;           /* malloc'ed, the per-scrape text; the caller frees it */
