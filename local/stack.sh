@@ -122,6 +122,10 @@ render_prometheus() {
         [ -f "$f" ] && cp "$f" "$d/rules/"
     done
     apply_rule_overrides "$d/rules"
+    # The dashboards' recording rules run every minute in production (fewer
+    # samples for long views); on loopback they follow the 2 s global
+    # interval like the other groups, so a panel has data seconds after start.
+    sed -i '/^  - name: dashboards$/,/^  - name:/{/^    interval: 1m$/d}' "$d/rules/dashboards.yml"
     # Services of Server F, at their loopback ports; absent ones get no target.
     for svc in prometheus alertmanager queue-exporter daily-report caddy; do
         local port

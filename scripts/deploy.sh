@@ -3,8 +3,10 @@
 # over SSH: the files git tracks, plus .env (mode 600), as a new release in
 # /opt/monitoring/releases/<id>. The target validates that release with each
 # component's own tool run from the images (compose config, the config
-# renderer, promtool, amtool, caddy validate) before anything running is
-# touched; then one rename points /opt/monitoring/current at it, `docker
+# renderer, promtool, amtool, caddy validate, and the doctor's dashboard
+# renderer: a dashboard whose SQL is not what sql/contract.yaml gives is
+# refused, named, with the command that re-renders it) before anything
+# running is touched; then one rename points /opt/monitoring/current at it, `docker
 # compose up -d` re-creates exactly the services whose environment or mounted
 # files changed, and the deploy waits until the stack is healthy. A stack
 # that is not healthy in time is rolled back to the previous release

@@ -548,6 +548,7 @@ struct fs_match {
     const char *label;     /* label to test, or NULL */
     const char *value;     /* wanted value (NULL: any) */
     const regex_t *not_re; /* label value must not match (NULL: no test) */
+    const char *device;    /* wanted device label (NULL: any) */
 };
 
 /* Sum over a server's samples matching M of r (rate) or v(t); *n counts them. */
@@ -569,6 +570,11 @@ static double fs_sum(const struct fs_fixture *f, const struct fs_match *m, int r
                 (m->not_re && regexec(m->not_re, v, 0, NULL, 0) == 0))
                 continue;
         }
+        if (m->device) {
+            const char *d = fs_label(s->labels, "device");
+            if (!d || strcmp(d, m->device) != 0)
+                continue;
+        }
         double v = rate ? s->rate : fs_value(s, k, server, t);
         if (!rate && !strcmp(m->name, "container_spec_memory_limit_bytes") && v <= 0)
             continue; /* the rule's `> 0` */
@@ -583,58 +589,117 @@ enum fs_rec_kind { FS_CPU_BUSY, FS_MEM_USED, FS_SUM_RATE8, FS_SUM_RATE, FS_SUM_V
 struct fs_rec {
     const char *record, *job, *source;
     enum fs_rec_kind kind;
+    int by_device; /* also grouped by the device label */
 };
+
+/* The dashboards group's interval (prometheus/rules/dashboards.yml): its
+ * series have one sample a minute, in the 15 s day as in the 60 s days. */
+#define FS_REC_STEP 60.0
 
 static const struct fs_rec fs_recs[] = {
-    {"server:node_cpu_busy:ratio_rate5m", "node", "node_cpu_seconds_total", FS_CPU_BUSY},
-    {"server:node_memory_used:ratio", "node", "node_memory_MemAvailable_bytes", FS_MEM_USED},
+    {"server:node_cpu_busy:ratio_rate5m", "node", "node_cpu_seconds_total", FS_CPU_BUSY, 0},
+    {"server:node_memory_used:ratio", "node", "node_memory_MemAvailable_bytes", FS_MEM_USED, 0},
     {"server:node_network_receive_bits:rate5m", "node", "node_network_receive_bytes_total",
-     FS_SUM_RATE8},
+     FS_SUM_RATE8, 0},
     {"server:node_network_transmit_bits:rate5m", "node", "node_network_transmit_bytes_total",
-     FS_SUM_RATE8},
+     FS_SUM_RATE8, 0},
     {"server_name:container_cpu_usage:rate5m", "cadvisor", "container_cpu_usage_seconds_total",
-     FS_SUM_RATE},
+     FS_SUM_RATE, 0},
     {"server_name:container_memory_working_set_bytes:sum", "cadvisor",
-     "container_memory_working_set_bytes", FS_SUM_VALUE},
+     "container_memory_working_set_bytes", FS_SUM_VALUE, 0},
     {"server_name:container_spec_memory_limit_bytes:sum", "cadvisor",
-     "container_spec_memory_limit_bytes", FS_SUM_VALUE},
+     "container_spec_memory_limit_bytes", FS_SUM_VALUE, 0},
     {"server_name:container_network_receive_bits:rate5m", "cadvisor",
-     "container_network_receive_bytes_total", FS_SUM_RATE8},
+     "container_network_receive_bytes_total", FS_SUM_RATE8, 0},
     {"server_name:container_network_transmit_bits:rate5m", "cadvisor",
-     "container_network_transmit_bytes_total", FS_SUM_RATE8},
-    {"server_name:container_memory_rss:sum", "cadvisor", "container_memory_rss", FS_SUM_VALUE},
-    {"server_name:container_memory_cache:sum", "cadvisor", "container_memory_cache", FS_SUM_VALUE},
+     "container_network_transmit_bytes_total", FS_SUM_RATE8, 0},
+    {"server_name:container_memory_rss:sum", "cadvisor", "container_memory_rss", FS_SUM_VALUE, 0},
+    {"server_name:container_memory_cache:sum", "cadvisor", "container_memory_cache", FS_SUM_VALUE,
+     0},
     {"server_name:container_fs_reads_bytes:rate5m", "cadvisor", "container_fs_reads_bytes_total",
-     FS_SUM_RATE},
+     FS_SUM_RATE, 0},
     {"server_name:container_fs_writes_bytes:rate5m", "cadvisor", "container_fs_writes_bytes_total",
-     FS_SUM_RATE},
+     FS_SUM_RATE, 0},
     {"server_name:container_cpu_cfs_throttled_periods:rate5m", "cadvisor",
-     "container_cpu_cfs_throttled_periods_total", FS_SUM_RATE},
+     "container_cpu_cfs_throttled_periods_total", FS_SUM_RATE, 0},
     {"server_name:container_cpu_cfs_periods:rate5m", "cadvisor", "container_cpu_cfs_periods_total",
-     FS_SUM_RATE},
+     FS_SUM_RATE, 0},
+    {"server_name_device:container_fs_usage_bytes:sum", "cadvisor", "container_fs_usage_bytes",
+     FS_SUM_VALUE, 1},
+    {"server_name_device:container_fs_limit_bytes:sum", "cadvisor", "container_fs_limit_bytes",
+     FS_SUM_VALUE, 1},
 };
 
-static double fs_rec_value(const struct fs_rec *r, const char *cname, const regex_t *dev_re,
-                           int server, double t, int *n)
+static double fs_rec_value(const struct fs_rec *r, const char *cname, const char *device,
+                           const regex_t *dev_re, int server, double t, int *n)
 {
     const struct fs_fixture *f = cname ? &fs_cadv : &fs_node;
-    struct fs_match m = {r->source, cname ? "name" : NULL, cname, NULL};
+    struct fs_match m = {r->source, cname ? "name" : NULL, cname, NULL, device};
     if (!cname && r->kind == FS_SUM_RATE8)
-        m = (struct fs_match){r->source, "device", NULL, dev_re};
+        m = (struct fs_match){r->source, "device", NULL, dev_re, NULL};
     if (r->kind == FS_CPU_BUSY) {
-        m = (struct fs_match){r->source, "mode", "idle", NULL};
+        m = (struct fs_match){r->source, "mode", "idle", NULL, NULL};
         double idle = fs_sum(f, &m, 1, server, t, n);
         return *n ? 1 - idle / *n : 0;
     }
     if (r->kind == FS_MEM_USED) {
         int n2;
-        struct fs_match tot = {"node_memory_MemTotal_bytes", NULL, NULL, NULL};
+        struct fs_match tot = {"node_memory_MemTotal_bytes", NULL, NULL, NULL, NULL};
         double avail = fs_sum(f, &m, 0, server, t, n), total = fs_sum(f, &tot, 0, server, t, &n2);
         *n = *n && n2 && total > 0;
         return *n ? 1 - avail / total : 0;
     }
     double v = fs_sum(f, &m, r->kind != FS_SUM_VALUE, server, t, n);
     return r->kind == FS_SUM_RATE8 ? 8 * v : v;
+}
+
+/* The distinct devices of SOURCE's samples for container CNAME (at most MAX;
+ * fs_label's buffer is static, so each value is copied). */
+static size_t fs_devices(const char *source, const char *cname, char (*devs)[64], size_t max)
+{
+    size_t nd = 0;
+    for (size_t k = 0; k < fs_cadv.n && nd < max; k++) {
+        const struct fs_sample *s = &fs_cadv.s[k];
+        char cn[256], dev[64];
+        const char *nm = fs_label(s->labels, "name");
+        if (s->dropped || strcmp(s->name, source) != 0 || !nm || !*nm ||
+            strcmp(fs_cname(s->labels, cn, sizeof cn), cname) != 0)
+            continue;
+        const char *d = fs_label(s->labels, "device");
+        if (!d)
+            continue;
+        snprintf(dev, sizeof dev, "%s", d);
+        size_t j = 0;
+        while (j < nd && strcmp(devs[j], dev) != 0)
+            j++;
+        if (j == nd)
+            memcpy(devs[nd++], dev, sizeof dev);
+    }
+    return nd;
+}
+
+/* One recorded series: server SNAME (index I), container CNAME and DEVICE
+ * (NULL for a node record or no device), one sample a minute. */
+static void fs_rec_series(FILE *out, const struct fs_opts *o, const struct fs_rec *rec,
+                          const regex_t *dev_re, int i, const char *sname, const char *cname,
+                          const char *device)
+{
+    double t0 = ceil(o->from / FS_REC_STEP) * FS_REC_STEP;
+    for (double t = t0; t < o->to; t += FS_REC_STEP) {
+        int n;
+        double v = fs_rec_value(rec, cname, device, dev_re, i, t, &n);
+        if (!n)
+            break;
+        if (device)
+            fprintf(out,
+                    "%s{device=\"%s\",job=\"cadvisor\",name=\"%s\",server=\"%s\"} %.10g %.3f\n",
+                    rec->record, device, cname, sname, v, t);
+        else if (cname)
+            fprintf(out, "%s{job=\"cadvisor\",name=\"%s\",server=\"%s\"} %.10g %.3f\n", rec->record,
+                    cname, sname, v, t);
+        else
+            fprintf(out, "%s{job=\"node\",server=\"%s\"} %.10g %.3f\n", rec->record, sname, v, t);
+    }
 }
 
 static void fs_recorded(FILE *out, const struct fs_opts *o)
@@ -665,19 +730,16 @@ static void fs_recorded(FILE *out, const struct fs_opts *o)
                 continue;
             char sname[16];
             fs_server_name(i, sname, sizeof sname);
-            for (size_t c = 0; c < (cad ? nn : 1); c++)
-                for (double t = o->from; t < o->to; t += o->step) {
-                    int n;
-                    double v = fs_rec_value(rec, cad ? names[c] : NULL, &dev_re, i, t, &n);
-                    if (!n)
-                        break;
-                    if (cad)
-                        fprintf(out, "%s{job=\"cadvisor\",name=\"%s\",server=\"%s\"} %.10g %.3f\n",
-                                rec->record, names[c], sname, v, t);
-                    else
-                        fprintf(out, "%s{job=\"node\",server=\"%s\"} %.10g %.3f\n", rec->record,
-                                sname, v, t);
+            for (size_t c = 0; c < (cad ? nn : 1); c++) {
+                if (!rec->by_device) {
+                    fs_rec_series(out, o, rec, &dev_re, i, sname, cad ? names[c] : NULL, NULL);
+                    continue;
                 }
+                char devs[8][64];
+                size_t nd = fs_devices(rec->source, names[c], devs, 8);
+                for (size_t d = 0; d < nd; d++)
+                    fs_rec_series(out, o, rec, &dev_re, i, sname, names[c], devs[d]);
+            }
         }
     }
     /* containers.yml's container_service:info: 1 for each named container's
@@ -702,7 +764,7 @@ static void fs_recorded(FILE *out, const struct fs_opts *o)
         }
     }
     for (int j = 0; j < 2; j++) /* the history's scrape_duration_seconds is 0.012 everywhere */
-        for (double t = o->from; t < o->to; t += o->step)
+        for (double t = ceil(o->from / FS_REC_STEP) * FS_REC_STEP; t < o->to; t += FS_REC_STEP)
             fprintf(out, "job:scrape_duration_seconds:max{job=\"%s\"} 0.012 %.3f\n",
                     j ? "cadvisor" : "node", t);
     for (size_t j = 0; j < nn; j++)

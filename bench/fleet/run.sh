@@ -146,7 +146,9 @@ for f in sorted(glob.glob(sys.argv[1] + "/rules/*.yml")):
             if "record" in r:
                 print(r["record"] + "\t" + " ".join(r["expr"].split()))' "$d" >"$T/records.tsv"
     while IFS=$'\t' read -r rec expr; do
-        for t in $((now - 12 * 3600)) $((now - 4 * 86400)); do
+        # On a whole minute: the dashboards group records once a minute, and
+        # fleet-sim writes its history on the minute.
+        for t in $(((now - 12 * 3600) / 60 * 60)) $(((now - 4 * 86400) / 60 * 60)); do
             matched=$(prom_q "count(($rec) - ($expr))" "$t")
             total=$(prom_q "count($expr)" "$t")
             err=$(prom_q "max(abs(($rec) - ($expr)) / clamp_min(abs($expr), 1e-9))" "$t")

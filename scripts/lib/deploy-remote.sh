@@ -12,7 +12,11 @@
 #                      (config-init's image: inventory, templates, secrets),
 #                      promtool check config (prometheus.yml and every rule
 #                      file), amtool check-config (the rendered
-#                      alertmanager.yml and its templates), caddy validate.
+#                      alertmanager.yml and its templates), caddy validate,
+#                      and the dashboards' SQL against the release's
+#                      sql/contract.yaml (the doctor's image, built from the
+#                      release, renders copies; a dashboard that differs
+#                      was not re-rendered after a contract edit).
 #                      Nothing running is touched; a rejected release is
 #                      removed and the previous one stays current.
 #   switch DIR REV     one atomic rename points DIR/current at the validated
@@ -201,7 +205,9 @@ sys.stdout.write("\0".join(args) + "\0")
 '
 
 # run_tool JSON SERVICE RELEASE CHECKDIR ENTRYPOINT ARGS...: one check run
-# from SERVICE's image, as SERVICE sees the new release.
+# from SERVICE's image, as SERVICE sees the new release (plus the docker run
+# arguments in tool_mounts, where a tool writes).
+tool_mounts=()
 run_tool() {
     local json=$1 svc=$2 rel=$3 check=$4 entry=$5 envs
     shift 5
@@ -212,7 +218,7 @@ run_tool() {
     unset 'args[-1]'
     (
         eval "$envs"
-        docker run "${args[@]}" --entrypoint "$entry" "$img" "$@" </dev/null
+        docker run "${args[@]}" ${tool_mounts[@]+"${tool_mounts[@]}"} --entrypoint "$entry" "$img" "$@" </dev/null
     )
 }
 
@@ -234,6 +240,37 @@ drop_check() {
     [ ! -e "$meta/check" ] || echo "could not remove $meta/check" >&2
 }
 
+# check_dashboards JSON RELEASE CHECKDIR: the SQL of the release's
+# dashboards is what its contract gives. The doctor's image, built from the
+# release (a tool image: nothing running uses it), renders copies of the
+# dashboards for the release's sql/contract.yaml; a dashboard that differs
+# was not re-rendered after the contract was edited, and Grafana would
+# query columns the contract (and the roles' grants) no longer have.
+check_dashboards() {
+    local json=$1 rel=$2 check=$3 out f stale=()
+    if ! out=$(compose "$rel" "$rel" --profile tools build doctor 2>&1); then
+        printf '%s\n' "$out" | tail -20 >&2
+        echo "docker compose build doctor failed for the new release (above): it renders the dashboards' SQL" >&2
+        return 1
+    fi
+    mkdir "$check/dashboards"
+    cp "$rel"/grafana/dashboards/*.json "$check/dashboards/"
+    tool_mounts=(-v "$check/dashboards:/render")
+    out=$(run_tool "$json" doctor "$rel" "$check" /usr/local/bin/doctor --render-dashboards \
+        --contract /repo/sql/contract.yaml --dashboard-sql /repo/sql/dashboard-sql.json --dashboards /render 2>&1) ||
+        { tool_mounts=(); printf '%s\n' "$out" >&2; echo "the doctor (its image) could not render the new release's dashboards from sql/contract.yaml (above)" >&2; return 1; }
+    tool_mounts=()
+    for f in "$rel"/grafana/dashboards/*.json; do
+        cmp -s "$f" "$check/dashboards/${f##*/}" || stale+=("grafana/dashboards/${f##*/}")
+    done
+    if [ ${#stale[@]} -gt 0 ]; then
+        echo "stale dashboards: the SQL of ${stale[*]} is not what sql/contract.yaml gives (the contract was edited, the dashboards not re-rendered)." >&2
+        echo "Fix: in your checkout run \`make build/doctor && build/doctor --render-dashboards\`, commit sql/contract.yaml and grafana/dashboards together, deploy again" >&2
+        return 1
+    fi
+    echo "dashboards rendered for sql/contract.yaml (doctor --render-dashboards)"
+}
+
 # validate_release RELEASE: every check, each with its own tool, on the new
 # release's own directory (its project directory during validation).
 validate_release() {
@@ -245,7 +282,9 @@ validate_release() {
     fi
     echo "compose file valid (docker compose config -q)"
     # Secrets are in the resolved configuration: held in memory, never written.
-    json=$(compose "$rel" "$rel" config --format json) || { echo "docker compose config --format json failed" >&2; return 1; }
+    # With the "tools" profile: Compose v2 leaves a service of an inactive
+    # profile (the doctor) out of `config`.
+    json=$(compose "$rel" "$rel" --profile tools config --format json) || { echo "docker compose config --format json failed" >&2; return 1; }
     services=$(printf '%s' "$json" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["services"]))')
     init_image=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["services"].get("config-init", {}).get("image", ""))')
     drop_check
@@ -283,6 +322,9 @@ validate_release() {
             return 1
         fi
         echo "Caddyfile valid (caddy validate)"
+    fi
+    if [[ " $services " == *" doctor "* ]]; then
+        check_dashboards "$json" "$rel" "$check" || return 1
     fi
     # What config-init renders, per volume (digests only), for the switch's
     # fingerprints. The files belong to the services' users: read as root

@@ -65,8 +65,11 @@ static const struct env_var sources[] = {
     {"GRAFANA_URL", ENV_NO_ECHO, env_check_http_url,
      "e.g. GRAFANA_URL=https://monitoring.example.eu", NULL},
     {"REPORT_TZ", ENV_OPTIONAL, time_zone_check,
-     "e.g. REPORT_TZ=Europe/Paris (a zoneinfo name or a POSIX TZ string)", "REPORT_TZ"},
-    {"REPORT_TIME", ENV_OPTIONAL, time_of_day_check, "e.g. REPORT_TIME=08:00", "REPORT_TIME"},
+     "e.g. REPORT_TZ=Europe/Paris (a zoneinfo name or a POSIX TZ string; "
+     "unset: " DR_REPORT_TZ_DEFAULT ")",
+     "REPORT_TZ"},
+    {"REPORT_TIME", ENV_OPTIONAL, time_of_day_check,
+     "e.g. REPORT_TIME=08:00 (unset: " DR_REPORT_TIME_DEFAULT ")", "REPORT_TIME"},
     {"REPORT_CATCHUP_MINUTES", ENV_OPTIONAL, check_catchup, "e.g. REPORT_CATCHUP_MINUTES=60", NULL},
     {"REPORT_STATE_FILE", ENV_OPTIONAL, NULL, "a writable file path", NULL},
     {"REPORT_METRICS_LISTEN", ENV_OPTIONAL, listen_addr_check,

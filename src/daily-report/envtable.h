@@ -9,6 +9,12 @@
 
 #include "envvar.h"
 
+/* The schedule when REPORT_TZ / REPORT_TIME are unset or empty. Stated
+ * here only: compose passes the .env values through without a default of
+ * its own, and the doctor names these as the defaults it leaves alone. */
+#define DR_REPORT_TZ_DEFAULT "Europe/Paris"
+#define DR_REPORT_TIME_DEFAULT "08:00"
+
 extern const struct env_table dr_env_table;
 extern const struct env_table dr_env_delivery_table;
 

@@ -30,9 +30,9 @@ int dr_config_load(struct config *c, config_getenv_fn get, char *err, size_t err
     c->grafana_url = env(get, "GRAFANA_URL");
     c->tz = env(get, "REPORT_TZ");
     if (!c->tz)
-        c->tz = "Europe/Paris";
+        c->tz = DR_REPORT_TZ_DEFAULT;
     const char *t = env(get, "REPORT_TIME");
-    time_of_day_parse(t ? t : "08:00", &c->hour, &c->minute);
+    time_of_day_parse(t ? t : DR_REPORT_TIME_DEFAULT, &c->hour, &c->minute);
     c->db_timeout_s = 30;
     const char *dt = env(get, "REPORT_DB_TIMEOUT_SECONDS");
     if (dt)

@@ -20,13 +20,6 @@ void doc_check_contract_grafana(struct doctor *d, const struct contract *c, PGco
 void doc_check_contract_exporter(struct doctor *d, const struct contract *c, PGconn *conn,
                                  const char *role);
 
-/* --print-exporter-config: the queue exporter's INI ([queue ...] sections
- * for the contract's two job tables: table, columns, status values),
- * appended to b; path names the contract in the header comment. -1 with
- * err naming the missing contract key. */
-int doc_exporter_ini(const struct contract *c, const char *path, struct strbuf *b, char *err,
-                     size_t errsz);
-
 /* The pure parts of the diagnosis of a statement that failed to plan
  * (what went wrong, and the one-line fix naming the contract key), given
  * the facts check_contract.c reads from the database. file is the

@@ -11,6 +11,7 @@
 
 #include "contract.h"
 #include "regfile.h"
+#include "strbuf.h"
 #include "strutil.h"
 
 /* inih truncates section names to 49 bytes without telling; the reader below
@@ -611,4 +612,16 @@ int qe_config_apply_contract(struct qe_config *cfg, const struct contract *c, ch
                 snprintf(vals[v - CT_PENDING], QE_NAME_MAX, "%s", d->value[v]);
     }
     return 0;
+}
+
+void qe_config_builtin_ini(const struct qe_config *cfg, struct strbuf *b)
+{
+    for (size_t i = 0; i < 2 && i < cfg->n_queues; i++) {
+        const struct qe_queue *q = &cfg->queues[i];
+        sb_printf(b, "[queue %s]\ntable = %s\n", q->name, q->table);
+        sb_printf(b, "status_column = %s\ncreated_column = %s\nupdated_column = %s\n",
+                  q->status_column, q->created_column, q->updated_column);
+        sb_printf(b, "pending_status = %s\nprocessing_status = %s\n", q->pending, q->processing);
+        sb_printf(b, "completed_status = %s\nfailed_status = %s\n", q->completed, q->failed);
+    }
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct contract; /* contract.h */
+struct strbuf;   /* strbuf.h */
 
 #define QE_MAX_QUEUES 32
 /* pending, processing, failed + extra statuses reported in the depth metric */
@@ -63,6 +64,14 @@ void qe_config_defaults(struct qe_config *cfg);
  * pending_pdf_processing.status, ..." in err. */
 int qe_config_apply_contract(struct qe_config *cfg, const struct contract *c, char *err,
                              size_t errsz);
+
+/* Appends the built-in queues of cfg (the two the contract configures) as
+ * [queue NAME] sections of this file's format: table, the three columns and
+ * the four status values, every one written out. qe_config_load of the text
+ * gives those queues back. The doctor's --print-exporter-config prints it
+ * after qe_config_apply_contract, so there is one mapping from the
+ * contract to the exporter's queues. */
+void qe_config_builtin_ini(const struct qe_config *cfg, struct strbuf *b);
 
 /* Loads FILE over the defaults and validates the result. On error returns -1
  * and writes "FILE:LINE: reason" (or "FILE: reason") into err. */

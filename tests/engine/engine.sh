@@ -332,7 +332,7 @@ args=() file=''
 while [ \$# -gt 0 ]; do
     case \$1 in
     -f | --file) file=\$2; shift 2 ;;
-    -p | --project-name | --project-directory | --env-file) args+=("\$1" "\$2"); shift 2 ;;
+    -p | --project-name | --project-directory | --env-file | --profile) args+=("\$1" "\$2"); shift 2 ;;
     *) break ;;
     esac
 done

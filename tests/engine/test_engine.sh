@@ -225,7 +225,8 @@ release1=$(readlink "$SRV/current")
 for tool in "compose file valid (docker compose config -q)" \
     "configuration rendered (config-init's image): inventory and templates valid" \
     "Prometheus configuration and rules valid (promtool check config)" \
-    "Alertmanager configuration valid (amtool check-config)" "Caddyfile valid (caddy validate)"; do
+    "Alertmanager configuration valid (amtool check-config)" "Caddyfile valid (caddy validate)" \
+    "dashboards rendered for sql/contract.yaml (doctor --render-dashboards)"; do
     assert_contains "the release was validated with each component's tool: ${tool%% (*}" "$out" "$tool"
 done
 assert_eq "current is a symlink to the validated release (the switch is one rename)" "symlink releases/" \
@@ -506,7 +507,7 @@ assert_eq "the secret change made a new release current" "yes" "$([ "$release2" 
 # ---- the alert pipeline starts: node-exporter stopped --------------------------------------
 # InstanceDown needs 3 min (for: 3m); the refused deploys below happen while
 # it is pending, so the alert that then arrives is a fresh one from a stack
-# that three deploys were refused against.
+# that four deploys were refused against.
 t_stop=$(date +%s)
 "${DOCKER[@]}" stop "$(cname node-exporter)" >/dev/null
 elog "node-exporter stopped; InstanceDown needs 3 min (for: 3m) before it fires"
@@ -530,11 +531,15 @@ no_secret_in "no secret in the failing doctor's output" "$out"
 prom_start=$(prom_api /api/v1/query --data-urlencode 'query=process_start_time_seconds{job="prometheus"}' | jq -r '.data.result[0].value[1]')
 # refused DESC EXPECTED_MESSAGE: deploy the committed change in $SRC; it must
 # fail naming the tool, leave current, the containers and the releases alone.
+# Its output stays in refused_out.
+refused_out=''
 refused() {
-    local desc=$1 msg=$2 before_c after_c n_rel out
+    local desc=$1 msg=$2 before_c after_c n_rel out rc
     before_c=$(containers)
     n_rel=$(find "$SRV/releases" -mindepth 1 -maxdepth 1 | wc -l)
-    if out=$(deploy 300); then
+    out=$(deploy 300) && rc=0 || rc=$?
+    refused_out=$out
+    if [ "$rc" = 0 ]; then
         not_ok "$desc: the deploy is refused" "$(printf '%s\n' "$out" | tail -20)"
     else
         assert_contains "$desc: refused by $msg" "$out" "$msg"
@@ -556,6 +561,17 @@ refused "a broken inventory line" "the config renderer (config-init's image) rej
 sed -i '0,/receiver: email-warning/s//receiver: no-such-receiver/' "$SRC/alertmanager/alertmanager.yml"
 gsrc commit -qam "undefined receiver"
 refused "an alertmanager.yml that amtool rejects" "amtool (alertmanager's image) rejected"
+# README step 3: the operator edits the contract (a renamed status column)
+# and forgets `build/doctor --render-dashboards`: Grafana would query the
+# old column. The doctor's image, built from the release, renders the
+# dashboards for the release's contract and names the one that differs.
+sed -i '/^  pending_pdf_processing:$/,/^  [a-z_]*:$/ s/^      status: status$/      status: state/' "$SRC/sql/contract.yaml"
+assert_contains "(the contract now names the column state)" "$(grep -A5 '^  pending_pdf_processing:' "$SRC/sql/contract.yaml")" "status: state"
+gsrc commit -qam "contract edited, dashboards not re-rendered"
+refused "an edited contract whose dashboards were not re-rendered" \
+    "stale dashboards: the SQL of grafana/dashboards/processing-queues.json is not what sql/contract.yaml gives"
+assert_contains "... and says how to fix it" "$refused_out" \
+    "Fix: in your checkout run \`make build/doctor && build/doctor --render-dashboards\`, commit sql/contract.yaml and grafana/dashboards together, deploy again"
 prom_fresh() {
     prom_api /api/v1/query --data-urlencode 'query=up{job="prometheus"} == 1 and time() - timestamp(up{job="prometheus"}) < 30' |
         jq -e '.data.result | length == 1' >/dev/null

@@ -28,11 +28,24 @@ run_doctor --env-file "$GOOD" --only env
 assert_rc "a good .env passes (exit 0)" 0
 assert_check "good: file read" "✓" env.file "$GOOD: 31 variables read"
 assert_check "good: mode 600" "✓" env.permissions "$GOOD has mode 0600"
-assert_check "good: required set" "✓" env.required "all 28 required variables are set"
+assert_check "good: required set" "✓" env.required "all 26 required variables are set"
 assert_check "good: no placeholder" "✓" env.placeholders "no placeholder values"
 assert_check "good: formats" "✓" env.format "30 variables well formed and consistent"
 assert_line "good: summary" "$OUT" "5 passed, 0 failed, 0 skipped"
 assert_not_contains "good: only the env group ran" "$OUT" "s3."
+
+# REPORT_TZ and REPORT_TIME are optional, as in compose.yaml (${VAR:-}: the
+# daily report's defaults): a .env without them, or with them empty, passes.
+NOSCHED=$DT/no-schedule.env
+grep -v '^REPORT_T' "$GOOD" >"$NOSCHED"
+chmod 600 "$NOSCHED"
+run_doctor --env-file "$NOSCHED" --only env
+assert_rc "a .env without REPORT_TZ and REPORT_TIME passes (exit 0)" 0
+assert_check "... they are not required" "✓" env.required "all 26 required variables are set"
+assert_check "... and the rest is well formed" "✓" env.format "28 variables well formed and consistent"
+printf 'REPORT_TZ=\nREPORT_TIME=\n' >>"$NOSCHED"
+run_doctor --env-file "$NOSCHED" --only env
+assert_rc "a .env with REPORT_TZ= and REPORT_TIME= empty passes too (exit 0)" 0
 
 chmod 640 "$GOOD"
 run_doctor --env-file "$GOOD" --only env
@@ -80,9 +93,9 @@ assert_check "broken: sender" "✗" env.format.SMTP_FROM \
     "e.g. SMTP_FROM=monitoring@mg.ecotrans.eu"
 assert_check "broken: time zone" "✗" env.format.REPORT_TZ \
     "REPORT_TZ=Europe/Pariss is not a time zone: neither a zone of /usr/share/zoneinfo (is tzdata installed?) nor a POSIX TZ string" \
-    "e.g. REPORT_TZ=Europe/Paris"
+    "empty for the daily report's default (Europe/Paris), or e.g. REPORT_TZ=UTC"
 assert_check "broken: report time" "✗" env.format.REPORT_TIME "REPORT_TIME=8am is not a time of day HH:MM between 00:00 and 23:59" \
-    "e.g. REPORT_TIME=08:00"
+    "empty for the daily report's default (08:00), or e.g. REPORT_TIME=07:30"
 assert_check "broken: bucket name" "✗" env.format.WASABI_BUCKET \
     "WASABI_BUCKET=Ecotrans_Monitoring is not a valid bucket name (3-63 of a-z 0-9 . -)" \
     "e.g. WASABI_BUCKET=ecotrans-monitoring"

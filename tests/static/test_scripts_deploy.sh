@@ -150,7 +150,7 @@ check ".env content uploaded intact" cmp "$SRC/.env" "$CUR/.env"
 assert_eq "the deploy metadata is private" "700" "$(stat -c '%a' "$DEST/.deploy")"
 assert_contains "every SSH call uses the key from .env.local and the admin user" "$(printf '%s\n' "$LOG" | grep '^ssh ' | grep -v -- '-O exit' | grep -c -v -- "-i $KEY -p 22 .* claude-admin@198.51.100.5 ")" "0"
 assert_eq "first deploy: validate, up, ps (no force-recreate on the first deploy)" "docker compose config -q
-docker compose config --format json
+docker compose --profile tools config --format json
 docker compose config --format json
 docker compose up -d --build --remove-orphans
 docker compose ps" "$(compose_calls | grep -v '^docker compose version')"

@@ -8,7 +8,10 @@
 #include <cmocka.h>
 #include <sys/stat.h>
 
+#include "../daily-report/envtable.h"
 #include "doctorfix.h"
+#include "envspec.h"
+#include "timeparse.h"
 
 static char env_path[64];
 
@@ -145,6 +148,64 @@ static void the_example_file_filled_in_is_well_formed(void **state)
     fix_free(&f);
 }
 
+/* compose.yaml passes REPORT_TZ / REPORT_TIME as ${VAR:-}: a .env without
+ * them starts the daily report on its defaults, so the doctor does not
+ * require them; set, they are judged by the daily report's own validators,
+ * and the fix names the default the program uses. */
+static void the_report_schedule_is_optional_and_judged_as_the_daily_report_does(void **state)
+{
+    (void)state;
+    /* Every required variable set, neither schedule variable. */
+    struct strbuf text;
+    sb_init(&text);
+    size_t nreq = 0;
+    for (size_t i = 0; i < doc_var_specs_count; i++)
+        if (doc_var_specs[i].flags & ENV_REQUIRED) {
+            sb_printf(&text, "%s=x\n", doc_var_specs[i].name);
+            nreq++;
+        }
+    struct fix f;
+    fix_init(&f, sb_str(&text));
+    doc_check_env(&f.d);
+    char want[64];
+    snprintf(want, sizeof(want), "all %zu required variables are set", nreq);
+    assert_string_equal(fix_expect(&f, "env.required", CHECK_PASS)->detail, want);
+    assert_null(fix_find(&f, "env.format.REPORT_TZ"));
+    assert_null(fix_find(&f, "env.format.REPORT_TIME"));
+    fix_free(&f);
+    sb_free(&text);
+    /* Empty, as .env.example leaves them: the defaults, no complaint. */
+    fix_init(&f, "REPORT_TZ=\nREPORT_TIME=\nGRAFANA_DOMAIN=monitoring.ecotrans.eu\n");
+    doc_check_env(&f.d);
+    assert_string_equal(fix_expect(&f, "env.format", CHECK_PASS)->detail,
+                        "1 variables well formed and consistent");
+    assert_null(strstr(fix_expect(&f, "env.required", CHECK_FAIL)->detail, "REPORT_T"));
+    fix_free(&f);
+    /* Set and wrong: the daily report's message, one line each. */
+    fix_init(&f, "REPORT_TZ=Europe/Pariss\nREPORT_TIME=25:00\n");
+    doc_check_env(&f.d);
+    assert_contains(fix_expect(&f, "env.format.REPORT_TZ", CHECK_FAIL)->detail,
+                    "REPORT_TZ=Europe/Pariss is not a time zone");
+    assert_contains(fix_expect(&f, "env.format.REPORT_TIME", CHECK_FAIL)->detail,
+                    "REPORT_TIME=25:00 is not a time of day HH:MM");
+    fix_free(&f);
+    /* Set and right, a POSIX TZ string included. */
+    fix_init(&f, "REPORT_TZ=CET-1CEST,M3.5.0,M10.5.0/3\nREPORT_TIME=7:30\n");
+    doc_check_env(&f.d);
+    assert_string_equal(fix_expect(&f, "env.format", CHECK_PASS)->detail,
+                        "2 variables well formed and consistent");
+    fix_free(&f);
+    /* The very functions the daily report calls, not copies. */
+    assert_ptr_equal(doc_env_validator("REPORT_TZ")->check, time_zone_check);
+    assert_ptr_equal(doc_env_validator("REPORT_TIME")->check, time_of_day_check);
+    const struct env_var *tz = doc_var_spec_find("REPORT_TZ"),
+                         *tm = doc_var_spec_find("REPORT_TIME");
+    assert_int_equal(tz->flags & ENV_REQUIRED, 0);
+    assert_int_equal(tm->flags & ENV_REQUIRED, 0);
+    assert_contains(tz->fix, "default (" DR_REPORT_TZ_DEFAULT ")");
+    assert_contains(tm->fix, "default (" DR_REPORT_TIME_DEFAULT ")");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +217,7 @@ int main(void)
         cmocka_unit_test(placeholders_are_named_but_a_secrets_pattern_stays_unsaid),
         cmocka_unit_test(a_malformed_value_gets_its_own_line_named_after_the_variable),
         cmocka_unit_test(the_example_file_filled_in_is_well_formed),
+        cmocka_unit_test(the_report_schedule_is_optional_and_judged_as_the_daily_report_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

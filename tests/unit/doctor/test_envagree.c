@@ -27,6 +27,7 @@
 #include "../queue-exporter/envtable.h"
 #include "envspec.h"
 #include "pgconn.h"
+#include "timeparse.h"
 #include "validate.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -264,6 +265,39 @@ static void compose_passes_what_the_tables_say(void **state)
         }
 }
 
+/* Variables with a default: compose passes them as ${VAR:-}, so the default
+ * is the program's (src/daily-report/envtable.h) and stated nowhere else. */
+static void compose_adds_no_default_of_its_own(void **state)
+{
+    (void)state;
+    FILE *f = fopen("compose.yaml", "r");
+    if (!f)
+        f = fopen("../../compose.yaml", "r");
+    assert_non_null(f);
+    static char text[1 << 17];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    assert_non_null(strstr(text, " REPORT_TZ: ${REPORT_TZ:-}\n"));
+    assert_non_null(strstr(text, " REPORT_TIME: ${REPORT_TIME:-}\n"));
+    assert_null(strstr(text, DR_REPORT_TZ_DEFAULT));
+    /* And what compose then passes (empty) is the program's default. */
+    static const char *empty[][2] = {{"REPORT_TZ", ""}, {"REPORT_TIME", ""}};
+    for (size_t i = 0; i < N(empty); i++) {
+        prog_name = empty[i][0];
+        prog_value = empty[i][1];
+        struct config c;
+        char why[512];
+        assert_int_equal(dr_config_load(&c, prog_get, why, sizeof(why)), 0);
+        assert_string_equal(c.tz, DR_REPORT_TZ_DEFAULT);
+        int h, m;
+        assert_int_equal(time_of_day_parse(DR_REPORT_TIME_DEFAULT, &h, &m), 0);
+        assert_int_equal(c.hour * 60 + c.minute, h * 60 + m);
+        dr_config_free(&c);
+    }
+    prog_name = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +305,7 @@ int main(void)
         cmocka_unit_test(every_mapped_variable_is_covered_here),
         cmocka_unit_test(one_validator_per_variable),
         cmocka_unit_test(compose_passes_what_the_tables_say),
+        cmocka_unit_test(compose_adds_no_default_of_its_own),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
