@@ -584,7 +584,8 @@ static double fs_sum(const struct fs_fixture *f, const struct fs_match *m, int r
     return sum;
 }
 
-enum fs_rec_kind { FS_CPU_BUSY, FS_MEM_USED, FS_SUM_RATE8, FS_SUM_RATE, FS_SUM_VALUE };
+/* FS_FS_RATIO: container_fs_usage_bytes / container_fs_limit_bytes per device. */
+enum fs_rec_kind { FS_CPU_BUSY, FS_MEM_USED, FS_SUM_RATE8, FS_SUM_RATE, FS_SUM_VALUE, FS_FS_RATIO };
 
 struct fs_rec {
     const char *record, *job, *source;
@@ -624,10 +625,10 @@ static const struct fs_rec fs_recs[] = {
      "container_cpu_cfs_throttled_periods_total", FS_SUM_RATE, 0},
     {"server_name:container_cpu_cfs_periods:rate5m", "cadvisor", "container_cpu_cfs_periods_total",
      FS_SUM_RATE, 0},
-    {"server_name_device:container_fs_usage_bytes:sum", "cadvisor", "container_fs_usage_bytes",
-     FS_SUM_VALUE, 1},
-    {"server_name_device:container_fs_limit_bytes:sum", "cadvisor", "container_fs_limit_bytes",
-     FS_SUM_VALUE, 1},
+    {"server_name:container_fs_usage_bytes:sum", "cadvisor", "container_fs_usage_bytes",
+     FS_SUM_VALUE, 0},
+    {"server_name_device:container_fs_usage:ratio", "cadvisor", "container_fs_usage_bytes",
+     FS_FS_RATIO, 1},
 };
 
 static double fs_rec_value(const struct fs_rec *r, const char *cname, const char *device,
@@ -648,6 +649,14 @@ static double fs_rec_value(const struct fs_rec *r, const char *cname, const char
         double avail = fs_sum(f, &m, 0, server, t, n), total = fs_sum(f, &tot, 0, server, t, &n2);
         *n = *n && n2 && total > 0;
         return *n ? 1 - avail / total : 0;
+    }
+    if (r->kind == FS_FS_RATIO) {
+        int n2;
+        struct fs_match lim = m;
+        lim.name = "container_fs_limit_bytes";
+        double used = fs_sum(f, &m, 0, server, t, n), size = fs_sum(f, &lim, 0, server, t, &n2);
+        *n = *n && n2 && size > 0;
+        return *n ? used / size : 0;
     }
     double v = fs_sum(f, &m, r->kind != FS_SUM_VALUE, server, t, n);
     return r->kind == FS_SUM_RATE8 ? 8 * v : v;

@@ -1,6 +1,7 @@
 #include "httpserver.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -168,6 +169,55 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
     return ret;
 }
 
+/* The shared text and the body of one answer, until libmicrohttpd has
+ * sent them. */
+struct reply_parts {
+    char *body;
+    void (*release)(void *);
+    void *release_ctx;
+};
+
+static void reply_parts_free(void *cls)
+{
+    struct reply_parts *p = cls;
+    free(p->body);
+    if (p->release)
+        p->release(p->release_ctx);
+    free(p);
+}
+
+/* A program's answer: shared text then body, or body alone. Takes both. */
+static enum MHD_Result reply_program(struct MHD_Connection *conn, struct http_reply *r)
+{
+    const char *ctype = r->content_type ? r->content_type : "text/plain; charset=utf-8";
+    if (!r->shared) {
+        if (r->release)
+            r->release(r->release_ctx);
+        return reply(conn, r->status, ctype, r->body, r->len, 1, NULL);
+    }
+    struct reply_parts *p = malloc(sizeof(*p));
+    if (!p) {
+        free(r->body);
+        if (r->release)
+            r->release(r->release_ctx);
+        return MHD_NO;
+    }
+    *p =
+        (struct reply_parts){.body = r->body, .release = r->release, .release_ctx = r->release_ctx};
+    const struct MHD_IoVec iov[2] = {{r->shared, r->shared_len}, {r->body, r->len}};
+    struct MHD_Response *resp =
+        MHD_create_response_from_iovec(iov, r->len ? 2 : 1, reply_parts_free, p);
+    if (!resp) {
+        reply_parts_free(p);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    enum MHD_Result ret = MHD_queue_response(conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *text,
                                   const char *allow)
 {
@@ -204,8 +254,7 @@ static enum MHD_Result handle_metrics(struct http_server *s, struct MHD_Connecti
     struct http_reply r = {.status = MHD_HTTP_OK};
     if (s->ep->metrics(s->ep->ctx, wait, &r) != 0)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
-    return reply(conn, r.status, r.content_type ? r.content_type : "text/plain; charset=utf-8",
-                 r.body, r.len, 1, NULL);
+    return reply_program(conn, &r);
 }
 
 static enum MHD_Result handle_readyz(struct http_server *s, struct MHD_Connection *conn)
@@ -324,8 +373,7 @@ static enum MHD_Result handle_post(struct http_server *s, struct MHD_Connection 
     struct http_reply r = {.status = MHD_HTTP_OK};
     if (s->ep->post(s->ep->ctx, p->buf ? p->buf : "", p->len, &r) != 0)
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n", NULL);
-    return reply(conn, r.status, r.content_type ? r.content_type : "text/plain; charset=utf-8",
-                 r.body, r.len, 1, NULL);
+    return reply_program(conn, &r);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -408,6 +456,24 @@ static unsigned bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+int http_malloc_arenas(const char *malloc_arena_max, const char *glibc_tunables)
+{
+    if (malloc_arena_max && malloc_arena_max[0])
+        return 0;
+    if (glibc_tunables && strstr(glibc_tunables, "glibc.malloc.arena_max="))
+        return 0;
+    return HTTP_MALLOC_ARENAS;
+}
+
+/* Before the first connection thread exists, so no extra arena is made. */
+static void cap_malloc_arenas(void)
+{
+    int n = http_malloc_arenas(getenv("MALLOC_ARENA_MAX"), getenv("GLIBC_TUNABLES"));
+    /* Under ASan mallopt is a no-op returning 0: nothing to report. */
+    if (n > 0 && mallopt(M_ARENA_MAX, n) != 1)
+        log_debug("HTTP: mallopt(M_ARENA_MAX, %d) not applied", n);
+}
+
 struct http_server *http_server_start(const struct listen_addr *addr, const struct http_limits *lim,
                                       const struct http_endpoints *ep, char *err, size_t errsz)
 {
@@ -418,6 +484,7 @@ struct http_server *http_server_start(const struct listen_addr *addr, const stru
     }
     s->ep = ep;
     s->request_deadline_s = lim->idle_timeout_s;
+    cap_malloc_arenas();
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -11,7 +11,14 @@
  * bytes trickle) are bounded. Routing is
  * httproute.h (testable without a server); the program supplies what
  * /metrics and /readyz answer. The socket is opened by listenaddr.h, so a
- * bind error comes back with its reason. */
+ * bind error comes back with its reason.
+ *
+ * Memory: glibc gives each new thread its own malloc arena (up to 8 per
+ * core), so one thread per connection left up to 16 arenas of a few pages
+ * each behind 50 connections (+0.4 MiB private memory in
+ * bench/queue-exporter). http_server_start() therefore caps the arenas at
+ * HTTP_MALLOC_ARENAS for the whole process, unless the operator chose a
+ * cap (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in GLIBC_TUNABLES). */
 #ifndef COMMON_HTTPSERVER_H
 #define COMMON_HTTPSERVER_H
 
@@ -20,12 +27,19 @@
 
 #include "listenaddr.h"
 
-/* An answer the program builds; body is malloc'd (the server frees it). */
+/* An answer the program builds; body is malloc'd (the server frees it).
+ * Optionally the answer starts with shared text, sent without a copy (one
+ * rendering served to many connections at once): the server calls
+ * release(release_ctx) once, when it no longer needs the text. */
 struct http_reply {
     unsigned status;
     const char *content_type; /* NULL: text/plain */
     char *body;
     size_t len;
+    const char *shared; /* NULL: body only */
+    size_t shared_len;
+    void (*release)(void *release_ctx);
+    void *release_ctx;
 };
 
 struct http_endpoints {
@@ -62,6 +76,15 @@ struct http_limits {
 };
 
 struct http_server;
+
+/* The process-wide malloc arena cap (see above): the handlers only copy
+ * small buffers, so one arena costs no measurable throughput. */
+#define HTTP_MALLOC_ARENAS 1
+
+/* The arena cap http_server_start() sets, given the environment's
+ * MALLOC_ARENA_MAX and GLIBC_TUNABLES (NULL when unset): 0 when the
+ * operator already chose one, else HTTP_MALLOC_ARENAS. */
+int http_malloc_arenas(const char *malloc_arena_max, const char *glibc_tunables);
 
 /* ep and the ctx it points to must outlive the server. NULL with err. */
 struct http_server *http_server_start(const struct listen_addr *addr,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,33 @@
 
 #define BUDGET_MARGIN_S 0.2
 #define MIN_BUDGET_S 0.1
+
+struct qe_page {
+    atomic_uint refs;
+    size_t len;
+    char text[];
+};
+
+void qe_page_release(struct qe_page *p)
+{
+    if (p && atomic_fetch_sub(&p->refs, 1) == 1)
+        free(p);
+}
+
+/* A page holding a copy of text, with the collector's reference; NULL when
+ * out of memory (answers then copy the text as they did before). */
+static struct qe_page *page_new(const char *text, size_t len)
+{
+    struct qe_page *p = malloc(sizeof(*p) + len + 1);
+    if (!p)
+        return NULL;
+    atomic_init(&p->refs, 1);
+    p->len = len;
+    if (len)
+        memcpy(p->text, text, len);
+    p->text[len] = '\0';
+    return p;
+}
 
 struct qe_collector {
     const struct qe_config *cfg;
@@ -37,6 +65,7 @@ struct qe_collector {
     int have_result;
     double done_mono;
     struct prom_buf body; /* rendered by the last collection */
+    struct qe_page *page; /* a shared copy of body; NULL when out of memory */
     int up;
     char error[256];
     struct qe_self_stats self;
@@ -117,6 +146,7 @@ void qe_collector_free(struct qe_collector *c)
     pthread_condattr_destroy(&c->attr);
     pthread_mutex_destroy(&c->mu);
     prom_buf_free(&c->body);
+    qe_page_release(c->page);
     free(c->stats);
     free(c);
 }
@@ -168,6 +198,9 @@ static void *collector_main(void *arg)
         }
         prom_buf_reset(&c->body);
         qe_render_collected(&c->body, c->cfg, rc >= 0 ? c->stats : NULL, &c->self, c->version);
+        /* Answers still sending the previous page keep it until they end. */
+        qe_page_release(c->page);
+        c->page = sb_failed(&c->body.sb) ? NULL : page_new(c->body.sb.data, c->body.sb.len);
         c->have_result = 1;
         c->done_mono = c->now(); /* freshness counts from the result's arrival */
         c->generation++;
@@ -203,18 +236,25 @@ static void deadline_timespec(double deadline_mono, struct timespec *ts)
     }
 }
 
-/* Copies the cached body and appends the per-scrape families. mu held. */
-static int answer(struct qe_collector *c, const struct prom_buf *collected, int up,
-                  const char *error, struct qe_scrape_result *out)
+/* Shares page (a reference for the answer) when there is one, else copies
+ * collected; appends the per-scrape families. mu held. */
+static int answer(struct qe_collector *c, struct qe_page *page, const struct prom_buf *collected,
+                  int up, const char *error, struct qe_scrape_result *out)
 {
     struct prom_buf b;
     prom_buf_init(&b);
-    if (collected && collected->sb.len)
+    if (!page && collected && collected->sb.len)
         prom_append(&b, collected->sb.data, collected->sb.len);
     qe_render_live(&b, &c->self);
     if (sb_failed(&b.sb)) {
         prom_buf_free(&b);
         return -1;
+    }
+    if (page) {
+        atomic_fetch_add(&page->refs, 1);
+        out->page = page;
+        out->shared = page->text;
+        out->shared_len = page->len;
     }
     out->body = b.sb.data;
     out->len = b.sb.len;
@@ -230,7 +270,7 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
     pthread_mutex_lock(&c->mu);
     double deadline = qe_mono_now() + wait_s;
     if (c->have_result && c->now() - c->done_mono < c->cfg->cache_ttl_seconds && !c->stop) {
-        rc = answer(c, &c->body, c->up, c->error, out);
+        rc = answer(c, c->page, &c->body, c->up, c->error, out);
         pthread_mutex_unlock(&c->mu);
         return rc;
     }
@@ -253,7 +293,7 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
             break;
     }
     if (c->generation != gen) {
-        rc = answer(c, &c->body, c->up, c->error, out);
+        rc = answer(c, c->page, &c->body, c->up, c->error, out);
     } else {
         /* No result in time: say so, and show no queue value at all. */
         struct qe_self_stats self = c->self;
@@ -263,7 +303,7 @@ int qe_collector_scrape(struct qe_collector *c, double wait_s, struct qe_scrape_
         if (!c->stop)
             c->self.scrape_timeouts_total += 1;
         qe_render_collected(&b, c->cfg, NULL, &self, c->version);
-        rc = answer(c, &b, 0,
+        rc = answer(c, NULL, &b, 0,
                     c->stop ? "shutting down"
                             : "the collection did not finish within the scrape timeout",
                     out);

@@ -34,8 +34,20 @@ int qe_collector_start(struct qe_collector *c);
 void qe_collector_stop(struct qe_collector *c);
 void qe_collector_free(struct qe_collector *c);
 
+/* One collection's rendering, shared read-only by every answer made from
+ * it: with one thread per connection, 50 scrapes woken by the same
+ * collection each copied it at the same moment. Reference-counted: freed
+ * once the collector has replaced it and the last answer released it. */
+struct qe_page;
+/* Drops one reference (NULL: nothing). Any thread, without the lock. */
+void qe_page_release(struct qe_page *p);
+
+/* The exposition text is shared (shared_len bytes) followed by body. */
 struct qe_scrape_result {
-    char *body; /* malloc'ed exposition text; the caller frees it */
+    const char *shared; /* NULL when nothing is shared (a timed-out scrape) */
+    size_t shared_len;
+    struct qe_page *page; /* holds shared: qe_page_release() it once sent */
+    char *body;           /* malloc'ed, the per-scrape text; the caller frees it */
     size_t len;
     int up;          /* the values are from a successful collection */
     char error[256]; /* why not, when !up */

@@ -18,6 +18,12 @@ struct qe_http {
     struct qe_collector *collector;
 };
 
+static void release_page(void *page)
+{
+    qe_page_release(page);
+}
+
+/* The collection's rendering is shared, not copied, by every answer. */
 static int metrics(void *ctx, double wait_s, struct http_reply *out)
 {
     struct qe_http *h = ctx;
@@ -25,6 +31,10 @@ static int metrics(void *ctx, double wait_s, struct http_reply *out)
     if (qe_collector_scrape(h->collector, wait_s, &res) != 0)
         return -1;
     out->content_type = PROM_CONTENT_TYPE;
+    out->shared = res.shared;
+    out->shared_len = res.shared_len;
+    out->release = res.page ? release_page : NULL;
+    out->release_ctx = res.page;
     out->body = res.body;
     out->len = res.len;
     return 0;

@@ -229,7 +229,12 @@ assert_eq "the Disk column shows faster-whisper's writable layer (4.5 GiB)" 4831
 fsp=(docker-containers 'Filesystem usage by container')
 assert_eq "Filesystem usage shows flask-pdf's writable layer (1.2 GiB)" 1288490188 "$(value_of "$(exp_q "${fsp[@]}" A)" name flask-pdf)"
 share=$(value_of "$(exp_q "${fsp[@]}" B)" name flask-pdf)
-check "Filesystem usage: flask-pdf holds 1.59 % of /dev/sda1 ($share)" between "$share" 1.588 1.590
+# The recorded share is a ratio; the panel's unit for query B (percentunit)
+# shows it as a percentage.
+check "Filesystem usage: flask-pdf holds 1.59 % of /dev/sda1 (ratio $share)" between "$share" 0.01588 0.01590
+assert_eq "Filesystem usage shows query B's ratio as a percentage (unit percentunit)" percentunit \
+    "$(jq -r '.panels[] | select(.title == "Filesystem usage by container") | .fieldConfig.overrides[]
+        | select(.matcher.options == "B") | .properties[] | select(.id == "unit") | .value' "$REPO/grafana/dashboards/docker-containers.json")"
 assert_eq "the share names the filesystem (device) of each container" "/dev/sda1" \
     "$(prom_query "$(exp_q "${fsp[@]}" B)" | jq -r '[.data.result[].metric.device] | unique | join(" ")')"
 before=$(value_of "$(exp_q "${table[@]}" B)" name flask-pdf)

@@ -1,7 +1,7 @@
 /* src/common/httpserver: the skeleton on an ephemeral loopback port, with
  * a program's two callbacks: every route, the ready/not-ready answers, the
  * scrape-timeout header reaching the metrics callback, 404, 405, a body
- * refused, and a clean stop. */
+ * refused, and a clean stop; the malloc arena cap's choice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,11 +131,27 @@ static void readyz_without_a_ready_callback_is_liveness(void **state)
     http_global_cleanup();
 }
 
+/* The arena cap applies unless the operator chose one, in either of
+ * glibc's two ways; an empty variable is no choice. */
+static void malloc_arena_cap_yields_to_the_operator(void **state)
+{
+    (void)state;
+    assert_int_equal(http_malloc_arenas(NULL, NULL), HTTP_MALLOC_ARENAS);
+    assert_int_equal(http_malloc_arenas("", ""), HTTP_MALLOC_ARENAS);
+    assert_int_equal(http_malloc_arenas("4", NULL), 0);
+    assert_int_equal(http_malloc_arenas(NULL, "glibc.malloc.arena_max=8"), 0);
+    assert_int_equal(
+        http_malloc_arenas(NULL, "glibc.malloc.check=0:glibc.malloc.arena_max=2:glibc.x=1"), 0);
+    /* Another malloc tunable is no arena choice. */
+    assert_int_equal(http_malloc_arenas(NULL, "glibc.malloc.arena_test=2"), HTTP_MALLOC_ARENAS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(serves_the_routes),
         cmocka_unit_test(readyz_without_a_ready_callback_is_liveness),
+        cmocka_unit_test(malloc_arena_cap_yields_to_the_operator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

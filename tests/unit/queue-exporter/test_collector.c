@@ -1,6 +1,7 @@
 /* Single-flight collection and cache, with an injected collection function:
  * concurrent scrapes share one collection, the cache holds for its TTL,
- * failures never show stale values, a slow collection times a scrape out.
+ * failures never show stale values, a slow collection times a scrape out,
+ * answers share one rendering.
  *
  * Nothing here depends on the machine's speed: the cache ages on a fake
  * clock that only the test moves, and a "slow" collection is one held at a
@@ -21,6 +22,27 @@
 #include "clock.h"
 #include "collector.h"
 #include "config.h"
+
+/* A scrape's whole text in r->body (shared part, then the per-scrape
+ * part), as a client receives it; the shared page is released. */
+static int scrape_text(struct qe_collector *c, double wait_s, struct qe_scrape_result *r)
+{
+    int rc = qe_collector_scrape(c, wait_s, r);
+    if (rc != 0 || !r->shared)
+        return rc;
+    char *all = malloc(r->shared_len + r->len + 1);
+    assert_non_null(all);
+    memcpy(all, r->shared, r->shared_len);
+    memcpy(all + r->shared_len, r->body, r->len);
+    all[r->shared_len + r->len] = '\0';
+    free(r->body);
+    qe_page_release(r->page);
+    r->body = all;
+    r->len += r->shared_len;
+    r->shared = NULL;
+    r->page = NULL;
+    return 0;
+}
 
 /* The cache's clock: it moves only when a test says so. */
 static _Atomic double fake_now = 1000.0;
@@ -143,7 +165,7 @@ static void *scrape_thread(void *arg)
     struct scraper *s = arg;
     if (s->entered)
         atomic_fetch_add(s->entered, 1);
-    qe_collector_scrape(s->c, s->wait, &s->res);
+    scrape_text(s->c, s->wait, &s->res);
     atomic_store(&s->done, 1);
     return NULL;
 }
@@ -204,7 +226,7 @@ static void concurrent_scrapes_share_one_collection(void **state)
 static void scrape_up(struct qe_collector *c, double expect_value)
 {
     struct qe_scrape_result r;
-    assert_int_equal(qe_collector_scrape(c, 600, &r), 0);
+    assert_int_equal(scrape_text(c, 600, &r), 0);
     assert_true(r.up);
     assert_true(pending_value(r.body) == expect_value);
     free(r.body);
@@ -219,7 +241,7 @@ static void cache_holds_for_ttl(void **state)
     struct qe_scrape_result r;
     scrape_up(c, 1001); /* waits for the first collection */
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(qe_collector_scrape(c, 2, &r), 0);
+        assert_int_equal(scrape_text(c, 2, &r), 0);
         assert_true(r.up);
         assert_true(pending_value(r.body) == 1001);
         assert_non_null(strstr(r.body, "Cached for up to 0.4 s"));
@@ -245,7 +267,7 @@ static void failure_shows_no_stale_values_and_recovers(void **state)
 
     atomic_store(&f.fail, 1);
     advance(0.35);
-    assert_int_equal(qe_collector_scrape(c, 600, &r), 0);
+    assert_int_equal(scrape_text(c, 600, &r), 0);
     assert_false(r.up);
     assert_string_equal(r.error, "connection refused");
     assert_null(strstr(r.body, "\nsupabase_"));
@@ -257,7 +279,7 @@ static void failure_shows_no_stale_values_and_recovers(void **state)
     /* The failure is cached too: a down database is not hammered. */
     int calls = atomic_load(&f.calls);
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(qe_collector_scrape(c, 2, &r), 0);
+        assert_int_equal(scrape_text(c, 2, &r), 0);
         assert_false(r.up);
         free(r.body);
     }
@@ -265,7 +287,7 @@ static void failure_shows_no_stale_values_and_recovers(void **state)
 
     atomic_store(&f.fail, 0);
     advance(0.35);
-    assert_int_equal(qe_collector_scrape(c, 600, &r), 0);
+    assert_int_equal(scrape_text(c, 600, &r), 0);
     assert_true(r.up);
     assert_true(pending_value(r.body) == calls + 1 + 1000);
     assert_non_null(strstr(r.body, "\nqueue_exporter_up 1\n"));
@@ -283,7 +305,7 @@ static void slow_collection_times_the_scrape_out(void **state)
     struct qe_scrape_result r;
     assert_true(wait_for(held_at_gate, &f));
     double t0 = qe_mono_now();
-    assert_int_equal(qe_collector_scrape(c, 0.2, &r), 0);
+    assert_int_equal(scrape_text(c, 0.2, &r), 0);
     /* It gave up by itself: the collection is still held at the gate. */
     assert_int_equal(atomic_load(&f.inside), 1);
     assert_true(qe_mono_now() - t0 >= 0.19); /* and not before its timeout */
@@ -352,6 +374,47 @@ static void stop_releases_waiting_scrapes(void **state)
     fake_destroy(&f);
 }
 
+/* Answers from one collection share its rendering instead of copying it;
+ * a newer collection replaces it, and an answer still holding the old one
+ * keeps it intact until it lets go (ASan would see a use after free or a
+ * leak). */
+static void answers_share_one_rendering(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f, 0);
+    struct qe_collector *c = start(&f, 10);
+    struct qe_scrape_result a, b, n;
+    assert_int_equal(qe_collector_scrape(c, 600, &a), 0);
+    assert_int_equal(qe_collector_scrape(c, 600, &b), 0);
+    assert_non_null(a.shared);
+    assert_ptr_equal(a.shared, b.shared);
+    assert_ptr_equal(a.page, b.page);
+    assert_true(pending_value(a.shared) == 1001);
+    /* The per-scrape part is each answer's own. */
+    assert_ptr_not_equal(a.body, b.body);
+    assert_non_null(strstr(a.body, "queue_exporter_scrape_timeouts_total 0\n"));
+    char *before = malloc(a.shared_len + 1);
+    assert_non_null(before);
+    memcpy(before, a.shared, a.shared_len);
+    before[a.shared_len] = '\0';
+    qe_page_release(b.page);
+    free(b.body);
+    advance(11); /* past the TTL: a new collection, a new page */
+    assert_int_equal(qe_collector_scrape(c, 600, &n), 0);
+    assert_ptr_not_equal(n.page, a.page);
+    assert_true(pending_value(n.shared) == 1002);
+    assert_int_equal(a.shared_len, strlen(before));
+    assert_memory_equal(a.shared, before, a.shared_len);
+    qe_page_release(a.page);
+    free(a.body);
+    qe_page_release(n.page);
+    free(n.body);
+    free(before);
+    qe_collector_free(c);
+    fake_destroy(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +423,7 @@ int main(void)
         cmocka_unit_test(failure_shows_no_stale_values_and_recovers),
         cmocka_unit_test(slow_collection_times_the_scrape_out),
         cmocka_unit_test(stop_releases_waiting_scrapes),
+        cmocka_unit_test(answers_share_one_rendering),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
