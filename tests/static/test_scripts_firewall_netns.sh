@@ -56,12 +56,19 @@ add_host() {
     # its neighbours' caches stay right.
     mac=$(printf '%s' "$n" | sha256sum | sed 's/^\(..\)\(..\)\(..\).*/02:77:00:\1:\2:\3/')
     ip netns add "$P$n"
+    # A re-created host: the kernel tears a deleted namespace down in the
+    # background, and until then its veth's LAN end still holds the name
+    # (under load "File exists", then a host without eth0 whose sshd cannot
+    # bind its address). Deleting that end removes both at once.
+    if ip -n "${P}lan" link show "v$n" >/dev/null 2>&1; then ip -n "${P}lan" link del "v$n"; fi
     ip link add eth0 address "$mac" netns "$P$n" type veth peer name "v$n" netns "${P}lan"
     ip -n "${P}lan" link set "v$n" master br0 up
     ip -n "$P$n" link set lo up
     ip -n "$P$n" addr add "$2/24" dev eth0
     ip -n "$P$n" addr add "$3/64" dev eth0 nodad
     ip -n "$P$n" link set eth0 up
+    ip -n "$P$n" -br addr show dev eth0 | grep -q "$2/24.*$3/64" ||
+        not_ok "host $n has eth0 with $2 and $3" "$(ip -n "$P$n" -br addr 2>&1)"
 }
 # make_root NAME: the host's file system copies: sshd and ufw configuration.
 make_root() {
@@ -161,7 +168,12 @@ new_A() {
     start A /usr/bin/python3 "$REPO/local/cadvisor-fixture.py" --listen "[::]:8080" --fixture "$REPO/local/fixtures/cadvisor-metrics.txt"
     wait_listen A 9100 && wait_listen A 8080
 }
-stop_A() { cleanup_pids; ip netns del "${P}A"; }
+stop_A() {
+    cleanup_pids
+    # The veth first (synchronous), then the namespace (torn down later).
+    ip -n "${P}lan" link del vA 2>/dev/null
+    ip netns del "${P}A"
+}
 cleanup_pids() {
     local pid
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
