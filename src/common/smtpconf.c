@@ -48,6 +48,30 @@ bool smtp_check_tls_mode(const char *v, struct strbuf *why)
     return false;
 }
 
+bool smtp_check_alertmanager(enum smtp_tls tls, int port, struct strbuf *why)
+{
+    /* Both senders must speak to the server alike: with the daily report
+     * on smtps:// and Alertmanager on STARTTLS (or the reverse), one of
+     * the two never gets a mail through, and only at the first alert. */
+    if (tls == SMTP_TLS_IMPLICIT && port != SMTP_PORT_DEFAULT_TLS) {
+        sb_printf(why,
+                  "SMTP_TLS=tls with SMTP_PORT=%d: Alertmanager uses TLS from the first byte only "
+                  "on port %d and STARTTLS on any other port; set SMTP_PORT=%d (or leave it "
+                  "empty), or SMTP_TLS=starttls",
+                  port, SMTP_PORT_DEFAULT_TLS, SMTP_PORT_DEFAULT_TLS);
+        return false;
+    }
+    if (tls != SMTP_TLS_IMPLICIT && port == SMTP_PORT_DEFAULT_TLS) {
+        sb_printf(why,
+                  "SMTP_TLS=%s with SMTP_PORT=%d: Alertmanager uses TLS from the first byte on "
+                  "port %d, not %s; set SMTP_TLS=tls, or SMTP_PORT=%d (or leave it empty)",
+                  smtp_tls_name(tls), port, SMTP_PORT_DEFAULT_TLS,
+                  tls == SMTP_TLS_NONE ? "plain SMTP" : "STARTTLS", SMTP_PORT_DEFAULT);
+        return false;
+    }
+    return true;
+}
+
 bool smtp_host_is_loopback(const char *host)
 {
     struct in_addr a;

@@ -47,6 +47,17 @@ const char *smtp_tls_name(enum smtp_tls tls);
 /* The SMTP_TLS validator. */
 bool smtp_check_tls_mode(const char *v, struct strbuf *why);
 
+/* The rule Alertmanager adds (the stack's other sender, whose smarthost
+ * scripts/render-config.sh renders from the same SMTP_TLS and SMTP_PORT):
+ * its email notifier (v0.27, compose.yaml's pin; v0.25 in the tests)
+ * chooses TLS by the port alone, TLS from the first byte on 465 and plain
+ * TCP (then STARTTLS) on any other. So SMTP_TLS=tls is honoured on 465
+ * only, and starttls and none everywhere but 465. tls and port as
+ * resolved (smtp_tls_resolve, smtp_tls_default_port): an unset SMTP_TLS
+ * always passes. false with the reason and the fix in why, the very text
+ * render-config.sh refuses the render with. */
+bool smtp_check_alertmanager(enum smtp_tls tls, int port, struct strbuf *why);
+
 /* True for 127.0.0.0/8, ::1 and "localhost". */
 bool smtp_host_is_loopback(const char *host);
 

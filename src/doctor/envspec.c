@@ -558,19 +558,24 @@ static void dsn_complete(const struct dotenv *env, struct issues *is)
     sb_free(&missing);
 }
 
-/* The daily report's rule across SMTP_TLS, SMTP_PORT, SMTP_HOST and the
- * credentials (src/common/smtpconf.h), on the values compose passes. */
-static void smtp_cleartext(const struct dotenv *env, struct issues *is)
+/* The rules across SMTP_TLS, SMTP_PORT, SMTP_HOST and the credentials
+ * (src/common/smtpconf.h), on the values compose passes: the daily
+ * report's cleartext rule, and the TLS Alertmanager can speak on that port
+ * (the one config-init renders its smarthost with: what passes here
+ * renders). */
+static void smtp_consistency(const struct dotenv *env, struct issues *is)
 {
     const char *host = usable(env, "SMTP_HOST"), *port = usable(env, "SMTP_PORT");
     enum smtp_tls tls;
     int p = 0;
-    if (!host || (port && !valid_port(port, &p)) ||
-        smtp_tls_resolve(usable(env, "SMTP_TLS"), p, &tls) != 0)
-        return;
+    if ((port && !valid_port(port, &p)) || smtp_tls_resolve(usable(env, "SMTP_TLS"), p, &tls) != 0)
+        return; /* already reported */
     struct strbuf why;
     sb_init(&why);
-    if (!smtp_check_cleartext(tls, host, usable(env, "SMTP_USER") != NULL, &why))
+    if (!smtp_check_alertmanager(tls, p ? p : smtp_tls_default_port(tls), &why))
+        add_issue(is, "SMTP_TLS", doc_sb_xtake(&why),
+                  "SMTP_TLS=tls only on port 465; starttls or none on any other port");
+    if (host && !smtp_check_cleartext(tls, host, usable(env, "SMTP_USER") != NULL, &why))
         add_issue(is, "SMTP_TLS", doc_sb_xtake(&why), "SMTP_TLS=starttls (or tls on port 465)");
     sb_free(&why);
 }
@@ -613,7 +618,7 @@ size_t doc_envspec_format_issues(const struct dotenv *env, struct format_issue *
         sb_free(&why);
     }
     dsn_complete(env, &is);
-    smtp_cleartext(env, &is);
+    smtp_consistency(env, &is);
     supabase_consistency(env, &is);
     const char *receiver = usable(env, "WATCHDOG_RECEIVER");
     /* An empty WATCHER_TOKEN is reported by the watcher group (it cannot

@@ -1,11 +1,12 @@
 /* src/common/smtpconf: the one SMTP TLS rule, the cleartext rule,
- * mailboxes and recipient lists. */
+ * Alertmanager's port rule, mailboxes and recipient lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtpconf.h"
@@ -64,6 +65,61 @@ static void cleartext_only_to_this_machine(void **state)
     assert_false(smtp_host_is_loopback("smtp.eu.mailgun.org"));
     assert_false(smtp_host_is_loopback("127.evil.example")); /* a DNS name, not 127/8 */
     assert_false(smtp_host_is_loopback("128.0.0.1"));
+}
+
+/* Alertmanager picks TLS by the port (465: TLS from the first byte, else
+ * STARTTLS or plain): every combination both senders honour alike passes,
+ * the others are refused naming both variables and the fix. */
+static void alertmanager_port_rule(void **state)
+{
+    (void)state;
+    const struct {
+        const char *mode;
+        const char *port; /* SMTP_PORT as in .env; NULL: unset */
+        const char *why;  /* NULL: accepted */
+    } cases[] = {
+        {NULL, NULL, NULL},
+        {NULL, "465", NULL},
+        {NULL, "2525", NULL},
+        {"starttls", NULL, NULL},
+        {"starttls", "2525", NULL},
+        {"tls", NULL, NULL},
+        {"tls", "465", NULL},
+        {"none", NULL, NULL},
+        {"none", "25", NULL},
+        {"tls", "587",
+         "SMTP_TLS=tls with SMTP_PORT=587: Alertmanager uses TLS from the first byte only on port "
+         "465 and STARTTLS on any other port; set SMTP_PORT=465 (or leave it empty), or "
+         "SMTP_TLS=starttls"},
+        {"tls", "2465",
+         "SMTP_TLS=tls with SMTP_PORT=2465: Alertmanager uses TLS from the first byte only on "
+         "port 465 and STARTTLS on any other port; set SMTP_PORT=465 (or leave it empty), or "
+         "SMTP_TLS=starttls"},
+        {"starttls", "465",
+         "SMTP_TLS=starttls with SMTP_PORT=465: Alertmanager uses TLS from the first byte on port "
+         "465, not STARTTLS; set SMTP_TLS=tls, or SMTP_PORT=587 (or leave it empty)"},
+        {"none", "465",
+         "SMTP_TLS=none with SMTP_PORT=465: Alertmanager uses TLS from the first byte on port "
+         "465, not plain SMTP; set SMTP_TLS=tls, or SMTP_PORT=587 (or leave it empty)"},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        int port = cases[i].port ? atoi(cases[i].port) : 0;
+        enum smtp_tls t;
+        assert_int_equal(smtp_tls_resolve(cases[i].mode, port, &t), 0);
+        if (!port)
+            port = smtp_tls_default_port(t);
+        struct strbuf why;
+        sb_init(&why);
+        bool ok = smtp_check_alertmanager(t, port, &why);
+        if (cases[i].why) {
+            assert_false(ok);
+            assert_string_equal(sb_str(&why), cases[i].why);
+        } else {
+            assert_true(ok);
+            assert_int_equal(why.len, 0);
+        }
+        sb_free(&why);
+    }
 }
 
 static void mailboxes(void **state)
@@ -136,6 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tls_mode_rule),
         cmocka_unit_test(cleartext_only_to_this_machine),
+        cmocka_unit_test(alertmanager_port_rule),
         cmocka_unit_test(mailboxes),
         cmocka_unit_test(recipient_lists),
     };

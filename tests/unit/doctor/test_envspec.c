@@ -66,6 +66,36 @@ static void non_secrets_show_their_value(void **state)
     doc_dotenv_free(&env);
 }
 
+/* The doctor refuses what config-init refuses: an SMTP_TLS that
+ * Alertmanager cannot speak on that SMTP_PORT (smtp_check_alertmanager). */
+static void smtp_tls_must_suit_alertmanagers_port(void **state)
+{
+    (void)state;
+    struct dotenv env;
+    struct format_issue *v;
+    const char *fine[] = {"SMTP_TLS=tls\n", "SMTP_TLS=tls\nSMTP_PORT=465\n", "SMTP_PORT=465\n",
+                          "SMTP_TLS=starttls\nSMTP_PORT=2525\n", "SMTP_TLS=none\nSMTP_PORT=\n"};
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        size_t n = issues_of(fine[i], &v, &env);
+        assert_int_equal(n, 0);
+        doc_format_issues_free(v, n);
+        doc_dotenv_free(&env);
+    }
+    size_t n = issues_of("SMTP_TLS=tls\nSMTP_PORT=587\n", &v, &env);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].name, "SMTP_TLS");
+    assert_non_null(strstr(v[0].message, "SMTP_TLS=tls with SMTP_PORT=587: Alertmanager uses TLS"));
+    assert_string_equal(v[0].fix,
+                        "SMTP_TLS=tls only on port 465; starttls or none on any other port");
+    doc_format_issues_free(v, n);
+    doc_dotenv_free(&env);
+    n = issues_of("SMTP_TLS=starttls\nSMTP_PORT=465\n", &v, &env);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(v[0].message, "SMTP_TLS=starttls with SMTP_PORT=465: Alertmanager"));
+    doc_format_issues_free(v, n);
+    doc_dotenv_free(&env);
+}
+
 static void pooler_needs_the_ref_suffix_direct_host_refuses_it(void **state)
 {
     (void)state;
@@ -143,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(secrets_are_never_quoted),
         cmocka_unit_test(non_secrets_show_their_value),
+        cmocka_unit_test(smtp_tls_must_suit_alertmanagers_port),
         cmocka_unit_test(pooler_needs_the_ref_suffix_direct_host_refuses_it),
         cmocka_unit_test(placeholders_and_empty_values_are_left_to_their_checks),
         cmocka_unit_test(secret_names),
