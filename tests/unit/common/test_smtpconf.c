@@ -190,10 +190,8 @@ static void recipient_lists(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tls_mode_rule),
-        cmocka_unit_test(cleartext_only_to_this_machine),
-        cmocka_unit_test(alertmanager_port_rule),
-        cmocka_unit_test(mailboxes),
+        cmocka_unit_test(tls_mode_rule),          cmocka_unit_test(cleartext_only_to_this_machine),
+        cmocka_unit_test(alertmanager_port_rule), cmocka_unit_test(mailboxes),
         cmocka_unit_test(recipient_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
