@@ -50,6 +50,41 @@ smtp_port() {
     echo "$p"
 }
 
+# smtp_require_tls PORT: Alertmanager's smtp_require_tls for SMTP_TLS, PORT
+# being the smarthost's (smtp_port). Alertmanager's email notifier (v0.27,
+# compose.yaml's pin) chooses TLS by the port alone: TLS from the first
+# byte on 465, plain TCP on any other, then STARTTLS when smtp_require_tls
+# is true (and no mail when the server does not offer it). So:
+#   starttls  true: STARTTLS or nothing, as the daily report does;
+#   tls       false: on 465 the session is TLS from the first byte already,
+#             and v0.27 would demand STARTTLS inside it (no smtps server
+#             offers it: no mail); v0.31 skips that check itself;
+#   none      false: plain SMTP, as the daily report does.
+# SMTP_TLS unset: tls on 465, starttls elsewhere (smtp_tls_resolve). A pair
+# Alertmanager cannot honour is refused with the doctor's message
+# (src/common/smtpconf.c, smtp_check_alertmanager), so a .env the doctor
+# passes renders.
+smtp_require_tls() {
+    t=${SMTP_TLS:-}
+    if [ -z "$t" ]; then
+        t=starttls
+        [ "$1" != 465 ] || t=tls
+    fi
+    case $t in
+    tls) how='' req=false ;;
+    starttls) how=STARTTLS req=true ;;
+    none) how='plain SMTP' req=false ;;
+    *) fail "SMTP_TLS=$SMTP_TLS is not one of starttls, tls, none" ;;
+    esac
+    if [ "$t" = tls ] && [ "$1" != 465 ]; then
+        fail "SMTP_TLS=tls with SMTP_PORT=$1: Alertmanager uses TLS from the first byte only on port 465 and STARTTLS on any other port; set SMTP_PORT=465 (or leave it empty), or SMTP_TLS=starttls"
+    fi
+    if [ "$t" != tls ] && [ "$1" = 465 ]; then
+        fail "SMTP_TLS=$t with SMTP_PORT=465: Alertmanager uses TLS from the first byte on port 465, not $how; set SMTP_TLS=tls, or SMTP_PORT=587 (or leave it empty)"
+    fi
+    echo "$req"
+}
+
 # ---- inventory -> file_sd -------------------------------------------------
 render_targets() {
     inv=$1
@@ -461,7 +496,9 @@ render_compose() {
     [ -n "${SMTP_HOST:-}" ] || fail "SMTP_HOST is not set (add it to .env)"
     [ -n "${GRAFANA_DOMAIN:-}" ] || fail "GRAFANA_DOMAIN is not set (add it to .env)"
     smtp_port=$(smtp_port) || exit 1
+    smtp_tls_req=$(smtp_require_tls "$smtp_port") || exit 1
     SMTP_SMARTHOST="$SMTP_HOST:$smtp_port" \
+        SMTP_REQUIRE_TLS=$smtp_tls_req \
         SMTP_PASSWORD_FILE=/etc/alertmanager/rendered/smtp_password \
         WATCHER_CREDENTIALS_FILE=/etc/alertmanager/rendered/watcher_token \
         ALERTMANAGER_TEMPLATES_DIR=/etc/alertmanager/templates \

@@ -4,6 +4,9 @@
 #   - rendered the production way (scripts/render-config.sh compose, as the
 #     config-init container does) and the loopback way (as local/stack.sh
 #     does): amtool check-config accepts both; no secret in the output;
+#   - SMTP: the smarthost's port and smtp_require_tls, derived from SMTP_TLS
+#     and SMTP_PORT for every pair, and the pairs Alertmanager cannot
+#     honour refused with the doctor's very message;
 #   - amtool config routes test: every route, and every rule's labels;
 #   - timing, grouping and inhibition as documented;
 #   - the email templates rendered by amtool template render from the
@@ -37,7 +40,7 @@ watcher_secret=watcher-token-$RANDOM$RANDOM$RANDOM
 prod_env=(
     REPO_DIR="$REPO" RENDER_OUT="$work/rendered"
     SMTP_HOST=smtp.eu.mailgun.org SMTP_PORT=587 SMTP_USER=postmaster@mg.ecotrans.eu
-    SMTP_PASSWORD="$smtp_secret" SMTP_FROM=monitoring@mg.ecotrans.eu SMTP_REQUIRE_TLS=true
+    SMTP_PASSWORD="$smtp_secret" SMTP_FROM=monitoring@mg.ecotrans.eu
     ALERT_EMAIL_TO=ops@ecotrans.eu GRAFANA_DOMAIN=monitoring.ecotrans.eu
     WASABI_BUCKET=ecotrans-monitoring WASABI_ENDPOINT=s3.eu-central-1.wasabisys.com WASABI_REGION=eu-central-1
     # config-init renders every secret file; these are placeholders.
@@ -62,7 +65,7 @@ rendered=$(cat "$prod_raw" 2>/dev/null)
 assert_not_contains "the rendered config holds no SMTP password" "$rendered" "$smtp_secret"
 assert_not_contains "every \${NAME} placeholder was replaced" "$rendered" "\${"
 assert_contains "SMTP goes to Mailgun EU on 587" "$rendered" "smtp_smarthost: 'smtp.eu.mailgun.org:587'"
-assert_contains "STARTTLS is required" "$rendered" "smtp_require_tls: true"
+assert_contains "STARTTLS is required (SMTP_TLS unset, port 587)" "$rendered" "smtp_require_tls: true"
 assert_contains "the password is read from a file" "$rendered" \
     "smtp_auth_password_file: '/etc/alertmanager/rendered/smtp_password'"
 assert_eq "the password file holds the password" "$smtp_secret" "$(cat "$work/rendered/alertmanager/smtp_password" 2>/dev/null)"
@@ -94,8 +97,8 @@ assert_eq "SMTP_PORT empty, SMTP_TLS=starttls: the default port" \
     "smtp_smarthost: 'smtp.eu.mailgun.org:$def_port'" "$(smarthost SMTP_PORT= SMTP_TLS=starttls)"
 assert_eq "SMTP_PORT empty, SMTP_TLS=tls: the TLS default port" \
     "smtp_smarthost: 'smtp.eu.mailgun.org:$def_tls'" "$(smarthost SMTP_PORT= SMTP_TLS=tls)"
-assert_eq "SMTP_PORT set: that port, whatever SMTP_TLS says" \
-    "smtp_smarthost: 'smtp.eu.mailgun.org:2525'" "$(smarthost SMTP_PORT=2525 SMTP_TLS=tls)"
+assert_eq "SMTP_PORT set: that port" \
+    "smtp_smarthost: 'smtp.eu.mailgun.org:2525'" "$(smarthost SMTP_PORT=2525 SMTP_TLS=starttls)"
 port_msg=$(smarthost SMTP_PORT=58x)
 assert_eq "SMTP_PORT=58x is refused with the programs' message" \
     "render-config.sh: SMTP_PORT=58x is not a port number (1-65535)" "$port_msg"
@@ -113,6 +116,75 @@ if [ -x "$REPO/build/doctor" ] && command -v jq >/dev/null; then
         "$(jq -r '.checks[] | select(.id == "env.format.SMTP_PORT") | .detail' <<<"$djson")"
     assert_eq "... and its env.format.SMTP_TLS too" "SMTP_TLS=ssl is not one of starttls, tls, none" \
         "$(jq -r '.checks[] | select(.id == "env.format.SMTP_TLS") | .detail' <<<"$djson")"
+else
+    not_ok "build/doctor and jq exist (make builds the doctor first)"
+fi
+
+# ---- SMTP_TLS: Alertmanager speaks to the server as the daily report does -------
+# Alertmanager (v0.27) picks TLS by the smarthost's port: TLS from the first
+# byte on 465, plain TCP elsewhere, then STARTTLS when smtp_require_tls is
+# true. config-init derives smtp_require_tls from SMTP_TLS (compose passes
+# no SMTP_REQUIRE_TLS) and refuses the pairs Alertmanager cannot honour.
+am_smtp() { # VAR=VALUE...: "PORT REQUIRE_TLS" as rendered, or the render's error
+    rm -rf "$work/tls"
+    if env -i PATH="$PATH" "${prod_env[@]}" RENDER_OUT="$work/tls" "$@" sh "$RENDER" compose >/dev/null 2>"$work/tls.err"; then
+        sed -n "s/^  smtp_smarthost: 'smtp.eu.mailgun.org:\([0-9]*\)'$/\1/p; s/^  smtp_require_tls: //p" \
+            "$work/tls/alertmanager/alertmanager.yml" | paste -sd' '
+    else
+        cat "$work/tls.err"
+    fi
+}
+while read -r tls port want; do
+    assert_eq "SMTP_TLS=${tls#-} SMTP_PORT=${port#-}: Alertmanager on port ${want% *}, smtp_require_tls ${want#* }" \
+        "$want" "$(am_smtp SMTP_TLS="${tls#-}" SMTP_PORT="${port#-}")"
+done <<'CASES'
+- - 587 true
+- 465 465 false
+- 2525 2525 true
+starttls - 587 true
+starttls 2525 2525 true
+tls - 465 false
+tls 465 465 false
+none - 587 false
+none 25 25 false
+CASES
+assert_eq "smtp_require_tls is derived, never taken from the environment" "587 true" \
+    "$(am_smtp SMTP_TLS=starttls SMTP_PORT= SMTP_REQUIRE_TLS=false)"
+assert_eq "... nor from defaults.env (SMTP_TLS=none)" "587 false" "$(am_smtp SMTP_TLS=none SMTP_PORT= SMTP_REQUIRE_TLS=true)"
+assert_not_contains "compose.yaml passes config-init no SMTP_REQUIRE_TLS" "$(cat "$REPO/compose.yaml")" "SMTP_REQUIRE_TLS"
+tls_other="SMTP_TLS=tls with SMTP_PORT=587: Alertmanager uses TLS from the first byte only on port 465 and STARTTLS on any other port; set SMTP_PORT=465 (or leave it empty), or SMTP_TLS=starttls"
+assert_eq "SMTP_TLS=tls on port 587 is refused: Alertmanager would send STARTTLS" \
+    "render-config.sh: $tls_other" "$(am_smtp SMTP_TLS=tls SMTP_PORT=587)"
+assert_eq "SMTP_TLS=tls on port 2525 is refused" \
+    "render-config.sh: ${tls_other//587/2525}" "$(am_smtp SMTP_TLS=tls SMTP_PORT=2525)"
+assert_eq "SMTP_TLS=starttls on port 465 is refused: Alertmanager would speak TLS from the first byte" \
+    "render-config.sh: SMTP_TLS=starttls with SMTP_PORT=465: Alertmanager uses TLS from the first byte on port 465, not STARTTLS; set SMTP_TLS=tls, or SMTP_PORT=587 (or leave it empty)" \
+    "$(am_smtp SMTP_TLS=starttls SMTP_PORT=465)"
+assert_eq "SMTP_TLS=none on port 465 is refused" \
+    "render-config.sh: SMTP_TLS=none with SMTP_PORT=465: Alertmanager uses TLS from the first byte on port 465, not plain SMTP; set SMTP_TLS=tls, or SMTP_PORT=587 (or leave it empty)" \
+    "$(am_smtp SMTP_TLS=none SMTP_PORT=465)"
+# The doctor refuses exactly these pairs, with the same words: every pair it
+# passes renders, and what it refuses does not.
+if [ -x "$REPO/build/doctor" ] && command -v jq >/dev/null; then
+    agree=0 pairs=0
+    for tls in '' starttls tls none; do
+        for port in '' 25 465 587 2525; do
+            pairs=$((pairs + 1))
+            printf 'SMTP_TLS=%s\nSMTP_PORT=%s\n' "$tls" "$port" >"$work/pair.env"
+            chmod 600 "$work/pair.env"
+            doc=$("$REPO/build/doctor" --env-file "$work/pair.env" --only env --json 2>/dev/null |
+                jq -r '[.checks[] | select(.id == "env.format.SMTP_TLS") | .detail] | first // "pass"')
+            ren=$(am_smtp SMTP_TLS="$tls" SMTP_PORT="$port")
+            case $ren in render-config.sh:*) ren=${ren#render-config.sh: } ;; *) ren=pass ;; esac
+            if [ "$doc" = "$ren" ]; then
+                agree=$((agree + 1))
+            else
+                not_ok "doctor and config-init agree on SMTP_TLS='$tls' SMTP_PORT='$port'" "doctor: $doc; render: $ren"
+            fi
+        done
+    done
+    assert_eq "the doctor and config-init agree on every SMTP_TLS x SMTP_PORT pair (verdict and message)" \
+        "$pairs" "$agree"
 else
     not_ok "build/doctor and jq exist (make builds the doctor first)"
 fi
@@ -206,7 +278,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/prometheus/rules/*.yml")):
 hook=$work/hook.yml
 if out=$(env -i PATH="$PATH" SMTP_SMARTHOST=smtp.eu.mailgun.org:587 SMTP_FROM=a@b.c SMTP_USER=u \
     SMTP_PASSWORD_FILE=/x ALERT_EMAIL_TO=ops@b.c GRAFANA_URL=https://g.example ALERTMANAGER_URL=http://127.0.0.1:9093 \
-    ALERTMANAGER_TEMPLATES_DIR="$TEMPLATES" WATCHDOG_RECEIVER=watchdog-webhook WATCHDOG_URL=https://hc-ping.com/0b6e5c1e \
+    ALERTMANAGER_TEMPLATES_DIR="$TEMPLATES" WATCHDOG_RECEIVER=watchdog-webhook WATCHDOG_URL=https://hc-ping.com/0b6e5c1e SMTP_REQUIRE_TLS=true \
     sh "$RENDER" template "$AM_TEMPLATE" "$hook" "$DEFAULTS" 2>&1); then
     check "amtool check-config accepts the config with the watchdog webhook" amtool check-config "$hook"
     route_is "Watchdog with WATCHDOG_RECEIVER=watchdog-webhook" watchdog-webhook "$hook" alertname=Watchdog severity=none

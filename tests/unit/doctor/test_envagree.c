@@ -11,7 +11,10 @@
  * tables' wiring is checked too: every .env name a program table gives is
  * one the doctor knows, has no second validator in the doctor, and is what
  * compose.yaml really passes (or, for a secret, the file config-init
- * renders it into). */
+ * renders it into). Pairs are another matter: the doctor also refuses
+ * the SMTP_TLS/SMTP_PORT pairs Alertmanager cannot honour, which the
+ * daily report alone could send with (smtp_check_alertmanager,
+ * tests/unit/doctor/test_envspec.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
