@@ -8,6 +8,8 @@ so a reader never sees half a message).
 Options let tests exercise the paths production has:
   --auth-user/--auth-password-file  require AUTH PLAIN/LOGIN with these
   --tls-cert/--tls-key              offer STARTTLS (and require it for AUTH)
+  --implicit-tls                    with them: TLS from the first byte
+                                    (smtps, port 465) and no STARTTLS
   refuse mode: while the file <maildir>/../smtp-refuse exists, every
   MAIL FROM is answered "451 4.3.0 sink refusing (test)", a temporary error
   a client must retry later.
@@ -65,7 +67,10 @@ def main():
     ap.add_argument("--auth-password-file")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--implicit-tls", action="store_true")
     a = ap.parse_args()
+    if a.implicit_tls and not a.tls_cert:
+        ap.error("--implicit-tls needs --tls-cert and --tls-key")
 
     host, port = a.listen.rsplit(":", 1)
     os.makedirs(a.maildir, exist_ok=True)
@@ -74,8 +79,11 @@ def main():
     if a.tls_cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.tls_cert, a.tls_key)
-        kw["tls_context"] = ctx
-        kw["require_starttls"] = False
+        if a.implicit_tls:
+            kw["ssl_context"] = ctx  # the listening socket itself speaks TLS
+        else:
+            kw["tls_context"] = ctx
+            kw["require_starttls"] = False
     if a.auth_user:
         with open(a.auth_password_file) as f:
             password = f.read().strip()
@@ -96,7 +104,9 @@ def main():
         kw["auth_exclude_mechanism"] = ["LOGIN"]
         # Without a certificate the sink still offers AUTH (plain loopback
         # tests); with one, AUTH only after STARTTLS, as Mailgun does.
-        kw["auth_require_tls"] = bool(a.tls_cert)
+        # aiosmtpd counts only STARTTLS as TLS: over implicit TLS the
+        # session is encrypted from the first byte, so AUTH needs no more.
+        kw["auth_require_tls"] = bool(a.tls_cert) and not a.implicit_tls
 
     handler = KeepEverything(a.maildir, refuse_flag)
     ctl = Controller(handler, hostname=host, port=int(port), **kw)
