@@ -244,17 +244,24 @@ static bool rendered_by_config_init(const char *text, const char *name)
     return false;
 }
 
-static void compose_passes_what_the_tables_say(void **state)
+/* compose.yaml's text into BUF (the tests run from the repository or from
+ * build/tests). */
+static void read_compose(char *buf, size_t size)
 {
-    (void)state;
     FILE *f = fopen("compose.yaml", "r");
     if (!f)
         f = fopen("../../compose.yaml", "r");
     assert_non_null(f);
-    static char text[1 << 17];
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    size_t n = fread(buf, 1, size - 1, f);
     fclose(f);
-    text[n] = '\0';
+    buf[n] = '\0';
+}
+
+static void compose_passes_what_the_tables_say(void **state)
+{
+    (void)state;
+    static char text[1 << 17];
+    read_compose(text, sizeof(text));
     for (size_t t = 0; t < N(TABLES); t++)
         for (size_t i = 0; i < TABLES[t]->n; i++) {
             const struct env_var *v = &TABLES[t]->vars[i];
@@ -274,14 +281,8 @@ static void compose_passes_what_the_tables_say(void **state)
 static void compose_adds_no_default_of_its_own(void **state)
 {
     (void)state;
-    FILE *f = fopen("compose.yaml", "r");
-    if (!f)
-        f = fopen("../../compose.yaml", "r");
-    assert_non_null(f);
     static char text[1 << 17];
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    read_compose(text, sizeof(text));
     assert_non_null(strstr(text, " REPORT_TZ: ${REPORT_TZ:-}\n"));
     assert_non_null(strstr(text, " REPORT_TIME: ${REPORT_TIME:-}\n"));
     assert_null(strstr(text, DR_REPORT_TZ_DEFAULT));
